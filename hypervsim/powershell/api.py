@@ -35,7 +35,7 @@ class PSObject:
     cmdlet receiving it from the pipeline can find the live object; it is never serialized.
     """
 
-    __slots__ = ("_props", "type_names", "ref")
+    __slots__ = ("_props", "ref", "type_names")
 
     def __init__(
         self,
@@ -95,6 +95,8 @@ class ErrorCategory(enum.Enum):
     InvalidType = "InvalidType"
     InvalidResult = "InvalidResult"
     LimitsExceeded = "LimitsExceeded"
+    ResourceBusy = "ResourceBusy"  # added by the world engineer (Remove-VMSwitch in use)
+    WriteError = "WriteError"  # added by the world engineer (Remove-Item on a disk in use)
     ProtocolError = "ProtocolError"
 
 
@@ -117,6 +119,8 @@ class ErrorRecord:
     line: int | None = None
     column: int | None = None
     script_line: str | None = None
+    # Length of the source extent to underline with ~~~ (None: to the end of the line).
+    extent: int | None = None
 
 
 class CmdletError(Exception):

@@ -1,0 +1,143 @@
+"""`python -m hypervsim serve ...` (the emulated host) and `python -m hypervsim show --state F`."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import signal
+import ssl
+import sys
+import threading
+import urllib.request
+from pathlib import Path
+
+from hypervsim.wire.faults import FaultSpec
+
+
+def _fault(text: str) -> FaultSpec:
+    try:
+        return FaultSpec.parse(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m hypervsim", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    serve = sub.add_parser("serve", help="run the emulated Hyper-V host's WinRM listener")
+    serve.add_argument("--port", type=int, default=5985, help="TCP port (0: any free port)")
+    serve.add_argument("--user", required=True)
+    serve.add_argument("--password", required=True)
+    serve.add_argument("--bind", default="127.0.0.1", help="loopback address to bind")
+    serve.add_argument("--https", action="store_true", help="TLS with a self-signed CA")
+    serve.add_argument("--cert-dir", type=Path, help="where ca.pem and the server cert live")
+    serve.add_argument(
+        "--allow-unencrypted", action="store_true", help="accept Basic and plain SOAP over HTTP"
+    )
+    serve.add_argument("--state", type=Path, help="persist the whole world in this JSON file")
+    serve.add_argument("--host-profile", default="server2022-intel")
+    serve.add_argument("--latency-ms", type=float, default=0.0, help="delay per HTTP round trip")
+    serve.add_argument(
+        "--ps-start-ms", type=float, default=0.0, help="cost of each PowerShell process start"
+    )
+    serve.add_argument("--seed", type=int, default=0)
+    serve.add_argument("--fault", type=_fault, action="append", default=[], metavar="SPEC")
+    serve.add_argument("--verbose", action="store_true", help="log every HTTP request")
+
+    show = sub.add_parser("show", help="print the world's tree (and live counters)")
+    show.add_argument("--state", type=Path, required=True)
+    show.add_argument(
+        "--counters-url", help="counters of a running server (default: found via the state file)"
+    )
+    return parser
+
+
+def serve(args: argparse.Namespace) -> int:
+    from hypervsim.wire.server import ServerConfig, WinRmServer
+    from hypervsim.world.model import World
+
+    if args.state is not None and args.state.exists():
+        world = World.load(args.state)
+    else:
+        world = World.create(args.host_profile, args.seed)
+        if args.state is not None:
+            world.save(args.state)
+    config = ServerConfig(
+        user=args.user,
+        password=args.password,
+        port=args.port,
+        bind=args.bind,
+        https=args.https,
+        cert_dir=args.cert_dir,
+        allow_unencrypted=args.allow_unencrypted,
+        state_path=args.state,
+        latency_ms=args.latency_ms,
+        ps_start_ms=args.ps_start_ms,
+        seed=args.seed,
+        faults=list(args.fault),
+        verbose=args.verbose,
+    )
+    server = WinRmServer(world, config)
+    server.start()
+    stop = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stop.set())
+    ca = f" (ca: {server.certificates.ca_cert})" if server.certificates else ""
+    sidecar = _sidecar(args.state) if args.state is not None else None
+    if sidecar is not None:
+        base = server.url.rsplit("/wsman", 1)[0]
+        info = {"url": server.url, "counters_url": f"{base}/hypervsim/counters"}
+        if server.certificates:
+            info["ca"] = str(server.certificates.ca_cert)
+        sidecar.write_text(json.dumps(info), encoding="utf-8")
+    print(f"hypervsim listening on {server.url}{ca}", flush=True)
+    stop.wait()
+    server.stop()
+    if sidecar is not None:
+        sidecar.unlink(missing_ok=True)
+    return 0
+
+
+def _sidecar(state: Path) -> Path:
+    """Where a running server tells `show` its address: `<state>.server.json`."""
+    return state.with_name(state.name + ".server.json")
+
+
+def _live_counters(url: str, ca: str | None) -> dict[str, int] | None:
+    context = ssl.create_default_context(cafile=ca) if ca else None
+    try:
+        with urllib.request.urlopen(url, timeout=5, context=context) as response:  # loopback
+            data: dict[str, int] = json.load(response)
+    except OSError:
+        return None  # the server is not running (any more)
+    return data
+
+
+def show(args: argparse.Namespace) -> int:
+    from hypervsim.world.model import World
+
+    world = World.load(args.state)
+    print(world.describe())
+    url, ca = args.counters_url, None
+    sidecar = _sidecar(args.state)
+    if url is None and sidecar.exists():
+        info = json.loads(sidecar.read_text(encoding="utf-8"))
+        url, ca = info.get("counters_url"), info.get("ca")
+    counters = _live_counters(url, ca) if url else None
+    if counters is not None:
+        print("counters:")
+        for name, value in sorted(counters.items()):
+            print(f"  {name}: {value}")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if args.command == "serve":
+        return serve(args)
+    return show(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,9 @@
+"""Every module in this folder registers cmdlets via `@cmdlet`; import them all once."""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+
+for _module in pkgutil.iter_modules(__path__):
+    importlib.import_module(f"{__name__}.{_module.name}")

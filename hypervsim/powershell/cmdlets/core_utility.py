@@ -1,0 +1,484 @@
+"""Session utilities: Start-Sleep, Get-Command, credentials, dates, paths, variables, modules."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any, cast
+
+from hypervsim.powershell import api
+from hypervsim.powershell.api import (
+    CmdletError,
+    ErrorCategory,
+    ErrorRecord,
+    Invocation,
+    Param,
+    ParamKind,
+    PSObject,
+    cmdlet,
+)
+from hypervsim.powershell.members import dotnet_date_format
+from hypervsim.powershell.operators import like
+from hypervsim.powershell.types import to_number
+from hypervsim.powershell.values import SecureString, to_string
+
+UTILITY = "Microsoft.PowerShell.Utility"
+CORE = "Microsoft.PowerShell.Core"
+MANAGEMENT = "Microsoft.PowerShell.Management"
+SECURITY = "Microsoft.PowerShell.Security"
+S = ParamKind.SWITCH
+L = ParamKind.LIST
+
+NOT_RECOGNIZED = (
+    "The term '{0}' is not recognized as the name of a cmdlet, function, script file, or"
+    " operable program. "
+    "Check the spelling of the name, or if a path was included, verify that the path is"
+    " correct and try again."
+)
+
+# Modules the emulated hosts ship with (name -> version).
+KNOWN_MODULES = {
+    "Hyper-V": "2.0.0.0",
+    "NetNat": "1.0.0.0",
+    "NetTCPIP": "1.0.0.0",
+    "NetAdapter": "2.0.0.0",
+    "DnsClient": "1.0.0.0",
+    "ServerManager": "2.0.0.0",
+    "Dism": "3.0",
+    "Microsoft.PowerShell.Utility": "3.1.0.0",
+    "Microsoft.PowerShell.Management": "3.1.0.0",
+    "Microsoft.PowerShell.Security": "3.0.0.0",
+    "Microsoft.PowerShell.Core": "3.0.0.0",
+}
+
+if TYPE_CHECKING:  # pragma: no cover
+    from hypervsim.powershell.evaluator import CmdletInvocation, Evaluator
+
+
+def _ev(inv: Invocation) -> Evaluator:
+    """Core cmdlets are part of the interpreter and may use its evaluator directly."""
+    return cast("CmdletInvocation", inv).evaluator
+
+
+@cmdlet(
+    "Start-Sleep",
+    Param("Seconds", position=0),
+    Param("Milliseconds", aliases=("ms",)),
+    module=MANAGEMENT,
+    aliases=("sleep",),
+)
+def start_sleep(inv: Invocation) -> None:
+    seconds = float(to_number(inv.bound.get("Seconds", 0)))
+    seconds += float(to_number(inv.bound.get("Milliseconds", 0))) / 1000.0
+    inv.sleep(seconds)
+
+
+def _command_info(name: str, kind: str, module: str) -> PSObject:
+    version = KNOWN_MODULES.get(module, "1.0.0.0") if kind != "Application" else "10.0.20348.1"
+    return PSObject(
+        {
+            "CommandType": kind,
+            "Name": name,
+            "Version": version,
+            "Source": module,
+            "ModuleName": module,
+        },
+        type_names=(
+            (
+                f"System.Management.Automation."
+                f"{'ApplicationInfo' if kind == 'Application' else 'CmdletInfo'}"
+            ),
+        ),
+    )
+
+
+@cmdlet(
+    "Get-Command",
+    Param("Name", L, position=0),
+    Param("Module", L),
+    Param("CommandType"),
+    Param("ListImported", S),
+    Param("Noun", L),
+    Param("Verb", L),
+    module=CORE,
+    aliases=("gcm",),
+)
+def get_command(inv: Invocation) -> Iterable[Any]:
+    names = [to_string(n) for n in inv.bound.get("Name") or ["*"]]
+    modules = [to_string(m).lower() for m in inv.bound.get("Module") or []]
+    specs: dict[str, api.CmdletSpec] = {}
+    for spec in api.REGISTRY.values():
+        specs.setdefault(spec.name.lower(), spec)
+    scope = _ev(inv).scope
+    out: list[Any] = []
+    for name in names:
+        found: list[PSObject] = []
+        bare = name.split("\\", 1)[-1]
+        if "*" in bare or "?" in bare:
+            for spec in specs.values():
+                if like(spec.name, bare) and (not modules or spec.module.lower() in modules):
+                    found.append(_command_info(spec.name, spec.kind, spec.module))
+        else:
+            function = scope.find_function(bare.lower())
+            if function is not None:
+                found.append(_command_info(function.name, "Function", ""))
+            else:
+                hit = api.lookup(name)
+                if hit is not None and (not modules or hit.module.lower() in modules):
+                    kind = "Alias" if bare.lower() in (a.lower() for a in hit.aliases) else hit.kind
+                    found.append(
+                        _command_info(hit.name if kind != "Alias" else bare, kind, hit.module)
+                    )
+        if not found and "*" not in bare:
+            inv.write_error(
+                ErrorRecord(
+                    message=NOT_RECOGNIZED.format(name),
+                    category=ErrorCategory.ObjectNotFound,
+                    fqid="CommandNotFoundException,Microsoft.PowerShell.Commands.GetCommandCommand",
+                    target=name,
+                    exception_type="System.Management.Automation.CommandNotFoundException",
+                )
+            )
+        out.extend(sorted(found, key=lambda o: to_string(o.get("Name")).lower()))
+    return out
+
+
+@cmdlet(
+    "ConvertTo-SecureString",
+    Param("String", position=0, mandatory=True),
+    Param("AsPlainText", S),
+    Param("Force", S),
+    Param("Key"),
+    Param("SecureKey"),
+    module=SECURITY,
+)
+def convert_to_secure_string(inv: Invocation) -> Iterable[Any]:
+    text = to_string(inv.bound.get("String"))
+    if not inv.bound.get("AsPlainText"):
+        raise CmdletError(
+            ErrorRecord(
+                message="Input string was not in a correct format.",
+                category=ErrorCategory.InvalidArgument,
+                fqid="ImportSecureString_InvalidArgument,Microsoft.PowerShell.Commands.ConvertToSecureStringCommand",
+                exception_type="System.FormatException",
+            )
+        )
+    if not inv.bound.get("Force"):
+        raise CmdletError(
+            ErrorRecord(
+                message=(
+                    "The system cannot protect plain text input. To suppress this warning and"
+                    " convert the plain text to a SecureString, reissue the command specifying"
+                    " the Force parameter. For more information ,type: get-help"
+                    " ConvertTo-SecureString."
+                ),
+                category=ErrorCategory.InvalidArgument,
+                fqid="ImportSecureString_InvalidArgument,Microsoft.PowerShell.Commands.ConvertToSecureStringCommand",
+                exception_type="System.ArgumentException",
+            )
+        )
+    return [SecureString(text)]
+
+
+@cmdlet("Get-Date", Param("Date", position=0), Param("Format"), Param("UFormat"), module=UTILITY)
+def get_date(inv: Invocation) -> Iterable[Any]:
+    value = inv.bound.get("Date")
+    now = value if isinstance(value, dt.datetime) else dt.datetime.now()
+    if "Format" in inv.bound:
+        return [dotnet_date_format(now, to_string(inv.bound["Format"]))]
+    if "UFormat" in inv.bound:
+        fmt = to_string(inv.bound["UFormat"])
+        return [now.strftime(fmt) if fmt != "%s" else str(int(now.timestamp()))]
+    return [now]
+
+
+def _provider_path(path: str) -> tuple[str, str]:
+    drive, sep, rest = path.partition(":")
+    if sep and drive.lower() in ("env", "variable", "function", "alias"):
+        return drive.lower(), rest.lstrip("\\/")
+    return "", path
+
+
+@cmdlet(
+    "Test-Path",
+    Param("Path", L, position=0),
+    Param("PathType"),
+    Param("IsValid", S),
+    module=MANAGEMENT,
+)
+def test_path(inv: Invocation) -> Iterable[Any]:
+    results: list[Any] = []
+    evaluator = _ev(inv)
+    for raw in inv.bound.get("Path") or []:
+        provider, rest = _provider_path(to_string(raw))
+        if provider == "env":
+            results.append(rest.upper() in evaluator.env)
+        elif provider == "variable":
+            results.append(evaluator.scope.find(rest.lower()) is not None)
+        elif provider == "function":
+            results.append(evaluator.scope.find_function(rest.lower()) is not None)
+        else:
+            text = rest.rstrip("\\/")
+            results.append(
+                (len(text) == 2 and text[1] == ":" and text[0].upper() == "C")
+                or text.lower() in ("c:\\windows", "c:\\users")
+            )
+    return results
+
+
+def _not_found(path: str, command: str) -> ErrorRecord:
+    return ErrorRecord(
+        message=f"Cannot find path '{path}' because it does not exist.",
+        category=ErrorCategory.ObjectNotFound,
+        fqid=f"PathNotFound,Microsoft.PowerShell.Commands.{command.replace('-', '')}Command",
+        target=path,
+        exception_type="System.Management.Automation.ItemNotFoundException",
+    )
+
+
+@cmdlet("Get-Item", Param("Path", L, position=0), module=MANAGEMENT, aliases=("gi",))
+def get_item(inv: Invocation) -> Iterable[Any]:
+    evaluator = _ev(inv)
+    out: list[Any] = []
+    for raw in inv.bound.get("Path") or []:
+        path = to_string(raw)
+        provider, rest = _provider_path(path)
+        if provider == "env" and rest.upper() in evaluator.env:
+            out.append(
+                PSObject(
+                    {"Name": rest, "Value": evaluator.env[rest.upper()]},
+                    type_names=("System.Collections.DictionaryEntry",),
+                )
+            )
+        else:
+            inv.write_error(_not_found(path, "Get-Item"))
+    return out
+
+
+@cmdlet(
+    "Get-ChildItem", Param("Path", L, position=0), module=MANAGEMENT, aliases=("gci", "dir", "ls")
+)
+def get_child_item(inv: Invocation) -> Iterable[Any]:
+    evaluator = _ev(inv)
+    out: list[Any] = []
+    for raw in inv.bound.get("Path") or []:
+        path = to_string(raw)
+        provider, rest = _provider_path(path)
+        if provider == "env":
+            for key in sorted(evaluator.env):
+                if not rest or like(key, rest):
+                    out.append(
+                        PSObject(
+                            {"Name": key, "Value": evaluator.env[key]},
+                            type_names=("System.Collections.DictionaryEntry",),
+                        )
+                    )
+        else:
+            inv.write_error(_not_found(path, "Get-ChildItem"))
+    return out
+
+
+@cmdlet(
+    "Join-Path",
+    Param("Path", L, position=0, mandatory=True),
+    Param("ChildPath", position=1),
+    Param("AdditionalChildPath", L),
+    module=MANAGEMENT,
+    accepts_args=True,
+)
+def join_path(inv: Invocation) -> Iterable[Any]:
+    children = [to_string(inv.bound.get("ChildPath", ""))] + [to_string(c) for c in inv.args]
+    out = []
+    for base in inv.bound.get("Path") or []:
+        text = to_string(base)
+        for child in children:
+            if child:
+                text = text.rstrip("\\/") + "\\" + child.lstrip("\\/")
+        out.append(text)
+    return out
+
+
+@cmdlet(
+    "Get-Variable",
+    Param("Name", L, position=0),
+    Param("ValueOnly", S),
+    Param("Scope"),
+    aliases=("gv",),
+)
+def get_variable(inv: Invocation) -> Iterable[Any]:
+    evaluator = _ev(inv)
+    out: list[Any] = []
+    for raw in inv.bound.get("Name") or []:
+        name = to_string(raw)
+        holder = evaluator.scope.find(name.lower())
+        if holder is None:
+            inv.write_error(
+                ErrorRecord(
+                    message=f"Cannot find a variable with the name '{name}'.",
+                    category=ErrorCategory.ObjectNotFound,
+                    fqid="VariableNotFound,Microsoft.PowerShell.Commands.GetVariableCommand",
+                    target=name,
+                    exception_type="System.Management.Automation.ItemNotFoundException",
+                )
+            )
+            continue
+        value = holder.vars[name.lower()]
+        out.append(
+            value
+            if inv.bound.get("ValueOnly")
+            else PSObject(
+                {"Name": name, "Value": value},
+                type_names=("System.Management.Automation.PSVariable",),
+            )
+        )
+    return out
+
+
+@cmdlet(
+    "Set-Variable",
+    Param("Name", L, position=0, mandatory=True),
+    Param("Value", position=1),
+    Param("Scope"),
+    Param("Option"),
+    Param("PassThru", S),
+    aliases=("sv", "set"),
+)
+def set_variable(inv: Invocation) -> Iterable[Any]:
+    scope = to_string(inv.bound.get("Scope", "")).lower() or None
+    value = inv.bound.get(
+        "Value", inv.input[0] if len(inv.input) == 1 else (list(inv.input) or None)
+    )
+    for raw in inv.bound.get("Name") or []:
+        _ev(inv).set_var(to_string(raw), value, scope if scope in ("global", "script") else None)
+    return []
+
+
+@cmdlet(
+    "New-Variable",
+    Param("Name", position=0, mandatory=True),
+    Param("Value", position=1),
+    Param("Scope"),
+    Param("Option"),
+    Param("Force", S),
+)
+def new_variable(inv: Invocation) -> None:
+    scope = to_string(inv.bound.get("Scope", "")).lower() or None
+    _ev(inv).set_var(
+        to_string(inv.bound["Name"]),
+        inv.bound.get("Value"),
+        scope if scope in ("global", "script") else None,
+    )
+
+
+@cmdlet(
+    "Remove-Variable",
+    Param("Name", L, position=0, mandatory=True),
+    Param("Scope"),
+    Param("Force", S),
+    aliases=("rv",),
+)
+def remove_variable(inv: Invocation) -> None:
+    evaluator = _ev(inv)
+    for raw in inv.bound.get("Name") or []:
+        holder = evaluator.scope.find(to_string(raw).lower())
+        if holder is not None:
+            del holder.vars[to_string(raw).lower()]
+
+
+def _module_not_found(name: str) -> ErrorRecord:
+    return ErrorRecord(
+        message=(
+            f"The specified module '{name}' was not loaded because no valid module file was"
+            f" found in any module directory."
+        ),
+        category=ErrorCategory.ResourceUnavailable,
+        fqid="Modules_ModuleNotFound,Microsoft.PowerShell.Commands.ImportModuleCommand",
+        target=name,
+        exception_type="System.IO.FileNotFoundException",
+    )
+
+
+def _known_module(name: str) -> str | None:
+    return next((m for m in KNOWN_MODULES if m.lower() == name.lower()), None)
+
+
+@cmdlet(
+    "Import-Module",
+    Param("Name", L, position=0, mandatory=True),
+    Param("Force", S),
+    Param("PassThru", S),
+    Param("Global", S),
+    Param("DisableNameChecking", S),
+    Param("MinimumVersion"),
+    Param("RequiredVersion"),
+    module=CORE,
+    aliases=("ipmo",),
+)
+def import_module(inv: Invocation) -> Iterable[Any]:
+    out: list[Any] = []
+    for raw in inv.bound.get("Name") or []:
+        known = _known_module(to_string(raw))
+        if known is None:
+            inv.write_error(_module_not_found(to_string(raw)))
+            continue
+        _ev(inv).loaded_modules.add(known)
+        if inv.bound.get("PassThru"):
+            out.append(_module_info(known))
+    return out
+
+
+def _module_info(name: str) -> PSObject:
+    return PSObject(
+        {
+            "ModuleType": "Manifest",
+            "Version": KNOWN_MODULES[name],
+            "Name": name,
+            "ExportedCommands": [],
+        },
+        type_names=("System.Management.Automation.PSModuleInfo",),
+    )
+
+
+@cmdlet(
+    "Get-Module",
+    Param("Name", L, position=0),
+    Param("ListAvailable", S),
+    Param("All", S),
+    module=CORE,
+    aliases=("gmo",),
+)
+def get_module(inv: Invocation) -> Iterable[Any]:
+    names = [to_string(n) for n in inv.bound.get("Name") or ["*"]]
+    pool = (
+        list(KNOWN_MODULES) if inv.bound.get("ListAvailable") else sorted(_ev(inv).loaded_modules)
+    )
+    return [_module_info(m) for m in pool if any(like(m, n) for n in names)]
+
+
+@cmdlet("Get-Host", module=UTILITY)
+def get_host(inv: Invocation) -> Iterable[Any]:
+    return [
+        PSObject(
+            {
+                "Name": "ServerRemoteHost",
+                "Version": "1.0.0.0",
+                "InstanceId": "00000000-0000-0000-0000-000000000000",
+            }
+        )
+    ]
+
+
+@cmdlet(
+    "Get-Random",
+    Param("Maximum", position=0),
+    Param("Minimum"),
+    Param("InputObject", L),
+    Param("Count"),
+    module=UTILITY,
+)
+def get_random(inv: Invocation) -> Iterable[Any]:
+    """Deterministic (always the lowest candidate) so emulator runs are reproducible."""
+    if "InputObject" in inv.bound:
+        items = inv.bound["InputObject"]
+        return items[:1]
+    return [int(to_number(inv.bound.get("Minimum", 0)))]

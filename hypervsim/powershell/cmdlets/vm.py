@@ -1,0 +1,245 @@
+"""Hyper-V VM lifecycle cmdlets: Get/New/Remove/Start/Stop/Restart/Set-VM, Update-VMVersion,
+Get/Set-VMSecurity."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from hypervsim.powershell.api import Invocation, Param, ParamKind, PSObject, cmdlet
+from hypervsim.powershell.cmdlets.hyperv_objects import vm_object
+from hypervsim.powershell.cmdlets.world_bridge import (
+    HYPERV_MODULE,
+    as_bool,
+    as_int,
+    hyperv_host,
+    report,
+    strings,
+    target_vms,
+)
+from hypervsim.world.errors import WorldError
+
+S = ParamKind.SWITCH
+L = ParamKind.LIST
+VM_PARAMS = (
+    Param("Name", L, aliases=("VMName",), position=0),
+    Param("VM", L, from_pipeline=True),
+)
+
+
+@cmdlet(
+    "Get-VM",
+    Param("Name", L, aliases=("VMName",), position=0),
+    Param("Id", L),
+    Param("ComputerName", L),
+    module=HYPERV_MODULE,
+)
+def get_vm(inv: Invocation) -> Iterable[Any]:
+    host = hyperv_host(inv)
+    if "Id" in inv.bound:
+        for vm_id in strings(inv.bound["Id"]):
+            vm = host.vm_by_id(vm_id)
+            if vm is None:
+                report(
+                    inv,
+                    WorldError(
+                        f'Hyper-V was unable to find a virtual machine with id "{vm_id}".',
+                        reason="InvalidParameter",
+                        category="InvalidArgument",
+                        target=vm_id,
+                    ),
+                )
+            else:
+                yield vm_object(host, vm)
+        return
+    if "Name" not in inv.bound:
+        yield from (vm_object(host, vm) for vm in host.vms)
+        return
+    for vm in target_vms(inv, host, lookup=True, name_param="Name"):
+        yield vm_object(host, vm)
+
+
+@cmdlet(
+    "New-VM",
+    Param("Name", position=0, aliases=("VMName",)),
+    Param("MemoryStartupBytes", aliases=("MemoryStartup",)),
+    Param("Generation"),
+    Param("NewVHDPath"),
+    Param("NewVHDSizeBytes"),
+    Param("VHDPath"),
+    Param("SwitchName"),
+    Param("Path"),
+    Param("Version"),
+    Param("NoVHD", S),
+    Param("BootDevice"),
+    Param("Force", S),
+    module=HYPERV_MODULE,
+)
+def new_vm(inv: Invocation) -> Iterable[Any]:
+    host = hyperv_host(inv)
+    b = inv.bound
+    name = str(b.get("Name") or "New Virtual Machine")
+    try:
+        vm = host.new_vm(
+            name,
+            memory_startup=as_int(b["MemoryStartupBytes"])
+            if b.get("MemoryStartupBytes") is not None
+            else None,
+            generation=as_int(b.get("Generation") or 1),
+            version=str(b["Version"]) if b.get("Version") is not None else None,
+            new_vhd_path=str(b["NewVHDPath"]) if b.get("NewVHDPath") else None,
+            new_vhd_size=as_int(b["NewVHDSizeBytes"])
+            if b.get("NewVHDSizeBytes") is not None
+            else None,
+            vhd_path=str(b["VHDPath"]) if b.get("VHDPath") else None,
+            switch_name=str(b["SwitchName"]) if b.get("SwitchName") else None,
+            path=str(b["Path"]) if b.get("Path") else None,
+        )
+    except WorldError as err:
+        report(inv, err, terminating=False)
+        return
+    yield vm_object(host, vm)
+
+
+def _each_vm(inv: Invocation, action: Any) -> list[Any]:
+    """Apply `action` to every targeted VM; failures are non-terminating; -Passthru outputs."""
+    host = hyperv_host(inv)
+    out: list[Any] = []
+    for vm in target_vms(inv, host):
+        try:
+            action(host, vm)
+        except WorldError as err:
+            report(inv, err)
+            continue
+        if as_bool(inv.bound.get("Passthru", False)):
+            out.append(vm_object(host, vm))
+    return out
+
+
+@cmdlet("Start-VM", *VM_PARAMS, Param("Passthru", S), module=HYPERV_MODULE)
+def start_vm(inv: Invocation) -> Iterable[Any]:
+    return _each_vm(inv, lambda host, vm: host.start_vm(vm))
+
+
+@cmdlet(
+    "Stop-VM",
+    *VM_PARAMS,
+    Param("Force", S),
+    Param("TurnOff", S),
+    Param("Save", S),
+    Param("Passthru", S),
+    module=HYPERV_MODULE,
+)
+def stop_vm(inv: Invocation) -> Iterable[Any]:
+    turn_off = as_bool(inv.bound.get("TurnOff", False))
+    return _each_vm(inv, lambda host, vm: host.stop_vm(vm, turn_off=turn_off))
+
+
+@cmdlet("Restart-VM", *VM_PARAMS, Param("Force", S), Param("Passthru", S), module=HYPERV_MODULE)
+def restart_vm(inv: Invocation) -> Iterable[Any]:
+    return _each_vm(inv, lambda host, vm: host.restart_vm(vm))
+
+
+@cmdlet("Remove-VM", *VM_PARAMS, Param("Force", S), Param("Passthru", S), module=HYPERV_MODULE)
+def remove_vm(inv: Invocation) -> Iterable[Any]:
+    return _each_vm(inv, lambda host, vm: host.remove_vm(vm))
+
+
+@cmdlet(
+    "Update-VMVersion", *VM_PARAMS, Param("Force", S), Param("Passthru", S), module=HYPERV_MODULE
+)
+def update_vm_version(inv: Invocation) -> Iterable[Any]:
+    return _each_vm(inv, lambda host, vm: host.update_vm_version(vm))
+
+
+@cmdlet(
+    "Set-VM",
+    *VM_PARAMS,
+    Param("ProcessorCount"),
+    Param("MemoryStartupBytes"),
+    Param("MemoryMinimumBytes"),
+    Param("MemoryMaximumBytes"),
+    Param("DynamicMemory", S),
+    Param("StaticMemory", S),
+    Param("Notes"),
+    Param("NewVMName"),
+    Param("AutomaticCheckpointsEnabled"),
+    Param("CheckpointType"),
+    Param("AutomaticStartAction"),
+    Param("AutomaticStopAction"),
+    Param("Passthru", S),
+    module=HYPERV_MODULE,
+)
+def set_vm(inv: Invocation) -> Iterable[Any]:
+    b = inv.bound
+
+    def apply(host: Any, vm: Any) -> None:
+        dynamic = (
+            True
+            if as_bool(b.get("DynamicMemory", False))
+            else (False if as_bool(b.get("StaticMemory", False)) else None)
+        )
+        mem = {
+            "startup": as_int(b["MemoryStartupBytes"])
+            if b.get("MemoryStartupBytes") is not None
+            else None,
+            "minimum": as_int(b["MemoryMinimumBytes"])
+            if b.get("MemoryMinimumBytes") is not None
+            else None,
+            "maximum": as_int(b["MemoryMaximumBytes"])
+            if b.get("MemoryMaximumBytes") is not None
+            else None,
+            "dynamic": dynamic,
+        }
+        if any(v is not None for v in mem.values()):
+            host.set_vm_memory(vm, **mem)
+        if b.get("ProcessorCount") is not None:
+            host.set_vm_processor(vm, count=as_int(b["ProcessorCount"]))
+        if "Notes" in b:
+            host.set_vm_notes(vm, str(b["Notes"] or ""))
+        if b.get("NewVMName"):
+            host.rename_vm(vm, str(b["NewVMName"]))
+
+    return _each_vm(inv, apply)
+
+
+def _security_object(vm: Any) -> PSObject:
+    return PSObject(
+        {
+            "VMName": vm.name,
+            "TpmEnabled": False,
+            "KsdEnabled": False,
+            "Shielded": False,
+            "EncryptStateAndVmMigrationTraffic": False,
+            "VirtualizationBasedSecurityOptOut": vm.vbs_opt_out,
+        },
+        ["Microsoft.HyperV.PowerShell.VMSecurity", "System.Object"],
+        ref=vm,
+    )
+
+
+@cmdlet("Get-VMSecurity", *VM_PARAMS, module=HYPERV_MODULE)
+def get_vm_security(inv: Invocation) -> Iterable[Any]:
+    host = hyperv_host(inv)
+    return [_security_object(vm) for vm in target_vms(inv, host, lookup=True)]
+
+
+@cmdlet(
+    "Set-VMSecurity",
+    *VM_PARAMS,
+    Param("VirtualizationBasedSecurityOptOut"),
+    Param("EncryptStateAndVmMigrationTraffic"),
+    Param("Passthru", S),
+    module=HYPERV_MODULE,
+)
+def set_vm_security(inv: Invocation) -> Iterable[Any]:
+    host = hyperv_host(inv)
+    for vm in target_vms(inv, host):
+        if "VirtualizationBasedSecurityOptOut" in inv.bound:
+            try:
+                host.set_vm_security(vm, as_bool(inv.bound["VirtualizationBasedSecurityOptOut"]))
+            except WorldError as err:
+                report(inv, err)
+                continue
+        if as_bool(inv.bound.get("Passthru", False)):
+            yield _security_object(vm)

@@ -1,0 +1,213 @@
+"""VM network adapters: Get/Set/Add/Remove-VMNetworkAdapter, Connect-/Disconnect-VMNetworkAdapter."""
+
+from __future__ import annotations
+
+import fnmatch
+from collections.abc import Iterable
+from typing import Any
+
+from hypervsim.powershell.api import (
+    ErrorCategory,
+    ErrorRecord,
+    Invocation,
+    Param,
+    ParamKind,
+    PSObject,
+    cmdlet,
+)
+from hypervsim.powershell.cmdlets.hyperv_objects import adapter_object, management_adapter_object
+from hypervsim.powershell.cmdlets.world_bridge import (
+    HYPERV_MODULE,
+    HYPERV_NS,
+    as_bool,
+    as_on_off,
+    flatten,
+    hyperv_host,
+    report,
+    strings,
+    target_vms,
+)
+from hypervsim.world.errors import WorldError
+from hypervsim.world.model import VM, Computer
+from hypervsim.world.records import VMNetworkAdapter
+
+L = ParamKind.LIST
+S = ParamKind.SWITCH
+
+
+def _name_ok(adapter: VMNetworkAdapter, names: list[str] | None) -> bool:
+    return not names or any(fnmatch.fnmatchcase(adapter.name.lower(), n.lower()) for n in names)
+
+
+def _targets(
+    inv: Invocation, host: Computer, lookup: bool = False
+) -> list[tuple[VM, VMNetworkAdapter]]:
+    """Adapters given as objects (-VMNetworkAdapter / pipeline) or by -VMName [+ -Name]."""
+    names = strings(inv.bound["Name"]) if inv.bound.get("Name") is not None else None
+    out: list[tuple[VM, VMNetworkAdapter]] = []
+    objs = (
+        flatten(inv.bound.get("VMNetworkAdapter"))
+        if inv.bound.get("VMNetworkAdapter") is not None
+        else []
+    )
+    if not objs and "VMName" not in inv.bound:
+        objs = flatten(inv.input)
+    for item in objs:
+        ref = item.ref if isinstance(item, PSObject) else item
+        if isinstance(ref, VMNetworkAdapter):
+            vm = host.owner_vm(ref)
+            if vm is not None:
+                out.append((vm, ref))
+        elif isinstance(ref, VM):
+            out += [(ref, a) for a in ref.adapters if _name_ok(a, names)]
+    if "VMName" in inv.bound:
+        for vm in target_vms(inv, host, lookup=lookup):
+            out += [(vm, a) for a in vm.adapters if _name_ok(a, names)]
+    return out
+
+
+@cmdlet(
+    "Get-VMNetworkAdapter",
+    Param("VMName", L, position=0),
+    Param("VM", L, from_pipeline=True),
+    Param("Name", L),
+    Param("ManagementOS", S),
+    Param("All", S),
+    module=HYPERV_MODULE,
+)
+def get_vm_network_adapter(inv: Invocation) -> Iterable[Any]:
+    host = hyperv_host(inv)
+    out: list[Any] = []
+    if as_bool(inv.bound.get("ManagementOS", False)) or as_bool(inv.bound.get("All", False)):
+        names = strings(inv.bound["Name"]) if inv.bound.get("Name") is not None else None
+        for sw in host.switches:
+            if sw.allow_management_os and (
+                not names or any(fnmatch.fnmatchcase(sw.name.lower(), n.lower()) for n in names)
+            ):
+                out.append(management_adapter_object(host, sw))
+        if not as_bool(inv.bound.get("All", False)):
+            return out
+        return out + [adapter_object(host, vm, a) for vm in host.vms for a in vm.adapters]
+    if "VMName" not in inv.bound and not inv.bound.get("VM") and not inv.input:
+        raise_missing(inv)
+    return out + [adapter_object(host, vm, a) for vm, a in _targets(inv, host, lookup=True)]
+
+
+def raise_missing(inv: Invocation) -> None:
+    from hypervsim.powershell.api import CmdletError
+
+    raise CmdletError(
+        ErrorRecord(
+            "Parameter set cannot be resolved using the specified named parameters.",
+            ErrorCategory.InvalidArgument,
+            f"AmbiguousParameterSet,{HYPERV_NS}GetVMNetworkAdapter",
+            command=inv.name,
+            exception_type="System.Management.Automation.ParameterBindingException",
+        )
+    )
+
+
+@cmdlet(
+    "Set-VMNetworkAdapter",
+    Param("VMName", L, position=0),
+    Param("VMNetworkAdapter", L, from_pipeline=True),
+    Param("Name", L),
+    Param("MacAddressSpoofing"),
+    Param("AllowTeaming"),
+    Param("DhcpGuard"),
+    Param("RouterGuard"),
+    Param("Passthru", S),
+    module=HYPERV_MODULE,
+)
+def set_vm_network_adapter(inv: Invocation) -> Iterable[Any]:
+    host = hyperv_host(inv)
+    b = inv.bound
+    spoof = as_on_off(b["MacAddressSpoofing"]) if b.get("MacAddressSpoofing") is not None else None
+    teaming = as_on_off(b["AllowTeaming"]) if b.get("AllowTeaming") is not None else None
+    out = []
+    for vm, a in _targets(inv, host):
+        host.set_vm_network_adapter(a, mac_spoofing=spoof, allow_teaming=teaming)
+        if as_bool(b.get("Passthru", False)):
+            out.append(adapter_object(host, vm, a))
+    return out
+
+
+@cmdlet(
+    "Add-VMNetworkAdapter",
+    Param("VMName", L, position=0),
+    Param("VM", L, from_pipeline=True),
+    Param("Name"),
+    Param("SwitchName"),
+    Param("Passthru", S),
+    module=HYPERV_MODULE,
+)
+def add_vm_network_adapter(inv: Invocation) -> Iterable[Any]:
+    host = hyperv_host(inv)
+    out = []
+    for vm in target_vms(inv, host):
+        try:
+            a = host.add_vm_network_adapter(
+                vm, str(inv.bound.get("Name") or "Network Adapter"), inv.bound.get("SwitchName")
+            )
+        except WorldError as err:
+            report(inv, err)
+            continue
+        if as_bool(inv.bound.get("Passthru", False)):
+            out.append(adapter_object(host, vm, a))
+    return out
+
+
+@cmdlet(
+    "Remove-VMNetworkAdapter",
+    Param("VMName", L, position=0),
+    Param("VMNetworkAdapter", L, from_pipeline=True),
+    Param("Name", L),
+    Param("Passthru", S),
+    module=HYPERV_MODULE,
+)
+def remove_vm_network_adapter(inv: Invocation) -> Iterable[Any]:
+    host = hyperv_host(inv)
+    for vm, a in _targets(inv, host):
+        try:
+            host.remove_vm_network_adapter(vm, a)
+        except WorldError as err:
+            report(inv, err)
+    return []
+
+
+@cmdlet(
+    "Connect-VMNetworkAdapter",
+    Param("VMName", L, position=0),
+    Param("VMNetworkAdapter", L, from_pipeline=True),
+    Param("Name", L),
+    Param("SwitchName", position=1),
+    Param("Passthru", S),
+    module=HYPERV_MODULE,
+)
+def connect_vm_network_adapter(inv: Invocation) -> Iterable[Any]:
+    host = hyperv_host(inv)
+    out = []
+    for vm, a in _targets(inv, host):
+        try:
+            host.connect_vm_network_adapter(a, str(inv.bound.get("SwitchName") or ""))
+        except WorldError as err:
+            report(inv, err)
+            continue
+        if as_bool(inv.bound.get("Passthru", False)):
+            out.append(adapter_object(host, vm, a))
+    return out
+
+
+@cmdlet(
+    "Disconnect-VMNetworkAdapter",
+    Param("VMName", L, position=0),
+    Param("VMNetworkAdapter", L, from_pipeline=True),
+    Param("Name", L),
+    Param("Passthru", S),
+    module=HYPERV_MODULE,
+)
+def disconnect_vm_network_adapter(inv: Invocation) -> Iterable[Any]:
+    host = hyperv_host(inv)
+    for _vm, a in _targets(inv, host):
+        host.connect_vm_network_adapter(a, None)
+    return []

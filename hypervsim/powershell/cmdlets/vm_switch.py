@@ -1,0 +1,118 @@
+"""Virtual switches: Get/New/Remove-VMSwitch."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from hypervsim.powershell.api import Invocation, Param, ParamKind, PSObject, cmdlet
+from hypervsim.powershell.cmdlets.hyperv_objects import switch_object
+from hypervsim.powershell.cmdlets.world_bridge import (
+    HYPERV_MODULE,
+    as_bool,
+    flatten,
+    hyperv_host,
+    report,
+    strings,
+)
+from hypervsim.world.errors import WorldError
+from hypervsim.world.records import VMSwitch
+
+L = ParamKind.LIST
+S = ParamKind.SWITCH
+
+
+def _not_found(name: str) -> WorldError:
+    return WorldError(
+        f'Hyper-V was unable to find a virtual switch with name "{name}".',
+        reason="InvalidParameter",
+        category="InvalidArgument",
+        target=name,
+    )
+
+
+@cmdlet(
+    "Get-VMSwitch",
+    Param("Name", L, aliases=("SwitchName",), position=0),
+    Param("SwitchType"),
+    Param("Id"),
+    module=HYPERV_MODULE,
+)
+def get_vm_switch(inv: Invocation) -> Iterable[Any]:
+    host = hyperv_host(inv)
+    found: list[VMSwitch] = []
+    if inv.bound.get("Name") is not None:
+        for n in strings(inv.bound["Name"]):
+            hits = host.find_switches([n])
+            if not hits and not any(c in n for c in "*?["):
+                report(inv, _not_found(n))
+            found += [s for s in hits if s not in found]
+    else:
+        found = list(host.switches)
+    if inv.bound.get("SwitchType") is not None:
+        wanted = str(inv.bound["SwitchType"]).lower()
+        found = [s for s in found if s.switch_type.lower() == wanted]
+    return [switch_object(host, s) for s in found]
+
+
+@cmdlet(
+    "New-VMSwitch",
+    Param("Name", position=0, aliases=("SwitchName",)),
+    Param("SwitchType"),
+    Param("NetAdapterName"),
+    Param("NetAdapterInterfaceDescription"),
+    Param("AllowManagementOS"),
+    Param("Notes"),
+    module=HYPERV_MODULE,
+)
+def new_vm_switch(inv: Invocation) -> Iterable[Any]:
+    host = hyperv_host(inv)
+    b = inv.bound
+    nic_name = b.get("NetAdapterName")
+    if nic_name is None and b.get("NetAdapterInterfaceDescription") is not None:
+        desc = str(b["NetAdapterInterfaceDescription"]).lower()
+        nic = next((n for n in host.net_adapters if n.interface_description.lower() == desc), None)
+        nic_name = nic.name if nic else str(b["NetAdapterInterfaceDescription"])
+    try:
+        sw = host.new_switch(
+            str(b.get("Name")),
+            str(b.get("SwitchType") or ("External" if nic_name else "Private")),
+            net_adapter_name=str(nic_name) if nic_name else None,
+            allow_management_os=as_bool(b["AllowManagementOS"])
+            if "AllowManagementOS" in b
+            else None,
+        )
+    except WorldError as err:
+        report(inv, err)
+        return []
+    return [switch_object(host, sw)]
+
+
+@cmdlet(
+    "Remove-VMSwitch",
+    Param("Name", L, position=0, aliases=("SwitchName",)),
+    Param("VMSwitch", L, from_pipeline=True),
+    Param("Force", S),
+    module=HYPERV_MODULE,
+)
+def remove_vm_switch(inv: Invocation) -> Iterable[Any]:
+    host = hyperv_host(inv)
+    targets: list[VMSwitch] = []
+    if inv.bound.get("Name") is not None:
+        for n in strings(inv.bound["Name"]):
+            hits = host.find_switches([n])
+            if not hits:
+                report(inv, _not_found(n))
+            targets += hits
+    else:
+        src = inv.bound.get("VMSwitch") if inv.bound.get("VMSwitch") is not None else inv.input
+        for item in flatten(src):
+            ref = item.ref if isinstance(item, PSObject) else item
+            if isinstance(ref, VMSwitch):
+                targets.append(ref)
+    for sw in targets:
+        try:
+            host.remove_switch(sw)
+        except WorldError as err:
+            report(inv, err)
+    return []

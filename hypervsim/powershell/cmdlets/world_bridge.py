@@ -1,0 +1,215 @@
+"""What the world-facing cmdlet modules share: Windows enums, argument coercion, turning a
+`WorldError` into an ErrorRecord, and finding the VMs a cmdlet is aimed at."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from hypervsim.powershell.api import (
+    CmdletError,
+    ErrorCategory,
+    ErrorRecord,
+    Invocation,
+    PSEnum,
+    PSObject,
+)
+from hypervsim.world.errors import WorldError
+from hypervsim.world.model import VM, Computer
+
+HYPERV_MODULE = "Hyper-V"
+HYPERV_NS = "Microsoft.HyperV.PowerShell.Commands."
+
+
+class VMState(PSEnum):
+    Other = 1
+    Running = 2
+    Off = 3
+    Stopping = 4
+    Saved = 6
+    Paused = 9
+    Starting = 10
+    Reset = 11
+    Saving = 32773
+    Pausing = 32776
+    Resuming = 32777
+
+
+class OnOffState(PSEnum):
+    On = 0
+    Off = 1
+
+
+class VMSwitchType(PSEnum):
+    Private = 0
+    Internal = 1
+    External = 2
+
+
+class AddressFamily(PSEnum):
+    IPv4 = 2
+    IPv6 = 23
+
+
+class PrefixOrigin(PSEnum):
+    Other = 0
+    Manual = 1
+    WellKnown = 2
+    Dhcp = 3
+    RouterAdvertisement = 4
+
+
+class InstallState(PSEnum):
+    Available = 0
+    Installed = 1
+    InstallPending = 2
+    Removed = 3
+    UninstallPending = 4
+
+
+class RestartState(PSEnum):
+    No = 0
+    Yes = 1
+    Maybe = 2
+
+
+class VhdType(PSEnum):
+    Unknown = 0
+    Fixed = 2
+    Dynamic = 3
+    Differencing = 4
+
+
+def to_record(err: WorldError, command: str, command_class: str | None = None) -> ErrorRecord:
+    """A WorldError as the ErrorRecord Windows writes for `command`."""
+    fqid = err.fqid or f"{err.reason},{command_class or HYPERV_NS + command.replace('-', '')}"
+    return ErrorRecord(
+        message=err.message,
+        category=getattr(ErrorCategory, err.category, ErrorCategory.NotSpecified),
+        fqid=fqid,
+        target=err.target,
+        command=command,
+        exception_type=err.exception_type,
+    )
+
+
+def report(
+    inv: Invocation, err: WorldError, command_class: str | None = None, terminating: bool = False
+) -> None:
+    """Hyper-V and CIM cmdlets report per-object failures as non-terminating errors."""
+    rec = to_record(err, inv.name, command_class)
+    if terminating:
+        raise CmdletError(rec, terminating=True)
+    inv.write_error(rec)
+
+
+def as_bool(value: Any) -> bool:
+    if isinstance(value, PSEnum):
+        return bool(value.value)
+    if isinstance(value, str):
+        return value.strip().lower() in ("true", "1", "$true", "yes", "on")
+    return bool(value)
+
+
+def as_on_off(value: Any) -> bool:
+    """OnOffState arguments: "On"/"Off" (or the enum); returns True for On."""
+    if isinstance(value, OnOffState):
+        return value is OnOffState.On
+    text = str(value).strip().lower()
+    if text in ("on", "0"):
+        return True
+    if text in ("off", "1"):
+        return False
+    raise ValueError(value)
+
+
+def as_int(value: Any) -> int:
+    if isinstance(value, bool):
+        return int(value)
+    if isinstance(value, (int, float)):
+        return int(value)
+    text = str(value).strip().upper()
+    for suffix, mult in (("TB", 1024**4), ("GB", 1024**3), ("MB", 1024**2), ("KB", 1024)):
+        if text.endswith(suffix):
+            return int(float(text[: -len(suffix)]) * mult)
+    return int(text)
+
+
+def flatten(value: Any) -> list[Any]:
+    if value is None:
+        return []
+    if isinstance(value, (list, tuple)):
+        out: list[Any] = []
+        for v in value:
+            out += flatten(v)
+        return out
+    return [value]
+
+
+def unwrap(value: Any) -> Any:
+    """The live world object behind a pipeline value (PSObject.ref), or the value itself."""
+    return value.ref if isinstance(value, PSObject) and value.ref is not None else value
+
+
+def strings(value: Any) -> list[str]:
+    return [
+        str(v.get("Name") if isinstance(v, PSObject) and v.has("Name") else v)
+        for v in flatten(value)
+    ]
+
+
+def piped(inv: Invocation, param: str) -> list[Any]:
+    """Values of a pipeline-bound parameter: the explicit value, else the pipeline input."""
+    if param in inv.bound and inv.bound[param] is not None:
+        return flatten(inv.bound[param])
+    return flatten(inv.input)
+
+
+def hyperv_host(inv: Invocation) -> Computer:
+    """The computer this script runs on, which must have Hyper-V working."""
+    inv.computer.require_hyperv(inv.name)
+    return inv.computer
+
+
+def target_vms(
+    inv: Invocation, host: Computer, lookup: bool = False, name_param: str = "VMName"
+) -> list[VM]:
+    """VMs named by -Name/-VMName (wildcards) or passed as objects (-VM / pipeline).
+
+    Unknown plain names are reported as Windows' not-found error; the rest go on."""
+    vms: list[VM] = []
+
+    def add(vm: VM) -> None:
+        if not any(v is vm for v in vms):
+            vms.append(vm)
+
+    names = inv.bound.get(name_param)
+    if names is None and name_param != "Name":
+        names = inv.bound.get("Name")
+    if names is not None:
+        for name in strings(names):
+            try:
+                for vm in host.vms_named([name], lookup=lookup):
+                    add(vm)
+            except WorldError as err:
+                report(inv, err)
+        return vms
+    for item in piped(inv, "VM"):
+        obj = unwrap(item)
+        if isinstance(obj, VM):
+            add(obj)
+        elif hasattr(obj, "vm_ref"):
+            add(obj.vm_ref)
+        elif isinstance(item, PSObject) and isinstance(item.ref, VM):
+            add(item.ref)
+        elif isinstance(obj, str):
+            try:
+                for vm in host.vms_named([obj], lookup=lookup):
+                    add(vm)
+            except WorldError as err:
+                report(inv, err)
+    return vms
+
+
+def first_or(items: Iterable[Any], default: Any = None) -> Any:
+    return next(iter(items), default)

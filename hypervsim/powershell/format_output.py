@@ -1,0 +1,144 @@
+"""Objects -> text, the way Out-Default shows them (simple Format-Table / Format-List).
+
+Strings and numbers print as-is; objects with up to four properties print as a table, more as
+a list; hashtables as Name/Value tables. Cmdlet modules may `register_view(type_name, props)`
+to choose the default columns of their objects (as Windows' format.ps1xml files do).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from hypervsim.powershell.api import PSEnum, PSObject
+from hypervsim.powershell.values import NOTHING, ErrorRecordValue, to_string
+
+NL = "\r\n"
+_VIEWS: dict[str, list[str]] = {}
+
+
+def register_view(type_name: str, properties: list[str]) -> None:
+    """Default displayed properties for objects whose type_names[0] is `type_name`."""
+    _VIEWS[type_name.lower()] = list(properties)
+
+
+def _cell(value: Any) -> str:
+    if value is None or value is NOTHING:
+        return ""
+    if isinstance(value, list):
+        inner = ", ".join(_cell(v) for v in value[:4])
+        return "{" + inner + (", ..." if len(value) > 4 else "") + "}"
+    if isinstance(value, dict):
+        return "{" + ", ".join(str(k) for k in value.keys()) + "}"
+    return to_string(value)
+
+
+def _is_numeric(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool | PSEnum)
+
+
+def _columns(obj: PSObject) -> list[str]:
+    view = _VIEWS.get(obj.type_names[0].lower()) if obj.type_names else None
+    return view if view is not None else obj.names()
+
+
+def format_table(rows: list[PSObject], columns: list[str]) -> list[str]:
+    cells = [[_cell(row.get(c)) for c in columns] for row in rows]
+    numeric = [all(_is_numeric(row.get(c)) or row.get(c) is None for row in rows) for c in columns]
+    widths = [max([len(c)] + [len(r[i]) for r in cells]) for i, c in enumerate(columns)]
+
+    def render(values: list[str], underline: bool = False) -> str:
+        parts = []
+        for i, text in enumerate(values):
+            last = i == len(values) - 1
+            if numeric[i] and not underline:
+                parts.append(text.rjust(widths[i]))
+            else:
+                parts.append(text if last else text.ljust(widths[i]))
+        return " ".join(parts).rstrip()
+
+    header = render(columns)
+    rule = render(["-" * len(c) for c in columns], underline=True)
+    if any(numeric):
+        header = " ".join(
+            c.rjust(widths[i]) if numeric[i] else c.ljust(widths[i]) for i, c in enumerate(columns)
+        ).rstrip()
+        rule = " ".join(
+            ("-" * len(c)).rjust(widths[i]) if numeric[i] else ("-" * len(c)).ljust(widths[i])
+            for i, c in enumerate(columns)
+        ).rstrip()
+    return ["", header, rule, *[render(r) for r in cells], "", ""]
+
+
+def format_list(obj: PSObject, columns: list[str]) -> list[str]:
+    width = max((len(c) for c in columns), default=0)
+    lines = [""]
+    for c in columns:
+        lines.append(f"{c.ljust(width)} : {_cell(obj.get(c))}".rstrip())
+    lines.append("")
+    return lines
+
+
+def _hashtable_rows(table: dict[Any, Any]) -> list[PSObject]:
+    return [PSObject({"Name": k, "Value": v}) for k, v in table.items()]
+
+
+def format_objects(objects: list[Any]) -> str:
+    """Format one statement's output objects; returns text ending in "\\r\\n" (or "")."""
+    lines: list[str] = []
+    i = 0
+    while i < len(objects):
+        obj = objects[i]
+        if obj is None or obj is NOTHING:
+            i += 1
+            continue
+        if (
+            isinstance(obj, PSObject)
+            and obj.type_names
+            and obj.type_names[0] == "System.Collections.DictionaryEntry"
+        ):
+            group = [obj]
+            while (
+                i + 1 < len(objects)
+                and isinstance(objects[i + 1], PSObject)
+                and objects[i + 1].type_names[0] == obj.type_names[0]
+            ):
+                i += 1
+                group.append(objects[i])
+            lines.extend(format_table(group, ["Name", "Value"]))
+        elif isinstance(obj, PSObject):
+            columns = _columns(obj)
+            group = [obj]
+            while (
+                i + 1 < len(objects)
+                and isinstance(objects[i + 1], PSObject)
+                and _columns(objects[i + 1]) == columns
+            ):
+                i += 1
+                group.append(objects[i])
+            if not columns:
+                lines.append(to_string(obj))
+            elif len(columns) <= 4:
+                lines.extend(format_table(group, columns))
+            else:
+                lines.append("")
+                for item in group:
+                    lines.extend(format_list(item, columns)[1:])
+                lines.append("")
+        elif isinstance(obj, dict):
+            lines.extend(format_table(_hashtable_rows(obj), ["Name", "Value"]))
+        elif isinstance(obj, list):
+            for item in obj:
+                lines.append(_cell(item) if not isinstance(item, str) else item)
+        elif isinstance(obj, ErrorRecordValue):
+            from hypervsim.powershell.format_error import format_error_record
+
+            lines.append(format_error_record(obj.record))
+        elif isinstance(obj, dt.datetime):
+            lines.extend(["", obj.strftime("%A, %B %d, %Y %I:%M:%S %p").replace(" 0", " "), "", ""])
+        else:
+            lines.append(to_string(obj))
+        i += 1
+    if not lines:
+        return ""
+    return NL.join(lines) + NL

@@ -1,0 +1,816 @@
+"""Member access and method calls on run-time values, and static .NET members ([Convert]::...).
+
+Only what Hyper-V lab scripts use; anything else fails with Windows' "does not contain a
+method named" / "Unable to find type" errors rather than doing something silently.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import datetime as dt
+import math
+import re
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from hypervsim.powershell.api import PSEnum, PSObject
+from hypervsim.powershell.operators import (
+    compile_regex,
+    format_operator,
+    format_value,
+)
+from hypervsim.powershell.operators import (
+    replace as regex_replace,
+)
+from hypervsim.powershell.types import CastError, convert, full_type_name, to_number
+from hypervsim.powershell.values import (
+    NOTHING,
+    ArrayList,
+    EncodingValue,
+    ErrorRecordValue,
+    ExceptionValue,
+    Hashtable,
+    ScriptBlockValue,
+    SecureString,
+    SwitchValue,
+    TypeValue,
+    collapse,
+    to_string,
+    type_name_of,
+)
+
+
+class MemberError(Exception):
+    """A failed member access / method call, with Windows' message and error id."""
+
+    def __init__(
+        self,
+        message: str,
+        fqid: str,
+        category: str = "InvalidOperation",
+        exception_type: str = "System.Management.Automation.RuntimeException",
+    ) -> None:
+        super().__init__(message)
+        self.fqid = fqid
+        self.category = category
+        self.exception_type = exception_type
+
+
+@dataclass
+class MemberContext:
+    """What members need from the running session."""
+
+    env: dict[str, str]
+    computer_name: str
+    invoke: Callable[[ScriptBlockValue, list[Any]], list[Any]]
+
+
+def _no_method(value: Any, name: str) -> MemberError:
+    return MemberError(
+        (
+            f"Method invocation failed because [{type_name_of(value)}] does not contain a"
+            f" method named '{name}'."
+        ),
+        "MethodNotFound",
+    )
+
+
+def _dotnet_failure(
+    method: str,
+    args: list[Any],
+    message: str,
+    exception_type: str = "System.Management.Automation.MethodInvocationException",
+) -> MemberError:
+    return MemberError(
+        f'Exception calling "{method}" with "{len(args)}" argument(s): "{message}"',
+        exception_type.rsplit(".", 1)[-1],
+        "NotSpecified",
+        exception_type,
+    )
+
+
+@dataclass(frozen=True)
+class RuntimeTypeInfo:
+    """What `.GetType()` returns."""
+
+    full_name: str
+
+    @property
+    def name(self) -> str:
+        return self.full_name.rsplit(".", 1)[-1]
+
+    def __str__(self) -> str:
+        return self.full_name
+
+
+# ------------------------------------------------------------------------- properties
+def get_member(value: Any, name: str) -> Any:
+    """`$value.Name` (member enumeration over arrays; missing members are $null)."""
+    lowered = name.lower()
+    if value is None or value is NOTHING:
+        return None
+    if isinstance(value, PSObject):
+        if value.has(name):
+            return value.get(name)
+        if lowered in ("count", "length"):
+            return 1
+        if lowered == "psobject":
+            return _psobject_view(value)
+        return None
+    if isinstance(value, dict):
+        if name in value:
+            return value[name]
+        if lowered == "count":
+            return len(value)
+        if lowered == "keys":
+            return list(value.keys())
+        if lowered == "values":
+            return list(value.values())
+        return None
+    if isinstance(value, list | tuple):
+        if lowered in ("count", "length", "longlength"):
+            return len(value)
+        results = [get_member(v, name) for v in value]
+        results = [r for r in results if r is not None]
+        flat: list[Any] = []
+        for r in results:
+            flat.extend(r if isinstance(r, list) else [r])
+        return collapse(flat) if len(flat) != 1 else flat[0]
+    if isinstance(value, bytes | bytearray):
+        if lowered in ("count", "length"):
+            return len(value)
+        return None
+    if isinstance(value, str):
+        if lowered == "length":
+            return len(value)
+        if lowered == "count":
+            return 1
+        return None
+    if isinstance(value, ErrorRecordValue):
+        return _error_record_member(value, lowered)
+    if isinstance(value, ExceptionValue):
+        table = {
+            "message": value.message,
+            "innerexception": value.inner,
+            "hresult": -2146233087,
+            "errorrecord": ErrorRecordValue(value.record) if value.record else None,
+        }
+        return table.get(lowered)
+    if isinstance(value, RuntimeTypeInfo):
+        return {"fullname": value.full_name, "name": value.name}.get(lowered)
+    if isinstance(value, TypeValue):
+        return {"fullname": value.full_name, "name": value.full_name.rsplit(".", 1)[-1]}.get(
+            lowered
+        )
+    if isinstance(value, SwitchValue):
+        return value.is_present if lowered == "ispresent" else None
+    if isinstance(value, SecureString):
+        return len(value.plain) if lowered == "length" else None
+    if isinstance(value, dt.datetime):
+        attrs = {
+            "year": value.year,
+            "month": value.month,
+            "day": value.day,
+            "hour": value.hour,
+            "minute": value.minute,
+            "second": value.second,
+            "millisecond": value.microsecond // 1000,
+            "dayofweek": value.strftime("%A"),
+            "date": value.replace(hour=0, minute=0, second=0, microsecond=0),
+            "ticks": int((value - dt.datetime(1, 1, 1)).total_seconds() * 10**7),
+        }
+        return attrs.get(lowered)
+    if isinstance(value, PSEnum):
+        return int(value) if lowered == "value__" else None
+    if isinstance(value, EncodingValue):
+        return {"encodingname": value.name, "webname": value.codec}.get(lowered)
+    if isinstance(value, int | float | bool):
+        return 1 if lowered in ("count", "length") else None
+    return getattr(value, name, None)
+
+
+def _psobject_view(value: PSObject) -> PSObject:
+    props = [
+        PSObject({"Name": n, "Value": v, "MemberType": "NoteProperty"}) for n, v in value.items()
+    ]
+    return PSObject({"Properties": props, "TypeNames": list(value.type_names)})
+
+
+def _error_record_member(value: ErrorRecordValue, lowered: str) -> Any:
+    record = value.record
+    if lowered == "exception":
+        return value.exception
+    if lowered == "fullyqualifiederrorid":
+        return record.fqid
+    if lowered == "categoryinfo":
+        return PSObject(
+            {
+                "Category": record.category.value,
+                "Activity": record.command or "",
+                "Reason": record.exception_type.rsplit(".", 1)[-1],
+                "TargetName": record.target or "",
+                "TargetType": "String" if record.target else "",
+            },
+            type_names=("System.Management.Automation.ErrorCategoryInfo",),
+        )
+    if lowered == "targetobject":
+        return value.target_object if value.target_object is not None else record.target
+    if lowered == "invocationinfo":
+        return PSObject(
+            {
+                "MyCommand": record.command,
+                "ScriptLineNumber": record.line or 0,
+                "OffsetInLine": record.column or 0,
+                "Line": record.script_line or "",
+                "PositionMessage": f"At line:{record.line or 1} char:{record.column or 1}",
+            }
+        )
+    if lowered == "errordetails":
+        return None
+    if lowered == "scriptstacktrace":
+        return f"at <ScriptBlock>, <No file>: line {record.line or 1}"
+    return None
+
+
+def set_member(target: Any, name: str, value: Any) -> None:
+    """`$obj.Name = value`."""
+    if isinstance(target, PSObject):
+        if not target.has(name):
+            raise MemberError(
+                (
+                    f"The property '{name}' cannot be found on this object. Verify that the"
+                    f" property exists and can be set."
+                ),
+                "PropertyAssignmentException",
+            )
+        target.set(name, value)
+        return
+    if isinstance(target, dict):
+        target[name] = value
+        return
+    raise MemberError(
+        (
+            f"The property '{name}' cannot be found on this object. Verify that the property"
+            f" exists and can be set."
+        ),
+        "PropertyNotFound",
+    )
+
+
+# ------------------------------------------------------------------------- methods
+def call_method(value: Any, name: str, args: list[Any], ctx: MemberContext) -> Any:
+    """`$value.Name(args)`. Returns NOTHING for void methods."""
+    lowered = name.lower()
+    if value is None or value is NOTHING:
+        raise MemberError(
+            "You cannot call a method on a null-valued expression.", "InvokeMethodOnNull"
+        )
+    if lowered == "gettype" and not args:
+        return RuntimeTypeInfo(type_name_of(value))
+    if isinstance(value, str):
+        return _string_method(value, lowered, name, args)
+    if isinstance(value, PSObject):
+        member = value.get(name)
+        if callable(member):
+            return member(*args)
+        if lowered == "tostring":
+            return to_string(value)
+        if lowered == "equals":
+            return value is args[0]
+        raise _no_method(value, name)
+    if isinstance(value, dict):
+        return _dict_method(value, lowered, name, args)
+    if isinstance(value, list | tuple):
+        return _list_method(value, lowered, name, args)
+    if isinstance(value, ScriptBlockValue):
+        if lowered in ("invoke", "invokereturnasis"):
+            return collapse(ctx.invoke(value, list(args)))
+        if lowered == "tostring":
+            return value.block.text
+        raise _no_method(value, name)
+    if isinstance(value, EncodingValue):
+        return _encoding_method(value, lowered, name, args)
+    if isinstance(value, dt.datetime):
+        return _datetime_method(value, lowered, name, args)
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        if lowered == "tostring":
+            return format_value(value, to_string(args[0])) if args else to_string(value)
+        if lowered == "equals":
+            return value == to_number(args[0])
+        if lowered == "compareto":
+            other = to_number(args[0])
+            return (value > other) - (value < other)
+        raise _no_method(value, name)
+    if lowered == "tostring":
+        return to_string(value)
+    if lowered == "equals":
+        return value == args[0]
+    if isinstance(value, bytes | bytearray) and lowered == "clone":
+        return bytes(value)
+    raise _no_method(value, name)
+
+
+def _chars(arg: Any) -> str | None:
+    if arg is None:
+        return None
+    if isinstance(arg, list):
+        return "".join(to_string(a) for a in arg)
+    return to_string(arg)
+
+
+def _string_method(value: str, lowered: str, name: str, args: list[Any]) -> Any:
+    a = args
+    if lowered == "tostring":
+        return value
+    if lowered in ("tolower", "tolowerinvariant"):
+        return value.lower()
+    if lowered in ("toupper", "toupperinvariant"):
+        return value.upper()
+    if lowered == "trim":
+        return value.strip(_chars(a[0]) if a else None)
+    if lowered == "trimstart":
+        return value.lstrip(_chars(a[0]) if a else None)
+    if lowered == "trimend":
+        return value.rstrip(_chars(a[0]) if a else None)
+    if lowered == "split":
+        return _split_string(value, a)
+    if lowered == "contains":
+        return to_string(a[0]) in value
+    if lowered == "startswith":
+        return value.startswith(to_string(a[0]))
+    if lowered == "endswith":
+        return value.endswith(to_string(a[0]))
+    if lowered == "replace":
+        return value.replace(to_string(a[0]), to_string(a[1]))
+    if lowered == "substring":
+        start = int(to_number(a[0]))
+        if start > len(value):
+            raise _dotnet_failure(
+                name,
+                a,
+                "startIndex cannot be larger than length of string.\r\nParameter name: startIndex",
+                "System.ArgumentOutOfRangeException",
+            )
+        if len(a) > 1:
+            length = int(to_number(a[1]))
+            if start + length > len(value):
+                raise _dotnet_failure(
+                    name,
+                    a,
+                    (
+                        "Index and length must refer to a location within the"
+                        " string.\r\nParameter name: length"
+                    ),
+                    "System.ArgumentOutOfRangeException",
+                )
+            return value[start : start + length]
+        return value[start:]
+    if lowered == "indexof":
+        return value.find(to_string(a[0]), int(to_number(a[1])) if len(a) > 1 else 0)
+    if lowered == "lastindexof":
+        return value.rfind(to_string(a[0]))
+    if lowered == "padleft":
+        return value.rjust(int(to_number(a[0])), to_string(a[1]) if len(a) > 1 else " ")
+    if lowered == "padright":
+        return value.ljust(int(to_number(a[0])), to_string(a[1]) if len(a) > 1 else " ")
+    if lowered == "equals":
+        return value == to_string(a[0])
+    if lowered == "compareto":
+        other = to_string(a[0])
+        return (value > other) - (value < other)
+    if lowered == "insert":
+        idx = int(to_number(a[0]))
+        return value[:idx] + to_string(a[1]) + value[idx:]
+    if lowered == "remove":
+        idx = int(to_number(a[0]))
+        count = int(to_number(a[1])) if len(a) > 1 else len(value) - idx
+        return value[:idx] + value[idx + count :]
+    if lowered == "tochararray":
+        return list(value)
+    if lowered == "normalize":
+        return value
+    if lowered == "gethashcode":
+        return hash(value) & 0x7FFFFFFF
+    raise _no_method(value, name)
+
+
+def _split_string(value: str, args: list[Any]) -> list[str]:
+    """String.Split: a string argument is a set of separator characters, as in PS 5.1."""
+    if not args:
+        return re.split(r"\s", value)
+    seps = args[0]
+    if isinstance(seps, list):
+        # string[] separators
+        pattern = "|".join(re.escape(to_string(s)) for s in seps if to_string(s))
+    else:
+        chars = to_string(seps)
+        pattern = "[" + re.escape(chars) + "]" if chars else r"\s"
+    parts = re.split(pattern, value) if pattern else [value]
+    options = [to_string(a).lower() for a in args[1:]]
+    if any("removeemptyentries" in o or o == "1" for o in options):
+        parts = [p for p in parts if p]
+    return parts
+
+
+def _dict_method(value: dict[Any, Any], lowered: str, name: str, args: list[Any]) -> Any:
+    if lowered == "containskey" or lowered == "contains":
+        return args[0] in value
+    if lowered == "containsvalue":
+        return any(v == args[0] for v in value.values())
+    if lowered == "add":
+        key = args[0]
+        if key in value:
+            raise _dotnet_failure(
+                name,
+                args,
+                (
+                    f"Item has already been added. Key in dictionary: '{to_string(key)}'  Key"
+                    f" being added: '{to_string(key)}'"
+                ),
+                "System.ArgumentException",
+            )
+        value[key] = args[1]
+        return NOTHING
+    if lowered == "remove":
+        if args[0] in value:
+            del value[args[0]]
+        return NOTHING
+    if lowered == "clear":
+        value.clear()
+        return NOTHING
+    if lowered == "clone":
+        return Hashtable(value.items(), ordered=getattr(value, "ordered", False))
+    if lowered == "getenumerator":
+        return [
+            PSObject(
+                {"Name": k, "Key": k, "Value": v},
+                type_names=("System.Collections.DictionaryEntry",),
+            )
+            for k, v in value.items()
+        ]
+    if lowered == "tostring":
+        return to_string(value)
+    if lowered == "get_item" or lowered == "item":
+        return value.get(args[0])
+    raise _no_method(value, name)
+
+
+def _list_method(
+    value: list[Any] | tuple[Any, ...], lowered: str, name: str, args: list[Any]
+) -> Any:
+    from hypervsim.powershell.operators import equals
+
+    if lowered == "contains":
+        return any(equals(v, args[0]) for v in value)
+    if lowered == "indexof":
+        for idx, v in enumerate(value):
+            if equals(v, args[0]):
+                return idx
+        return -1
+    if isinstance(value, ArrayList):
+        if lowered == "add":
+            value.append(args[0] if args else None)
+            return NOTHING if value.generic else len(value) - 1
+        if lowered == "addrange":
+            value.extend(args[0] if isinstance(args[0], list) else [args[0]])
+            return NOTHING
+        if lowered == "remove":
+            for idx, v in enumerate(value):
+                if equals(v, args[0]):
+                    del value[idx]
+                    break
+            return NOTHING
+        if lowered == "clear":
+            value.clear()
+            return NOTHING
+        if lowered == "toarray":
+            return list(value)
+        if lowered == "insert":
+            value.insert(int(to_number(args[0])), args[1])
+            return NOTHING
+    if lowered == "add":
+        raise _dotnet_failure(
+            name, args, "Collection was of a fixed size.", "System.NotSupportedException"
+        )
+    if lowered == "tostring":
+        return "System.Object[]"
+    if lowered == "clone":
+        return list(value)
+    if lowered == "getenumerator":
+        return list(value)
+    if lowered == "tochararray":
+        raise _no_method(value, name)
+    raise _no_method(value, name)
+
+
+def _encoding_method(value: EncodingValue, lowered: str, name: str, args: list[Any]) -> Any:
+    if lowered == "getstring":
+        data = args[0]
+        if isinstance(data, list):
+            data = bytes(int(to_number(b)) & 0xFF for b in data)
+        if not isinstance(data, bytes | bytearray):
+            raise _dotnet_failure(
+                name,
+                args,
+                "Array cannot be null.\r\nParameter name: bytes",
+                "System.ArgumentNullException",
+            )
+        return bytes(data).decode(value.codec, errors="replace")
+    if lowered == "getbytes":
+        return to_string(args[0]).encode(value.codec)
+    raise _no_method(value, name)
+
+
+def _datetime_method(value: dt.datetime, lowered: str, name: str, args: list[Any]) -> Any:
+    if lowered == "tostring":
+        if args:
+            return dotnet_date_format(value, to_string(args[0]))
+        return to_string(value)
+    adders = {
+        "addseconds": "seconds",
+        "addminutes": "minutes",
+        "addhours": "hours",
+        "adddays": "days",
+        "addmilliseconds": "milliseconds",
+    }
+    if lowered in adders:
+        return value + dt.timedelta(**{adders[lowered]: float(to_number(args[0]))})
+    if lowered == "touniversaltime":
+        return value.astimezone(dt.UTC).replace(tzinfo=None) if value.tzinfo else value
+    if lowered == "tolocaltime":
+        return value
+    raise _no_method(value, name)
+
+
+def dotnet_date_format(value: dt.datetime, fmt: str) -> str:
+    """The custom .NET date format tokens used in scripts (yyyy MM dd HH mm ss fff, o, s, u)."""
+    if fmt == "o":
+        return value.strftime("%Y-%m-%dT%H:%M:%S.%f") + "0"
+    if fmt == "s":
+        return value.strftime("%Y-%m-%dT%H:%M:%S")
+    if fmt == "u":
+        return value.strftime("%Y-%m-%d %H:%M:%SZ")
+    tokens = [
+        ("yyyy", "%Y"),
+        ("yy", "%y"),
+        ("MM", "%m"),
+        ("dd", "%d"),
+        ("HH", "%H"),
+        ("hh", "%I"),
+        ("mm", "%M"),
+        ("ss", "%S"),
+        ("fff", "{ms}"),
+        ("tt", "%p"),
+    ]
+    out = fmt
+    for token, repl in tokens:
+        out = out.replace(token, repl)
+    return value.strftime(out).replace("{ms}", f"{value.microsecond // 1000:03d}")
+
+
+# ------------------------------------------------------------------------- static members
+def _type_key(type_name: str) -> str:
+    return full_type_name(type_name).lower()
+
+
+_ENCODINGS = {
+    "utf8": ("utf-8", "UTF8"),
+    "unicode": ("utf-16-le", "Unicode"),
+    "ascii": ("ascii", "ASCII"),
+    "default": ("cp1252", "Default"),
+    "bigendianunicode": ("utf-16-be", "BigEndianUnicode"),
+    "utf32": ("utf-32-le", "UTF32"),
+}
+
+
+def get_static(type_name: str, member: str, ctx: MemberContext) -> Any:
+    """`[Type]::Member`."""
+    key = _type_key(type_name)
+    lowered = member.lower()
+    if key == "system.text.encoding" and lowered in _ENCODINGS:
+        codec, name = _ENCODINGS[lowered]
+        return EncodingValue(codec, name)
+    if key in ("system.int32", "system.int64", "system.byte"):
+        limits = {
+            "system.int32": (2**31 - 1, -(2**31)),
+            "system.int64": (2**63 - 1, -(2**63)),
+            "system.byte": (255, 0),
+        }[key]
+        if lowered == "maxvalue":
+            return limits[0]
+        if lowered == "minvalue":
+            return limits[1]
+    if key == "system.double" and lowered in ("maxvalue", "minvalue"):
+        return 1.7976931348623157e308 if lowered == "maxvalue" else -1.7976931348623157e308
+    if key == "system.math":
+        if lowered == "pi":
+            return math.pi
+        if lowered == "e":
+            return math.e
+    if key == "system.string" and lowered == "empty":
+        return ""
+    if key == "system.datetime":
+        if lowered == "now":
+            return dt.datetime.now()
+        if lowered == "utcnow":
+            return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+        if lowered == "today":
+            return dt.datetime.now().replace(hour=0, minute=0, second=0, microsecond=0)
+    if key == "system.environment":
+        if lowered == "machinename":
+            return ctx.computer_name
+        if lowered == "newline":
+            return "\r\n"
+        if lowered == "processorcount":
+            return 4
+        if lowered == "username":
+            return ctx.env.get("USERNAME", "Administrator")
+        if lowered == "is64bitoperatingsystem":
+            return True
+    if key == "system.guid" and lowered == "empty":
+        return "00000000-0000-0000-0000-000000000000"
+    if key == "system.io.path" and lowered == "directoryseparatorchar":
+        return "\\"
+    if key in _KNOWN_STATIC_TYPES:
+        raise MemberError(
+            f"The property '{member}' cannot be found on type [{type_name}].", "PropertyNotFound"
+        )
+    raise unknown_type(type_name)
+
+
+def unknown_type(type_name: str) -> MemberError:
+    return MemberError(f"Unable to find type [{type_name}].", "TypeNotFound", "InvalidOperation")
+
+
+_KNOWN_STATIC_TYPES = frozenset(
+    {
+        "system.convert",
+        "system.text.encoding",
+        "system.math",
+        "system.datetime",
+        "system.string",
+        "system.int32",
+        "system.int64",
+        "system.byte",
+        "system.double",
+        "system.guid",
+        "system.environment",
+        "system.text.regularexpressions.regex",
+        "system.net.ipaddress",
+        "system.io.path",
+        "system.net.dns",
+        "system.boolean",
+        "system.char",
+        "system.management.automation.psobject",
+        "system.array",
+        "system.collections.hashtable",
+        "system.object",
+        "system.timespan",
+        "system.version",
+    }
+)
+
+
+def call_static(type_name: str, method: str, args: list[Any], ctx: MemberContext) -> Any:
+    """`[Type]::Method(args)`."""
+    key = _type_key(type_name)
+    lowered = method.lower()
+    a = args
+    try:
+        if key == "system.convert":
+            if lowered == "frombase64string":
+                text = to_string(a[0])
+                try:
+                    return base64.b64decode(re.sub(r"\s", "", text), validate=True)
+                except (binascii.Error, ValueError):
+                    raise _dotnet_failure(
+                        method,
+                        a,
+                        (
+                            "The input is not a valid Base-64 string as it contains a non-base"
+                            " 64 character, more than two padding characters, or an illegal"
+                            " character among the padding characters. "
+                        ),
+                        "System.FormatException",
+                    ) from None
+            if lowered == "tobase64string":
+                data = a[0]
+                if isinstance(data, list):
+                    data = bytes(int(to_number(b)) & 0xFF for b in data)
+                return base64.b64encode(bytes(data)).decode("ascii")
+            if lowered in ("toint32", "toint64"):
+                if len(a) > 1:
+                    return int(to_string(a[0]), int(to_number(a[1])))
+                return convert("int", a[0])
+            if lowered == "tostring":
+                if len(a) > 1:
+                    number, base = int(to_number(a[0])), int(to_number(a[1]))
+                    return {
+                        2: format(number, "b"),
+                        8: format(number, "o"),
+                        16: format(number, "x"),
+                    }.get(base, str(number))
+                return to_string(a[0])
+            if lowered == "toboolean":
+                return convert("bool", a[0])
+        if key == "system.math":
+            return _math(lowered, method, a)
+        if key == "system.string":
+            if lowered == "isnullorempty":
+                return a[0] is None or to_string(a[0]) == ""
+            if lowered == "isnullorwhitespace":
+                return a[0] is None or to_string(a[0]).strip() == ""
+            if lowered == "join":
+                items = a[1] if len(a) == 2 and isinstance(a[1], list) else a[1:]
+                return to_string(a[0]).join(to_string(i) for i in items)
+            if lowered == "format":
+                return format_operator(
+                    a[0], list(a[1:]) if len(a) != 2 or not isinstance(a[1], list) else a[1]
+                )
+            if lowered == "concat":
+                return "".join(to_string(i) for i in a)
+            if lowered == "equals":
+                return to_string(a[0]) == to_string(a[1])
+        if key in ("system.int32", "system.int64", "system.double") and lowered == "parse":
+            return convert(type_name, to_string(a[0]))
+        if key == "system.guid":
+            if lowered == "newguid":
+                return str(uuid.uuid4())
+            if lowered == "parse":
+                return convert("guid", a[0])
+        if key == "system.datetime" and lowered == "parse":
+            return convert("datetime", a[0])
+        if key == "system.net.ipaddress" and lowered == "parse":
+            return convert("ipaddress", a[0])
+        if key == "system.environment":
+            if lowered == "getenvironmentvariable":
+                return ctx.env.get(to_string(a[0]).upper())
+        if key == "system.io.path":
+            if lowered == "combine":
+                return "\\".join(to_string(p).rstrip("\\") for p in a)
+            if lowered == "gettemppath":
+                return "C:\\Windows\\TEMP\\"
+            if lowered == "getfilename":
+                return to_string(a[0]).replace("/", "\\").rsplit("\\", 1)[-1]
+        if key == "system.net.dns" and lowered == "gethostname":
+            return ctx.computer_name
+        if key == "system.text.regularexpressions.regex":
+            if lowered == "escape":
+                return re.sub(r"([\\*+?|{\[()^$.# ])", r"\\\1", to_string(a[0]))
+            if lowered == "ismatch":
+                return compile_regex(a[1], False).search(to_string(a[0])) is not None and True
+            if lowered == "replace":
+                return regex_replace(a[0], [a[1], a[2]], True)
+            if lowered == "split":
+                return compile_regex(a[1], True).split(to_string(a[0]))
+    except CastError as exc:
+        raise _dotnet_failure(method, a, str(exc), "System.FormatException") from None
+    except IndexError:
+        raise MemberError(
+            f'Cannot find an overload for "{method}" and the argument count: "{len(a)}".',
+            "MethodCountCouldNotFindBest",
+        ) from None
+    if key in _KNOWN_STATIC_TYPES:
+        raise MemberError(
+            (
+                f"Method invocation failed because [{full_type_name(type_name)}] does not"
+                f" contain a method named '{method}'."
+            ),
+            "MethodNotFound",
+        )
+    raise unknown_type(type_name)
+
+
+def _math(lowered: str, method: str, a: list[Any]) -> Any:
+    nums = [to_number(x) for x in a]
+    if lowered == "round":
+        if len(nums) > 1:
+            return round(float(nums[0]), int(nums[1]))
+        result = round(nums[0])
+        return float(result) if isinstance(nums[0], float) else result
+    if lowered == "floor":
+        return float(math.floor(nums[0]))
+    if lowered == "ceiling":
+        return float(math.ceil(nums[0]))
+    if lowered == "truncate":
+        return float(math.trunc(nums[0]))
+    if lowered == "max":
+        return max(nums[0], nums[1])
+    if lowered == "min":
+        return min(nums[0], nums[1])
+    if lowered == "abs":
+        return abs(nums[0])
+    if lowered == "pow":
+        return float(nums[0]) ** float(nums[1])
+    if lowered == "sqrt":
+        return math.sqrt(nums[0])
+    raise MemberError(
+        (
+            f"Method invocation failed because [System.Math] does not contain a method named"
+            f" '{method}'."
+        ),
+        "MethodNotFound",
+    )

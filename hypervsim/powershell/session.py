@@ -1,0 +1,115 @@
+"""`PowerShellSession`: one powershell.exe process on one emulated computer.
+
+The wire layer creates one per `-EncodedCommand` (one `run`) or per `-Command -` process (one
+`run` per stdin line, sharing the global scope). `run` never raises for script problems.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from hypervsim.powershell import cmdlets as _cmdlets  # noqa: F401  (registers every cmdlet)
+from hypervsim.powershell.api import ErrorCategory, ErrorRecord
+from hypervsim.powershell.evaluator import (
+    BreakSignal,
+    ContinueSignal,
+    Evaluator,
+    ExitSignal,
+    PSError,
+    ReturnSignal,
+    Runtime,
+)
+from hypervsim.powershell.format_error import format_error_record
+from hypervsim.powershell.format_output import format_objects
+from hypervsim.powershell.parser import ParseFailure, parse
+from hypervsim.powershell.streams import RunResult, StreamRecord
+from hypervsim.powershell.values import ErrorRecordValue
+
+if TYPE_CHECKING:  # pragma: no cover
+    from hypervsim.world.model import Computer, World
+
+__all__ = ["PowerShellSession", "RunResult", "StreamRecord"]
+
+
+class PowerShellSession:
+    """Keeps the global scope across `run` calls; the caller holds `world.lock` during `run`."""
+
+    def __init__(
+        self, world: World, computer: Computer, *, sleep: Callable[[float], None] | None = None
+    ) -> None:
+        self.world = world
+        self.computer = computer
+        self._stdout: list[str] = []
+        self._records: list[StreamRecord] = []
+        self.runtime = Runtime(
+            emit_text=self._stdout.append,
+            emit_record=self._records.append,
+            format_error=format_error_record,
+            sleep=sleep or time.sleep,
+        )
+        self.evaluator = Evaluator(computer, self.runtime)
+        self.exited = False
+
+    def _on_output(self, objects: list[Any]) -> None:
+        text = format_objects(objects)
+        if text:
+            self._stdout.append(text)
+
+    def run(self, script: str) -> RunResult:
+        """Parse and evaluate `script`; see contracts.md for the result."""
+        self._stdout.clear()
+        self._records.clear()
+        ev = self.evaluator
+        exit_code: int | None = None
+        exited = False
+        try:
+            parsed = parse(script)
+        except ParseFailure as failure:
+            ev._add_error(ErrorRecordValue(failure.record))
+            self._records.append(
+                StreamRecord("error", format_error_record(failure.record), failure.record)
+            )
+            ev.last_status = False
+            return self._result(1, False)
+        try:
+            ev.run_top(parsed, self._on_output)
+        except ExitSignal as sig:
+            exit_code, exited = sig.code, True
+            ev.global_scope.vars["lastexitcode"] = sig.code
+        except PSError as err:
+            ev.report_uncaught(err)
+            exit_code = 1
+        except (BreakSignal, ContinueSignal, ReturnSignal):
+            pass
+        except RecursionError:
+            record = ErrorRecord(
+                message="The script failed due to call depth overflow.",
+                category=ErrorCategory.InvalidOperation,
+                fqid="CallDepthOverflow",
+                exception_type="System.Management.Automation.ScriptCallDepthException",
+            )
+            self._records.append(StreamRecord("error", format_error_record(record), record))
+            exit_code = 1
+        except Exception as exc:  # never let an interpreter bug escape to the wire layer
+            record = ErrorRecord(
+                message=f"hypervsim internal error: {type(exc).__name__}: {exc}",
+                category=ErrorCategory.NotSpecified,
+                fqid="EmulatorInternalError",
+                exception_type="System.InvalidOperationException",
+            )
+            self._records.append(StreamRecord("error", format_error_record(record), record))
+            exit_code = 1
+        if exit_code is None:
+            exit_code = 0 if ev.last_status else 1
+        self.exited = self.exited or exited
+        return self._result(exit_code, exited)
+
+    def _result(self, exit_code: int, exited: bool) -> RunResult:
+        return RunResult(
+            stdout="".join(self._stdout),
+            records=list(self._records),
+            exit_code=exit_code,
+            exited=exited,
+        )

@@ -1,0 +1,503 @@
+"""What a WinRS Command runs: powershell.exe (one script, or one run per stdin line) and cmd.exe.
+
+Every process works in a worker thread and appends its output, encoded in the shell's code
+page, to buffers that Receive drains. PowerShell runs while holding `world.lock`; the state
+file is written after every script/line before the lock is released, so a completed command
+survives a SIGKILL. Modelled costs (`--ps-start-ms`) are slept outside the lock.
+"""
+
+from __future__ import annotations
+
+import datetime
+import queue
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol
+
+from hypervsim.wire.clixml import to_clixml
+from hypervsim.wire.cmdline import (
+    CMD_NAMES,
+    POWERSHELL_NAMES,
+    CmdStep,
+    CommandLineError,
+    PowerShellInvocation,
+    PowerShellMode,
+    expand_variables,
+    parse_powershell_args,
+    program_name,
+    split_argv,
+    split_cmd_line,
+)
+from hypervsim.wire.counters import Counters
+
+if TYPE_CHECKING:  # pragma: no cover
+    from hypervsim.world.model import Computer, World
+
+
+class RunResultLike(Protocol):
+    stdout: str
+    records: list[Any]
+    exit_code: int
+    exited: bool
+
+
+class SessionLike(Protocol):
+    def run(self, script: str) -> RunResultLike: ...
+
+
+SessionFactory = Callable[["World", "Computer"], SessionLike]
+
+
+def default_session_factory(world: World, computer: Computer) -> SessionLike:
+    """The real interpreter (imported late so the wire layer loads without it)."""
+    from hypervsim.powershell.session import PowerShellSession
+
+    return PowerShellSession(world, computer)
+
+
+def format_record(record: Any) -> str:
+    """Text powershell.exe prints for a stream record (errors via the interpreter's formatter)."""
+    if getattr(record, "kind", "") == "error" and getattr(record, "error", None) is not None:
+        from hypervsim.powershell.format_error import format_error_record
+
+        return str(format_error_record(record.error))
+    return str(getattr(record, "text", ""))
+
+
+def encoder_for(codepage: int) -> Callable[[str], bytes]:
+    """Text -> bytes in the console code page; unmappable characters become '?' as on Windows."""
+    if codepage == 65001:
+        return lambda text: text.encode("utf-8", errors="replace")
+    name = f"cp{codepage}"
+    try:
+        "".encode(name)
+    except LookupError:
+        name = "cp437"
+    return lambda text: text.encode(name, errors="replace")
+
+
+def decoder_for(codepage: int) -> Callable[[bytes], str]:
+    if codepage == 65001:
+        return lambda data: data.decode("utf-8", errors="replace")
+    name = f"cp{codepage}"
+    try:
+        b"".decode(name)
+    except LookupError:
+        name = "cp437"
+    return lambda data: data.decode(name, errors="replace")
+
+
+@dataclass
+class ProcessContext:
+    """Everything a process needs from its shell and server."""
+
+    world: World
+    session_factory: SessionFactory
+    counters: Counters
+    codepage: int = 437
+    state_path: Path | None = None
+    ps_start_seconds: float = 0.0
+    environment: dict[str, str] = field(default_factory=dict)
+    working_directory: str = "C:\\Users\\Administrator"
+    user: str = "Administrator"
+
+    def run_locked(self, session: SessionLike, script: str) -> RunResultLike:
+        """Run one script/line holding the world lock; persist before releasing it."""
+        with self.world.lock:
+            result = session.run(script)
+            if self.state_path is not None:
+                self.world.save(self.state_path)
+        self.counters.add("lines_run")
+        return result
+
+    def new_session(self) -> SessionLike:
+        with self.world.lock:
+            return self.session_factory(self.world, self.world.root)
+
+
+class Process:
+    """Base: output buffers, completion, and the wait used by Receive."""
+
+    def __init__(self, ctx: ProcessContext) -> None:
+        self.ctx = ctx
+        self._cond = threading.Condition()
+        self._buffers: dict[str, bytearray] = {"stdout": bytearray(), "stderr": bytearray()}
+        self._finished = False
+        self._terminated = False
+        self.exit_code: int | None = None
+        self._encode = encoder_for(ctx.codepage)
+        self._decode = decoder_for(ctx.codepage)
+        self._thread: threading.Thread | None = None
+
+    # -- worker side --
+    def emit(self, stream: str, text: str) -> None:
+        if not text or stream == "null":
+            return
+        data = self._encode(text)
+        with self._cond:
+            if not self._terminated:
+                self._buffers[stream] += data
+                self._cond.notify_all()
+
+    def finish(self, exit_code: int) -> None:
+        with self._cond:
+            if not self._finished:
+                self._finished = True
+                self.exit_code = exit_code
+            self._cond.notify_all()
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._main, name="hypervsim-process", daemon=True)
+        self._thread.start()
+
+    def _main(self) -> None:
+        try:
+            self.finish(self.run())
+        except Exception as exc:  # a bug in the emulator must not hang the client
+            self.emit("stderr", f"hypervsim internal error: {exc!r}\r\n")
+            self.finish(1)
+
+    def run(self) -> int:
+        raise NotImplementedError
+
+    # -- WinRS side --
+    def send_stdin(self, data: bytes, end: bool) -> None:
+        """Default: the process does not read stdin."""
+
+    def terminate(self) -> None:
+        with self._cond:
+            self._terminated = True
+            if not self._finished:
+                self._finished = True
+                self.exit_code = self.exit_code if self.exit_code is not None else -1073741510
+            self._cond.notify_all()
+
+    @property
+    def terminated(self) -> bool:
+        return self._terminated
+
+    def wait_for_output(self, timeout: float) -> bool:
+        """Block until there is output or the process finished; False on timeout."""
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            while not self._has_news():
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    return False
+                self._cond.wait(remaining)
+            return True
+
+    def _has_news(self) -> bool:
+        return self._finished or any(self._buffers.values())
+
+    def take_output(self, limit: int) -> tuple[bytes, bytes, bool, int | None]:
+        """Drain up to `limit` bytes: (stdout, stderr, done, exit_code); done only when empty."""
+        with self._cond:
+            out = bytes(self._buffers["stdout"][:limit])
+            del self._buffers["stdout"][: len(out)]
+            err = bytes(self._buffers["stderr"][: max(0, limit - len(out))])
+            del self._buffers["stderr"][: len(err)]
+            done = self._finished and not any(self._buffers.values())
+            return out, err, done, self.exit_code if done else None
+
+
+class PowerShellProcess(Process):
+    """powershell.exe: `-EncodedCommand` / `-Command text` (one run) or stdin mode (per line)."""
+
+    def __init__(self, ctx: ProcessContext, invocation: PowerShellInvocation) -> None:
+        super().__init__(ctx)
+        self.invocation = invocation
+        self._stdin: queue.Queue[str | None] = queue.Queue()
+        self._partial = ""
+        ctx.counters.add("powershell_starts")
+
+    def send_stdin(self, data: bytes, end: bool) -> None:
+        if self.invocation.mode is not PowerShellMode.STDIN:
+            return
+        text = self._partial + self._decode(data)
+        *lines, self._partial = text.split("\n")
+        for line in lines:
+            self._stdin.put(line.rstrip("\r"))
+        if end:
+            if self._partial:
+                self._stdin.put(self._partial.rstrip("\r"))
+                self._partial = ""
+            self._stdin.put(None)
+
+    def terminate(self) -> None:
+        super().terminate()
+        self._stdin.put(None)
+
+    def run(self) -> int:
+        if self.ctx.ps_start_seconds > 0:
+            time.sleep(self.ctx.ps_start_seconds)  # modelled process start, outside the lock
+        session = self.ctx.new_session()
+        if self.invocation.mode is not PowerShellMode.STDIN:
+            result = self.ctx.run_locked(session, self.invocation.script)
+            self._emit_result(result, clixml=self.invocation.mode is PowerShellMode.ENCODED)
+            return int(result.exit_code)
+        exit_code = 0
+        while True:
+            line = self._stdin.get()
+            if line is None or self.terminated:
+                return exit_code
+            if not line.strip():
+                continue
+            result = self.ctx.run_locked(session, line)
+            self._emit_result(result, clixml=False)
+            exit_code = int(result.exit_code)
+            if result.exited:
+                return exit_code
+
+    def _emit_result(self, result: RunResultLike, clixml: bool) -> None:
+        self.emit("stdout", result.stdout)
+        shown = [r for r in result.records if getattr(r, "kind", "") in ("error", "warning")]
+        if not shown:
+            return
+        if clixml:
+            self.emit("stderr", to_clixml([(r.kind, format_record(r)) for r in shown]))
+        else:
+            for r in shown:
+                text = format_record(r)
+                if r.kind == "warning":
+                    text = f"WARNING: {text}"
+                self.emit("stderr", text if text.endswith("\r\n") else text + "\r\n")
+
+
+class CmdProcess(Process):
+    """cmd.exe /c LINE: builtins (echo, set, exit, cd, ver, chcp), nested powershell, apps."""
+
+    def __init__(self, ctx: ProcessContext, line: str) -> None:
+        super().__init__(ctx)
+        self.line = line
+        self.environment = dict(ctx.environment)
+
+    def run(self) -> int:
+        return self.run_line(self.line)
+
+    def run_line(self, line: str) -> int:
+        errorlevel = 0
+        for step in split_cmd_line(expand_variables(line, self.environment)):
+            if step.joiner == "&&" and errorlevel != 0:
+                continue
+            if step.joiner == "||" and errorlevel == 0:
+                continue
+            try:
+                errorlevel = self.run_step(step)
+            except _CmdExitError as stop:
+                return stop.code
+        return errorlevel
+
+    def _out(self, step: CmdStep, stream: str, text: str) -> None:
+        target = step.stdout_to if stream == "stdout" else step.stderr_to
+        self.emit(target, text)
+
+    def run_step(self, step: CmdStep) -> int:
+        words = split_argv(step.text)
+        if not words:
+            return 0
+        name = program_name(words[0])
+        rest = step.text[len(step.text) - len(step.text.lstrip()) :]
+        rest = rest[len(words[0]) :] if rest.lower().startswith(words[0].lower()) else rest
+        if name == "echo.":
+            self._out(step, "stdout", rest + "\r\n")
+            return 0
+        if name == "echo":
+            return self._echo(step, rest)
+        if name == "exit":
+            args = [a.lower() for a in words[1:]]
+            if args and args[0] == "/b":
+                args = args[1:]
+            code = int(args[0]) if args and args[0].lstrip("-").isdigit() else 0
+            raise _CmdExitError(code)
+        if name == "set":
+            return self._set(step, rest.strip())
+        if name in ("cd", "chdir"):
+            self._out(step, "stdout", f"{self.ctx.working_directory}\r\n")
+            return 0
+        if name == "ver":
+            self._out(step, "stdout", "\r\nMicrosoft Windows [Version 10.0.20348.2227]\r\n")
+            return 0
+        if name == "chcp":
+            self._out(step, "stdout", f"Active code page: {self.ctx.codepage}\r\n")
+            return 0
+        if name in ("rem", "title", "@echo"):
+            return 0
+        if name in CMD_NAMES:
+            flags = [w.lower() for w in words[1:3]]
+            for flag in ("/c", "/k"):
+                if flag in flags:
+                    idx = step.text.lower().index(flag)
+                    return self.run_line(strip_outer_quotes(step.text[idx + 2 :].lstrip()))
+            return 0
+        if name in POWERSHELL_NAMES:
+            return self._powershell(step, words[1:])
+        return self._application(step, name, words)
+
+    def _echo(self, step: CmdStep, rest: str) -> int:
+        text = rest[1:] if rest[:1] in (" ", "\t") else rest
+        if not rest.strip():
+            text = "ECHO is on."
+        self._out(step, "stdout", text + "\r\n")
+        return 0
+
+    def _set(self, step: CmdStep, assignment: str) -> int:
+        if "=" in assignment:
+            name, _, value = assignment.partition("=")
+            if value:
+                self.environment[name] = value
+            else:
+                self.environment.pop(name, None)
+            return 0
+        listing = sorted(self._full_environment().items(), key=lambda kv: kv[0].lower())
+        prefix = assignment.lower()
+        lines = [f"{k}={v}\r\n" for k, v in listing if k.lower().startswith(prefix)]
+        if not lines:
+            self._out(step, "stderr", f"Environment variable {assignment} not defined\r\n")
+            return 1
+        self._out(step, "stdout", "".join(lines))
+        return 0
+
+    def _full_environment(self) -> dict[str, str]:
+        computer = getattr(getattr(self.ctx.world, "root", None), "name", "HV-HOST01")
+        base = {
+            "ALLUSERSPROFILE": "C:\\ProgramData",
+            "COMPUTERNAME": str(computer),
+            "ComSpec": "C:\\Windows\\system32\\cmd.exe",
+            "OS": "Windows_NT",
+            "Path": "C:\\Windows\\system32;C:\\Windows;"
+            "C:\\Windows\\System32\\WindowsPowerShell\\v1.0\\",
+            "PROMPT": "$P$G",
+            "SystemRoot": "C:\\Windows",
+            "USERNAME": self.ctx.user,
+            "USERPROFILE": f"C:\\Users\\{self.ctx.user}",
+            "windir": "C:\\Windows",
+        }
+        base.update(self.environment)
+        return base
+
+    def _powershell(self, step: CmdStep, args: list[str]) -> int:
+        try:
+            invocation = parse_powershell_args(args)
+        except CommandLineError as exc:
+            self._out(step, "stderr", f"{exc}\r\n")
+            return 64
+        self.ctx.counters.add("powershell_starts")
+        if self.ctx.ps_start_seconds > 0:
+            time.sleep(self.ctx.ps_start_seconds)
+        if invocation.mode is PowerShellMode.STDIN:
+            return 0  # stdin is not forwarded inside a compound cmd line
+        session = self.ctx.new_session()
+        result = self.ctx.run_locked(session, invocation.script)
+        self._out(step, "stdout", result.stdout)
+        records = [r for r in result.records if getattr(r, "kind", "") == "error"]
+        if records and invocation.mode is PowerShellMode.ENCODED:
+            self._out(step, "stderr", to_clixml([("error", format_record(r)) for r in records]))
+        else:
+            for r in records:
+                self._out(step, "stderr", format_record(r).rstrip("\r\n") + "\r\n")
+        return int(result.exit_code)
+
+    def _application(self, step: CmdStep, name: str, words: list[str]) -> int:
+        """External programs the interpreter knows (netsh, ping, hostname, ipconfig...)."""
+        from hypervsim.powershell.api import lookup
+
+        bare = name[:-4] if name.endswith(".exe") else name
+        spec = lookup(bare)
+        if spec is None or spec.kind != "Application":
+            self._out(
+                step,
+                "stderr",
+                f"'{words[0]}' is not recognized as an internal or external command,\r\n"
+                "operable program or batch file.\r\n",
+            )
+            return 9009
+        session = self.ctx.new_session()
+        result = self.ctx.run_locked(session, step.text)
+        self._out(step, "stdout", result.stdout)
+        for r in result.records:
+            if getattr(r, "kind", "") == "error":
+                self._out(step, "stderr", format_record(r).rstrip("\r\n") + "\r\n")
+        return int(result.exit_code)
+
+
+def strip_outer_quotes(line: str) -> str:
+    """cmd /c "..." rule: a leading quote and the last quote on the line are removed."""
+    if line.startswith('"') and line.count('"') >= 2:
+        last = line.rindex('"')
+        return line[1:last] + line[last + 1 :]
+    return line
+
+
+class FailedStartProcess(Process):
+    """powershell.exe that rejected its command line: prints why and exits 64."""
+
+    def __init__(self, ctx: ProcessContext, message: str) -> None:
+        super().__init__(ctx)
+        self.message = message
+
+    def run(self) -> int:
+        self.emit("stderr", self.message + "\r\n")
+        return 64
+
+
+class _CmdExitError(Exception):
+    def __init__(self, code: int) -> None:
+        super().__init__(code)
+        self.code = code
+
+
+def shell_run_time(created: float) -> str:
+    """`P0DT0H0M5S`-style duration since `created` (time.monotonic())."""
+    seconds = int(time.monotonic() - created)
+    delta = datetime.timedelta(seconds=seconds)
+    hours, rem = divmod(delta.seconds, 3600)
+    minutes, secs = divmod(rem, 60)
+    return f"P{delta.days}DT{hours}H{minutes}M{secs}S"
+
+
+def create_process(
+    ctx: ProcessContext, command: str, arguments: list[str], skip_cmd_shell: bool
+) -> Process:
+    """The process for a WinRS CommandLine."""
+    try:
+        return _create_process(ctx, command, arguments, skip_cmd_shell)
+    except CommandLineError as exc:
+        return FailedStartProcess(ctx, str(exc))
+
+
+def _create_process(
+    ctx: ProcessContext, command: str, arguments: list[str], skip_cmd_shell: bool
+) -> Process:
+    line = " ".join([command, *arguments]).strip()
+    if skip_cmd_shell:
+        words = split_argv(line)
+        name = program_name(words[0]) if words else ""
+        if name in POWERSHELL_NAMES:
+            return PowerShellProcess(ctx, parse_powershell_args(words[1:]))
+        cmd_line = line[len(command) :].strip() if name in CMD_NAMES else line
+        if name in CMD_NAMES:
+            lowered = cmd_line.lower()
+            if lowered.startswith(("/c", "/k")):
+                cmd_line = strip_outer_quotes(cmd_line[2:].lstrip())
+        return CmdProcess(ctx, cmd_line)
+    # With the cmd shell: `cmd.exe /c <line>`. A line that is only a powershell invocation
+    # (possibly wrapped in more `cmd /c`) becomes that process, so its stdin is connected.
+    inner = line
+    while True:
+        steps = split_cmd_line(expand_variables(inner, ctx.environment))
+        if len(steps) != 1 or steps[0].stdout_to != "stdout" or steps[0].stderr_to != "stderr":
+            break
+        words = split_argv(steps[0].text)
+        name = program_name(words[0]) if words else ""
+        if name in POWERSHELL_NAMES:
+            return PowerShellProcess(ctx, parse_powershell_args(words[1:]))
+        if name in CMD_NAMES and len(words) > 1 and words[1].lower() in ("/c", "/k"):
+            text = steps[0].text
+            inner = strip_outer_quotes(text[text.lower().index(words[1].lower()) + 2 :].lstrip())
+            continue
+        break
+    return CmdProcess(ctx, inner)

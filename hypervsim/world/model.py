@@ -1,0 +1,280 @@
+"""The emulated estate: `World` (the whole thing) and `Computer` (one Windows machine).
+
+A VM owns the `Computer` that is its guest OS; a guest with Hyper-V installed is itself a
+Hyper-V host, to any depth. The rules are in the mixins (hyperv.py, tcpip.py, features.py);
+this module holds the state, the links between machines, persistence and `describe()`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+import threading
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, Field, PrivateAttr
+
+from hypervsim.world.features import FeatureSet, default_features
+from hypervsim.world.hyperv import HyperVHost
+from hypervsim.world.profiles import DEFAULT_PROFILE, GiB, get_profile
+from hypervsim.world.records import (
+    Feature,
+    IPAddress,
+    NetAdapter,
+    NetNat,
+    Route,
+    Vhd,
+    VMNetworkAdapter,
+    VMSwitch,
+)
+from hypervsim.world.tcpip import LAN_DNS, LAN_GATEWAY, TcpIpStack
+
+STATE_FORMAT = 1
+
+
+class VM(BaseModel):
+    """A Hyper-V virtual machine and (in `guest`) the Windows it runs."""
+
+    id: str
+    name: str
+    state: str = "Off"  # Off | Running | Saved | Paused
+    generation: int = 1
+    version: str = "10.0"
+    path: str = ""
+    processor_count: int = 1
+    expose_virtualization_extensions: bool = False
+    memory_startup: int = 1 * GiB
+    memory_minimum: int = 512 * 1024**2
+    memory_maximum: int = 1024**4
+    dynamic_memory: bool = False
+    notes: str = ""
+    vbs_opt_out: bool = False
+    adapters: list[VMNetworkAdapter] = Field(default_factory=list)
+    hard_drives: list[str] = Field(default_factory=list)
+    guest: Computer | None = None
+    guest_up: bool = False
+
+    def adapter(self, adapter_id: str) -> VMNetworkAdapter | None:
+        return next((a for a in self.adapters if a.id == adapter_id), None)
+
+
+class Computer(HyperVHost, TcpIpStack, FeatureSet, BaseModel):
+    """One Windows machine: the physical L0 host or the guest OS of a VM."""
+
+    name: str
+    build: int
+    edition: str  # "server" | "client"
+    cpu_vendor: str
+    vbs: bool = False
+    memory_bytes: int = 4 * GiB
+    logical_processors: int = 4
+    is_physical: bool = False
+    features: list[Feature] = Field(default_factory=list)
+    switches: list[VMSwitch] = Field(default_factory=list)
+    vms: list[VM] = Field(default_factory=list)
+    vhds: list[Vhd] = Field(default_factory=list)
+    net_adapters: list[NetAdapter] = Field(default_factory=list)
+    ip_addresses: list[IPAddress] = Field(default_factory=list)
+    routes: list[Route] = Field(default_factory=list)
+    nats: list[NetNat] = Field(default_factory=list)
+    next_if_index: int = 2
+    restart_count: int = 0
+
+    _world: World | None = PrivateAttr(default=None)
+    _vm: VM | None = PrivateAttr(default=None)
+    _host: Computer | None = PrivateAttr(default=None)
+
+    @property
+    def world(self) -> World:
+        assert self._world is not None, "computer not linked to a world"
+        return self._world
+
+    @property
+    def vm(self) -> VM | None:
+        """The VM whose guest OS this is (None for the physical host)."""
+        return self._vm
+
+    @property
+    def host(self) -> Computer | None:
+        """The Hyper-V host running this machine as a VM (None for the physical host)."""
+        return self._host
+
+    @property
+    def depth(self) -> int:
+        """0 for the physical host, 1 for its VMs' guests, and so on."""
+        return 0 if self._host is None else self._host.depth + 1
+
+    def walk(self) -> Iterator[Computer]:
+        """This computer and every guest below it."""
+        yield self
+        for vm in self.vms:
+            if vm.guest is not None:
+                yield from vm.guest.walk()
+
+    def _link_guest(self, vm: VM) -> None:
+        if vm.guest is not None:
+            vm.guest._world = self._world
+            vm.guest._vm = vm
+            vm.guest._host = self
+            for inner in vm.guest.vms:
+                vm.guest._link_guest(inner)
+
+
+VM.model_rebuild()
+Computer.model_rebuild()
+
+
+class World:
+    """The whole emulated estate, guarded by `lock` (held by whoever runs PowerShell)."""
+
+    def __init__(self, root: Computer, profile: str, seed: int, counter: int = 0) -> None:
+        self.root = root
+        self.profile = profile
+        self.seed = seed
+        self.counter = counter
+        self.lock = threading.RLock()
+        self.executed: list[str] = []
+        self.host_reboots = 0
+        self._link()
+
+    # ---- construction / persistence -------------------------------------------------
+    @classmethod
+    def create(cls, profile: str = DEFAULT_PROFILE, seed: int = 0) -> World:
+        """A fresh physical host per the profile: Hyper-V on, an External switch, base images."""
+        p = get_profile(profile)
+        root = Computer(
+            name=p.computer_name,
+            build=p.build,
+            edition=p.edition,
+            cpu_vendor=p.cpu_vendor,
+            vbs=p.vbs,
+            memory_bytes=p.memory_bytes,
+            logical_processors=p.logical_processors,
+            is_physical=True,
+            features=default_features(p.edition, hyperv_installed=True),
+        )
+        world = cls(root, profile, seed)
+        nic = root.add_net_adapter(
+            "Ethernet", "physical", description="Intel(R) Ethernet Connection X722"
+        )
+        root.add_address(nic, "10.0.0.10", 24, origin="Dhcp")
+        root.routes.append(
+            Route(
+                destination_prefix="0.0.0.0/0",
+                next_hop=LAN_GATEWAY,
+                interface_index=nic.interface_index,
+            )
+        )
+        nic.dns_servers = [LAN_DNS]
+        root.new_switch(
+            "External", "External", net_adapter_name="Ethernet", allow_management_os=True
+        )
+        for path, build, edition in (
+            ("C:\\Images\\WS2016.vhdx", 14393, "server"),
+            ("C:\\Images\\WS2019.vhdx", 17763, "server"),
+            ("C:\\Images\\WS2022.vhdx", 20348, "server"),
+            ("C:\\Images\\Win11.vhdx", 22621, "client"),
+        ):
+            root.vhds.append(
+                Vhd(path=path, size_bytes=127 * GiB, os_build=build, os_edition=edition)
+            )
+        return world
+
+    def _link(self) -> None:
+        self.root._world = self
+        self.root._vm = None
+        self.root._host = None
+        for vm in self.root.vms:
+            self.root._link_guest(vm)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "format": STATE_FORMAT,
+            "profile": self.profile,
+            "seed": self.seed,
+            "counter": self.counter,
+            "host_reboots": self.host_reboots,
+            "executed": self.executed,
+            "root": self.root.model_dump(mode="json"),
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> World:
+        world = cls(
+            Computer.model_validate(data["root"]), data["profile"], data["seed"], data["counter"]
+        )
+        world.executed = list(data.get("executed", []))
+        world.host_reboots = int(data.get("host_reboots", 0))
+        return world
+
+    def save(self, path: str | os.PathLike[str]) -> None:
+        """Write the whole world as JSON atomically (temp file in the same folder + os.replace)."""
+        target = Path(path)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=target.name + ".", suffix=".tmp", dir=target.parent)
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as f:
+                json.dump(self.to_json(), f)
+                f.flush()
+                os.fsync(f.fileno())
+            os.replace(tmp, target)
+        except BaseException:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+            raise
+
+    @classmethod
+    def load(cls, path: str | os.PathLike[str]) -> World:
+        with open(path, encoding="utf-8") as f:
+            return cls.from_json(json.load(f))
+
+    # ---- deterministic identities -------------------------------------------------------
+    def _next(self, kind: str) -> bytes:
+        self.counter += 1
+        return hashlib.sha256(f"{self.seed}:{kind}:{self.counter}".encode()).digest()
+
+    def new_id(self) -> str:
+        """A GUID, deterministic under the world's seed."""
+        return str(uuid.UUID(bytes=self._next("id")[:16], version=4)).upper()
+
+    def new_mac(self) -> str:
+        """A Hyper-V style dynamic MAC (00-15-5D-xx-xx-xx), as 12 hex digits."""
+        tail = self._next("mac")[:3].hex().upper()
+        return "00155D" + tail
+
+    def new_computer_name(self) -> str:
+        """Windows' random setup name, e.g. WIN-3F7K2M9QX1A."""
+        alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+        raw = self._next("name")
+        return "WIN-" + "".join(alphabet[b % len(alphabet)] for b in raw[:11])
+
+    # ---- whole-world operations ----------------------------------------------------------
+    def computers(self) -> list[Computer]:
+        return list(self.root.walk())
+
+    def record_execution(self, computer_name: str, command_name: str) -> None:
+        """Called by the interpreter for every cmdlet / application it runs."""
+        self.executed.append(command_name)
+
+    def reboot_host(self) -> None:
+        """A physical host reboot: every VM is off (Hyper-V's default automatic start action is
+        'restart if previously running', but the guests' in-flight work is lost); pending
+        feature installs of the host complete."""
+        self.host_reboots += 1
+        was_running = [vm for vm in self.root.vms if vm.state == "Running"]
+        for vm in self.root.vms:
+            self.root.power_off(vm)
+        self.root.complete_restart()
+        for vm in was_running:
+            self.root.start_vm(vm)
+
+    def describe(self) -> str:
+        """A readable tree of the estate (for `python -m hypervsim show`)."""
+        from hypervsim.world.describe import describe_world
+
+        return describe_world(self)

@@ -1,0 +1,101 @@
+"""Plain state records of the emulated estate (serialized to JSON as they are).
+
+They carry data only; the rules live on `Computer` (model.py and its mixins) so that every
+change goes through one checked path.
+"""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, Field
+
+
+class Feature(BaseModel):
+    """A Windows feature / optional feature: "Available", "InstallPending" or "Installed"."""
+
+    name: str
+    display_name: str
+    install_state: str = "Available"
+
+
+class NetAdapter(BaseModel):
+    """A network adapter as the OS sees it (Get-NetAdapter).
+
+    kind: "physical" (L0 NIC), "host-vnic" (vEthernet (<switch>) of a switch on this
+    computer), "guest" (a NIC of a VM's guest OS, backed by the VM adapter `vm_adapter_id`).
+    """
+
+    name: str
+    interface_index: int
+    mac_address: str
+    kind: str
+    switch_id: str | None = None
+    vm_adapter_id: str | None = None
+    interface_description: str = ""
+    dhcp_enabled: bool = True
+    dns_servers: list[str] = Field(default_factory=list)
+
+
+class IPAddress(BaseModel):
+    """One IPv4 address bound to an interface (Get-NetIPAddress)."""
+
+    ip_address: str
+    prefix_length: int
+    interface_index: int
+    prefix_origin: str = "Manual"
+
+
+class Route(BaseModel):
+    """One route (Get-NetRoute); a default gateway is 0.0.0.0/0 via next_hop."""
+
+    destination_prefix: str
+    next_hop: str
+    interface_index: int
+    route_metric: int = 0
+
+
+class NetNat(BaseModel):
+    """A WinNAT network (Get-NetNat)."""
+
+    name: str
+    internal_prefix: str
+    active: bool = True
+
+
+class VMSwitch(BaseModel):
+    """A Hyper-V virtual switch; External ones are bound to a net adapter of this computer."""
+
+    id: str
+    name: str
+    switch_type: str  # "Private" | "Internal" | "External"
+    net_adapter_name: str | None = None
+    allow_management_os: bool = False
+
+
+class VMNetworkAdapter(BaseModel):
+    """A VM's virtual NIC (Get-VMNetworkAdapter)."""
+
+    id: str
+    name: str = "Network Adapter"
+    switch_id: str | None = None
+    mac_address: str
+    mac_spoofing: bool = False
+    allow_teaming: bool = False
+
+
+class Vhd(BaseModel):
+    """A virtual hard disk file on a host; `os_build`/`os_edition` if it holds an OS image."""
+
+    path: str
+    size_bytes: int
+    vhd_type: str = "Dynamic"
+    parent_path: str | None = None
+    os_build: int | None = None
+    os_edition: str | None = None
+    attached_to: str | None = None  # VM id
+
+
+class GuestOs(BaseModel):
+    """What a VM boots: its Windows build and edition ("server" or "client")."""
+
+    build: int
+    edition: str

@@ -1,0 +1,43 @@
+"""`python -m hypervsim show` and the command line's argument checks."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from hypervsim.__main__ import build_parser
+from tests.conftest import REPO_ROOT, EmulatorFactory
+
+
+def test_show_prints_world_and_live_counters(emulator_factory: EmulatorFactory) -> None:
+    emu = emulator_factory()
+    emu.session("ntlm").run_cmd("echo", ["x"])
+    out = subprocess.run(
+        [sys.executable, "-m", "hypervsim", "show", "--state", str(emu.state_path)],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert "counters:" in out
+    assert "  commands: 1" in out
+    assert "  shells_opened: 1" in out
+
+
+def test_fault_spec_is_validated_by_the_parser() -> None:
+    args = build_parser().parse_args(
+        ["serve", "--user", "u", "--password", "p", "--fault", "drop-after:3"]
+    )
+    assert [f.value for f in args.fault] == [3.0]
+    with pytest.raises(SystemExit):
+        build_parser().parse_args(["serve", "--user", "u", "--password", "p", "--fault", "boom"])
+
+
+def test_non_loopback_bind_is_refused() -> None:
+    from hypervsim.wire.server import ServerConfig, WinRmServer
+    from hypervsim.world.model import World
+
+    with pytest.raises(ValueError, match="loopback"):
+        WinRmServer(World.create(), ServerConfig(user="u", password="p", bind="0.0.0.0"))
