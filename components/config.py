@@ -1,0 +1,331 @@
+"""Typed stack configuration: which Hyper-V hosts exist and how to reach them.
+
+Sources, in order: the Pulumi stack config a dynamic provider receives in `configure()`
+(`hyperv-lab:hosts`, `hyperv-lab:credentials`, `hyperv-lab:passwords`), then environment
+variables (`HYPERV_LAB_HOSTS`, `HYPERV_LAB_CREDENTIALS`, `HYPERV_LAB_PASSWORD_<NAME>`).
+Passwords are `SecretStr`: they never show in repr, str, errors or logs. A mistake becomes
+`ConfigError` with one line naming the key and the allowed values.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Literal, TypeVar
+
+from pydantic import (
+    AnyHttpUrl,
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+NAMESPACE = "hyperv-lab"
+HOSTS_KEY = f"{NAMESPACE}:hosts"
+CREDENTIALS_KEY = f"{NAMESPACE}:credentials"
+PASSWORDS_KEY = f"{NAMESPACE}:passwords"
+PREFIX_KEY = f"{NAMESPACE}:prefix"
+HOSTS_ENV = "HYPERV_LAB_HOSTS"
+CREDENTIALS_ENV = "HYPERV_LAB_CREDENTIALS"
+PASSWORD_ENV_PREFIX = "HYPERV_LAB_PASSWORD_"
+
+_M = TypeVar("_M", bound=BaseModel)
+
+_NAME = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$"
+
+
+class ConfigError(ValueError):
+    """A configuration mistake, as one line naming the key and what is allowed."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+class Credential(_Strict):
+    """A Windows account (host login or guest login for PowerShell Direct)."""
+
+    user: str = Field(min_length=1)
+    password: SecretStr
+
+
+class GuestRoute(_Strict):
+    """How to reach a machine that is a VM on `parent`: PowerShell Direct with a guest login."""
+
+    parent: HostSettings
+    vm_name: str = Field(min_length=1)
+    user: str = Field(min_length=1)
+    password: SecretStr
+    wait_s: float = Field(default=300.0, gt=0, description="bounded wait for the guest to answer")
+
+
+class HostSettings(_Strict):
+    """One Hyper-V host: a WinRM endpoint (L0), or a VM reached through its parent (`via`)."""
+
+    name: str = Field(pattern=_NAME)
+    endpoint: AnyHttpUrl | None = None
+    transport: Literal["ntlm", "basic"] = "ntlm"
+    user: str | None = None
+    password: SecretStr | None = None
+    ca_bundle: Path | None = Field(
+        default=None, description="PEM CA bundle that signed the HTTPS cert"
+    )
+    connect_timeout_s: float = Field(default=10.0, gt=0)
+    read_timeout_s: int = Field(default=30, gt=1)
+    operation_timeout_s: int = Field(default=20, gt=0, description="WS-Man OperationTimeout")
+    script_timeout_s: float = Field(
+        default=3600.0, gt=0, description="max run time of one operation"
+    )
+    retries: int = Field(
+        default=3, ge=0, le=10, description="transport retries (never PowerShell errors)"
+    )
+    backoff_s: float = Field(default=0.5, ge=0, description="first retry delay; doubles each time")
+    via: GuestRoute | None = None
+
+    @model_validator(mode="after")
+    def _reachable_and_safe(self) -> HostSettings:
+        if self.via is not None:
+            if self.endpoint is not None:
+                raise ValueError("a host has either 'endpoint' or 'via', not both")
+            return self
+        if self.endpoint is None:
+            raise ValueError(
+                "'endpoint' is required (e.g. http://host:5985/wsman) unless 'via' is set"
+            )
+        if not self.user or self.password is None:
+            raise ValueError("'user' and 'password' are required for a WinRM endpoint")
+        if self.operation_timeout_s >= self.read_timeout_s:
+            raise ValueError("'operation_timeout_s' must be lower than 'read_timeout_s'")
+        if self.transport == "basic" and not self.is_https:
+            raise ValueError(
+                "transport 'basic' sends the password in clear: use an https:// endpoint or 'ntlm'"
+            )
+        if self.ca_bundle is not None and not self.is_https:
+            raise ValueError("'ca_bundle' only applies to an https:// endpoint")
+        return self
+
+    @property
+    def is_https(self) -> bool:
+        return self.endpoint is not None and self.endpoint.scheme == "https"
+
+    def secrets(self) -> list[str]:
+        """Every secret along the route, for scrubbing messages."""
+        found = [self.password.get_secret_value()] if self.password else []
+        if self.via is not None:
+            found.append(self.via.password.get_secret_value())
+            found.extend(self.via.parent.secrets())
+        return found
+
+    def pool_key(self) -> str:
+        """Identity of the connection (not of the secret): who, where, how."""
+        if self.via is not None:
+            return f"{self.via.parent.pool_key()}>{self.via.vm_name}"
+        return f"{self.transport}:{self.user}@{self.endpoint}"
+
+
+GuestRoute.model_rebuild()
+
+
+class HostRef(_Strict):
+    """What a resource input holds to name its target host: no secret, safe in state.
+
+    Either a configured host (`host`), or a VM on a parent host reached with a named
+    credential (`parent` + `vm_name` + `credential`) - e.g. a NestedHost's `host` output.
+    """
+
+    host: str | None = Field(default=None, pattern=_NAME)
+    parent: HostRef | None = None
+    vm_name: str | None = None
+    credential: str | None = Field(default=None, pattern=_NAME)
+
+    @field_validator("parent", mode="before")
+    @classmethod
+    def _parent_by_name(cls, value: Any) -> Any:
+        return {"host": value} if isinstance(value, str) else value
+
+    @model_validator(mode="after")
+    def _one_form(self) -> HostRef:
+        nested = (self.parent, self.vm_name, self.credential)
+        if self.host is not None and any(v is not None for v in nested):
+            raise ValueError("give either 'host' or 'parent'+'vm_name'+'credential'")
+        if self.host is None and any(v is None for v in nested):
+            raise ValueError("a VM target needs 'parent', 'vm_name' and 'credential'")
+        return self
+
+    @classmethod
+    def parse(cls, value: str | Mapping[str, Any] | HostRef) -> HostRef:
+        if isinstance(value, HostRef):
+            return value
+        if isinstance(value, str):
+            value = {"host": value}
+        return _validate("host", cls, dict(value))
+
+    def label(self) -> str:
+        """Short readable name for messages: `l0` or `l0>L1-vm`."""
+        if self.host is not None:
+            return self.host
+        assert self.parent is not None
+        return f"{self.parent.label()}>{self.vm_name}"
+
+
+class LabConfig(_Strict):
+    """Everything a provider needs to reach hosts, resolved from config + environment."""
+
+    hosts: dict[str, HostSettings] = Field(default_factory=dict)
+    credentials: dict[str, Credential] = Field(default_factory=dict)
+    prefix: str = Field(default="", pattern=r"^[A-Za-z0-9_-]{0,32}$")
+
+    def host(self, ref: str | Mapping[str, Any] | HostRef) -> HostSettings:
+        """Settings to reach `ref`; ConfigError naming what is missing."""
+        ref = HostRef.parse(ref)
+        if ref.host is not None:
+            if ref.host not in self.hosts:
+                known = ", ".join(sorted(self.hosts)) or "none configured"
+                raise ConfigError(f"{HOSTS_KEY}: unknown host '{ref.host}' (known: {known})")
+            return self.hosts[ref.host]
+        assert ref.parent is not None and ref.vm_name is not None and ref.credential is not None
+        if ref.credential not in self.credentials:
+            known = ", ".join(sorted(self.credentials)) or "none configured"
+            raise ConfigError(
+                f"{CREDENTIALS_KEY}: unknown credential '{ref.credential}' (known: {known})"
+            )
+        cred = self.credentials[ref.credential]
+        parent = self.host(ref.parent)
+        return HostSettings(
+            name=_route_name(parent.name, ref.vm_name),
+            via=GuestRoute(
+                parent=parent, vm_name=ref.vm_name, user=cred.user, password=cred.password
+            ),
+        )
+
+    @classmethod
+    def from_sources(
+        cls,
+        hosts: Any = None,
+        credentials: Any = None,
+        passwords: Any = None,
+        prefix: Any = None,
+        environ: Mapping[str, str] | None = None,
+    ) -> LabConfig:
+        """Build from raw config values (JSON text or objects), filling gaps from `environ`."""
+        env = os.environ if environ is None else environ
+        hosts_raw = _as_object(HOSTS_KEY, hosts if hosts is not None else env.get(HOSTS_ENV))
+        creds_raw = _as_object(
+            CREDENTIALS_KEY, credentials if credentials is not None else env.get(CREDENTIALS_ENV)
+        )
+        pw_raw = _as_object(PASSWORDS_KEY, passwords)
+        host_models = {
+            name: _validate(
+                f"{HOSTS_KEY}.{name}",
+                HostSettings,
+                _with_password(
+                    name, {"name": name, **_as_object(f"{HOSTS_KEY}.{name}", body)}, pw_raw, env
+                ),
+            )
+            for name, body in hosts_raw.items()
+        }
+        # A host given with a `via` names its parent host and a credential.
+        cred_models = {
+            name: _validate(
+                f"{CREDENTIALS_KEY}.{name}",
+                Credential,
+                _with_password(name, _as_object(f"{CREDENTIALS_KEY}.{name}", body), pw_raw, env),
+            )
+            for name, body in creds_raw.items()
+        }
+        return _validate(
+            NAMESPACE,
+            cls,
+            {
+                "hosts": host_models,
+                "credentials": cred_models,
+                "prefix": prefix or env.get("HYPERV_LAB_PREFIX", ""),
+            },
+        )
+
+    @classmethod
+    def from_pulumi_config(cls, config: Any, environ: Mapping[str, str] | None = None) -> LabConfig:
+        """From a dynamic provider's `ConfigureRequest.config` (anything with `.get(key)`)."""
+        return cls.from_sources(
+            hosts=config.get(HOSTS_KEY),
+            credentials=config.get(CREDENTIALS_KEY),
+            passwords=config.get(PASSWORDS_KEY),
+            prefix=config.get(PREFIX_KEY),
+            environ=environ,
+        )
+
+    @classmethod
+    def from_environment(cls, environ: Mapping[str, str] | None = None) -> LabConfig:
+        return cls.from_sources(environ=environ)
+
+
+def _route_name(parent: str, vm_name: str) -> str:
+    """A valid host name for a VM target, derived from parent and VM name."""
+    safe = re.sub(r"[^A-Za-z0-9_.-]", "-", vm_name)
+    return f"{parent}.{safe}"[:63]
+
+
+def _as_object(key: str, value: Any) -> dict[str, Any]:
+    if value is None or value == "":
+        return {}
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except json.JSONDecodeError as exc:
+            raise ConfigError(f"{key}: not valid JSON ({exc.msg} at char {exc.pos})") from None
+    if not isinstance(value, Mapping):
+        raise ConfigError(
+            f"{key}: expected an object of name -> settings, got {type(value).__name__}"
+        )
+    return dict(value)
+
+
+def _with_password(
+    name: str, body: dict[str, Any], passwords: dict[str, Any], env: Mapping[str, str]
+) -> dict[str, Any]:
+    """Password from the body, else `hyperv-lab:passwords.<name>`, else the env var."""
+    if body.get("password") is None:
+        env_key = PASSWORD_ENV_PREFIX + re.sub(r"[^A-Za-z0-9]", "_", name).upper()
+        found = passwords.get(name, env.get(env_key))
+        if found is not None:
+            body = {**body, "password": found}
+    return body
+
+
+def _validate(key: str, model: type[_M], data: Any) -> _M:
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError(_one_line(key, exc)) from None
+
+
+def _one_line(key: str, exc: ValidationError) -> str:
+    """`key.field: message` for the first error; the value itself is never echoed (secrets)."""
+    err = exc.errors(include_input=False, include_url=False)[0]
+    loc = ".".join(str(p) for p in err["loc"])
+    where = f"{key}.{loc}" if loc else key
+    msg = err["msg"]
+    if err["type"] == "literal_error":
+        msg = f"must be one of {err.get('ctx', {}).get('expected', '')}"
+    elif err["type"] == "extra_forbidden":
+        msg = "unknown key"
+    elif msg.startswith("Value error, "):
+        msg = msg[len("Value error, ") :]
+    return f"{where}: {msg}"
+
+
+__all__ = [
+    "ConfigError",
+    "Credential",
+    "GuestRoute",
+    "HostRef",
+    "HostSettings",
+    "LabConfig",
+]

@@ -1,0 +1,128 @@
+"""Build a checked lab description (`components.lab_config.Lab`) out of the components.
+
+Kept out of `__main__.py` so the same wiring is unit-tested with Pulumi's mocks: nested hosts
+first, then NAT networks on an L0 or on a nested host, then the VMs on those NATs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pulumi
+
+from components.emulator_vm import EmulatorVm, EmulatorVmArgs
+from components.lab_config import Lab
+from components.nat_network import NatGuest, NatNetwork, NatNetworkArgs
+from components.nested_host import NestedHost, NestedHostArgs
+
+
+@dataclass
+class BuiltLab:
+    """The components of one lab, by their names in the lab description."""
+
+    nested_hosts: dict[str, NestedHost] = field(default_factory=dict)
+    nat_networks: dict[str, NatNetwork] = field(default_factory=dict)
+    emulator_vms: dict[str, EmulatorVm] = field(default_factory=dict)
+
+    def export(self) -> None:
+        """Stack outputs a lab author looks at: what runs where, with which address."""
+        pulumi.export(
+            "nested_hosts",
+            {
+                name: {"vm_id": h.vm_id, "vm_name": h.vm_name, "state": h.state}
+                for name, h in self.nested_hosts.items()
+            },
+        )
+        pulumi.export(
+            "nat_networks",
+            {
+                name: {
+                    "switch_name": n.switch_name,
+                    "prefix": n.prefix,
+                    "gateway": n.gateway,
+                    "guests": n.guests,
+                }
+                for name, n in self.nat_networks.items()
+            },
+        )
+        pulumi.export(
+            "emulator_vms",
+            {
+                name: {
+                    "vm_name": v.vm_name,
+                    "ip_address": v.ip_address,
+                    "internet_reachable": v.internet_reachable,
+                }
+                for name, v in self.emulator_vms.items()
+            },
+        )
+
+
+def build_lab(lab: Lab) -> BuiltLab:
+    """Declare every component of `lab` (the names are prefixed by the components)."""
+    built = BuiltLab()
+    spec = lab.spec
+    for nh in spec.nested_hosts:
+        built.nested_hosts[nh.name] = NestedHost(
+            nh.name,
+            NestedHostArgs(
+                host=nh.host,
+                credential=nh.credential,
+                generation=nh.generation,
+                memory_startup_mb=nh.memory_startup_mb,
+                cpu_count=nh.cpu_count,
+                disk_size_gb=nh.disk_size_gb,
+                version=nh.version,
+                switch_name=nh.switch,
+                mac_address_spoofing=nh.mac_address_spoofing,
+                notes=nh.notes,
+                stop_policy=nh.stop_policy,
+                adopt_existing=nh.adopt_existing,
+            ),
+        )
+    for nat in spec.nat_networks:
+        built.nat_networks[nat.name] = NatNetwork(
+            nat.name,
+            NatNetworkArgs(
+                host=built.nested_hosts.get(nat.host, nat.host),
+                prefix=nat.prefix,
+                gateway=nat.gateway,
+                dns_servers=list(nat.dns_servers),
+                guests=[
+                    NatGuest(
+                        vm_name=g.vm_name,
+                        ip_address=g.ip_address,
+                        credential=g.credential,
+                        gateway=g.gateway,
+                        dns_servers=g.dns_servers,
+                        adapter_name=g.adapter_name,
+                    )
+                    for g in nat.guests
+                ],
+                adopt_existing=nat.adopt_existing,
+            ),
+        )
+    for vm in spec.emulator_vms:
+        nat_spec = spec.nat_network(vm.nat_network)
+        host_spec = spec.nested_host(nat_spec.host) if nat_spec else None
+        assert nat_spec is not None and host_spec is not None  # checked by lab_config
+        built.emulator_vms[vm.name] = EmulatorVm(
+            vm.name,
+            EmulatorVmArgs(
+                nat_network=built.nat_networks[vm.nat_network],
+                ip_address=vm.ip_address,
+                credential=vm.credential or host_spec.credential,
+                generation=vm.generation,
+                memory_startup_mb=vm.memory_startup_mb,
+                dynamic_memory=vm.dynamic_memory,
+                disk_size_gb=vm.disk_size_gb,
+                dns_servers=vm.dns_servers,
+                notes=vm.notes,
+                stop_policy=vm.stop_policy,
+                adopt_existing=vm.adopt_existing,
+            ),
+        )
+    return built
+
+
+__all__ = ["BuiltLab", "build_lab"]

@@ -1,0 +1,432 @@
+"""The program's lab description (`hyperv-lab:lab`), typed and checked before anything exists.
+
+A stack file describes the lab as data: nested hosts, NAT networks and the VMs on them.
+Everything that can be known wrong without asking a host is refused here, at `pulumi preview`,
+as ONE line naming the config key and the allowed values (a `pulumi.RunError`, which the
+Python runtime prints without a traceback): unknown keys, out-of-range sizes, a host or
+credential that is not configured, NAT prefixes that are not IPv4 networks, gateways and guest
+addresses outside their prefix or on its network/broadcast address, duplicate names or
+addresses, two NATs on one host (Windows allows one NetNat per host), and NAT prefixes that
+overlap along a nesting chain (an L1's NAT inside its L0's NAT cannot route).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+import os
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from ipaddress import IPv4Network
+from typing import Any, Literal
+
+import pulumi
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from components.config import (
+    CREDENTIALS_ENV,
+    CREDENTIALS_KEY,
+    HOSTS_ENV,
+    HOSTS_KEY,
+    NAMESPACE,
+    PREFIX_KEY,
+)
+from components.naming import PREFIX_PATTERN
+from components.nat_addressing import AddressError, first_overlap, parse_member, plan_nat
+
+LAB_KEY = f"{NAMESPACE}:lab"
+PREFIX_ENV = "HYPERV_LAB_PREFIX"
+NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,47}$"
+NAME_RULE = "letters, digits, '_', '.', '-'; starts with a letter or digit; at most 48"
+StopPolicy = Literal["fail", "stop-and-restore"]
+
+
+class LabConfigError(pulumi.RunError):
+    """A wrong lab description: one line, `key: what is wrong (allowed: ...)`."""
+
+
+class _Spec(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class NestedHostSpec(_Spec):
+    """An L1: a VM on an L0 host with nested virtualization and Hyper-V inside."""
+
+    name: str = Field(pattern=NAME_PATTERN, description="VM name before the stack prefix")
+    host: str = Field(description="an L0 host name from hyperv-lab:hosts")
+    credential: str = Field(description="guest login name from hyperv-lab:credentials")
+    switch: str | None = Field(default=None, description="switch on the L0 for its adapter")
+    mac_address_spoofing: bool = True
+    generation: Literal[1, 2] = 2
+    memory_startup_mb: int = Field(default=4096, ge=512, le=12 * 1024 * 1024)
+    cpu_count: int = Field(default=2, ge=1, le=240)
+    disk_size_gb: int = Field(default=60, ge=1, le=64 * 1024)
+    version: str | None = Field(default=None, pattern=r"^\d{1,2}\.\d{1,2}$")
+    notes: str = ""
+    stop_policy: StopPolicy = "fail"
+    adopt_existing: bool = False
+
+
+class NatGuestSpec(_Spec):
+    """A VM that already exists on the NAT's host and is attached to its switch."""
+
+    vm_name: str = Field(min_length=1, description="the VM's exact name on the host")
+    ip_address: str
+    credential: str
+    gateway: str | None = None
+    dns_servers: list[str] | None = None
+    adapter_name: str = Field(default="Ethernet", min_length=1)
+
+
+class NatNetworkSpec(_Spec):
+    """Internal switch + gateway + NetNat on an L0 host or on a nested host."""
+
+    name: str = Field(pattern=NAME_PATTERN, description="switch/NAT name before the prefix")
+    host: str = Field(description="an L0 name from hyperv-lab:hosts or a nested host's name")
+    prefix: str
+    gateway: str | None = None
+    dns_servers: list[str] = Field(default_factory=list)
+    guests: list[NatGuestSpec] = Field(default_factory=list)
+    adopt_existing: bool = False
+
+
+class EmulatorVmSpec(_Spec):
+    """An L2 VM the program creates on a nested host's NAT, with a static address."""
+
+    name: str = Field(pattern=NAME_PATTERN, description="VM name before the stack prefix")
+    nat_network: str = Field(description="name of a NAT network on a nested host")
+    ip_address: str
+    credential: str | None = Field(default=None, description="default: the nested host's")
+    generation: Literal[1, 2] = 2
+    memory_startup_mb: int = Field(default=2048, ge=32, le=12 * 1024 * 1024)
+    dynamic_memory: bool = False
+    disk_size_gb: int = Field(default=40, ge=1, le=64 * 1024)
+    dns_servers: list[str] | None = None
+    notes: str = ""
+    stop_policy: StopPolicy = "fail"
+    adopt_existing: bool = False
+
+
+class LabSpec(_Spec):
+    """The whole lab: nested hosts, NAT networks on L0 or L1 hosts, VMs on those NATs."""
+
+    nested_hosts: list[NestedHostSpec] = Field(default_factory=list)
+    nat_networks: list[NatNetworkSpec] = Field(default_factory=list)
+    emulator_vms: list[EmulatorVmSpec] = Field(default_factory=list)
+
+    def nested_host(self, name: str) -> NestedHostSpec | None:
+        return next((h for h in self.nested_hosts if h.name == name), None)
+
+    def nat_network(self, name: str) -> NatNetworkSpec | None:
+        return next((n for n in self.nat_networks if n.name == name), None)
+
+
+# Which model sits at a (list-index-free) config path, for "unknown key (allowed: ...)".
+_MODEL_AT: dict[tuple[str, ...], type[BaseModel]] = {
+    (): LabSpec,
+    ("nested_hosts",): NestedHostSpec,
+    ("nat_networks",): NatNetworkSpec,
+    ("nat_networks", "guests"): NatGuestSpec,
+    ("emulator_vms",): EmulatorVmSpec,
+}
+
+
+@dataclass(frozen=True)
+class Lab:
+    """A checked lab description plus the stack-wide name prefix."""
+
+    spec: LabSpec
+    prefix: str
+
+
+def parse_lab(
+    raw: Any,
+    *,
+    hosts: Iterable[str],
+    credentials: Iterable[str],
+    prefix: str = "",
+) -> Lab:
+    """Validate `raw` (the `hyperv-lab:lab` value, JSON text or object) against the names
+    configured in `hyperv-lab:hosts` / `hyperv-lab:credentials`. Raises LabConfigError."""
+    if not PREFIX_PATTERN.match(prefix):
+        raise LabConfigError(
+            f"{PREFIX_KEY}: '{prefix}' is not allowed "
+            "(allowed: up to 32 letters, digits, '_' or '-', e.g. dev-a-)"
+        )
+    data = _as_object(LAB_KEY, raw)
+    try:
+        spec = LabSpec.model_validate(data)
+    except ValidationError as exc:
+        raise LabConfigError(_one_line(exc)) from None
+    _check_references_and_addresses(spec, set(hosts), set(credentials))
+    return Lab(spec=spec, prefix=prefix)
+
+
+def load_lab(environ: Mapping[str, str] | None = None) -> Lab:
+    """Read and check the lab from the running program's stack config (and environment)."""
+    env = os.environ if environ is None else environ
+    config = pulumi.Config(NAMESPACE)
+    raw = _config_value(config, "lab")
+    if raw is None:
+        raise LabConfigError(
+            f"{LAB_KEY}: required (allowed: an object with nested_hosts, nat_networks, "
+            "emulator_vms; see stacks/Pulumi.demo.yaml)"
+        )
+    hosts = _as_object(HOSTS_KEY, _config_value(config, "hosts") or env.get(HOSTS_ENV))
+    creds = _as_object(
+        CREDENTIALS_KEY, _config_value(config, "credentials") or env.get(CREDENTIALS_ENV)
+    )
+    prefix = config.get("prefix") or env.get(PREFIX_ENV, "")
+    return parse_lab(raw, hosts=hosts, credentials=creds, prefix=prefix)
+
+
+def _config_value(config: pulumi.Config, key: str) -> str | None:
+    """The raw JSON text of a config value (objects arrive as JSON), or None."""
+    return config.get(key)
+
+
+def _as_object(key: str, value: Any) -> dict[str, Any]:
+    if value is None or value == "":
+        return {}
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except json.JSONDecodeError as exc:
+            raise LabConfigError(f"{key}: not valid JSON ({exc.msg} at char {exc.pos})") from None
+    if not isinstance(value, Mapping):
+        raise LabConfigError(f"{key}: expected an object, got {type(value).__name__}")
+    return dict(value)
+
+
+# -- one-line messages from pydantic ---------------------------------------------------------
+
+
+def _path(loc: Iterable[Any]) -> str:
+    out = LAB_KEY
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else f".{part}"
+    return out
+
+
+def _one_line(exc: ValidationError) -> str:
+    err = exc.errors(include_url=False)[0]
+    loc = tuple(err["loc"])
+    kind = err["type"]
+    ctx = err.get("ctx", {})
+    given = err.get("input")
+    if kind == "extra_forbidden":
+        model = _MODEL_AT.get(tuple(p for p in loc[:-1] if isinstance(p, str)))
+        allowed = ", ".join(model.model_fields) if model else "see the docs"
+        return f"{_path(loc)}: unknown key (allowed: {allowed})"
+    if kind == "missing":
+        return f"{_path(loc)}: required"
+    if kind == "literal_error":
+        return f"{_path(loc)}: {given!r} is not allowed (allowed: {ctx.get('expected', '')})"
+    if kind == "string_pattern_mismatch":
+        rule = NAME_RULE if loc and loc[-1] == "name" else f"pattern {ctx.get('pattern')}"
+        return f"{_path(loc)}: {given!r} is not allowed (allowed: {rule})"
+    if kind in ("greater_than_equal", "less_than_equal"):
+        field = _field_of(loc)
+        low = getattr(field, "metadata", None)
+        bounds = _bounds(low)
+        return f"{_path(loc)}: {given!r} is out of range (allowed: {bounds})"
+    msg = str(err["msg"]).removeprefix("Value error, ")
+    return f"{_path(loc)}: {msg}"
+
+
+def _field_of(loc: tuple[Any, ...]) -> Any:
+    names = tuple(p for p in loc if isinstance(p, str))
+    model = _MODEL_AT.get(names[:-1])
+    return model.model_fields.get(names[-1]) if model and names else None
+
+
+def _bounds(metadata: Any) -> str:
+    low = high = None
+    for item in metadata or []:
+        low = getattr(item, "ge", low)
+        high = getattr(item, "le", high)
+    if low is not None and high is not None:
+        return f"{low} to {high}"
+    return f">= {low}" if low is not None else f"<= {high}"
+
+
+# -- checks across entries -------------------------------------------------------------------
+
+
+def _fail(key: str, message: str) -> LabConfigError:
+    return LabConfigError(f"{LAB_KEY}.{key}: {message}")
+
+
+def _known(names: Iterable[str]) -> str:
+    listed = ", ".join(sorted(names))
+    return listed or "none configured"
+
+
+def _unique(kind: str, names: list[str]) -> None:
+    seen: dict[str, int] = {}
+    for index, name in enumerate(names):
+        if name in seen:
+            raise _fail(
+                f"{kind}[{index}].name",
+                f"'{name}' is already used by {kind}[{seen[name]}] (allowed: a unique name)",
+            )
+        seen[name] = index
+
+
+def _check_credential(key: str, name: str, credentials: set[str]) -> None:
+    if name not in credentials:
+        raise _fail(
+            key,
+            f"unknown credential '{name}' (allowed: {_known(credentials)}; "
+            f"define it in {CREDENTIALS_KEY})",
+        )
+
+
+def _check_dns(key: str, servers: Iterable[str]) -> None:
+    for index, server in enumerate(servers):
+        try:
+            ipaddress.IPv4Address(server)
+        except ValueError:
+            raise _fail(
+                f"{key}[{index}]", f"'{server}' is not an IPv4 address (allowed: e.g. 8.8.8.8)"
+            ) from None
+
+
+def _check_references_and_addresses(spec: LabSpec, hosts: set[str], credentials: set[str]) -> None:
+    _unique("nested_hosts", [h.name for h in spec.nested_hosts])
+    _unique("nat_networks", [n.name for n in spec.nat_networks])
+    _unique("emulator_vms", [v.name for v in spec.emulator_vms])
+
+    nested = {h.name: h for h in spec.nested_hosts}
+    for index, nh in enumerate(spec.nested_hosts):
+        if nh.host not in hosts:
+            raise _fail(
+                f"nested_hosts[{index}].host",
+                f"unknown host '{nh.host}' (allowed: {_known(hosts)}; define it in {HOSTS_KEY})",
+            )
+        _check_credential(f"nested_hosts[{index}].credential", nh.credential, credentials)
+
+    networks: dict[str, IPv4Network] = {}
+    nat_on_host: dict[str, int] = {}
+    # Addresses taken per NAT: address -> config key that took it.
+    taken: dict[str, dict[str, str]] = {}
+    for index, nat in enumerate(spec.nat_networks):
+        key = f"nat_networks[{index}]"
+        if nat.host not in hosts and nat.host not in nested:
+            allowed = _known(set(hosts) | set(nested))
+            raise _fail(
+                f"{key}.host",
+                f"unknown host '{nat.host}' (allowed: {allowed}; an L0 from {HOSTS_KEY} "
+                "or a nested host)",
+            )
+        if nat.host in nat_on_host:
+            other = nat_on_host[nat.host]
+            raise _fail(
+                f"{key}.host",
+                f"'{nat.host}' already has nat_networks[{other}] (Windows allows one NetNat per "
+                "host; allowed: a host without a NAT network)",
+            )
+        nat_on_host[nat.host] = index
+        try:
+            plan = plan_nat(
+                nat.prefix,
+                nat.gateway,
+                [(f"guests[{i}].ip_address", g.ip_address) for i, g in enumerate(nat.guests)],
+            )
+        except AddressError as exc:
+            raise _fail(f"{key}.{exc.field}", exc.reason) from None
+        networks[nat.name] = plan.network
+        taken[nat.name] = {
+            str(plan.gateway): f"{key}.gateway",
+            **{str(ip): f"{key}.{field}" for field, ip in plan.guests.items()},
+        }
+        _check_dns(f"{key}.dns_servers", nat.dns_servers)
+        for g_index, guest in enumerate(nat.guests):
+            g_key = f"{key}.guests[{g_index}]"
+            _check_credential(f"{g_key}.credential", guest.credential, credentials)
+            _check_dns(f"{g_key}.dns_servers", guest.dns_servers or [])
+            if guest.gateway is not None:
+                try:
+                    plan_nat(str(plan.network), guest.gateway, [])
+                except AddressError as exc:
+                    raise _fail(f"{g_key}.gateway", exc.reason) from None
+
+    # A NAT on an L1 must not overlap the NAT of the L0 that L1 runs on (and vice versa).
+    for index, nat in enumerate(spec.nat_networks):
+        chain = _ancestors(nat.host, nested)
+        others = [
+            (f"nat_networks[{i}] '{o.name}' on '{o.host}'", networks[o.name])
+            for i, o in enumerate(spec.nat_networks)
+            if i != index and o.host in chain
+        ]
+        clash = first_overlap(networks[nat.name], others)
+        if clash is not None:
+            raise _fail(
+                f"nat_networks[{index}].prefix",
+                f"{networks[nat.name]} overlaps {clash[0]} ({clash[1]}) on the same nesting "
+                "chain (allowed: a prefix that does not overlap it)",
+            )
+
+    for index, vm in enumerate(spec.emulator_vms):
+        key = f"emulator_vms[{index}]"
+        nat = spec.nat_network(vm.nat_network)
+        if nat is None:
+            raise _fail(
+                f"{key}.nat_network",
+                f"unknown NAT network '{vm.nat_network}' "
+                f"(allowed: {_known(n.name for n in spec.nat_networks)})",
+            )
+        host = nested.get(nat.host)
+        if host is None:
+            on_nested = [n.name for n in spec.nat_networks if n.host in nested]
+            raise _fail(
+                f"{key}.nat_network",
+                f"'{nat.name}' is on L0 host '{nat.host}', not on a nested host "
+                f"(allowed: {_known(on_nested)})",
+            )
+        try:
+            address = str(parse_member(vm.ip_address, networks[nat.name], "ip_address"))
+        except AddressError as exc:
+            raise _fail(f"{key}.{exc.field}", exc.reason) from None
+        if address in taken[nat.name]:
+            raise _fail(
+                f"{key}.ip_address",
+                f"{address} is already used by {LAB_KEY}.{taken[nat.name][address]} "
+                "(allowed: a free address of the NAT)",
+            )
+        taken[nat.name][address] = f"{key}.ip_address"
+        _check_credential(f"{key}.credential", vm.credential or host.credential, credentials)
+        _check_dns(f"{key}.dns_servers", vm.dns_servers or [])
+
+
+def _ancestors(host: str, nested: Mapping[str, NestedHostSpec]) -> set[str]:
+    """`host`, every host it runs on up to the L0, and every host nested below it (not its
+    siblings: two L1s on one L0 may well use the same NAT prefix)."""
+    up = {host}
+    current = host
+    while current in nested:
+        current = nested[current].host
+        up.add(current)
+    down = {host}
+    changed = True
+    while changed:
+        changed = False
+        for name, spec in nested.items():
+            if spec.host in down and name not in down:
+                down.add(name)
+                changed = True
+    return up | down
+
+
+__all__ = [
+    "LAB_KEY",
+    "EmulatorVmSpec",
+    "Lab",
+    "LabConfigError",
+    "LabSpec",
+    "NatGuestSpec",
+    "NatNetworkSpec",
+    "NestedHostSpec",
+    "load_lab",
+    "parse_lab",
+]

@@ -1,0 +1,285 @@
+"""`NatNetwork`: an internal switch with a NAT to the outside, on an L0 or an L1 host.
+
+Windows' recipe, in order: an Internal VM switch, the gateway address on the host's side of
+it (`vEthernet (<switch>)`), then one NetNat for the prefix. Guests on that switch get a
+static address, the gateway and DNS servers set inside them (PowerShell Direct). The address
+plan is checked before anything is created (see `components.nat_addressing`), and a program
+cannot declare two NATs on one host (Windows allows one NetNat per host).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from ipaddress import IPv4Network
+from typing import Any
+
+import pulumi
+
+from components.naming import prefixed
+from components.nat_addressing import AddressError, NatPlan, first_overlap, plan_nat
+from components.nested_host import HostInput, NestedHost
+from components.providers.guest_network_config import (
+    GuestNetworkConfig,
+    GuestNetworkConfigArgs,
+)
+from components.providers.net_ip_address import NetIpAddress, NetIpAddressArgs
+from components.providers.net_nat import NetNat, NetNatArgs
+from components.providers.vm_switch import VmSwitch, VmSwitchArgs
+
+TYPE_TOKEN = "hyperv-lab:index:NatNetwork"
+
+
+@dataclass
+class NatGuest:
+    """A VM already attached to the NAT's switch whose guest OS gets a static address."""
+
+    vm_name: pulumi.Input[str]
+    """The VM's name on the NAT's host (pass a resource output to order after it)."""
+
+    ip_address: str
+    """Static IPv4 address inside the NAT prefix (not the gateway, network or broadcast)."""
+
+    credential: str
+    """Name of the guest login in `hyperv-lab:credentials` for PowerShell Direct."""
+
+    gateway: str | None = None
+    """Default gateway inside the guest; None = the NAT gateway."""
+
+    dns_servers: Sequence[str] | None = None
+    """DNS servers inside the guest; None = the NatNetwork's `dns_servers`."""
+
+    adapter_name: str = "Ethernet"
+    """The guest OS's network interface alias."""
+
+    name: str | None = None
+    """Logical name for the Pulumi resource; defaults to `vm_name` when that is a string."""
+
+
+@dataclass
+class NatNetworkArgs:
+    """Where the NAT lives and its address plan."""
+
+    host: NestedHost | pulumi.Input[HostInput]
+    """The Hyper-V host: an L0 name from `hyperv-lab:hosts`, a NestedHost, or a `host` route."""
+
+    prefix: str
+    """The NAT's internal IPv4 network in CIDR form, e.g. "192.168.100.0/24"."""
+
+    gateway: str | None = None
+    """Gateway address on the host's side of the switch; None = first usable address."""
+
+    switch_name: str | None = None
+    """Internal switch name before the stack prefix; defaults to the component's name."""
+
+    nat_name: str | None = None
+    """NetNat name before the stack prefix; defaults to the switch name."""
+
+    dns_servers: Sequence[str] = field(default_factory=list)
+    """Default DNS servers for guests."""
+
+    guests: Sequence[NatGuest] = field(default_factory=list)
+    """VMs already attached to the switch whose guest addresses this component manages."""
+
+    adopt_existing: bool = False
+    """Adopt a switch / gateway address / NetNat of the same name that already exists."""
+
+
+# NATs declared by this program, per target host, to refuse a second NetNat on one host.
+_DECLARED: dict[tuple[str, str, str], tuple[str, IPv4Network]] = {}
+
+
+def _host_key(host: Any) -> str | None:
+    """A comparable name for the target host when known at construction time."""
+    if isinstance(host, NestedHost):
+        return f"nested:{host._name}"
+    if isinstance(host, str):
+        return f"host:{host}"
+    return None
+
+
+def _claim_host(component: str, host: Any, network: IPv4Network) -> None:
+    key = _host_key(host)
+    if key is None:
+        return
+    slot = (pulumi.get_project(), pulumi.get_stack(), key)
+    if slot in _DECLARED and _DECLARED[slot][0] != component:
+        other, other_net = _DECLARED[slot]
+        label = key.split(":", 1)[1]
+        overlap = first_overlap(network, [(other, other_net)])
+        why = f" and {network} overlaps its {other_net}" if overlap else ""
+        raise ValueError(
+            f"NatNetwork '{component}' host: '{label}' already has NatNetwork '{other}'{why} "
+            "(Windows allows one NetNat per host; allowed: a host without a NatNetwork)"
+        )
+    _DECLARED[slot] = (component, network)
+
+
+class NatNetwork(pulumi.ComponentResource):
+    """Internal switch + gateway address + NetNat on one host, and its guests' addresses."""
+
+    host: pulumi.Output[Any]
+    switch_name: pulumi.Output[str]
+    nat_name: pulumi.Output[str]
+    prefix: pulumi.Output[str]
+    prefix_length: pulumi.Output[int]
+    gateway: pulumi.Output[str]
+    dns_servers: pulumi.Output[list[str]]
+    guests: pulumi.Output[list[dict[str, Any]]]
+
+    def __init__(
+        self, name: str, args: NatNetworkArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        self.plan = _plan(name, args)
+        _claim_host(name, args.host, self.plan.network)
+        super().__init__(TYPE_TOKEN, name, None, opts)
+        self._component_name = name
+        self._claimed: dict[str, str] = {
+            str(self.plan.gateway): "gateway",
+            **{str(ip): label for label, ip in self.plan.guests.items()},
+        }
+        host: pulumi.Input[Any] = args.host.host if isinstance(args.host, NestedHost) else args.host
+        switch_name = prefixed(args.switch_name or name)
+        nat_name = prefixed(args.nat_name) if args.nat_name else switch_name
+        child = pulumi.ResourceOptions(parent=self)
+
+        switch = VmSwitch(
+            f"{name}-switch",
+            VmSwitchArgs(
+                host=host,
+                name=switch_name,
+                switch_type="Internal",
+                adopt_existing=args.adopt_existing,
+            ),
+            child,
+        )
+        gateway = NetIpAddress(
+            f"{name}-gateway",
+            NetIpAddressArgs(
+                host=host,
+                interface_alias=switch.host_adapter,
+                ip_address=str(self.plan.gateway),
+                prefix_length=self.plan.prefix_length,
+                adopt_existing=args.adopt_existing,
+            ),
+            # The host adapter (and its address) goes away with the switch.
+            pulumi.ResourceOptions(parent=self, replace_with=[switch]),
+        )
+        nat = NetNat(
+            f"{name}-nat",
+            NetNatArgs(
+                host=host,
+                name=nat_name,
+                internal_prefix=str(self.plan.network),
+                adopt_existing=args.adopt_existing,
+            ),
+            pulumi.ResourceOptions(parent=self, depends_on=[gateway]),
+        )
+        self._nat = nat
+        self._switch = switch
+
+        configured = []
+        for index, guest in enumerate(args.guests):
+            label = _guest_label(guest, index)
+            config = GuestNetworkConfig(
+                f"{name}-{label}",
+                GuestNetworkConfigArgs(
+                    host=host,
+                    vm_name=guest.vm_name,
+                    credential=guest.credential,
+                    adapter_name=guest.adapter_name,
+                    ip_address=guest.ip_address,
+                    prefix_length=self.plan.prefix_length,
+                    gateway=guest.gateway or str(self.plan.gateway),
+                    dns_servers=list(
+                        guest.dns_servers if guest.dns_servers is not None else args.dns_servers
+                    ),
+                ),
+                pulumi.ResourceOptions(parent=self, depends_on=[nat, switch]),
+            )
+            configured.append(
+                pulumi.Output.all(guest.vm_name, config.ip_address, config.internet_reachable)
+            )
+
+        self.host = pulumi.Output.from_input(host)
+        self.switch_name = switch.name
+        self.nat_name = nat.name
+        self.prefix = nat.internal_prefix
+        self.prefix_length = pulumi.Output.from_input(self.plan.prefix_length)
+        self.gateway = gateway.ip_address
+        self.dns_servers = pulumi.Output.from_input(list(args.dns_servers))
+        self.guests = pulumi.Output.all(*configured).apply(
+            lambda rows: [
+                {"vm_name": r[0], "ip_address": r[1], "internet_reachable": r[2]} for r in rows
+            ]
+        )
+        self.register_outputs(
+            {
+                "host": self.host,
+                "switch_name": self.switch_name,
+                "nat_name": self.nat_name,
+                "prefix": self.prefix,
+                "prefix_length": self.prefix_length,
+                "gateway": self.gateway,
+                "dns_servers": self.dns_servers,
+                "guests": self.guests,
+            }
+        )
+
+    @property
+    def ready(self) -> pulumi.Resource:
+        """The resource that completes the NAT: depend on it before configuring a guest."""
+        return self._nat
+
+    @property
+    def switch(self) -> pulumi.Resource:
+        """The internal switch: VM adapters on it must be reconnected if it is replaced."""
+        return self._switch
+
+    def claim_address(self, ip_address: str, owner: str) -> None:
+        """Reserve a guest address on this NAT for `owner`; ValueError if it cannot be used."""
+        try:
+            plan_nat(
+                str(self.plan.network),
+                str(self.plan.gateway),
+                [("ip_address", ip_address)],
+            )
+        except AddressError as exc:
+            raise ValueError(f"{owner} {exc}") from None
+        taken = self._claimed.get(str(ip_address))
+        if taken is not None:
+            raise ValueError(
+                f"{owner} ip_address: {ip_address} is already used by {taken} "
+                f"of NatNetwork '{self._component_name}'"
+            )
+        self._claimed[str(ip_address)] = owner
+
+
+def _guest_label(guest: NatGuest, index: int) -> str:
+    if guest.name:
+        return guest.name
+    if isinstance(guest.vm_name, str):
+        return guest.vm_name
+    raise ValueError(
+        f"NatNetwork guests[{index}].name: required when vm_name is not a plain string"
+    )
+
+
+def _plan(name: str, args: NatNetworkArgs) -> NatPlan:
+    """Check the address plan before anything is created; ValueError naming the field."""
+    try:
+        return plan_nat(
+            args.prefix,
+            args.gateway,
+            [(f"guests[{i}].ip_address", g.ip_address) for i, g in enumerate(args.guests)],
+        )
+    except AddressError as exc:
+        raise ValueError(f"NatNetwork '{name}' {exc}") from None
+
+
+def known_nats() -> Mapping[tuple[str, str, str], tuple[str, IPv4Network]]:
+    """NATs declared so far in this process (for tests and diagnostics)."""
+    return dict(_DECLARED)
+
+
+__all__ = ["TYPE_TOKEN", "NatGuest", "NatNetwork", "NatNetworkArgs", "known_nats"]

@@ -1,0 +1,203 @@
+"""`NestedHost`: a VM on a Hyper-V host that is itself a Hyper-V host (an "L1").
+
+Follows Microsoft's nested-virtualization procedure in the order Windows requires it: the VM
+is created Off with static memory, its processor exposes the virtualization extensions while
+it is Off, its adapter allows MAC address spoofing (so L2 guests' frames leave through it),
+then it is started and the Hyper-V role is installed inside it (with the restart that needs).
+Its `host` output is the connection object other resources put in their `host` input to
+target this L1 as their Hyper-V host (PowerShell Direct through the parent).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import pulumi
+
+from components.naming import prefixed, stack_owner
+from components.providers.vm import Vm, VmArgs
+from components.providers.vm_network_adapter import VmNetworkAdapter, VmNetworkAdapterArgs
+from components.providers.vm_power_state import VmPowerState, VmPowerStateArgs
+from components.providers.vm_processor import VmProcessor, VmProcessorArgs
+from components.providers.windows_feature import WindowsFeature, WindowsFeatureArgs
+
+TYPE_TOKEN = "hyperv-lab:index:NestedHost"
+DEFAULT_ADAPTER = "Network Adapter"
+
+HostInput = str | Mapping[str, Any]
+"""A host name from `hyperv-lab:hosts` (e.g. "l0"), or a route dict (another L1's `host`)."""
+
+
+@dataclass
+class NestedHostArgs:
+    """What a nested Hyper-V host is made of."""
+
+    host: pulumi.Input[HostInput]
+    """The Hyper-V host the VM runs on: a host name from `hyperv-lab:hosts` such as "l0"."""
+
+    credential: str
+    """Name of the guest login in `hyperv-lab:credentials` used for PowerShell Direct into
+    the VM (its password is a `--secret` in `hyperv-lab:passwords`, never an input)."""
+
+    vm_name: str | None = None
+    """VM name on the host before the stack prefix; defaults to the component's name."""
+
+    generation: Literal[1, 2] = 2
+    """VM generation (changing it replaces the VM)."""
+
+    memory_startup_mb: int = 4096
+    """Static memory in MB (nested virtualization does not work with dynamic memory)."""
+
+    cpu_count: int = 2
+    """Virtual processors; the virtualization extensions are always exposed."""
+
+    disk_size_gb: int = 60
+    """Size of the new system VHD (changing it replaces the VM)."""
+
+    version: str | None = None
+    """VM configuration version (e.g. "10.0"); None = the host's default."""
+
+    switch_name: pulumi.Input[str] | None = None
+    """Switch on the parent host the VM's adapter connects to (e.g. "External"); None = none."""
+
+    mac_address_spoofing: bool = True
+    """Let the adapter send frames with other MACs: needed for L2 guests on an external
+    switch of the L1; a NAT inside the L1 works without it."""
+
+    notes: str = ""
+    """Free text stored in the VM Notes (next to the stack's owner tag)."""
+
+    stop_policy: Literal["fail", "stop-and-restore"] = "fail"
+    """What to do when a change (processor, memory) needs the VM Off while it runs."""
+
+    adopt_existing: bool = False
+    """Adopt a VM of that name that already exists on the host instead of failing."""
+
+
+def _check_args(args: NestedHostArgs) -> None:
+    """Refuse before anything is created what Windows would refuse halfway through."""
+    if args.cpu_count < 1:
+        raise ValueError(f"NestedHost cpu_count: {args.cpu_count} (allowed: 1 or more)")
+    if args.memory_startup_mb < 512:
+        raise ValueError(
+            f"NestedHost memory_startup_mb: {args.memory_startup_mb} (allowed: 512 or more; "
+            "4096 or more recommended for Hyper-V inside)"
+        )
+    if args.generation not in (1, 2):
+        raise ValueError(f"NestedHost generation: {args.generation} (allowed: 1, 2)")
+    if not args.credential:
+        raise ValueError("NestedHost credential: required (a name in hyperv-lab:credentials)")
+
+
+class NestedHost(pulumi.ComponentResource):
+    """An L1 VM with nested virtualization, MAC spoofing and Hyper-V installed inside."""
+
+    vm_id: pulumi.Output[str]
+    vm_name: pulumi.Output[str]
+    state: pulumi.Output[str]
+    adapters: pulumi.Output[list[dict[str, Any]]]
+    host: pulumi.Output[dict[str, Any]]
+
+    def __init__(
+        self, name: str, args: NestedHostArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        _check_args(args)
+        super().__init__(TYPE_TOKEN, name, None, opts)
+        vm_name = prefixed(args.vm_name or name)
+
+        vm = Vm(
+            f"{name}-vm",
+            VmArgs(
+                host=args.host,
+                name=vm_name,
+                generation=args.generation,
+                memory_startup_mb=args.memory_startup_mb,
+                dynamic_memory=False,
+                disk_size_gb=args.disk_size_gb,
+                version=args.version,
+                notes=args.notes,
+                owner=stack_owner(),
+                stop_policy=args.stop_policy,
+                adopt_existing=args.adopt_existing,
+            ),
+            pulumi.ResourceOptions(parent=self),
+        )
+        # Settings of the VM: re-applied when the VM is replaced, never deleted on their own
+        # once the VM is gone (its delete removes them).
+        on_vm = pulumi.ResourceOptions(parent=self, replace_with=[vm], deleted_with=vm)
+        processor = VmProcessor(
+            f"{name}-processor",
+            VmProcessorArgs(
+                host=args.host,
+                vm_name=vm.name,
+                count=args.cpu_count,
+                expose_virtualization_extensions=True,
+                stop_policy=args.stop_policy,
+            ),
+            on_vm,
+        )
+        adapter = VmNetworkAdapter(
+            f"{name}-adapter",
+            VmNetworkAdapterArgs(
+                host=args.host,
+                vm_name=vm.name,
+                adapter_name=DEFAULT_ADAPTER,
+                switch_name=args.switch_name,
+                mac_address_spoofing=args.mac_address_spoofing,
+            ),
+            on_vm,
+        )
+        # Started only once the Off-only settings are in place.
+        power = VmPowerState(
+            f"{name}-power",
+            VmPowerStateArgs(host=args.host, vm_name=vm.name, state="Running"),
+            pulumi.ResourceOptions.merge(
+                on_vm, pulumi.ResourceOptions(depends_on=[processor, adapter])
+            ),
+        )
+        guest_ref = pulumi.Output.all(args.host, vm.name).apply(
+            lambda v: {"parent": v[0], "vm_name": v[1], "credential": args.credential}
+        )
+        feature = WindowsFeature(
+            f"{name}-hyper-v",
+            WindowsFeatureArgs(
+                host=guest_ref, name="Hyper-V", include_management_tools=True, restart=True
+            ),
+            pulumi.ResourceOptions.merge(on_vm, pulumi.ResourceOptions(depends_on=[power])),
+        )
+
+        # The route to this L1 carries a dependency on the Hyper-V feature: whatever targets
+        # it waits until Hyper-V is installed and the guest is back up.
+        self.host = pulumi.Output.all(guest_ref, feature.id).apply(lambda v: dict(v[0]))
+        self.vm_id = vm.vm_id
+        self.vm_name = vm.name
+        self.state = power.state
+        self.adapters = pulumi.Output.all(
+            adapter.adapter_name,
+            adapter.switch_name,
+            adapter.mac_address,
+            adapter.mac_address_spoofing,
+        ).apply(
+            lambda v: [
+                {
+                    "name": v[0],
+                    "switch_name": v[1],
+                    "mac_address": v[2],
+                    "mac_address_spoofing": v[3],
+                }
+            ]
+        )
+        self.register_outputs(
+            {
+                "vm_id": self.vm_id,
+                "vm_name": self.vm_name,
+                "state": self.state,
+                "adapters": self.adapters,
+                "host": self.host,
+            }
+        )
+
+
+__all__ = ["TYPE_TOKEN", "HostInput", "NestedHost", "NestedHostArgs"]

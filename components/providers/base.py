@@ -1,0 +1,211 @@
+"""`HostBoundProvider`: the lifecycle every Hyper-V dynamic provider shares.
+
+A subclass declares its `properties` (a PropertySet) and implements four small hooks that
+run `.ps1` scripts through a `RemotePowerShell`; the base does check/diff from the property
+descriptions, always returns FULL outputs, resolves the target host from stack config or the
+environment at call time (no secret and no connection on the instance, which dill pickles
+into state), and turns remote failures into one clean line without secrets.
+"""
+
+from __future__ import annotations
+
+import inspect
+import logging
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, ClassVar, Literal
+
+from pulumi.dynamic import (
+    CheckFailure,
+    CheckResult,
+    ConfigureRequest,
+    CreateResult,
+    DiffResult,
+    ReadResult,
+    ResourceProvider,
+    UpdateResult,
+)
+
+from components.config import ConfigError, HostRef, LabConfig
+from components.providers.properties import Prop, PropertyDiff, PropertySet, is_unknown
+from components.remote import PowerShellError, RemoteError, RemotePowerShell, load_script
+
+log = logging.getLogger(__name__)
+
+StopPolicy = Literal["fail", "stop-and-restore"]
+
+SHARED_SCRIPTS = Path(__file__).resolve().parent.parent / "scripts"
+VM_POWER_PRELUDE = SHARED_SCRIPTS / "vm_power.ps1"
+"""Defines `Invoke-WhileVmOff -VMName -Policy -Change {...}` for 'needs VM Off' changes."""
+
+HOST_PROP = Prop("host", HostRef | str, replaces=True, doc="target host (name or VM route)")
+ADOPT_PROP = Prop("adopt_existing", bool, default=False, doc="adopt an existing object on create")
+STOP_POLICY_PROP = Prop(
+    "stop_policy",
+    StopPolicy,
+    default="fail",
+    doc="'fail' (Windows' own error) or 'stop-and-restore' for changes that need the VM Off",
+)
+
+
+class ProviderError(Exception):
+    """What Pulumi shows when an operation fails: one line, host + operation + Windows text."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+
+    def __reduce__(self) -> tuple[type, tuple[str]]:
+        return (type(self), (str(self),))
+
+
+class Operation:
+    """Context of one provider call: the host client and a label for messages."""
+
+    def __init__(self, provider: HostBoundProvider, props: Mapping[str, Any], verb: str) -> None:
+        self.provider = provider
+        self.ref = HostRef.parse(props["host"])
+        self.label = f"{verb} {provider.properties.kind}"
+        self.client = RemotePowerShell(provider.lab().host(self.ref))
+
+    def run(self, script: str, inputs: Mapping[str, Any], *preludes: Path) -> dict[str, Any]:
+        """Run `<provider dir>/scripts/<script>.ps1` (with shared preludes) on the host."""
+        text = load_script(self.provider.script_path(script), *preludes)
+        result = self.client.run(text, dict(inputs), self.label)
+        for warning in result.get("warnings") or []:
+            log.warning("%s on %s: %s", self.label, self.ref.label(), warning)
+        return result
+
+
+class HostBoundProvider(ResourceProvider):
+    """Base of every Hyper-V provider; subclasses fill `properties` and the four hooks."""
+
+    properties: ClassVar[PropertySet]
+    delete_before_replace: ClassVar[bool] = True  # names are unique per host
+
+    def __init__(self) -> None:
+        self._lab: LabConfig | None = None
+
+    def __getstate__(self) -> dict[str, Any]:
+        # Never pickle configuration (it holds passwords) into state.
+        return {k: v for k, v in self.__dict__.items() if k != "_lab"}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._lab = None
+
+    # -- hooks ------------------------------------------------------------------------------
+
+    def create_object(self, op: Operation, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+        """Create (or adopt, if `adopt_existing`); roll back on failure. Returns (id, computed)."""
+        raise NotImplementedError
+
+    def read_object(self, op: Operation, id_: str, props: dict[str, Any]) -> dict[str, Any] | None:
+        """Actual state keyed by property names (inputs and computed), or None if gone."""
+        raise NotImplementedError
+
+    def update_object(
+        self,
+        op: Operation,
+        id_: str,
+        olds: dict[str, Any],
+        news: dict[str, Any],
+        diff: PropertyDiff,
+    ) -> dict[str, Any]:
+        """Apply `diff.changes` in place; returns computed values."""
+        raise NotImplementedError
+
+    def delete_object(self, op: Operation, id_: str, props: dict[str, Any]) -> None:
+        """Remove; an already-missing object is success."""
+        raise NotImplementedError
+
+    # -- plumbing ---------------------------------------------------------------------------
+
+    def configure(self, req: ConfigureRequest) -> None:
+        try:
+            self._lab = LabConfig.from_pulumi_config(req.config)
+        except ConfigError as exc:
+            raise ProviderError(str(exc)) from None
+
+    def lab(self) -> LabConfig:
+        if getattr(self, "_lab", None) is None:
+            try:
+                self._lab = LabConfig.from_environment()
+            except ConfigError as exc:
+                raise ProviderError(str(exc)) from None
+        assert self._lab is not None
+        return self._lab
+
+    def script_path(self, name: str) -> Path:
+        """`scripts/<name>.ps1` next to the provider's module."""
+        return Path(inspect.getfile(type(self))).resolve().parent / "scripts" / f"{name}.ps1"
+
+    def _operation(self, props: Mapping[str, Any], verb: str) -> Operation:
+        try:
+            return Operation(self, props, verb)
+        except ConfigError as exc:
+            raise ProviderError(str(exc)) from None
+
+    def _fail(self, exc: RemoteError) -> ProviderError:
+        if isinstance(exc, PowerShellError):
+            return ProviderError(f"{exc.host}: {exc.operation} failed: {exc.message}")
+        return ProviderError(str(exc))
+
+    # -- ResourceProvider -------------------------------------------------------------------
+
+    def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
+        inputs, failures = self.properties.check(news)
+        out = [CheckFailure(f.prop, f.reason) for f in failures]
+        host = inputs.get("host")
+        if not failures and host is not None and not is_unknown(host):
+            try:
+                self.lab().host(host)
+            except (ConfigError, ProviderError) as exc:
+                out.append(CheckFailure("host", str(exc)))
+        return CheckResult(inputs, out)
+
+    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+        d = self.properties.diff(olds, news)
+        return DiffResult(
+            changes=d.changed,
+            replaces=d.replaces,
+            stables=[],
+            delete_before_replace=self.delete_before_replace and bool(d.replaces),
+        )
+
+    def create(self, props: dict[str, Any]) -> CreateResult:
+        op = self._operation(props, "create")
+        try:
+            id_, computed = self.create_object(op, props)
+        except RemoteError as exc:
+            raise self._fail(exc) from None
+        return CreateResult(id_, self.properties.outputs(props, computed))
+
+    def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
+        op = self._operation(props, "read")
+        try:
+            actual = self.read_object(op, id_, props)
+        except RemoteError as exc:
+            raise self._fail(exc) from None
+        if actual is None:
+            return ReadResult("", {}, {})  # gone: Pulumi drops it from state
+        names = set(self.properties.props)
+        merged = {**{k: v for k, v in props.items() if k in names}, **actual}
+        computed = {k: merged.get(k) for k in self.properties.computed_names()}
+        outs = self.properties.outputs(merged, computed)
+        return ReadResult(id_, outs, self.properties.inputs_from(outs))
+
+    def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
+        op = self._operation(news, "update")
+        d = self.properties.diff(olds, news)
+        try:
+            computed = self.update_object(op, id_, olds, news, d)
+        except RemoteError as exc:
+            raise self._fail(exc) from None
+        return UpdateResult(self.properties.outputs(news, computed))
+
+    def delete(self, id_: str, props: dict[str, Any]) -> None:
+        op = self._operation(props, "delete")
+        try:
+            self.delete_object(op, id_, props)
+        except RemoteError as exc:
+            raise self._fail(exc) from None

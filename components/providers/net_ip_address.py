@@ -1,0 +1,173 @@
+"""`NetIpAddress`: a static IPv4 address on a host interface (the NAT gateway on
+`vEthernet (<switch>)`, as in Microsoft's nested-virtualization NAT procedure).
+
+All of interface, address and prefix force a replacement (Windows identifies the address by
+them). The interface is found by its exact name, case-insensitively as Windows does.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+import pulumi
+from pulumi import Input, Output, ResourceOptions
+from pulumi.dynamic import CheckFailure, CheckResult
+from pydantic import Field
+from pydantic.networks import IPv4Address
+
+from components.providers.base import (
+    ADOPT_PROP,
+    HOST_PROP,
+    HostBoundProvider,
+    Operation,
+    ProviderError,
+)
+from components.providers.properties import Prop, PropertyDiff, PropertySet, is_unknown
+
+PrefixLength = Annotated[int, Field(ge=1, le=32)]
+
+NET_IP_ADDRESS = PropertySet(
+    "NetIpAddress",
+    [
+        HOST_PROP,
+        Prop("interface_alias", str, replaces=True, doc='e.g. "vEthernet (VmNAT)"'),
+        Prop("ip_address", IPv4Address, replaces=True),
+        Prop("prefix_length", PrefixLength, replaces=True),
+        ADOPT_PROP,
+        Prop("interface_index", int, computed=True, doc="Windows' ifIndex of the interface"),
+    ],
+)
+
+
+def host_address_problem(ip: str, prefix_length: int) -> str | None:
+    """Why `ip`/`prefix_length` cannot be a host's address (network or broadcast), or None."""
+    if prefix_length >= 31:
+        return None
+    net = ipaddress.IPv4Network(f"{ip}/{prefix_length}", strict=False)
+    if ipaddress.IPv4Address(ip) == net.network_address:
+        return f"{ip} is the network address of {net.with_prefixlen}"
+    if ipaddress.IPv4Address(ip) == net.broadcast_address:
+        return f"{ip} is the broadcast address of {net.with_prefixlen}"
+    return None
+
+
+class NetIpAddressProvider(HostBoundProvider):
+    """Adds, adopts, reads and removes one IPv4 address on one interface."""
+
+    properties = NET_IP_ADDRESS
+
+    def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
+        result = super().check(olds, news)
+        ip, prefix = result.inputs.get("ip_address"), result.inputs.get("prefix_length")
+        if not result.failures and not is_unknown(ip) and not is_unknown(prefix):
+            problem = host_address_problem(str(ip), int(prefix))
+            if problem:
+                result.failures.append(CheckFailure("ip_address", problem))
+        return result
+
+    def _run(self, op: Operation, script: str, inputs: dict[str, Any]) -> dict[str, Any]:
+        return op.run(
+            f"net_ip_address/{script}", inputs, self.script_path("net_ip_address/describe")
+        )
+
+    def create_object(self, op: Operation, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+        alias, ip = inputs["interface_alias"], inputs["ip_address"]
+        got = self._run(
+            op,
+            "create",
+            {
+                "interface_alias": alias,
+                "ip_address": ip,
+                "prefix_length": inputs["prefix_length"],
+                "adopt_existing": bool(inputs.get("adopt_existing")),
+            },
+        )
+        if got["status"] == "exists" and not inputs.get("adopt_existing"):
+            raise ProviderError(
+                f"NetIpAddress '{ip}' on '{alias}' already exists on {op.ref.label()}; "
+                "set adopt_existing=True to manage it"
+            )
+        return f"{alias}|{ip}", {"interface_index": got["interface_index"]}
+
+    def read_object(self, op: Operation, id_: str, props: dict[str, Any]) -> dict[str, Any] | None:
+        got = self._run(
+            op,
+            "get",
+            {"interface_alias": props["interface_alias"], "ip_address": props["ip_address"]},
+        )
+        if not got["exists"]:
+            return None
+        return {"prefix_length": got["prefix_length"], "interface_index": got["interface_index"]}
+
+    def update_object(
+        self,
+        op: Operation,
+        id_: str,
+        olds: dict[str, Any],
+        news: dict[str, Any],
+        diff: PropertyDiff,
+    ) -> dict[str, Any]:
+        # Only adopt_existing can change in place; it changes nothing on the host.
+        return {"interface_index": olds.get("interface_index")}
+
+    def delete_object(self, op: Operation, id_: str, props: dict[str, Any]) -> None:
+        self._run(
+            op,
+            "delete",
+            {"interface_alias": props["interface_alias"], "ip_address": props["ip_address"]},
+        )
+
+
+_PROVIDER = NetIpAddressProvider()
+
+
+@dataclass
+class NetIpAddressArgs:
+    """Inputs of a `NetIpAddress`."""
+
+    host: Input[str | Mapping[str, Any]]
+    """Host that owns the interface: a configured host name or a NestedHost's `host`."""
+    interface_alias: Input[str]
+    """Interface name, e.g. "vEthernet (VmNAT)" (an Internal switch's host vNIC)."""
+    ip_address: Input[str]
+    """IPv4 address, e.g. "192.168.100.1"."""
+    prefix_length: Input[int]
+    """Prefix length of the address' network, 1..32."""
+    adopt_existing: Input[bool] = False
+    """Manage this address if the interface already has it, instead of failing."""
+
+
+class NetIpAddress(pulumi.dynamic.Resource, module="hyperv", name="NetIpAddress"):
+    """A static IPv4 address on a host interface."""
+
+    host: Output[Any]
+    interface_alias: Output[str]
+    ip_address: Output[str]
+    prefix_length: Output[int]
+    adopt_existing: Output[bool]
+    interface_index: Output[int]
+
+    def __init__(
+        self, resource_name: str, args: NetIpAddressArgs, opts: ResourceOptions | None = None
+    ) -> None:
+        props: dict[str, Any] = {
+            "host": args.host,
+            "interface_alias": args.interface_alias,
+            "ip_address": args.ip_address,
+            "prefix_length": args.prefix_length,
+            "adopt_existing": args.adopt_existing,
+            "interface_index": None,
+        }
+        super().__init__(_PROVIDER, resource_name, props, opts)
+
+
+__all__ = [
+    "NET_IP_ADDRESS",
+    "NetIpAddress",
+    "NetIpAddressArgs",
+    "NetIpAddressProvider",
+    "host_address_problem",
+]

@@ -1,0 +1,13 @@
+# Disconnect the adapter from its switch. A VM or adapter that is already gone is success.
+param([string]$InputJson)
+$in = $InputJson | ConvertFrom-Json
+
+$vm = Get-VM -Id $in.vm_id -ErrorAction SilentlyContinue
+$adapter = $null
+if ($null -ne $vm) {
+    $adapter = @(Get-VMNetworkAdapter -VM $vm | Where-Object { $_.Id -eq $in.adapter_id })[0]
+}
+if ($null -ne $adapter -and $adapter.SwitchName) {
+    Disconnect-VMNetworkAdapter -VMNetworkAdapter $adapter
+}
+@{ disconnected = ($null -ne $adapter) } | ConvertTo-Json -Compress

@@ -1,0 +1,422 @@
+"""`Vm`: a Hyper-V virtual machine (generation, memory, disk, configuration version, notes).
+
+The VM is created Off with one adapter named "Network Adapter" that is NOT connected
+(`VmNetworkAdapter` manages switch and spoofing) and a new VHD `<name>.vhdx` at the host's
+default disk path. It is identified by its Id (Hyper-V names may repeat or be changed by
+hand). The stack that owns it is written as a tag line `hyperv-lab-owner: <owner>` at the end
+of the VM Notes; `check` refuses, at preview, a name that another stack owns on that host.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import pulumi
+from pulumi import Input, Output, ResourceOptions
+from pulumi.dynamic import CheckFailure, CheckResult, DiffResult
+from pydantic import AfterValidator, Field
+
+from components.config import HostRef
+from components.providers.base import (
+    ADOPT_PROP,
+    HOST_PROP,
+    STOP_POLICY_PROP,
+    VM_POWER_PRELUDE,
+    HostBoundProvider,
+    Operation,
+    ProviderError,
+    StopPolicy,
+)
+from components.providers.properties import Prop, PropertyDiff, PropertySet, is_unknown
+from components.remote import PowerShellError, RemoteError
+
+log = logging.getLogger(__name__)
+
+OWNER_TAG = "hyperv-lab-owner: "
+"""Prefix of the Notes line that names the owning stack (`<project>/<stack>`)."""
+
+_VERSION = re.compile(r"^\d+\.\d+$")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_NOT_IN_FILE_NAMES = re.compile(r'[<>:"/\\|?*\x00-\x1f]')
+
+
+def _vm_name(value: str) -> str:
+    if value != value.strip():
+        raise ValueError("must not start or end with whitespace")
+    if _CONTROL.search(value):
+        raise ValueError("must not contain control characters (tabs, newlines)")
+    return value
+
+
+def _notes(value: str) -> str:
+    if any(line.startswith(OWNER_TAG.strip()) for line in value.splitlines()):
+        raise ValueError(f"must not contain a line starting with '{OWNER_TAG.strip()}'")
+    return value
+
+
+def _owner(value: str) -> str:
+    if _CONTROL.search(value):
+        raise ValueError("must not contain control characters")
+    return value
+
+
+VmName = Annotated[str, Field(min_length=1, max_length=100), AfterValidator(_vm_name)]
+MemoryMb = Annotated[int, Field(ge=32, le=12 * 1024 * 1024, multiple_of=2)]
+DiskGb = Annotated[int, Field(ge=1, le=64 * 1024)]
+Version = Annotated[str, Field(pattern=_VERSION.pattern)]
+
+SCRIPTS = Path(__file__).resolve().parent / "scripts" / "vm"
+"""This provider's operation scripts, one `.ps1` per operation."""
+
+VM_PROPERTIES = PropertySet(
+    "Vm",
+    [
+        HOST_PROP,
+        Prop("name", VmName, replaces=True, doc="VM name (unique on the host)"),
+        Prop("generation", Literal[1, 2], default=2, replaces=True, doc="VM generation"),
+        Prop(
+            "memory_startup_mb",
+            MemoryMb,
+            default=4096,
+            needs_off=True,
+            doc="startup memory in MB (multiple of 2)",
+        ),
+        Prop("dynamic_memory", bool, default=False, needs_off=True, doc="dynamic memory on/off"),
+        Prop("disk_size_gb", DiskGb, default=60, replaces=True, doc="size of the new VHD in GB"),
+        Prop(
+            "version",
+            Version | None,
+            default=None,
+            doc="minimum configuration version (None = host default); raised in place, "
+            "lowering replaces",
+        ),
+        Prop("notes", Annotated[str, AfterValidator(_notes)], default="", doc="VM Notes text"),
+        Prop(
+            "owner",
+            Annotated[str, Field(max_length=200), AfterValidator(_owner)],
+            default="",
+            doc="owning stack '<project>/<stack>', kept as a tag line in the Notes",
+        ),
+        STOP_POLICY_PROP,
+        ADOPT_PROP,
+        Prop("vm_id", str, computed=True, doc="Hyper-V VM Id"),
+        Prop("state", str, computed=True, doc="VM state when last seen (Off, Running, ...)"),
+        Prop("vhd_path", str, computed=True, doc="path of the VM's first virtual disk"),
+        Prop("actual_version", str, computed=True, doc="configuration version on the host"),
+    ],
+)
+
+
+def compose_notes(notes: str, owner: str) -> str:
+    """The Notes text stored on the host: the user's notes, then the owner tag line."""
+    if not owner:
+        return notes
+    return f"{notes}\n{OWNER_TAG}{owner}" if notes else f"{OWNER_TAG}{owner}"
+
+
+def split_notes(text: str) -> tuple[str, str]:
+    """(notes, owner) from the stored Notes text; inverse of `compose_notes`."""
+    head, sep, last = text.rpartition("\n")
+    if last.startswith(OWNER_TAG):
+        return (head if sep else ""), last[len(OWNER_TAG) :]
+    return text, ""
+
+
+_PARAM_BLOCK = re.compile(r"^[ \t]*param\s*\(\[string\]\$InputJson\)[ \t]*\r?$", re.M | re.I)
+
+
+def run_with_preludes(
+    op: Operation, script: Path, inputs: dict[str, Any], *preludes: Path
+) -> dict[str, Any]:
+    """`op.run` for a script that needs shared prelude functions.
+
+    PowerShell accepts `param(...)` only as the first statement of a script, so the preludes
+    are placed right AFTER the script's `param([string]$InputJson)` line (the framework's
+    `load_script` puts them in front, which makes `param` an unknown command).
+    """
+    text = script.read_text(encoding="utf-8-sig")
+    found = _PARAM_BLOCK.search(text)
+    if found is None:
+        raise ValueError(f"{script}: expected a `param([string]$InputJson)` line")
+    shared = "\n".join(p.read_text(encoding="utf-8-sig") for p in preludes)
+    composed = text[: found.end()] + "\n" + shared + "\n" + text[found.end() :]
+    result = op.client.run(composed, dict(inputs), op.label)
+    for warning in result.get("warnings") or []:
+        log.warning("%s on %s: %s", op.label, op.ref.label(), warning)
+    return result
+
+
+def one_line(message: str) -> str:
+    """A multi-line Windows message as one line (Hyper-V errors span several)."""
+    return " ".join(line.strip() for line in message.splitlines() if line.strip())
+
+
+def vhd_file_name(vm_name: str) -> str:
+    """`<vm name>.vhdx`, with characters Windows forbids in file names replaced by '_'."""
+    return _NOT_IN_FILE_NAMES.sub("_", vm_name) + ".vhdx"
+
+
+def version_key(version: str) -> tuple[int, ...]:
+    """'9.0' -> (9, 0), for ordering configuration versions."""
+    return tuple(int(part) for part in version.split("."))
+
+
+class VmProvider(HostBoundProvider):
+    """Create, adopt, read, update and delete a Hyper-V VM (see the module docstring)."""
+
+    properties = VM_PROPERTIES
+
+    def script_path(self, name: str) -> Path:
+        return SCRIPTS / f"{name}.ps1"
+
+    # -- check / diff -----------------------------------------------------------------------
+
+    def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
+        result = super().check(olds, news)
+        if result.failures:
+            return result
+        inputs = result.inputs
+        if any(is_unknown(inputs.get(k)) for k in ("host", "name", "owner")):
+            return result
+        conflict = self._owner_conflict(inputs)
+        if conflict:
+            result.failures.append(CheckFailure("name", conflict))
+        return result
+
+    def _owner_conflict(self, inputs: dict[str, Any]) -> str | None:
+        """Message if a VM of that name on the host is tagged with another owner."""
+        try:
+            op = self._operation(inputs, "check")
+            found = op.run("find", {"name": inputs["name"]})["vms"]
+        except (RemoteError, ProviderError) as exc:
+            log.warning("check Vm: could not look for an owner conflict: %s", exc)
+            return None
+        return _conflict_message(found, inputs, op.ref.label())
+
+    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+        d = self._diff(olds, news)
+        return DiffResult(
+            changes=d.changed,
+            replaces=d.replaces,
+            stables=[],
+            delete_before_replace=bool(d.replaces),
+        )
+
+    def _diff(self, olds: dict[str, Any], news: dict[str, Any]) -> PropertyDiff:
+        """The declared diff, plus: lowering `version` needs a new VM (Hyper-V cannot)."""
+        d = self.properties.diff(olds, news)
+        if "version" in d.changes and _lowers_version(olds, news):
+            return PropertyDiff(d.changes, [*d.replaces, "version"], d.needs_off)
+        return d
+
+    # -- hooks ------------------------------------------------------------------------------
+
+    def create_object(self, op: Operation, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+        found = op.run("find", {"name": inputs["name"]})["vms"]
+        label = op.ref.label()
+        if found:
+            if not inputs.get("adopt_existing"):
+                raise ProviderError(
+                    f"Vm '{inputs['name']}' already exists on {label}; "
+                    "set adopt_existing=True to manage it"
+                )
+            conflict = _conflict_message(found, inputs, label)
+            if conflict:
+                raise ProviderError(conflict)
+            if len(found) > 1:
+                raise ProviderError(
+                    f"{len(found)} VMs named '{inputs['name']}' exist on {label}; "
+                    "remove or rename the extras before adopting"
+                )
+            vm_id = found[0]["vm_id"]
+            got = self._converge(op, vm_id, inputs, raise_version=False)
+            return vm_id, self._computed(got, inputs)
+        made = run_with_preludes(
+            op,
+            self.script_path("create"),
+            {
+                "name": inputs["name"],
+                "generation": inputs["generation"],
+                "memory_startup_mb": inputs["memory_startup_mb"],
+                "dynamic_memory": inputs["dynamic_memory"],
+                "disk_size_gb": inputs["disk_size_gb"],
+                "vhd_file": vhd_file_name(inputs["name"]),
+                "version": inputs.get("version"),
+                "notes_text": compose_notes(inputs["notes"], inputs["owner"]),
+            },
+            self.script_path("describe"),
+        )
+        return made["vm_id"], self._computed(made, inputs)
+
+    def read_object(self, op: Operation, id_: str, props: dict[str, Any]) -> dict[str, Any] | None:
+        got = run_with_preludes(
+            op, self.script_path("get"), {"vm_id": id_}, self.script_path("describe")
+        )
+        if not got.get("exists"):
+            return None
+        notes, owner = split_notes(got["notes_text"])
+        declared = props.get("version")
+        return {
+            "name": got["name"],
+            "generation": got["generation"],
+            "memory_startup_mb": got["memory_startup_mb"],
+            "dynamic_memory": got["dynamic_memory"],
+            "disk_size_gb": got["disk_size_gb"],
+            "version": _seen_version(declared, got["actual_version"]),
+            "notes": notes,
+            "owner": owner,
+            **self._computed(got, props),
+        }
+
+    def update_object(
+        self,
+        op: Operation,
+        id_: str,
+        olds: dict[str, Any],
+        news: dict[str, Any],
+        diff: PropertyDiff,
+    ) -> dict[str, Any]:
+        wanted = news.get("version")
+        actual = olds.get("actual_version")
+        raise_version = "version" in diff.changes and (
+            wanted is None or actual is None or version_key(wanted) > version_key(actual)
+        )
+        got = self._converge(op, id_, news, raise_version=raise_version)
+        if wanted is not None and version_key(got["actual_version"]) < version_key(wanted):
+            raise ProviderError(
+                f"{op.ref.label()}: update Vm failed: Update-VMVersion raised "
+                f"'{news['name']}' only to {got['actual_version']}, below the declared "
+                f"version {wanted}"
+            )
+        return self._computed(got, news)
+
+    def delete_object(self, op: Operation, id_: str, props: dict[str, Any]) -> None:
+        op.run("delete", {"vm_id": id_})
+
+    # -- helpers ----------------------------------------------------------------------------
+
+    def _converge(
+        self, op: Operation, vm_id: str, inputs: dict[str, Any], *, raise_version: bool
+    ) -> dict[str, Any]:
+        """Run update.ps1; a 'fail' policy error gets a hint about the stop policy."""
+        try:
+            return run_with_preludes(
+                op,
+                self.script_path("update"),
+                {
+                    "vm_id": vm_id,
+                    "notes_text": compose_notes(inputs["notes"], inputs["owner"]),
+                    "memory_startup_mb": inputs["memory_startup_mb"],
+                    "dynamic_memory": inputs["dynamic_memory"],
+                    "raise_version": raise_version,
+                    "stop_policy": inputs["stop_policy"],
+                },
+                VM_POWER_PRELUDE,
+                self.script_path("describe"),
+            )
+        except PowerShellError as exc:
+            if inputs["stop_policy"] == "fail" and "current state" in exc.message:
+                raise ProviderError(
+                    f"{exc.host}: {exc.operation} failed: {one_line(exc.message)} (memory and "
+                    "configuration-version changes need the VM Off while Hyper-V runs inside "
+                    "it; set stop_policy='stop-and-restore' to let the provider turn it off, "
+                    "apply and start it again)"
+                ) from None
+            raise
+
+    @staticmethod
+    def _computed(got: dict[str, Any], _inputs: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "vm_id": got["vm_id"],
+            "state": got["state"],
+            "vhd_path": got["vhd_path"],
+            "actual_version": got["actual_version"],
+        }
+
+
+def _conflict_message(
+    found: list[dict[str, Any]], inputs: dict[str, Any], label: str
+) -> str | None:
+    for vm in found:
+        _, owner = split_notes(vm["notes_text"])
+        if owner and owner != inputs.get("owner", ""):
+            return f"VM '{inputs['name']}' on {label} belongs to stack '{owner}'"
+    return None
+
+
+def _lowers_version(olds: dict[str, Any], news: dict[str, Any]) -> bool:
+    wanted = news.get("version")
+    if wanted is None or is_unknown(wanted):
+        return False  # None = the host default: Update-VMVersion can always reach it
+    current = olds.get("actual_version") or olds.get("version")
+    return current is not None and version_key(wanted) < version_key(current)
+
+
+def _seen_version(declared: str | None, actual: str) -> str | None:
+    """What `read` reports for the `version` input: a minimum, so a VM at or above the
+    declared version shows no drift; below it shows the actual (older) version."""
+    if declared is None or is_unknown(declared):
+        return declared
+    return declared if version_key(actual) >= version_key(declared) else actual
+
+
+@dataclass
+class VmArgs:
+    """Inputs of a `Vm`."""
+
+    host: Input[str | HostRef | dict[str, Any]]
+    """Target Hyper-V host: a host name from stack config, or a route to a nested host."""
+    name: Input[str]
+    """VM name; changing it replaces the VM."""
+    generation: Input[int] = 2
+    """VM generation 1 or 2; changing it replaces the VM."""
+    memory_startup_mb: Input[int] = 4096
+    """Startup memory in MB (multiple of 2). Needs the VM Off while Hyper-V runs inside."""
+    dynamic_memory: Input[bool] = False
+    """Dynamic memory; switching it needs the VM Off."""
+    disk_size_gb: Input[int] = 60
+    """Size of the new system VHD in GB; changing it replaces the VM."""
+    version: Input[str | None] = None
+    """Minimum configuration version (e.g. "9.0"); None = the host default. Raising it runs
+    Update-VMVersion in place (VM Off); lowering it replaces the VM."""
+    notes: Input[str] = ""
+    """VM Notes text."""
+    owner: Input[str] = ""
+    """Owning stack '<project>/<stack>', kept as a tag line in the Notes."""
+    stop_policy: Input[StopPolicy] = "fail"
+    """'fail' or 'stop-and-restore' for changes that need the VM Off."""
+    adopt_existing: Input[bool] = False
+    """Adopt a VM of this name that already exists instead of failing."""
+
+
+def host_input(host: Any) -> Any:
+    """A HostRef becomes plain data (resource inputs must serialize)."""
+    return host.model_dump(exclude_none=True) if isinstance(host, HostRef) else host
+
+
+def args_props(args: Any) -> dict[str, Any]:
+    """A FRESH props dict from an args dataclass (Pulumi writes `__provider` into it)."""
+    props = {f.name: getattr(args, f.name) for f in fields(args)}
+    props["host"] = host_input(props["host"])
+    return props
+
+
+class Vm(pulumi.dynamic.Resource, module="hyperv", name="Vm"):
+    """A Hyper-V VM managed by `VmProvider`."""
+
+    name: Output[str]
+    vm_id: Output[str]
+    state: Output[str]
+    vhd_path: Output[str]
+    actual_version: Output[str]
+
+    def __init__(
+        self, resource_name: str, args: VmArgs, opts: ResourceOptions | None = None
+    ) -> None:
+        props = args_props(args)
+        props.update(vm_id=None, state=None, vhd_path=None, actual_version=None)
+        super().__init__(VmProvider(), resource_name, props, opts)

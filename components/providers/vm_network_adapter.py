@@ -1,0 +1,123 @@
+"""`VmNetworkAdapter`: which switch a VM's network adapter is on, and MAC address spoofing.
+
+Manages an adapter that exists on the VM (the `Vm` provider creates "Network Adapter"); it is
+identified by the adapter's Id. Spoofing On on an L1's adapters lets its L2 guests reach the
+outside (FACTS 1). Delete disconnects the adapter (tolerant of a VM or adapter already gone).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Any
+
+import pulumi
+from pulumi import Input, Output, ResourceOptions
+from pydantic import Field
+
+from components.config import HostRef
+from components.providers.base import HOST_PROP, HostBoundProvider, Operation
+from components.providers.properties import Prop, PropertyDiff, PropertySet
+from components.providers.vm import args_props
+
+_NAME = Annotated[str, Field(min_length=1)]
+
+SCRIPTS = Path(__file__).resolve().parent / "scripts" / "vm_network_adapter"
+"""This provider's operation scripts, one `.ps1` per operation."""
+
+VM_NETWORK_ADAPTER_PROPERTIES = PropertySet(
+    "VmNetworkAdapter",
+    [
+        HOST_PROP,
+        Prop("vm_name", _NAME, replaces=True, doc="the VM"),
+        Prop("adapter_name", _NAME, default="Network Adapter", replaces=True, doc="adapter name"),
+        Prop("switch_name", _NAME | None, default=None, doc="switch to connect (None = none)"),
+        Prop("mac_address_spoofing", bool, default=False, doc="MAC address spoofing On/Off"),
+        Prop("vm_id", str, computed=True, doc="Hyper-V VM Id"),
+        Prop("mac_address", str, computed=True, doc="the adapter's MAC address"),
+    ],
+)
+
+
+class VmNetworkAdapterProvider(HostBoundProvider):
+    """Connects an existing VM adapter and sets its MAC address spoofing."""
+
+    properties = VM_NETWORK_ADAPTER_PROPERTIES
+
+    def script_path(self, name: str) -> Path:
+        return SCRIPTS / f"{name}.ps1"
+
+    def create_object(self, op: Operation, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+        got = op.run("apply", {**_wanted(inputs), "vm_id": None, "adapter_id": None})
+        return got["adapter_id"], _computed(got)
+
+    def read_object(self, op: Operation, id_: str, props: dict[str, Any]) -> dict[str, Any] | None:
+        got = op.run("get", {"vm_id": props.get("vm_id"), "adapter_id": id_})
+        if not got.get("exists"):
+            return None
+        return {
+            "vm_name": got["vm_name"],
+            "adapter_name": got["adapter_name"],
+            "switch_name": got["switch_name"],
+            "mac_address_spoofing": got["mac_address_spoofing"],
+            **_computed(got),
+        }
+
+    def update_object(
+        self,
+        op: Operation,
+        id_: str,
+        olds: dict[str, Any],
+        news: dict[str, Any],
+        diff: PropertyDiff,
+    ) -> dict[str, Any]:
+        got = op.run("apply", {**_wanted(news), "vm_id": olds["vm_id"], "adapter_id": id_})
+        return _computed(got)
+
+    def delete_object(self, op: Operation, id_: str, props: dict[str, Any]) -> None:
+        op.run("delete", {"vm_id": props.get("vm_id"), "adapter_id": id_})
+
+
+def _wanted(inputs: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "vm_name": inputs["vm_name"],
+        "adapter_name": inputs["adapter_name"],
+        "switch_name": inputs.get("switch_name"),
+        "mac_address_spoofing": inputs["mac_address_spoofing"],
+    }
+
+
+def _computed(got: dict[str, Any]) -> dict[str, Any]:
+    return {"vm_id": got["vm_id"], "mac_address": got["mac_address"]}
+
+
+@dataclass
+class VmNetworkAdapterArgs:
+    """Inputs of a `VmNetworkAdapter`."""
+
+    host: Input[str | HostRef | dict[str, Any]]
+    """Hyper-V host that runs the VM (config host name or nested-host route)."""
+    vm_name: Input[str]
+    """Name of the VM; changing it replaces the resource."""
+    adapter_name: Input[str] = "Network Adapter"
+    """Name of the adapter on the VM; changing it replaces the resource."""
+    switch_name: Input[str | None] = None
+    """Virtual switch to connect the adapter to; None leaves it disconnected."""
+    mac_address_spoofing: Input[bool] = False
+    """MAC address spoofing (On for an L1 whose L2 guests use the L0 switch directly)."""
+
+
+class VmNetworkAdapter(pulumi.dynamic.Resource, module="hyperv", name="VmNetworkAdapter"):
+    """A VM network adapter's switch and spoofing, managed by `VmNetworkAdapterProvider`."""
+
+    vm_id: Output[str]
+    mac_address: Output[str]
+    switch_name: Output[str | None]
+    mac_address_spoofing: Output[bool]
+
+    def __init__(
+        self, resource_name: str, args: VmNetworkAdapterArgs, opts: ResourceOptions | None = None
+    ) -> None:
+        props = args_props(args)
+        props.update(vm_id=None, mac_address=None)
+        super().__init__(VmNetworkAdapterProvider(), resource_name, props, opts)

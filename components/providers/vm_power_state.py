@@ -1,0 +1,96 @@
+"""`VmPowerState`: whether a VM is Running or Off.
+
+Create and update start or stop the VM; read reports the actual state, so a VM stopped by hand
+shows as drift in `pulumi refresh`; delete leaves the VM as it is. Identified by the VM's Id.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import pulumi
+from pulumi import Input, Output, ResourceOptions
+from pydantic import Field
+
+from components.config import HostRef
+from components.providers.base import HOST_PROP, HostBoundProvider, Operation
+from components.providers.properties import Prop, PropertyDiff, PropertySet
+from components.providers.vm import args_props
+
+PowerState = Literal["Running", "Off"]
+
+SCRIPTS = Path(__file__).resolve().parent / "scripts" / "vm_power_state"
+"""This provider's operation scripts, one `.ps1` per operation."""
+
+VM_POWER_STATE_PROPERTIES = PropertySet(
+    "VmPowerState",
+    [
+        HOST_PROP,
+        Prop("vm_name", Annotated[str, Field(min_length=1)], replaces=True, doc="the VM"),
+        Prop("state", PowerState, default="Running", doc="declared power state"),
+        Prop("vm_id", str, computed=True, doc="Hyper-V VM Id"),
+    ],
+)
+
+
+class VmPowerStateProvider(HostBoundProvider):
+    """Starts or stops a VM to match the declared state."""
+
+    properties = VM_POWER_STATE_PROPERTIES
+
+    def script_path(self, name: str) -> Path:
+        return SCRIPTS / f"{name}.ps1"
+
+    def create_object(self, op: Operation, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+        got = op.run(
+            "apply", {"vm_id": None, "vm_name": inputs["vm_name"], "state": inputs["state"]}
+        )
+        return got["vm_id"], {"vm_id": got["vm_id"]}
+
+    def read_object(self, op: Operation, id_: str, props: dict[str, Any]) -> dict[str, Any] | None:
+        got = op.run("get", {"vm_id": id_})
+        if not got.get("exists"):
+            return None
+        return {"vm_name": got["vm_name"], "state": got["state"], "vm_id": got["vm_id"]}
+
+    def update_object(
+        self,
+        op: Operation,
+        id_: str,
+        olds: dict[str, Any],
+        news: dict[str, Any],
+        diff: PropertyDiff,
+    ) -> dict[str, Any]:
+        got = op.run("apply", {"vm_id": id_, "vm_name": news["vm_name"], "state": news["state"]})
+        return {"vm_id": got["vm_id"]}
+
+    def delete_object(self, op: Operation, id_: str, props: dict[str, Any]) -> None:
+        """Nothing to undo: the VM stays in whatever state it is in."""
+
+
+@dataclass
+class VmPowerStateArgs:
+    """Inputs of a `VmPowerState`."""
+
+    host: Input[str | HostRef | dict[str, Any]]
+    """Hyper-V host that runs the VM (config host name or nested-host route)."""
+    vm_name: Input[str]
+    """Name of the VM; changing it replaces the resource."""
+    state: Input[PowerState] = "Running"
+    """'Running' (Start-VM) or 'Off' (guest shutdown)."""
+
+
+class VmPowerState(pulumi.dynamic.Resource, module="hyperv", name="VmPowerState"):
+    """The power state of a Hyper-V VM, managed by `VmPowerStateProvider`."""
+
+    vm_id: Output[str]
+    state: Output[str]
+
+    def __init__(
+        self, resource_name: str, args: VmPowerStateArgs, opts: ResourceOptions | None = None
+    ) -> None:
+        props = args_props(args)
+        props["vm_id"] = None
+        super().__init__(VmPowerStateProvider(), resource_name, props, opts)

@@ -1,0 +1,150 @@
+"""`VmProcessor`: a VM's virtual processor count and ExposeVirtualizationExtensions (nesting).
+
+Both settings change only while the VM is Off (FACTS 1); `stop_policy` decides what happens
+when the VM runs. Identified by the VM's Id. Delete leaves the settings as they are (the VM's
+own delete removes them).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Any
+
+import pulumi
+from pulumi import Input, Output, ResourceOptions
+from pydantic import Field
+
+from components.config import HostRef
+from components.providers.base import (
+    HOST_PROP,
+    STOP_POLICY_PROP,
+    VM_POWER_PRELUDE,
+    HostBoundProvider,
+    Operation,
+    ProviderError,
+    StopPolicy,
+)
+from components.providers.properties import Prop, PropertyDiff, PropertySet
+from components.providers.vm import args_props, one_line, run_with_preludes
+from components.remote import PowerShellError
+
+SCRIPTS = Path(__file__).resolve().parent / "scripts" / "vm_processor"
+"""This provider's operation scripts, one `.ps1` per operation."""
+
+VM_PROCESSOR_PROPERTIES = PropertySet(
+    "VmProcessor",
+    [
+        HOST_PROP,
+        Prop("vm_name", Annotated[str, Field(min_length=1)], replaces=True, doc="the VM"),
+        Prop(
+            "count",
+            Annotated[int, Field(ge=1, le=2048)],
+            default=2,
+            needs_off=True,
+            doc="virtual processors",
+        ),
+        Prop(
+            "expose_virtualization_extensions",
+            bool,
+            default=False,
+            needs_off=True,
+            doc="nested virtualization (Hyper-V inside the VM)",
+        ),
+        STOP_POLICY_PROP,
+        Prop("vm_id", str, computed=True, doc="Hyper-V VM Id"),
+    ],
+)
+
+
+class VmProcessorProvider(HostBoundProvider):
+    """Sets processor count and nesting on an existing VM."""
+
+    properties = VM_PROCESSOR_PROPERTIES
+
+    def script_path(self, name: str) -> Path:
+        return SCRIPTS / f"{name}.ps1"
+
+    def create_object(self, op: Operation, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+        got = self._apply(op, inputs, vm_id=None)
+        return got["vm_id"], {"vm_id": got["vm_id"]}
+
+    def read_object(self, op: Operation, id_: str, props: dict[str, Any]) -> dict[str, Any] | None:
+        got = op.run("get", {"vm_id": id_})
+        if not got.get("exists"):
+            return None
+        return {
+            "vm_name": got["vm_name"],
+            "count": got["count"],
+            "expose_virtualization_extensions": got["expose_virtualization_extensions"],
+            "vm_id": got["vm_id"],
+        }
+
+    def update_object(
+        self,
+        op: Operation,
+        id_: str,
+        olds: dict[str, Any],
+        news: dict[str, Any],
+        diff: PropertyDiff,
+    ) -> dict[str, Any]:
+        got = self._apply(op, news, vm_id=id_)
+        return {"vm_id": got["vm_id"]}
+
+    def delete_object(self, op: Operation, id_: str, props: dict[str, Any]) -> None:
+        """Nothing to remove: the settings belong to the VM."""
+
+    def _apply(self, op: Operation, inputs: dict[str, Any], vm_id: str | None) -> dict[str, Any]:
+        try:
+            return run_with_preludes(
+                op,
+                self.script_path("apply"),
+                {
+                    "vm_id": vm_id,
+                    "vm_name": inputs["vm_name"],
+                    "count": inputs["count"],
+                    "expose_virtualization_extensions": inputs["expose_virtualization_extensions"],
+                    "stop_policy": inputs["stop_policy"],
+                },
+                VM_POWER_PRELUDE,
+            )
+        except PowerShellError as exc:
+            if inputs["stop_policy"] == "fail" and "current state" in exc.message:
+                raise ProviderError(
+                    f"{exc.host}: {exc.operation} failed: {one_line(exc.message)} (the processor "
+                    "count and ExposeVirtualizationExtensions change only while the VM is Off; set "
+                    "stop_policy='stop-and-restore' to let the provider turn it off, apply and "
+                    "start it again)"
+                ) from None
+            raise
+
+
+@dataclass
+class VmProcessorArgs:
+    """Inputs of a `VmProcessor`."""
+
+    host: Input[str | HostRef | dict[str, Any]]
+    """Hyper-V host that runs the VM (config host name or nested-host route)."""
+    vm_name: Input[str]
+    """Name of the VM; changing it replaces the resource."""
+    count: Input[int] = 2
+    """Virtual processors (VM Off to change)."""
+    expose_virtualization_extensions: Input[bool] = False
+    """Nested virtualization: lets the VM run Hyper-V itself (VM Off to change)."""
+    stop_policy: Input[StopPolicy] = "fail"
+    """'fail' or 'stop-and-restore' when a change finds the VM running."""
+
+
+class VmProcessor(pulumi.dynamic.Resource, module="hyperv", name="VmProcessor"):
+    """Processor settings of a Hyper-V VM, managed by `VmProcessorProvider`."""
+
+    vm_id: Output[str]
+    count: Output[int]
+    expose_virtualization_extensions: Output[bool]
+
+    def __init__(
+        self, resource_name: str, args: VmProcessorArgs, opts: ResourceOptions | None = None
+    ) -> None:
+        props = args_props(args)
+        props["vm_id"] = None
+        super().__init__(VmProcessorProvider(), resource_name, props, opts)

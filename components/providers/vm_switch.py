@@ -1,0 +1,175 @@
+"""`VmSwitch`: a Hyper-V virtual switch (Internal, Private or External) on a host.
+
+Every input but `adopt_existing` forces a replacement: Hyper-V cannot turn one switch type
+into another in place in a way a lab can rely on, and the name is the switch's identity here.
+An Internal switch gives the host a vNIC named `vEthernet (<name>)` (output `host_adapter`),
+the interface a `NetIpAddress` gateway goes on.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import pulumi
+from pulumi import Input, Output, ResourceOptions
+
+from components.providers.base import (
+    ADOPT_PROP,
+    HOST_PROP,
+    HostBoundProvider,
+    Operation,
+    ProviderError,
+)
+from components.providers.properties import Prop, PropertyDiff, PropertySet, is_unknown
+
+SwitchType = Literal["Internal", "Private", "External"]
+
+VM_SWITCH = PropertySet(
+    "VmSwitch",
+    [
+        HOST_PROP,
+        Prop("name", str, replaces=True, doc="switch name (stored exactly)"),
+        Prop("switch_type", SwitchType, default="Internal", replaces=True),
+        Prop(
+            "net_adapter_name",
+            str | None,
+            default=None,
+            replaces=True,
+            doc="physical adapter an External switch binds to",
+        ),
+        ADOPT_PROP,
+        Prop("switch_id", str, computed=True, doc="Hyper-V's switch GUID"),
+        Prop("host_adapter", str | None, computed=True, doc="the host vNIC, if any"),
+    ],
+)
+
+
+class VmSwitchProvider(HostBoundProvider):
+    """Creates, adopts, reads and removes one virtual switch, matched by its exact name."""
+
+    properties = VM_SWITCH
+
+    def check(self, olds: dict[str, Any], news: dict[str, Any]) -> pulumi.dynamic.CheckResult:
+        result = super().check(olds, news)
+        if result.failures:
+            return result
+        kind = result.inputs.get("switch_type")
+        uplink = result.inputs.get("net_adapter_name")
+        if is_unknown(kind) or is_unknown(uplink):
+            return result
+        if kind == "External" and not uplink:
+            result.failures.append(
+                pulumi.dynamic.CheckFailure(
+                    "net_adapter_name", "an External switch needs the physical adapter to bind to"
+                )
+            )
+        elif kind != "External" and uplink:
+            result.failures.append(
+                pulumi.dynamic.CheckFailure(
+                    "net_adapter_name", f"only an External switch binds an adapter, not {kind}"
+                )
+            )
+        return result
+
+    def _run(self, op: Operation, script: str, inputs: dict[str, Any]) -> dict[str, Any]:
+        return op.run(f"vm_switch/{script}", inputs, self.script_path("vm_switch/describe"))
+
+    def create_object(self, op: Operation, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+        got = self._run(
+            op,
+            "create",
+            {k: inputs.get(k) for k in ("name", "switch_type", "net_adapter_name")},
+        )
+        where = op.ref.label()
+        if got["status"] == "exists":
+            if not inputs.get("adopt_existing"):
+                raise ProviderError(
+                    f"VmSwitch '{inputs['name']}' already exists on {where}; "
+                    "set adopt_existing=True to manage it"
+                )
+            if got["switch_type"] != inputs["switch_type"]:
+                raise ProviderError(
+                    f"VmSwitch '{inputs['name']}' on {where} is {got['switch_type']}, not "
+                    f"{inputs['switch_type']}: adopting it would mean replacing it"
+                )
+        return got["switch_id"], _computed(got)
+
+    def read_object(self, op: Operation, id_: str, props: dict[str, Any]) -> dict[str, Any] | None:
+        got = self._run(op, "get", {"name": props["name"]})
+        if not got["exists"]:
+            return None
+        actual = _computed(got)
+        actual["switch_type"] = got["switch_type"]
+        if got["switch_type"] == "External":
+            actual["net_adapter_name"] = got.get("net_adapter_name")
+        else:
+            actual["net_adapter_name"] = None
+        return actual
+
+    def update_object(
+        self,
+        op: Operation,
+        id_: str,
+        olds: dict[str, Any],
+        news: dict[str, Any],
+        diff: PropertyDiff,
+    ) -> dict[str, Any]:
+        # Only adopt_existing can change in place; it changes nothing on the host.
+        return {name: olds.get(name) for name in VM_SWITCH.computed_names()}
+
+    def delete_object(self, op: Operation, id_: str, props: dict[str, Any]) -> None:
+        self._run(op, "delete", {"name": props["name"]})
+
+
+def _computed(got: dict[str, Any]) -> dict[str, Any]:
+    return {"switch_id": got["switch_id"], "host_adapter": got.get("host_adapter")}
+
+
+_PROVIDER = VmSwitchProvider()
+
+
+@dataclass
+class VmSwitchArgs:
+    """Inputs of a `VmSwitch`."""
+
+    host: Input[str | Mapping[str, Any]]
+    """Host that gets the switch: a configured host name (`"l0"`) or a NestedHost's `host`."""
+    name: Input[str]
+    """Switch name, stored exactly (changing it replaces the switch)."""
+    switch_type: Input[SwitchType] = "Internal"
+    """Internal (host vNIC, for NAT), Private (VMs only) or External (bound to a NIC)."""
+    net_adapter_name: Input[str | None] = None
+    """External only: the host's physical adapter to bind, e.g. "Ethernet"."""
+    adopt_existing: Input[bool] = False
+    """Manage a switch of this name that already exists instead of failing."""
+
+
+class VmSwitch(pulumi.dynamic.Resource, module="hyperv", name="VmSwitch"):
+    """A Hyper-V virtual switch on a host."""
+
+    host: Output[Any]
+    name: Output[str]
+    switch_type: Output[str]
+    net_adapter_name: Output[str | None]
+    adopt_existing: Output[bool]
+    switch_id: Output[str]
+    host_adapter: Output[str | None]
+
+    def __init__(
+        self, resource_name: str, args: VmSwitchArgs, opts: ResourceOptions | None = None
+    ) -> None:
+        props: dict[str, Any] = {
+            "host": args.host,
+            "name": args.name,
+            "switch_type": args.switch_type,
+            "net_adapter_name": args.net_adapter_name,
+            "adopt_existing": args.adopt_existing,
+            "switch_id": None,
+            "host_adapter": None,
+        }
+        super().__init__(_PROVIDER, resource_name, props, opts)
+
+
+__all__ = ["VM_SWITCH", "SwitchType", "VmSwitch", "VmSwitchArgs", "VmSwitchProvider"]

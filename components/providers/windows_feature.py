@@ -1,0 +1,170 @@
+"""`WindowsFeature`: a Windows feature (Hyper-V by default) installed inside a machine,
+typically an L1 NestedHost's guest reached through PowerShell Direct.
+
+Install-WindowsFeature on Windows Server, Enable-WindowsOptionalFeature on client Windows.
+The install never restarts by itself; with `restart=True` the provider restarts the guest
+(`Restart-Computer -Force` inside it) and then waits, bounded, until the guest answers again
+and reports the feature Installed. A plain host (an L0 named in config) is never restarted:
+`restart_needed` says so and a warning is logged. Delete leaves the feature installed:
+uninstalling Hyper-V from a lab host is out of scope.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+import pulumi
+from pulumi import Input, Output, ResourceOptions
+
+from components.providers.base import HOST_PROP, HostBoundProvider, Operation, ProviderError
+from components.providers.properties import Prop, PropertyDiff, PropertySet
+from components.remote import PowerShellError, RemoteError
+
+log = logging.getLogger(__name__)
+
+WINDOWS_FEATURE = PropertySet(
+    "WindowsFeature",
+    [
+        HOST_PROP,
+        Prop("name", str, default="Hyper-V", replaces=True, doc="Server Manager feature name"),
+        Prop("include_management_tools", bool, default=True),
+        Prop("restart", bool, default=True, doc="restart the guest to finish, and wait"),
+        Prop("installed", bool, computed=True, doc="the feature is installed and active"),
+        Prop("restart_needed", bool, computed=True, doc="installed, waiting for a restart"),
+    ],
+)
+
+
+class WindowsFeatureProvider(HostBoundProvider):
+    """Installs a feature (and restarts the guest when asked); reads its install state."""
+
+    properties = WINDOWS_FEATURE
+    restart_wait_s: ClassVar[float] = 900.0
+    """How long to wait for the guest to come back and report the feature Installed."""
+    poll_interval_s: ClassVar[float] = 5.0
+
+    def _run(self, op: Operation, script: str, props: Mapping[str, Any]) -> dict[str, Any]:
+        inputs = {
+            "name": props.get("name", "Hyper-V"),
+            "include_management_tools": bool(props.get("include_management_tools", True)),
+        }
+        return op.run(
+            f"windows_feature/{script}", inputs, self.script_path("windows_feature/describe")
+        )
+
+    def _install(self, op: Operation, props: Mapping[str, Any]) -> dict[str, Any]:
+        state = self._run(op, "install", props)
+        if not state["restart_needed"]:
+            return _computed(state)
+        if op.client.host.via is None:
+            log.warning(
+                "%s: '%s' is installed but %s must be restarted to finish; "
+                "hyperv-lab does not restart a physical host",
+                op.label,
+                state["feature"],
+                op.ref.label(),
+            )
+            return _computed(state)
+        if not props.get("restart", True):
+            return _computed(state)
+        return self._restart_and_wait(op, props)
+
+    def _restart_and_wait(self, op: Operation, props: Mapping[str, Any]) -> dict[str, Any]:
+        try:
+            op.run("windows_feature/restart", {})
+        except PowerShellError as exc:
+            # The guest may drop the PowerShell Direct session while it goes down; the
+            # install state read below is what decides success.
+            log.info("%s: restart of %s reported: %s", op.label, op.ref.label(), exc.message)
+        deadline = time.monotonic() + self.restart_wait_s
+        last: RemoteError | None = None
+        while True:
+            try:
+                state = self._run(op, "get", props)
+                if not state["restart_needed"]:
+                    return _computed(state)
+            except RemoteError as exc:
+                last = exc
+            if time.monotonic() >= deadline:
+                detail = f": {last.message}" if last is not None else ""
+                raise ProviderError(
+                    f"{op.ref.label()}: {op.label} failed: the guest did not come back with "
+                    f"'{props.get('name', 'Hyper-V')}' installed within "
+                    f"{self.restart_wait_s:.0f} s after the restart{detail}"
+                )
+            time.sleep(self.poll_interval_s)
+
+    def create_object(self, op: Operation, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+        computed = self._install(op, inputs)
+        return f"{op.ref.label()}/{inputs.get('name', 'Hyper-V')}", computed
+
+    def read_object(self, op: Operation, id_: str, props: dict[str, Any]) -> dict[str, Any] | None:
+        return _computed(self._run(op, "get", props))
+
+    def update_object(
+        self,
+        op: Operation,
+        id_: str,
+        olds: dict[str, Any],
+        news: dict[str, Any],
+        diff: PropertyDiff,
+    ) -> dict[str, Any]:
+        return self._install(op, news)
+
+    def delete(self, id_: str, props: dict[str, Any]) -> None:
+        """Leaves the feature installed (uninstalling Hyper-V is out of scope), so it needs
+        neither the host nor its configuration."""
+        return None
+
+
+def _computed(state: Mapping[str, Any]) -> dict[str, Any]:
+    return {"installed": bool(state["installed"]), "restart_needed": bool(state["restart_needed"])}
+
+
+_PROVIDER = WindowsFeatureProvider()
+
+
+@dataclass
+class WindowsFeatureArgs:
+    """Inputs of a `WindowsFeature`."""
+
+    host: Input[str | Mapping[str, Any]]
+    """The machine to install on: usually a guest route `{"parent", "vm_name", "credential"}`
+    (a NestedHost's `host` output); a configured host name is never restarted."""
+    name: Input[str] = "Hyper-V"
+    """Server Manager feature name ("Hyper-V" maps to the DISM names on client Windows)."""
+    include_management_tools: Input[bool] = True
+    """Also install the management tools (Hyper-V PowerShell module and GUI)."""
+    restart: Input[bool] = True
+    """Restart the guest when the install needs it, and wait until it is back."""
+
+
+class WindowsFeature(pulumi.dynamic.Resource, module="hyperv", name="WindowsFeature"):
+    """A Windows feature installed inside a machine."""
+
+    host: Output[Any]
+    name: Output[str]
+    include_management_tools: Output[bool]
+    restart: Output[bool]
+    installed: Output[bool]
+    restart_needed: Output[bool]
+
+    def __init__(
+        self, resource_name: str, args: WindowsFeatureArgs, opts: ResourceOptions | None = None
+    ) -> None:
+        props: dict[str, Any] = {
+            "host": args.host,
+            "name": args.name,
+            "include_management_tools": args.include_management_tools,
+            "restart": args.restart,
+            "installed": None,
+            "restart_needed": None,
+        }
+        super().__init__(_PROVIDER, resource_name, props, opts)
+
+
+__all__ = ["WINDOWS_FEATURE", "WindowsFeature", "WindowsFeatureArgs", "WindowsFeatureProvider"]

@@ -1,0 +1,28 @@
+"""Remote PowerShell over WinRM: one warm PowerShell per host, inputs and results as JSON data.
+
+from components.remote import RemotePowerShell
+result = RemotePowerShell(settings).run(Path(".../get_vm.ps1"), {"name": name}, "read Vm")
+"""
+
+from components.remote.client import POOL, RemotePowerShell, SessionPool, load_script
+from components.remote.errors import (
+    HostAuthError,
+    HostUnreachableError,
+    PowerShellError,
+    RemoteError,
+    RemoteProtocolError,
+    Scrubber,
+)
+
+__all__ = [
+    "POOL",
+    "HostAuthError",
+    "HostUnreachableError",
+    "PowerShellError",
+    "RemoteError",
+    "RemotePowerShell",
+    "RemoteProtocolError",
+    "Scrubber",
+    "SessionPool",
+    "load_script",
+]

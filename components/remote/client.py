@@ -1,0 +1,195 @@
+"""`RemotePowerShell`: run one operation script on a host and get its JSON document back.
+
+Per process, warm sessions are pooled per host (a thread takes one, uses it alone, gives it
+back), so concurrent provider calls never share a shell and each sequential call costs about
+two round trips. Hosts reached through PowerShell Direct run through their parent's session.
+"""
+
+from __future__ import annotations
+
+import atexit
+import base64
+import hashlib
+import logging
+import re
+import threading
+from pathlib import Path
+from typing import Any
+
+from components.config import HostSettings
+from components.remote.errors import PowerShellError, RemoteProtocolError, Scrubber
+from components.remote.framing import build_request, decode_document, inputs_json
+from components.remote.session import ShellGoneError, ShellSession
+
+log = logging.getLogger(__name__)
+
+GUEST_SCRIPT = Path(__file__).with_name("scripts") / "invoke_in_guest.ps1"
+
+
+class SessionPool:
+    """Idle warm sessions per connection identity; thread-safe; closed at interpreter exit."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._idle: dict[str, list[ShellSession]] = {}
+        self._all: set[ShellSession] = set()
+
+    @staticmethod
+    def key(host: HostSettings) -> str:
+        # The password's hash is part of the identity so a changed secret never reuses a login.
+        digest = hashlib.sha256("\0".join(host.secrets()).encode("utf-8")).hexdigest()[:16]
+        return f"{host.pool_key()}#{digest}"
+
+    def acquire(self, host: HostSettings, scrub: Scrubber) -> ShellSession:
+        with self._lock:
+            idle = self._idle.get(self.key(host))
+            if idle:
+                return idle.pop()
+        session = ShellSession(host, scrub)
+        with self._lock:
+            self._all.add(session)
+        return session
+
+    def release(self, session: ShellSession) -> None:
+        if session.broken:
+            self.discard(session)
+            return
+        with self._lock:
+            self._idle.setdefault(self.key(session.host), []).append(session)
+
+    def discard(self, session: ShellSession) -> None:
+        with self._lock:
+            self._all.discard(session)
+        session.close()
+
+    def close_all(self) -> None:
+        """Delete every shell this process opened (atexit; also handy in tests)."""
+        with self._lock:
+            sessions = list(self._all)
+            self._all.clear()
+            self._idle.clear()
+        for session in sessions:
+            session.close()
+
+
+POOL = SessionPool()
+atexit.register(POOL.close_all)
+
+
+_PARAM_BLOCK = re.compile(r"\A(?:\s*(?:#[^\n]*)?\n)*\s*param\s*\(", re.IGNORECASE)
+
+
+def _split_param_block(text: str) -> tuple[str, str]:
+    """(leading comments + `param(...)` block, rest): PowerShell wants `param` first."""
+    match = _PARAM_BLOCK.match(text)
+    if match is None:
+        return "", text
+    depth = 1
+    for index in range(match.end(), len(text)):
+        depth += {"(": 1, ")": -1}.get(text[index], 0)
+        if depth == 0:
+            return text[: index + 1], text[index + 1 :]
+    return "", text
+
+
+def load_script(path: str | Path, *preludes: str | Path) -> str:
+    """Text of a `.ps1` operation script with shared prelude scripts (functions) placed right
+    after its `param(...)` block, which must stay the script's first statement."""
+    head, body = _split_param_block(Path(path).read_text(encoding="utf-8-sig"))
+    parts = [Path(p).read_text(encoding="utf-8-sig") for p in preludes]
+    return "\n".join([head, *parts, body]) if head else "\n".join([*parts, body])
+
+
+class RemotePowerShell:
+    """Runs operation scripts on one host (an L0 endpoint or a VM reached via PowerShell Direct).
+
+    Holds only settings: cheap to create inside each provider method; the warm sessions live
+    in the process-wide pool.
+    """
+
+    def __init__(self, host: HostSettings, pool: SessionPool = POOL) -> None:
+        self.host = host
+        self._pool = pool
+        self._scrub = Scrubber(host.secrets())
+
+    def __repr__(self) -> str:
+        return f"RemotePowerShell({self.host.name!r})"
+
+    def run(
+        self, script: str | Path, inputs: dict[str, Any] | None = None, operation: str = "operation"
+    ) -> dict[str, Any]:
+        """Run `script` (a .ps1 path or its text; `param([string]$InputJson)`) with `inputs`.
+
+        Returns the script's JSON document. Raises PowerShellError for an error in the
+        script, HostUnreachableError / HostAuthError / RemoteProtocolError otherwise.
+        """
+        text = load_script(script) if isinstance(script, Path) else script
+        inputs = dict(inputs or {})
+        if self.host.via is not None:
+            return self._run_in_guest(text, inputs, operation)
+        envelope = self._execute(text, inputs, operation)
+        if not envelope.ok:
+            raise PowerShellError(
+                self.host.name,
+                operation,
+                self._scrub(envelope.message),
+                envelope.category,
+                self._scrub(envelope.fqid),
+            )
+        try:
+            return decode_document(envelope.output)
+        except ValueError as exc:
+            raise RemoteProtocolError(self.host.name, operation, self._scrub(str(exc))) from None
+
+    def _execute(self, text: str, inputs: dict[str, Any], operation: str) -> Any:
+        request = build_request(text, inputs)
+        for attempt in (1, 2):
+            session = self._pool.acquire(self.host, self._scrub)
+            try:
+                envelope = session.execute(request, operation, self.host.script_timeout_s)
+            except ShellGoneError as gone:
+                self._pool.discard(session)
+                if gone.started or attempt == 2:
+                    raise RemoteProtocolError(
+                        self.host.name,
+                        operation,
+                        self._scrub(
+                            f"the remote PowerShell went away ({gone.detail}); "
+                            "the operation's outcome is unknown"
+                        )
+                        if gone.started
+                        else self._scrub(f"the remote shell went away twice ({gone.detail})"),
+                    ) from None
+                log.info(
+                    "shell on %s was gone; replaced it before running %s", self.host.name, operation
+                )
+                request = build_request(text, inputs)
+                continue
+            except BaseException:
+                self._pool.discard(session)
+                raise
+            self._pool.release(session)
+            return envelope
+        raise AssertionError("unreachable")
+
+    def _run_in_guest(self, text: str, inputs: dict[str, Any], operation: str) -> dict[str, Any]:
+        """Run through the parent host with the PowerShell Direct wrapper; errors name this host."""
+        via = self.host.via
+        assert via is not None
+        wrapper_inputs = {
+            "vm_name": via.vm_name,
+            "user": via.user,
+            "password_b64": base64.b64encode(
+                via.password.get_secret_value().encode("utf-8")
+            ).decode("ascii"),
+            "wait_s": via.wait_s,
+            "script_b64": base64.b64encode(text.encode("utf-8")).decode("ascii"),
+            "input_json": inputs_json(inputs),
+        }
+        parent = RemotePowerShell(via.parent, self._pool)
+        try:
+            return parent.run(load_script(GUEST_SCRIPT), wrapper_inputs, operation)
+        except PowerShellError as exc:
+            raise PowerShellError(
+                self.host.name, operation, self._scrub(exc.message), exc.category, exc.fqid
+            ) from None

@@ -1,0 +1,75 @@
+"""Typed failures of a remote PowerShell operation, free of secrets by construction.
+
+Pulumi prints exception text verbatim (with traceback), so every message built here goes
+through `Scrubber` and never includes inputs, script source or credentials.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+
+class Scrubber:
+    """Replaces every known secret (and its common encodings) with `***` in a text."""
+
+    def __init__(self, secrets: Iterable[str]) -> None:
+        import base64
+
+        forms: set[str] = set()
+        for secret in secrets:
+            if not secret:
+                continue
+            forms.add(secret)
+            forms.add(base64.b64encode(secret.encode("utf-8")).decode("ascii"))
+            forms.add(base64.b64encode(secret.encode("utf-16-le")).decode("ascii"))
+        # Longest first so a secret that contains another is replaced whole.
+        self._forms = sorted((f for f in forms if len(f) >= 3), key=len, reverse=True)
+
+    def __call__(self, text: str) -> str:
+        for form in self._forms:
+            text = text.replace(form, "***")
+        return text
+
+
+class RemoteError(Exception):
+    """Root of every failure talking to a Hyper-V host."""
+
+    def __init__(self, host: str, operation: str, message: str) -> None:
+        self.host = host
+        self.operation = operation
+        self.message = message
+        super().__init__(f"[{host}] {operation}: {message}")
+
+    def __reduce__(self) -> tuple[type, tuple[str, str, str]]:
+        return (type(self), (self.host, self.operation, self.message))
+
+
+class PowerShellError(RemoteError):
+    """The operation's PowerShell raised an error (never retried): the Windows message."""
+
+    def __init__(
+        self,
+        host: str,
+        operation: str,
+        message: str,
+        category: str = "NotSpecified",
+        fqid: str = "",
+    ) -> None:
+        self.category = category
+        self.fqid = fqid
+        super().__init__(host, operation, message)
+
+    def __reduce__(self) -> tuple[type, tuple[str, str, str, str, str]]:  # type: ignore[override]
+        return (type(self), (self.host, self.operation, self.message, self.category, self.fqid))
+
+
+class HostUnreachableError(RemoteError):
+    """Transport failed (refused, reset, 5xx, timeouts) after the bounded retries."""
+
+
+class HostAuthError(RemoteError):
+    """The host refused the credentials or the transport settings are unsafe."""
+
+
+class RemoteProtocolError(RemoteError):
+    """The host answered but not in the framed form the client expects (a bug, not a user error)."""

@@ -1,0 +1,166 @@
+"""What travels on the long-lived PowerShell's stdin and stdout, and how it is decoded.
+
+An operation is sent as ONE line of fixed source whose only variable parts are three base64
+(or hex) literals: the operation's script text, its JSON inputs, and a random operation key.
+No user value is ever part of the source. The line runs the script in a fresh child scope
+with `$ErrorActionPreference = 'Stop'` inside try/catch and prints one framed, base64 UTF-8
+JSON envelope, so the shell's code page cannot mangle it (FACTS 9):
+
+    <<HVL-BEGIN key>>base64(json envelope)<<HVL-END key>>
+
+A line whose key was already seen by this PowerShell does nothing, so re-sending a line
+whose Send reply was lost can never run an operation twice.
+
+A second line prints `<<HVL-FALLBACK key>>` only if the first line did not print its frame
+(it could not be parsed, or failed outside its try/catch): the client then reports stderr
+instead of waiting for a frame that never comes. When the frame was printed the second line
+prints nothing, so no stale output is left for the next operation's Receive to pick up: a
+warm operation costs exactly one Send and one Receive.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+import secrets
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass
+from typing import Any
+
+_BEGIN = "<<HVL-BEGIN "
+_END = "<<HVL-END "
+_FALLBACK = "<<HVL-FALLBACK "
+
+# Fixed source: the three arguments are base64/hex literals inside single quotes, an alphabet
+# that cannot end a single-quoted string. Uses only [Convert], [Text.Encoding],
+# [scriptblock]::Create, try/catch, hashtables and ConvertTo-Json.
+_LINE = (
+    "& { param($s, $i, $k) if ($global:HvlLastKey -eq $k) { return }; $global:HvlLastKey = $k; "
+    "$ErrorActionPreference = 'Stop'; $r = $null; "
+    "try { $b = [scriptblock]::Create([Text.Encoding]::UTF8.GetString("
+    "[Convert]::FromBase64String($s))); "
+    "$o = & $b ([Text.Encoding]::UTF8.GetString([Convert]::FromBase64String($i))); "
+    "$r = @{ ok = $true; output = $o } } "
+    "catch { $r = @{ ok = $false; message = $_.Exception.Message; "
+    'category = "$($_.CategoryInfo.Category)"; fqid = "$($_.FullyQualifiedErrorId)" } }; '
+    "$j = $r | ConvertTo-Json -Depth 6 -Compress; "
+    "'<<HVL-BEGIN ' + $k + '>>' + [Convert]::ToBase64String([Text.Encoding]::UTF8.GetBytes($j))"
+    " + '<<HVL-END ' + $k + '>>'; $global:HvlDone = $k }"
+    " '{script}' '{inputs}' '{key}'"
+)
+_FALLBACK_LINE = "if ($global:HvlDone -ne '{key}') { '<<HVL-' + 'FALLBACK {key}>>' }"
+
+
+def b64_utf8(text: str) -> str:
+    """Base64 of UTF-8 text: the only form user data takes inside PowerShell source."""
+    return base64.b64encode(text.encode("utf-8")).decode("ascii")
+
+
+def inputs_json(inputs: dict[str, Any]) -> str:
+    """Inputs as the JSON document the script receives as `$InputJson`."""
+    return json.dumps(inputs, ensure_ascii=False, separators=(",", ":"))
+
+
+@dataclass(frozen=True)
+class OperationRequest:
+    """One operation ready for stdin: its key and the exact bytes to Send."""
+
+    key: str
+    stdin: bytes
+
+
+def build_request(script: str, inputs: dict[str, Any]) -> OperationRequest:
+    """Frame `script` (its `param($InputJson)` receives `inputs` as JSON text) for stdin."""
+    key = secrets.token_hex(8)
+    script = script.lstrip("\ufeff")
+    line = (
+        _LINE.replace("{script}", b64_utf8(script))
+        .replace("{inputs}", b64_utf8(inputs_json(inputs)))
+        .replace("{key}", key)
+    )
+    fallback = _FALLBACK_LINE.replace("{key}", key)
+    return OperationRequest(key=key, stdin=(line + "\r\n" + fallback + "\r\n").encode("ascii"))
+
+
+@dataclass(frozen=True)
+class Envelope:
+    """What the wrapper reported: success with the script's output, or the error record."""
+
+    ok: bool
+    output: Any = None
+    message: str = ""
+    category: str = ""
+    fqid: str = ""
+
+
+class FrameNotFoundError(Exception):
+    """The fallback marker came but no frame: the wrapper line itself did not run."""
+
+
+def find_envelope(stdout: str, key: str) -> Envelope | None:
+    """The envelope for `key` once stdout holds all of it; FrameNotFoundError after fallback.
+
+    Output of other keys (late lines of an earlier operation) is ignored.
+    """
+    match = re.search(
+        re.escape(_BEGIN + key + ">>") + "(.*?)" + re.escape(_END + key + ">>"), stdout, re.DOTALL
+    )
+    if match is None:
+        if _FALLBACK + key + ">>" in stdout:
+            raise FrameNotFoundError(key)
+        return None
+    payload = re.sub(r"\s+", "", match.group(1))
+    data = json.loads(base64.b64decode(payload).decode("utf-8"))
+    if not isinstance(data, dict) or "ok" not in data:
+        raise ValueError("envelope is not an object with 'ok'")
+    return Envelope(
+        ok=bool(data["ok"]),
+        output=data.get("output"),
+        message=str(data.get("message") or ""),
+        category=str(data.get("category") or "NotSpecified"),
+        fqid=str(data.get("fqid") or ""),
+    )
+
+
+def decode_document(output: Any) -> dict[str, Any]:
+    """The script's single JSON document (a string it built with ConvertTo-Json) as a dict.
+
+    No output means an empty result. Several outputs mean the script leaked pipeline output
+    (a missing `| Out-Null`), which is a script bug worth a clear message.
+    """
+    if output is None or output == "":
+        return {}
+    if isinstance(output, list):
+        raise ValueError(
+            f"the script wrote {len(output)} objects to the pipeline instead of one JSON "
+            "document; pipe other output to Out-Null"
+        )
+    if not isinstance(output, str):
+        raise ValueError("the script must end with one `ConvertTo-Json` document, not an object")
+    document = json.loads(output)
+    if document is None:
+        return {}
+    if not isinstance(document, dict):
+        raise ValueError("the script's JSON document must be an object")
+    return document
+
+
+_CLIXML_ESCAPE = re.compile(r"_x([0-9A-Fa-f]{4})_")
+
+
+def clixml_to_text(stderr: str) -> str:
+    """Readable text of powershell.exe's CLIXML stderr (error lines joined), or stderr as is."""
+    text = stderr.strip()
+    if not text.startswith("#< CLIXML"):
+        return text
+    lines: list[str] = []
+    for chunk in re.findall(r"<Objs.*?</Objs>", text, re.DOTALL):
+        try:
+            root = ET.fromstring(chunk)
+        except ET.ParseError:
+            continue
+        for node in root.iter():
+            if node.tag.endswith("}S") and node.get("S") == "Error" and node.text:
+                lines.append(_CLIXML_ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), node.text))
+    return "".join(lines).strip()

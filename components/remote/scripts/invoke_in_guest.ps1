@@ -1,0 +1,33 @@
+# Runs an operation script inside a VM through PowerShell Direct (Invoke-Command -VMName).
+# Everything arrives as data in $InputJson: the VM name, the guest login (password as base64
+# UTF-8, never in source and never echoed), the inner script (base64 UTF-8) and its JSON input.
+# Waits (bounded) until the guest answers, then returns the inner script's JSON document as is.
+param([string]$InputJson)
+
+$in = $InputJson | ConvertFrom-Json
+$plain = [Text.Encoding]::UTF8.GetString([Convert]::FromBase64String($in.password_b64))
+$secure = ConvertTo-SecureString -String $plain -AsPlainText -Force
+$plain = $null
+$cred = New-Object System.Management.Automation.PSCredential($in.user, $secure)
+
+$waited = 0
+while ($true) {
+    try {
+        Invoke-Command -VMName $in.vm_name -Credential $cred -ScriptBlock { 'ready' } -ErrorAction Stop | Out-Null
+        break
+    }
+    catch {
+        if ($waited -ge $in.wait_s) {
+            throw "The guest of VM '$($in.vm_name)' did not answer PowerShell Direct within $($in.wait_s) s: $($_.Exception.Message)"
+        }
+        Start-Sleep -Seconds 2
+        $waited = $waited + 2
+    }
+}
+
+Invoke-Command -VMName $in.vm_name -Credential $cred -ErrorAction Stop -ArgumentList $in.script_b64, $in.input_json -ScriptBlock {
+    param($ScriptB64, $Json)
+    $ErrorActionPreference = 'Stop'
+    $inner = [scriptblock]::Create([Text.Encoding]::UTF8.GetString([Convert]::FromBase64String($ScriptB64)))
+    & $inner $Json
+}

@@ -1,0 +1,336 @@
+"""One warm channel to a host: HTTP keep-alive + NTLM login, one shell, one long-lived PowerShell.
+
+An operation costs one Send (the framed line) and usually one Receive (FACTS 8). Transport
+faults are retried with exponential backoff on a fresh connection (the shell and the
+PowerShell process belong to the user, not to the TCP connection, so they survive). A
+PowerShell error is data in the envelope and is never retried.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from typing import TypeVar
+
+import requests
+from winrm.exceptions import (
+    AuthenticationError,
+    WinRMError,
+    WinRMOperationTimeoutError,
+    WinRMTransportError,
+    WSManFaultError,
+)
+from winrm.protocol import Protocol
+
+from components.config import HostSettings
+from components.remote.errors import (
+    HostAuthError,
+    HostUnreachableError,
+    RemoteProtocolError,
+    Scrubber,
+)
+from components.remote.framing import (
+    Envelope,
+    FrameNotFoundError,
+    OperationRequest,
+    clixml_to_text,
+    find_envelope,
+)
+
+log = logging.getLogger(__name__)
+
+_T = TypeVar("_T")
+
+POWERSHELL_COMMAND = "powershell"
+POWERSHELL_ARGS = ("-NoLogo", "-NoProfile", "-NonInteractive", "-Command", "-")
+UTF8_CODEPAGE = 65001
+_FAULT_INVALID_SELECTORS = 2150858843  # the shell (or command) is unknown to the host
+_FAULT_MAX_SHELLS = 2150859173
+_STDERR_KEEP = 64 * 1024
+
+
+class ShellGoneError(Exception):
+    """The shell or its PowerShell process no longer exists.
+
+    `started` tells whether the current operation may have begun running there.
+    """
+
+    def __init__(self, started: bool, detail: str) -> None:
+        self.started = started
+        self.detail = detail
+        super().__init__(detail)
+
+
+class _TransientError(Exception):
+    """A transport fault worth retrying (wraps the original for the final message)."""
+
+    def __init__(self, detail: str) -> None:
+        self.detail = detail
+        super().__init__(detail)
+
+
+def _classify(exc: BaseException) -> BaseException:
+    """Map a pywinrm/requests exception to _TransientError, ShellGoneError, or itself."""
+    if isinstance(exc, WinRMOperationTimeoutError):
+        return exc
+    if isinstance(exc, AuthenticationError):
+        return exc
+    if isinstance(exc, requests.exceptions.SSLError):
+        return exc
+    if isinstance(exc, (requests.exceptions.ConnectionError, requests.exceptions.Timeout)):
+        return _TransientError(type(exc).__name__)
+    if isinstance(exc, WSManFaultError):
+        if exc.wsman_fault_code == _FAULT_INVALID_SELECTORS:
+            return ShellGoneError(started=False, detail="the host no longer knows the shell")
+        if exc.wsman_fault_code == _FAULT_MAX_SHELLS:
+            return _TransientError("the host's shell quota (MaxShellsPerUser) is exhausted")
+        return exc
+    if isinstance(exc, KeyError) and exc.args == ("www-authenticate",):
+        # requests_ntlm got a non-401 answer (e.g. a 5xx) in the middle of its handshake.
+        return _TransientError("login interrupted")
+    if isinstance(exc, WinRMTransportError) and exc.code >= 500:
+        return _TransientError(f"HTTP {exc.code}")
+    return exc
+
+
+class ShellSession:
+    """Login + shell + long-lived `powershell -Command -` on one endpoint (not thread-safe)."""
+
+    def __init__(self, host: HostSettings, scrub: Scrubber) -> None:
+        if host.via is not None or host.endpoint is None:
+            raise ValueError("ShellSession needs a host with a WinRM endpoint")
+        if host.transport == "basic" and not host.is_https:
+            raise HostAuthError(
+                host.name,
+                "connect",
+                "Basic authentication is refused over http://; use https:// or ntlm",
+            )
+        self.host = host
+        self._scrub = scrub
+        self._protocol: Protocol | None = None
+        # True once a request on the current connection succeeded: a later 401 then means the
+        # login was lost with the TCP connection (host restart, idle close), not a bad password.
+        self._logged_in = False
+        self.shell_id: str | None = None
+        self.command_id: str | None = None
+        self.broken = False
+        self.transport_retries = 0
+
+    # -- connection -------------------------------------------------------------------------
+
+    def _new_protocol(self) -> Protocol:
+        host = self.host
+        assert host.endpoint is not None and host.user is not None and host.password is not None
+        https = host.is_https
+        protocol = Protocol(
+            endpoint=str(host.endpoint),
+            transport="ntlm" if host.transport == "ntlm" else "basic",
+            username=host.user,
+            password=host.password.get_secret_value(),
+            server_cert_validation="validate",
+            ca_trust_path=str(host.ca_bundle) if host.ca_bundle else None,  # type: ignore[arg-type]
+            read_timeout_sec=host.read_timeout_s,
+            operation_timeout_sec=host.operation_timeout_s,
+            message_encryption="always" if (host.transport == "ntlm" and not https) else "auto",
+            proxy=None,
+        )
+        # requests accepts (connect, read); pywinrm passes this value straight to session.send.
+        protocol.transport.read_timeout_sec = (host.connect_timeout_s, host.read_timeout_s)  # type: ignore[assignment]
+        return protocol
+
+    def _protocol_now(self) -> Protocol:
+        if self._protocol is None:
+            self._protocol = self._new_protocol()
+        return self._protocol
+
+    def _drop_connection(self) -> None:
+        if self._protocol is not None:
+            try:
+                self._protocol.transport.close_session()
+            except Exception:
+                pass
+        self._protocol = None
+        self._logged_in = False
+
+    def _call(self, operation: str, action: Callable[[Protocol], _T]) -> _T:
+        """Run one WS-Man request, retrying transport faults on a fresh connection with backoff.
+
+        A 401 on a connection that was already logged in means the host forgot the login
+        (restart, idle close); the request was not processed, so it is sent again after one
+        fresh login that does not count against `retries`. A refused fresh login is final.
+        """
+        attempts = self.host.retries + 1
+        attempt = 0
+        relogin_allowed = True
+        last = ""
+        while attempt < attempts:
+            if attempt:
+                time.sleep(self.host.backoff_s * (2 ** (attempt - 1)))
+            try:
+                result = action(self._protocol_now())
+            except Exception as exc:
+                kind = _classify(exc)
+                if isinstance(kind, AuthenticationError) and self._logged_in and relogin_allowed:
+                    relogin_allowed = False
+                    log.debug("login on %s was lost; logging in again", self.host.name)
+                    self._drop_connection()
+                    continue
+                if isinstance(kind, _TransientError):
+                    last = kind.detail
+                    self.transport_retries += 1
+                    attempt += 1
+                    log.debug("transport fault on %s (%s), attempt %d", self.host.name, last, attempt)
+                    self._drop_connection()
+                    continue
+                raise self._translate(operation, kind) from None
+            self._logged_in = True
+            return result
+        raise HostUnreachableError(
+            self.host.name,
+            operation,
+            f"{self.host.endpoint} did not answer after {attempts} attempt(s) ({last}); "
+            "check that the host is up and WinRM listens there",
+        )
+
+    def _translate(self, operation: str, exc: BaseException) -> BaseException:
+        """A user-facing error for a non-retryable fault (messages scrubbed, no pywinrm noise)."""
+        name = self.host.name
+        if isinstance(exc, (ShellGoneError, WinRMOperationTimeoutError)):
+            return exc
+        if isinstance(exc, AuthenticationError):
+            return HostAuthError(
+                name,
+                operation,
+                f"{self.host.endpoint} refused user '{self.host.user}' with transport "
+                f"'{self.host.transport}': check hyperv-lab:hosts.{name}.user and its password "
+                "(pulumi config set --secret) or HYPERV_LAB_PASSWORD_<NAME>",
+            )
+        if isinstance(exc, requests.exceptions.SSLError):
+            return HostAuthError(
+                name,
+                operation,
+                f"TLS certificate of {self.host.endpoint} is not trusted: set "
+                f"hyperv-lab:hosts.{name}.ca_bundle to the CA that signed it",
+            )
+        if isinstance(exc, WSManFaultError):
+            return RemoteProtocolError(name, operation, self._scrub(f"WS-Man fault: {exc.reason}"))
+        if isinstance(exc, (WinRMError, WinRMTransportError)):
+            return HostUnreachableError(name, operation, self._scrub(f"WinRM error: {exc}"))
+        return HostUnreachableError(name, operation, self._scrub(f"{type(exc).__name__}: {exc}"))
+
+    # -- lifecycle --------------------------------------------------------------------------
+
+    def open(self) -> None:
+        """Login, open a UTF-8 shell and start the one long-lived PowerShell."""
+        self.shell_id = self._call(
+            "open shell", lambda p: p.open_shell(codepage=UTF8_CODEPAGE, noprofile=True)
+        )
+        shell_id = self.shell_id
+        self.command_id = self._call(
+            "start powershell",
+            lambda p: p.run_command(shell_id, POWERSHELL_COMMAND, list(POWERSHELL_ARGS)),
+        )
+
+    def close(self) -> None:
+        """Best effort: end PowerShell, delete the shell, close the connection."""
+        protocol, shell_id, command_id = self._protocol, self.shell_id, self.command_id
+        self.shell_id = self.command_id = None
+        self.broken = True
+        if protocol is not None and shell_id is not None:
+            try:
+                if command_id is not None:
+                    protocol.cleanup_command(shell_id, command_id)
+            except Exception:
+                pass
+            try:
+                protocol.close_shell(shell_id, close_session=False)
+            except Exception:
+                pass
+        self._drop_connection()
+
+    # -- one operation ----------------------------------------------------------------------
+
+    def execute(self, request: OperationRequest, operation: str, timeout_s: float) -> Envelope:
+        """Send the framed line and receive until its frame arrives.
+
+        Raises ShellGoneError(started=False) only when the line provably never reached a
+        PowerShell (then the caller may retry on a new shell).
+        """
+        if self.shell_id is None or self.command_id is None:
+            self.open()
+        shell_id, command_id = self.shell_id, self.command_id
+        assert shell_id is not None and command_id is not None
+        try:
+            # Safe to repeat: the line is ignored by a PowerShell that already ran its key.
+            self._call(
+                operation, lambda p: p.send_command_input(shell_id, command_id, request.stdin)
+            )
+        except BaseException:
+            self.broken = True
+            raise
+        return self._receive(request.key, operation, timeout_s)
+
+    def _receive(self, key: str, operation: str, timeout_s: float) -> Envelope:
+        shell_id, command_id = self.shell_id, self.command_id
+        assert shell_id is not None and command_id is not None
+        deadline = time.monotonic() + timeout_s
+        stdout = b""
+        stderr = b""
+        lost_output = False
+        while True:
+            if time.monotonic() > deadline:
+                self.broken = True
+                raise HostUnreachableError(
+                    self.host.name,
+                    operation,
+                    f"no result within {timeout_s:.0f} s; the operation's outcome is unknown",
+                )
+            retries_before = self.transport_retries
+            try:
+                out, err, exit_code, done = self._call(
+                    operation, lambda p: p.get_command_output_raw(shell_id, command_id)
+                )
+            except WinRMOperationTimeoutError:
+                continue  # nothing to say yet: keep receiving
+            except ShellGoneError as gone:
+                self.broken = True
+                raise ShellGoneError(started=True, detail=gone.detail) from None
+            except HostUnreachableError:
+                self.broken = True
+                raise
+            if self.transport_retries != retries_before:
+                lost_output = True  # a Receive reply may have been lost with its output
+            stdout += out
+            if len(stderr) < _STDERR_KEEP:
+                stderr += err
+            try:
+                envelope = find_envelope(stdout.decode("utf-8", errors="replace"), key)
+            except FrameNotFoundError:
+                self.broken = True
+                if lost_output:
+                    raise HostUnreachableError(
+                        self.host.name,
+                        operation,
+                        "connection lost while the operation ran; its outcome is unknown",
+                    ) from None
+                detail = clixml_to_text(stderr.decode("utf-8", errors="replace")) or "no error text"
+                raise RemoteProtocolError(
+                    self.host.name,
+                    operation,
+                    self._scrub(f"the operation wrapper did not run: {detail}"),
+                ) from None
+            except ValueError as exc:
+                self.broken = True
+                raise RemoteProtocolError(
+                    self.host.name, operation, f"undecodable result frame: {exc}"
+                ) from None
+            if envelope is not None:
+                return envelope
+            if done:
+                self.broken = True
+                detail = clixml_to_text(stderr.decode("utf-8", errors="replace"))
+                raise ShellGoneError(
+                    started=True,
+                    detail=self._scrub(f"PowerShell exited with code {exit_code}: {detail}"),
+                )

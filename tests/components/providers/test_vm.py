@@ -1,0 +1,317 @@
+"""`VmProvider` against the running emulator through real WinRM (no mocks of the host)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from components.providers.base import ProviderError
+from components.providers.properties import UNKNOWN
+from components.providers.vm import (
+    OWNER_TAG,
+    VmProvider,
+    compose_notes,
+    split_notes,
+    vhd_file_name,
+)
+
+NASTY_NAME = (
+    "vm \u2018q\u2019 \u201cdq\u201d \"dq\" 'sq' $(Stop-Computer) `b\u00fcn\u00ef \u540d\u524d [1]*"
+)
+
+NASTY_NOTES = "it's \u2018q\u2019 $(Remove-VM *) `n back`tick\r\nline 2 \U0001f600 @{a=1}; exit 7"
+
+
+@pytest.fixture
+def vm_provider(provider_factory: Callable[[type[Any]], Any]) -> VmProvider:
+    provider: VmProvider = provider_factory(VmProvider)
+    return provider
+
+
+def checked(provider: VmProvider, **values: Any) -> dict[str, Any]:
+    result = provider.check({}, {"host": "l0", **values})
+    assert result.failures == [], [(f.property, f.reason) for f in result.failures]
+    return result.inputs
+
+
+def ps_literal(value: str) -> str:
+    """A PowerShell single-quoted literal (for out-of-band test scripts only)."""
+    for quote in "'\u2018\u2019\u201a\u201b":
+        value = value.replace(quote, quote + quote)
+    return f"'{value}'"
+
+
+def vm_state(host_json: Callable[[str], Any], vm_id: str) -> dict[str, Any]:
+    """The VM as plain PowerShell on the host sees it."""
+    return dict(
+        host_json(
+            f"$vm = Get-VM -Id {ps_literal(vm_id)}\n"
+            '@{ name = $vm.Name; notes = $vm.Notes; state = "$($vm.State)"; '
+            "dyn = [bool]$vm.DynamicMemoryEnabled; mb = [int64]($vm.MemoryStartup / 1MB); "
+            "adapters = @($vm.NetworkAdapters | ForEach-Object { "
+            "@{ n = $_.Name; s = $_.SwitchName } }) }"
+        )
+    )
+
+
+def vm_count(host_json: Callable[[str], Any], name: str) -> int:
+    return int(host_json(f"@(Get-VM | Where-Object {{ $_.Name -eq {ps_literal(name)} }}).Count"))
+
+
+def test_notes_and_owner_tag_compose_and_split_exactly() -> None:
+    for notes in ["", "x", "a\nb", "a\n", "\n", NASTY_NOTES]:
+        for owner in ["", "proj/dev", "p/\u00fc s"]:
+            text = compose_notes(notes, owner)
+            assert split_notes(text) == (notes, owner)
+            assert (OWNER_TAG in text) == bool(owner)
+
+
+def test_check_names_each_bad_field(vm_provider: VmProvider) -> None:
+    result = vm_provider.check(
+        {},
+        {
+            "host": "l0",
+            "name": " padded",
+            "generation": 3,
+            "memory_startup_mb": 1001,
+            "version": "nine",
+            "stop_policy": "maybe",
+            "colour": "red",
+        },
+    )
+    props = {f.property for f in result.failures}
+    assert props == {
+        "name",
+        "generation",
+        "memory_startup_mb",
+        "version",
+        "stop_policy",
+        "colour",
+    }
+    assert vm_provider.check({}, {"host": "nowhere", "name": "x"}).failures[0].property == "host"
+
+
+def test_check_passes_unknowns_during_preview(vm_provider: VmProvider) -> None:
+    result = vm_provider.check({}, {"host": "l0", "name": UNKNOWN, "memory_startup_mb": UNKNOWN})
+    assert result.failures == []
+
+
+def test_create_read_round_trip_with_nasty_strings_and_delete(
+    vm_provider: VmProvider,
+    host_ps: Callable[[str], str],
+    host_json: Callable[[str], Any],
+) -> None:
+    inputs = checked(
+        vm_provider,
+        name=NASTY_NAME,
+        memory_startup_mb=2048,
+        disk_size_gb=20,
+        notes=NASTY_NOTES,
+        owner="proj/dev-\u00e4",
+    )
+    created = vm_provider.create(inputs)
+    try:
+        outs = created.outs
+        assert {k: outs[k] for k in inputs} == inputs
+        assert outs["vm_id"] == created.id and outs["state"] == "Off"
+        assert outs["vhd_path"].endswith("\\" + vhd_file_name(NASTY_NAME))
+        assert outs["actual_version"]
+        on_host = vm_state(host_json, created.id)
+        assert on_host["name"] == NASTY_NAME
+        assert on_host["notes"] == compose_notes(NASTY_NOTES, "proj/dev-\u00e4")
+        assert on_host["adapters"] == [{"n": "Network Adapter", "s": None}]
+        read = vm_provider.read(created.id, outs)
+        assert read.outs == outs and read.inputs == inputs
+        assert vm_provider.diff(created.id, read.outs, inputs).changes is False
+    finally:
+        vm_provider.delete(created.id, created.outs)
+    assert vm_count(host_json, NASTY_NAME) == 0
+    vm_provider.delete(created.id, created.outs)  # already gone: success
+    assert vm_provider.read(created.id, created.outs).id == ""
+    # The disk went with it: the same name can be created again.
+    again = vm_provider.create(inputs)
+    vm_provider.delete(again.id, again.outs)
+
+
+def test_failed_create_leaves_nothing_and_next_create_converges(
+    vm_provider: VmProvider,
+    host_ps: Callable[[str], str],
+    host_json: Callable[[str], Any],
+    unique: Callable[[str], str],
+) -> None:
+    name = unique("vm-partial")
+    good = checked(vm_provider, name=name, memory_startup_mb=1024, dynamic_memory=True)
+    # Bypasses check (which refuses odd sizes) so New-VM succeeds and a later step fails.
+    with pytest.raises(ProviderError) as info:
+        vm_provider.create({**good, "memory_startup_mb": 1023})
+    assert "multiple of 2 MB" in str(info.value)
+    assert vm_count(host_json, name) == 0
+    created = vm_provider.create(good)
+    assert created.outs["dynamic_memory"] is True
+    vm_provider.delete(created.id, created.outs)
+
+
+def test_existing_vm_fails_create_unless_adopted(
+    vm_provider: VmProvider,
+    host_ps: Callable[[str], str],
+    host_json: Callable[[str], Any],
+    unique: Callable[[str], str],
+) -> None:
+    name = unique("vm-adopt")
+    host_ps(f"New-VM -Name {ps_literal(name)} -MemoryStartupBytes 1GB -Generation 2 | Out-Null")
+    inputs = checked(vm_provider, name=name, memory_startup_mb=2048, notes="mine", owner="p/s")
+    with pytest.raises(ProviderError) as info:
+        vm_provider.create(inputs)
+    assert str(info.value) == (
+        f"Vm '{name}' already exists on l0; set adopt_existing=True to manage it"
+    )
+    adopted = vm_provider.create({**inputs, "adopt_existing": True})
+    assert adopted.outs["memory_startup_mb"] == 2048 and adopted.outs["notes"] == "mine"
+    assert vm_count(host_json, name) == 1
+    assert vm_state(host_json, adopted.id)["notes"] == compose_notes("mine", "p/s")
+    vm_provider.delete(adopted.id, adopted.outs)
+
+
+def test_check_refuses_a_name_owned_by_another_stack(
+    vm_provider: VmProvider, unique: Callable[[str], str]
+) -> None:
+    name = unique("vm-owned")
+    theirs = vm_provider.create(checked(vm_provider, name=name, owner="proj/dev-b"))
+    result = vm_provider.check({}, {"host": "l0", "name": name, "owner": "proj/dev-a"})
+    assert [(f.property, f.reason) for f in result.failures] == [
+        ("name", f"VM '{name}' on l0 belongs to stack 'proj/dev-b'")
+    ]
+    mine = checked(vm_provider, name=name, owner="proj/dev-b")
+    with pytest.raises(ProviderError, match="belongs to stack 'proj/dev-b'"):
+        vm_provider.create({**mine, "owner": "x/y", "adopt_existing": True})
+    vm_provider.delete(theirs.id, theirs.outs)
+
+
+def test_drift_made_with_plain_powershell_is_seen_by_read(
+    vm_provider: VmProvider,
+    host_ps: Callable[[str], str],
+    host_json: Callable[[str], Any],
+    unique: Callable[[str], str],
+) -> None:
+    name = unique("vm-drift")
+    inputs = checked(vm_provider, name=name, memory_startup_mb=2048, notes="declared", owner="p/s")
+    created = vm_provider.create(inputs)
+    host_ps(
+        f"$vm = Get-VM -Id {ps_literal(created.id)}; "
+        "Set-VM -VM $vm -Notes 'by hand' -MemoryStartupBytes 3GB"
+    )
+    read = vm_provider.read(created.id, created.outs)
+    assert read.outs["notes"] == "by hand" and read.outs["owner"] == ""
+    assert read.outs["memory_startup_mb"] == 3072
+    diff = vm_provider.diff(created.id, read.outs, inputs)
+    assert diff.changes is True and diff.replaces == []
+    updated = vm_provider.update(created.id, read.outs, inputs)
+    assert updated.outs == created.outs
+    assert vm_provider.read(created.id, updated.outs).outs == created.outs
+    vm_provider.delete(created.id, updated.outs)
+
+
+def test_diff_declares_replace_vs_update_in_place(vm_provider: VmProvider) -> None:
+    olds = {
+        **checked(vm_provider, name="a", version="9.0"),
+        "vm_id": "id",
+        "state": "Off",
+        "vhd_path": "p",
+        "actual_version": "9.0",
+    }
+
+    def diff(**news: Any) -> tuple[bool, list[str]]:
+        d = vm_provider.diff("id", olds, {**checked(vm_provider, name="a", version="9.0"), **news})
+        return bool(d.changes), sorted(d.replaces)
+
+    assert diff() == (False, [])
+    assert diff(notes="n") == (True, [])
+    assert diff(memory_startup_mb=2048, dynamic_memory=True) == (True, [])
+    assert diff(version="10.0") == (True, [])
+    assert diff(version=None) == (True, [])
+    assert diff(version="8.0") == (True, ["version"])
+    assert diff(name="b") == (True, ["name"])
+    assert diff(generation=1) == (True, ["generation"])
+    assert diff(disk_size_gb=80) == (True, ["disk_size_gb"])
+    assert diff(host="other") == (True, ["host"])
+    assert vm_provider.diff("id", olds, {**olds, "name": UNKNOWN}).replaces == ["name"]
+
+
+def test_version_raised_in_place_with_update_vmversion(
+    vm_provider: VmProvider,
+    host_ps: Callable[[str], str],
+    host_json: Callable[[str], Any],
+    unique: Callable[[str], str],
+) -> None:
+    name = unique("vm-version")
+    old = checked(vm_provider, name=name, version="8.0", memory_startup_mb=1024)
+    created = vm_provider.create(old)
+    assert created.outs["actual_version"] == "8.0"
+    new = {**old, "version": "10.0"}
+    assert vm_provider.diff(created.id, created.outs, new).replaces == []
+    updated = vm_provider.update(created.id, created.outs, new)
+    assert updated.outs["actual_version"] == "10.0" and updated.outs["version"] == "10.0"
+    assert vm_provider.diff(created.id, updated.outs, old).replaces == ["version"]
+    vm_provider.delete(created.id, updated.outs)
+
+
+def test_memory_change_on_running_vm_follows_stop_policy(
+    vm_provider: VmProvider,
+    host_ps: Callable[[str], str],
+    host_json: Callable[[str], Any],
+    unique: Callable[[str], str],
+) -> None:
+    name = unique("vm-policy")
+    inputs = checked(vm_provider, name=name, memory_startup_mb=1024)
+    created = vm_provider.create(inputs)
+    host_ps(f"Start-VM -VM (Get-VM -Id {ps_literal(created.id)})")
+    dynamic = {**inputs, "dynamic_memory": True}
+    with pytest.raises(ProviderError) as info:
+        vm_provider.update(created.id, created.outs, dynamic)
+    text = str(info.value)
+    assert text.startswith("l0: update Vm failed: ") and "stop_policy='stop-and-restore'" in text
+    assert "\n" not in text
+    unchanged = vm_state(host_json, created.id)
+    assert unchanged["dyn"] is False and unchanged["state"] == "Running"
+
+    restore = {**dynamic, "stop_policy": "stop-and-restore"}
+    updated = vm_provider.update(created.id, created.outs, restore)
+    assert updated.outs["dynamic_memory"] is True and updated.outs["state"] == "Running"
+    after = vm_state(host_json, created.id)
+    assert after["dyn"] is True and after["state"] == "Running"
+    vm_provider.delete(created.id, updated.outs)  # delete turns a running VM off first
+    assert vm_count(host_json, name) == 0
+
+
+@settings(
+    max_examples=8,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    name=st.text(
+        st.characters(blacklist_categories=("Cs", "Cc", "Zl", "Zp")), min_size=1, max_size=30
+    ).filter(lambda s: s == s.strip()),
+    notes=st.text(st.characters(blacklist_categories=("Cs",)), max_size=60).filter(
+        lambda s: "hyperv-lab-owner:" not in s
+    ),
+)
+def test_arbitrary_names_and_notes_reach_the_host_unchanged(
+    vm_provider: VmProvider,
+    host_ps: Callable[[str], str],
+    host_json: Callable[[str], Any],
+    name: str,
+    notes: str,
+) -> None:
+    inputs = checked(vm_provider, name=name, notes=notes, memory_startup_mb=512, disk_size_gb=1)
+    created = vm_provider.create(inputs)
+    try:
+        on_host = vm_state(host_json, created.id)
+        assert on_host["name"] == name and on_host["notes"] == notes
+        assert vm_provider.read(created.id, created.outs).outs == created.outs
+    finally:
+        vm_provider.delete(created.id, created.outs)

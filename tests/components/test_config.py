@@ -1,0 +1,131 @@
+"""Stack configuration: hosts, credentials, secrets, and one-line errors naming the key."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from components.config import ConfigError, HostRef, HostSettings, LabConfig
+
+SECRET = "S3cr€t-pw"
+L0 = {"endpoint": "http://127.0.0.1:5985/wsman", "user": "Administrator", "password": SECRET}
+
+
+class _FakePulumiConfig:
+    """Stands in for pulumi.dynamic.Config: `.get(key)` of full keys."""
+
+    def __init__(self, values: dict[str, object]) -> None:
+        self.values = values
+
+    def get(self, key: str) -> object:
+        return self.values.get(key)
+
+
+def test_hosts_from_pulumi_config_json_text_with_secret_passwords_key() -> None:
+    cfg = _FakePulumiConfig(
+        {
+            "hyperv-lab:hosts": json.dumps(
+                {"l0": {k: v for k, v in L0.items() if k != "password"}}
+            ),
+            "hyperv-lab:passwords": json.dumps({"l0": SECRET, "guest": "g-pw"}),
+            "hyperv-lab:credentials": {"guest": {"user": "Administrator"}},
+            "hyperv-lab:prefix": "alice",
+        }
+    )
+    lab = LabConfig.from_pulumi_config(cfg, environ={})
+    host = lab.host("l0")
+    assert host.password is not None and host.password.get_secret_value() == SECRET
+    assert lab.credentials["guest"].password.get_secret_value() == "g-pw"
+    assert lab.prefix == "alice"
+    assert SECRET not in repr(lab) and SECRET not in str(lab)
+
+
+def test_environment_fills_hosts_and_passwords() -> None:
+    env = {
+        "HYPERV_LAB_HOSTS": json.dumps({"hv-01": {"endpoint": L0["endpoint"], "user": "u"}}),
+        "HYPERV_LAB_PASSWORD_HV_01": SECRET,
+    }
+    host = LabConfig.from_environment(env).host("hv-01")
+    assert host.password is not None and host.password.get_secret_value() == SECRET
+    assert host.transport == "ntlm" and not host.is_https
+
+
+def test_vm_route_resolves_parent_and_credential_and_lists_all_secrets() -> None:
+    lab = LabConfig.from_sources(
+        hosts={"l0": L0}, credentials={"g": {"user": "Admin", "password": "guest-pw"}}, environ={}
+    )
+    ref = {
+        "parent": {"parent": "l0", "vm_name": "L1 \u2018a\u2019", "credential": "g"},
+        "vm_name": "L2",
+        "credential": "g",
+    }
+    host = lab.host(ref)
+    assert host.via is not None and host.via.vm_name == "L2"
+    assert host.via.parent.via is not None and host.via.parent.via.vm_name == "L1 \u2018a\u2019"
+    assert sorted(host.secrets()) == sorted(["guest-pw", "guest-pw", SECRET])
+    assert HostRef.parse(ref).label() == "l0>L1 \u2018a\u2019>L2"
+    assert host.pool_key() != lab.host("l0").pool_key()
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (
+            {"transport": "kerberos"},
+            "hyperv-lab:hosts.l0.transport: must be one of 'ntlm' or 'basic'",
+        ),
+        (
+            {"transport": "basic"},
+            "hyperv-lab:hosts.l0: transport 'basic' sends the password in clear",
+        ),
+        ({"colour": "blue"}, "hyperv-lab:hosts.l0.colour: unknown key"),
+        (
+            {"endpoint": "ftp://x"},
+            "hyperv-lab:hosts.l0.endpoint: URL scheme should be 'http' or 'https'",
+        ),
+        ({"read_timeout_s": 5, "operation_timeout_s": 20}, "must be lower than 'read_timeout_s'"),
+        ({"ca_bundle": "/ca.pem"}, "'ca_bundle' only applies to an https:// endpoint"),
+        ({"password": None}, "'user' and 'password' are required"),
+    ],
+)
+def test_config_mistakes_are_one_line_naming_the_key(change: dict, message: str) -> None:
+    with pytest.raises(ConfigError) as info:
+        LabConfig.from_sources(hosts={"l0": {**L0, **change}}, environ={})
+    text = str(info.value)
+    assert message in text
+    assert "\n" not in text and SECRET not in text
+
+
+def test_basic_over_https_with_ca_bundle_is_accepted() -> None:
+    host = HostSettings(
+        name="l0",
+        endpoint="https://127.0.0.1:5986/wsman",
+        transport="basic",
+        user="u",
+        password=SECRET,
+        ca_bundle="/tmp/ca.pem",
+    )
+    assert host.is_https and str(host.ca_bundle) == "/tmp/ca.pem"
+
+
+@pytest.mark.parametrize(
+    ("raw", "message"),
+    [
+        ("{not json", "hyperv-lab:hosts: not valid JSON"),
+        ("[1, 2]", "hyperv-lab:hosts: expected an object"),
+    ],
+)
+def test_malformed_hosts_value(raw: str, message: str) -> None:
+    with pytest.raises(ConfigError, match=message):
+        LabConfig.from_sources(hosts=raw, environ={})
+
+
+def test_unknown_host_and_credential_name_the_known_ones() -> None:
+    lab = LabConfig.from_sources(hosts={"l0": L0}, environ={})
+    with pytest.raises(ConfigError, match=r"unknown host 'l9' \(known: l0\)"):
+        lab.host("l9")
+    with pytest.raises(ConfigError, match=r"unknown credential 'g' \(known: none configured\)"):
+        lab.host({"parent": "l0", "vm_name": "x", "credential": "g"})
+    with pytest.raises(ConfigError, match="needs 'parent', 'vm_name' and 'credential'"):
+        lab.host({"parent": "l0"})

@@ -1,0 +1,261 @@
+"""The lab description is refused, as one line naming the key and the allowed values, before
+anything is created; a good one parses with its defaults."""
+
+from __future__ import annotations
+
+import copy
+import json
+from typing import Any
+
+import pulumi
+import pytest
+
+from components.lab_config import LabConfigError, parse_lab
+
+HOSTS = ["l0", "l0b"]
+CREDS = ["lab-admin", "guest"]
+
+GOOD: dict[str, Any] = {
+    "nested_hosts": [
+        {"name": "hv-a", "host": "l0", "credential": "lab-admin", "switch": "External"},
+        {"name": "hv-b", "host": "l0", "credential": "lab-admin"},
+    ],
+    "nat_networks": [
+        {"name": "nat-a", "host": "hv-a", "prefix": "192.168.100.0/24", "dns_servers": ["8.8.8.8"]},
+        # Sibling L1s may reuse a prefix: they are different hosts.
+        {"name": "nat-b", "host": "hv-b", "prefix": "192.168.100.0/24"},
+        {
+            "name": "nat-l0",
+            "host": "l0b",
+            "prefix": "172.16.0.0/24",
+            "gateway": "172.16.0.254",
+            "guests": [
+                {"vm_name": "hand-made", "ip_address": "172.16.0.10", "credential": "guest"}
+            ],
+        },
+    ],
+    "emulator_vms": [
+        {"name": "phone-1", "nat_network": "nat-a", "ip_address": "192.168.100.10"},
+        {"name": "phone-2", "nat_network": "nat-a", "ip_address": "192.168.100.11",
+         "credential": "guest"},
+    ],
+}  # fmt: skip
+
+
+def _parse(lab: Any, prefix: str = "") -> Any:
+    return parse_lab(lab, hosts=HOSTS, credentials=CREDS, prefix=prefix)
+
+
+def _broken(path: str, value: Any) -> dict[str, Any]:
+    """GOOD with the value at dotted `path` (list indexes as numbers) replaced or added."""
+    lab = copy.deepcopy(GOOD)
+    *parents, last = path.split(".")
+    node: Any = lab
+    for part in parents:
+        node = node[int(part)] if part.isdigit() else node[part]
+    if last.isdigit():
+        node[int(last)] = value
+    else:
+        node[last] = value
+    return lab
+
+
+def test_good_lab_parses_with_defaults() -> None:
+    lab = _parse(json.dumps(GOOD), prefix="dev-a-")
+    assert lab.prefix == "dev-a-"
+    hv_a = lab.spec.nested_hosts[0]
+    assert (hv_a.generation, hv_a.memory_startup_mb, hv_a.cpu_count) == (2, 4096, 2)
+    assert hv_a.mac_address_spoofing is True and hv_a.stop_policy == "fail"
+    assert lab.spec.nat_networks[0].gateway is None
+    assert lab.spec.emulator_vms[0].credential is None
+
+
+def test_error_is_a_run_error_of_one_line() -> None:
+    with pytest.raises(pulumi.RunError) as caught:
+        _parse(_broken("nested_hosts.0.generation", 3))
+    assert "\n" not in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("path", "value", "expected"),
+    [
+        (
+            "nested_hosts.0.generation",
+            3,
+            "hyperv-lab:lab.nested_hosts[0].generation: 3 is not allowed (allowed: 1 or 2)",
+        ),
+        (
+            "nested_hosts.0.colour",
+            "red",
+            "hyperv-lab:lab.nested_hosts[0].colour: unknown key (allowed: name, host, "
+            "credential, switch, mac_address_spoofing, generation, memory_startup_mb, "
+            "cpu_count, disk_size_gb, version, notes, stop_policy, adopt_existing)",
+        ),
+        (
+            "nested_hosts.0.memory_startup_mb",
+            100,
+            "hyperv-lab:lab.nested_hosts[0].memory_startup_mb: 100 is out of range "
+            "(allowed: 512 to 12582912)",
+        ),
+        (
+            "nested_hosts.1.stop_policy",
+            "later",
+            "hyperv-lab:lab.nested_hosts[1].stop_policy: 'later' is not allowed "
+            "(allowed: 'fail' or 'stop-and-restore')",
+        ),
+        (
+            "nested_hosts.0.name",
+            "bad name!",
+            "hyperv-lab:lab.nested_hosts[0].name: 'bad name!' is not allowed (allowed: letters",
+        ),
+        (
+            "nested_hosts.0.host",
+            "nowhere",
+            "hyperv-lab:lab.nested_hosts[0].host: unknown host 'nowhere' (allowed: l0, l0b;",
+        ),
+        (
+            "nested_hosts.0.credential",
+            "root",
+            "hyperv-lab:lab.nested_hosts[0].credential: unknown credential 'root' "
+            "(allowed: guest, lab-admin;",
+        ),
+        (
+            "nested_hosts.1.name",
+            "hv-a",
+            "hyperv-lab:lab.nested_hosts[1].name: 'hv-a' is already used by nested_hosts[0]",
+        ),
+        (
+            "nat_networks.0.prefix",
+            "192.168.100.1/24",
+            "hyperv-lab:lab.nat_networks[0].prefix: '192.168.100.1/24' is not an IPv4 network "
+            "in CIDR form (host bits set; did you mean 192.168.100.0/24?)",
+        ),
+        (
+            "nat_networks.0.prefix",
+            "300.1.1.0/24",
+            "hyperv-lab:lab.nat_networks[0].prefix: '300.1.1.0/24' is not an IPv4 network",
+        ),
+        (
+            "nat_networks.0.prefix",
+            "192.168.100.0",
+            "hyperv-lab:lab.nat_networks[0].prefix: '192.168.100.0' needs a prefix length",
+        ),
+        (
+            "nat_networks.0.gateway",
+            "192.168.101.1",
+            "hyperv-lab:lab.nat_networks[0].gateway: 192.168.101.1 is outside 192.168.100.0/24 "
+            "(allowed: 192.168.100.1 - 192.168.100.254)",
+        ),
+        (
+            "nat_networks.0.gateway",
+            "192.168.100.255",
+            "hyperv-lab:lab.nat_networks[0].gateway: 192.168.100.255 is the broadcast address",
+        ),
+        (
+            "nat_networks.2.guests.0.ip_address",
+            "172.16.0.0",
+            "hyperv-lab:lab.nat_networks[2].guests[0].ip_address: 172.16.0.0 is the network "
+            "address",
+        ),
+        (
+            "nat_networks.2.guests.0.ip_address",
+            "172.16.0.254",
+            "hyperv-lab:lab.nat_networks[2].guests[0].ip_address: 172.16.0.254 is already used "
+            "by gateway",
+        ),
+        (
+            "nat_networks.1.host",
+            "hv-a",
+            "hyperv-lab:lab.nat_networks[1].host: 'hv-a' already has nat_networks[0] "
+            "(Windows allows one NetNat per host",
+        ),
+        (
+            "nat_networks.1.host",
+            "mars",
+            "hyperv-lab:lab.nat_networks[1].host: unknown host 'mars' "
+            "(allowed: hv-a, hv-b, l0, l0b;",
+        ),
+        (
+            "nat_networks.0.dns_servers",
+            ["dns.example"],
+            "hyperv-lab:lab.nat_networks[0].dns_servers[0]: 'dns.example' is not an IPv4 address",
+        ),
+        (
+            "emulator_vms.1.ip_address",
+            "192.168.100.10",
+            "hyperv-lab:lab.emulator_vms[1].ip_address: 192.168.100.10 is already used by "
+            "hyperv-lab:lab.emulator_vms[0].ip_address",
+        ),
+        (
+            "emulator_vms.1.ip_address",
+            "192.168.100.1",
+            "hyperv-lab:lab.emulator_vms[1].ip_address: 192.168.100.1 is already used by "
+            "hyperv-lab:lab.nat_networks[0].gateway",
+        ),
+        (
+            "emulator_vms.0.ip_address",
+            "10.9.9.9",
+            "hyperv-lab:lab.emulator_vms[0].ip_address: 10.9.9.9 is outside 192.168.100.0/24",
+        ),
+        (
+            "emulator_vms.0.nat_network",
+            "nat-x",
+            "hyperv-lab:lab.emulator_vms[0].nat_network: unknown NAT network 'nat-x' "
+            "(allowed: nat-a, nat-b, nat-l0)",
+        ),
+        (
+            "emulator_vms.0.nat_network",
+            "nat-l0",
+            "hyperv-lab:lab.emulator_vms[0].nat_network: 'nat-l0' is on L0 host 'l0b', not on "
+            "a nested host (allowed: nat-a, nat-b)",
+        ),
+        (
+            "emulator_vms.1.credential",
+            "nobody",
+            "hyperv-lab:lab.emulator_vms[1].credential: unknown credential 'nobody'",
+        ),
+        (
+            "emulator_vms.0",
+            {"name": "x", "nat_network": "nat-a"},
+            "hyperv-lab:lab.emulator_vms[0].ip_address: required",
+        ),
+    ],
+)
+def test_bad_values_fail_with_one_line_naming_key_and_allowed(
+    path: str, value: Any, expected: str
+) -> None:
+    with pytest.raises(LabConfigError) as caught:
+        _parse(_broken(path, value))
+    message = str(caught.value)
+    assert message.startswith(expected), message
+    assert "\n" not in message
+
+
+def test_nat_on_l1_overlapping_the_nat_of_its_l0_is_refused() -> None:
+    lab = _broken("nested_hosts.0.host", "l0b")  # hv-a now runs on l0b, which has nat-l0
+    lab["nat_networks"][0]["prefix"] = "172.16.0.0/16"
+    lab["emulator_vms"] = []
+    with pytest.raises(LabConfigError) as caught:
+        _parse(lab)
+    assert str(caught.value).startswith(
+        "hyperv-lab:lab.nat_networks[0].prefix: 172.16.0.0/16 overlaps nat_networks[2] "
+        "'nat-l0' on 'l0b' (172.16.0.0/24) on the same nesting chain"
+    )
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("{not json", "hyperv-lab:lab: not valid JSON"),
+        ("[1, 2]", "hyperv-lab:lab: expected an object, got list"),
+        ({"vms": []}, "hyperv-lab:lab.vms: unknown key (allowed: nested_hosts, nat_networks"),
+    ],
+)
+def test_malformed_lab_value(raw: Any, expected: str) -> None:
+    with pytest.raises(LabConfigError, match=expected.replace("(", r"\(").replace("[", r"\[")):
+        _parse(raw)
+
+
+def test_bad_prefix_is_refused() -> None:
+    with pytest.raises(LabConfigError, match=r"^hyperv-lab:prefix: 'dev a' is not allowed"):
+        _parse(GOOD, prefix="dev a")

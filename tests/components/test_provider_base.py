@@ -1,0 +1,165 @@
+"""Provider framework: properties described once drive check, diff and full outputs."""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Literal
+
+import dill
+import pytest
+from pulumi.dynamic import ConfigureRequest
+from pulumi.dynamic.config import Config
+
+from components.providers.base import (
+    HOST_PROP,
+    STOP_POLICY_PROP,
+    HostBoundProvider,
+    ProviderError,
+)
+from components.providers.properties import UNKNOWN, Prop, PropertySet
+
+SECRET = "pw-Ünïque-42"
+HOSTS = {"l0": {"endpoint": "http://127.0.0.1:1/wsman", "user": "u", "password": SECRET}}
+
+SWITCHY = PropertySet(
+    "Switchy",
+    [
+        HOST_PROP,
+        Prop("name", str, replaces=True),
+        Prop("switch_type", Literal["Internal", "Private"], default="Internal", replaces=True),
+        Prop("notes", str, default=""),
+        Prop("memory_mb", int, default=512, needs_off=True),
+        Prop("dns", list[str], default=[]),
+        STOP_POLICY_PROP,
+        Prop("vm_id", str, computed=True),
+    ],
+)
+
+
+class Switchy(HostBoundProvider):
+    """A toy provider (no host calls) to exercise the base."""
+
+    properties = SWITCHY
+
+    def read_object(self, op: Any, id_: str, props: dict[str, Any]) -> dict[str, Any] | None:
+        return None
+
+
+def test_check_fills_defaults_and_keeps_pulumi_keys(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HYPERV_LAB_HOSTS", json.dumps(HOSTS))
+    result = Switchy().check({}, {"host": "l0", "name": "sw \u20181\u2019", "__provider": "abc"})
+    assert result.failures == []
+    assert result.inputs == {
+        "host": "l0",
+        "name": "sw \u20181\u2019",
+        "switch_type": "Internal",
+        "notes": "",
+        "memory_mb": 512,
+        "dns": [],
+        "stop_policy": "fail",
+        "__provider": "abc",
+    }
+
+
+def test_check_failures_name_each_field(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HYPERV_LAB_HOSTS", json.dumps(HOSTS))
+    result = Switchy().check(
+        {}, {"host": "l0", "switch_type": "External", "memory_mb": "lots", "vm_id": "x", "extra": 1}
+    )
+    by_prop = {f.property: f.reason for f in result.failures}
+    assert set(by_prop) == {"name", "switch_type", "memory_mb", "vm_id", "extra"}
+    assert "'Internal' or 'Private'" in by_prop["switch_type"]
+    assert by_prop["extra"] == "unknown property"
+
+
+def test_check_names_an_unknown_host_without_secrets(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HYPERV_LAB_HOSTS", json.dumps(HOSTS))
+    result = Switchy().check({}, {"host": "nope", "name": "a"})
+    assert [(f.property, f.reason) for f in result.failures] == [
+        ("host", "hyperv-lab:hosts: unknown host 'nope' (known: l0)")
+    ]
+
+
+def test_check_passes_unknown_values_of_preview_through(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HYPERV_LAB_HOSTS", json.dumps(HOSTS))
+    result = Switchy().check(
+        {}, {"host": UNKNOWN, "name": "a", "memory_mb": UNKNOWN, "dns": ["1.1.1.1", UNKNOWN]}
+    )
+    assert result.failures == []
+    assert result.inputs["memory_mb"] == UNKNOWN and result.inputs["dns"] == ["1.1.1.1", UNKNOWN]
+
+
+OLD_OUTS = {
+    "host": "l0",
+    "name": "a",
+    "switch_type": "Internal",
+    "notes": "",
+    "memory_mb": 512,
+    "dns": [],
+    "stop_policy": "fail",
+    "vm_id": "1234",
+}
+
+
+@pytest.mark.parametrize(
+    ("change", "changes", "replaces"),
+    [
+        ({}, False, []),
+        ({"notes": "n"}, True, []),
+        ({"memory_mb": 1024}, True, []),
+        ({"switch_type": "Private"}, True, ["switch_type"]),
+        ({"host": {"parent": "l0", "vm_name": "L1", "credential": "g"}}, True, ["host"]),
+        ({"name": UNKNOWN}, True, ["name"]),
+        ({"dns": ["8.8.8.8", UNKNOWN]}, True, []),
+    ],
+)
+def test_diff_from_descriptions(change: dict, changes: bool, replaces: list[str]) -> None:
+    news = {k: v for k, v in {**OLD_OUTS, **change}.items() if k != "vm_id"}
+    result = Switchy().diff("id", OLD_OUTS, news)
+    assert result.changes is changes
+    assert result.replaces == replaces
+    assert result.delete_before_replace is bool(replaces)
+
+
+def test_diff_treats_missing_defaults_as_defaults_and_reports_needs_off() -> None:
+    news = {"host": "l0", "name": "a", "memory_mb": 2048}
+    d = SWITCHY.diff(OLD_OUTS, news)
+    assert d.changes == ["memory_mb"] and d.needs_off == ["memory_mb"] and d.replaces == []
+
+
+def test_outputs_are_full_and_reject_undeclared_values() -> None:
+    outs = SWITCHY.outputs({"host": "l0", "name": "a"}, {"vm_id": "42"})
+    assert outs == {**OLD_OUTS, "vm_id": "42"}
+    assert SWITCHY.inputs_from(outs) == {k: v for k, v in outs.items() if k != "vm_id"}
+    with pytest.raises(ValueError, match="undeclared output"):
+        SWITCHY.outputs({"host": "l0", "name": "a"}, {"surprise": 1})
+
+
+def test_a_property_described_twice_is_refused() -> None:
+    with pytest.raises(ValueError, match="described twice"):
+        PropertySet("Dup", [Prop("a", int), Prop("a", str)])
+
+
+def test_configured_secrets_never_travel_in_the_pickled_provider() -> None:
+    provider = Switchy()
+    provider.configure(ConfigureRequest(Config({"hyperv-lab:hosts": json.dumps(HOSTS)}, "proj")))
+    assert provider.lab().host("l0").password is not None
+    blob = dill.dumps(provider)
+    assert SECRET.encode() not in blob
+    again = dill.loads(blob)
+    assert again._lab is None
+
+
+def test_configure_error_is_one_clean_line() -> None:
+    provider = Switchy()
+    bad = {"hyperv-lab:hosts": json.dumps({"l0": {**HOSTS["l0"], "transport": "carrier-pigeon"}})}
+    with pytest.raises(
+        ProviderError, match=r"^hyperv-lab:hosts.l0.transport: must be one of 'ntlm' or 'basic'$"
+    ):
+        provider.configure(ConfigureRequest(Config(bad, "proj")))
+
+
+def test_read_of_a_gone_object_drops_it_from_state(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HYPERV_LAB_HOSTS", json.dumps(HOSTS))
+    result = Switchy().read("id", dict(OLD_OUTS))
+    assert result.id == "" and result.outs == {}

@@ -1,0 +1,218 @@
+"""The remote PowerShell client against the real emulator, through real WinRM (pywinrm)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from components.config import HostSettings
+from components.remote import (
+    POOL,
+    HostAuthError,
+    HostUnreachableError,
+    PowerShellError,
+    RemotePowerShell,
+    RemoteProtocolError,
+)
+
+ECHO = """param([string]$InputJson)
+$in = $InputJson | ConvertFrom-Json
+@{ name = $in.name; count = $in.count } | ConvertTo-Json -Compress
+"""
+NASTY = (
+    'it\'s \u2018quoted\u2019 \u201ctwice\u201d "x" $(Remove-VM *) `n back`tick'
+    "\r\nnew line ünïcødé 名前 😀 @{a=1}; exit 7"
+)
+
+
+def settings_for(emu: Any, **overrides: Any) -> HostSettings:
+    values: dict[str, Any] = {
+        "name": "l0",
+        "endpoint": emu.endpoint,
+        "user": emu.user,
+        "password": emu.password,
+        "ca_bundle": emu.ca_path,
+        "retries": 3,
+        "backoff_s": 0.01,
+        "script_timeout_s": 60,
+    }
+    values.update(overrides)
+    return HostSettings(**values)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_pool() -> Iterator[None]:
+    """Each test starts and ends without warm sessions (shells are deleted on the host)."""
+    POOL.close_all()
+    yield
+    POOL.close_all()
+
+
+@pytest.fixture
+def client(emulator: Any) -> RemotePowerShell:
+    return RemotePowerShell(settings_for(emulator))
+
+
+def test_nasty_strings_round_trip_unchanged(client: RemotePowerShell) -> None:
+    assert client.run(ECHO, {"name": NASTY, "count": 3}, "echo") == {"name": NASTY, "count": 3}
+
+
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(name=st.text(min_size=1, max_size=60))
+def test_any_text_reaches_powershell_and_comes_back(client: RemotePowerShell, name: str) -> None:
+    assert client.run(ECHO, {"name": name, "count": 0}, "echo")["name"] == name
+
+
+def test_values_never_execute(client: RemotePowerShell) -> None:
+    script = """param([string]$InputJson)
+$in = $InputJson | ConvertFrom-Json
+$global:Hacked = $false
+@{ name = $in.name; hacked = $global:Hacked } | ConvertTo-Json -Compress
+"""
+    payload = "'; $global:Hacked = $true; '$(  $global:Hacked = $true )"
+    assert client.run(script, {"name": payload}, "echo") == {"name": payload, "hacked": False}
+
+
+def test_thrown_error_becomes_powershell_error_with_its_message(client: RemotePowerShell) -> None:
+    with pytest.raises(PowerShellError) as info:
+        client.run("param($InputJson) throw 'Kaputt: ü “x”'", {}, "explode")
+    err = info.value
+    assert (err.host, err.operation, err.message) == ("l0", "explode", "Kaputt: ü “x”")
+    assert str(err) == "[l0] explode: Kaputt: ü “x”"
+
+
+def test_non_terminating_cmdlet_error_stops_the_operation(client: RemotePowerShell) -> None:
+    script = "param($InputJson) Write-Error 'first problem'; @{ reached = $true } | ConvertTo-Json"
+    with pytest.raises(PowerShellError, match="first problem"):
+        client.run(script, {}, "write-error")
+
+
+def test_windows_message_of_a_hyperv_cmdlet(client: RemotePowerShell) -> None:
+    script = "param($InputJson) Get-VM -Name ($InputJson | ConvertFrom-Json).name"
+    with pytest.raises(PowerShellError) as info:
+        client.run(script, {"name": "no-such-vm"}, "read Vm")
+    assert "Hyper-V was unable to find a virtual machine with name" in info.value.message
+    assert "no-such-vm" in info.value.message
+
+
+def test_each_operation_runs_in_a_fresh_scope(client: RemotePowerShell) -> None:
+    set_it = "param($InputJson) $leak = 'set'; @{ leak = $leak } | ConvertTo-Json -Compress"
+    read_it = "param($InputJson) @{ leak = $leak } | ConvertTo-Json -Compress"
+    assert client.run(set_it, {}, "set") == {"leak": "set"}
+    assert client.run(read_it, {}, "read") == {"leak": None}
+
+
+def test_leaked_pipeline_output_is_a_clear_script_bug(client: RemotePowerShell) -> None:
+    script = "param($InputJson) 'stray'; @{ a = 1 } | ConvertTo-Json -Compress"
+    with pytest.raises(RemoteProtocolError, match="wrote 2 objects"):
+        client.run(script, {}, "leaky")
+
+
+def test_warm_operations_cost_two_round_trips_and_no_powershell_start(emulator: Any) -> None:
+    client = RemotePowerShell(settings_for(emulator))
+    client.run(ECHO, {"name": "warm-up", "count": 0}, "echo")
+    before = emulator.counters()
+    for i in range(5):
+        assert client.run(ECHO, {"name": f"n{i}", "count": i}, "echo") == {
+            "name": f"n{i}",
+            "count": i,
+        }
+    after = emulator.counters()
+    delta = {k: after[k] - before.get(k, 0) for k in after}
+    assert delta["powershell_starts"] == 0
+    assert delta["logins"] == 0
+    assert delta["shells_opened"] == 0
+    assert delta["requests"] <= 2 * 5 + 1  # Send + Receive per operation (+ one spare)
+
+
+def test_wrong_password_is_an_auth_error_without_the_secret(emulator: Any) -> None:
+    wrong = "Wr0ng-\u2018pw\u2019-sentinel"
+    client = RemotePowerShell(settings_for(emulator, password=wrong))
+    with pytest.raises(HostAuthError) as info:
+        client.run(ECHO, {"name": "x"}, "echo")
+    text = f"{info.value} {info.value!r} {info.value.args}"
+    assert wrong not in text and emulator.password not in text
+    assert "refused user" in text and "password" in text
+
+
+def test_broken_shell_is_replaced_transparently(emulator: Any) -> None:
+    client = RemotePowerShell(settings_for(emulator))
+    client.run(ECHO, {"name": "a", "count": 1}, "echo")
+    # Delete the warm shell behind the client's back (as an idle-timeout or reboot would).
+    (session,) = [s for sessions in POOL._idle.values() for s in sessions]
+    assert session._protocol is not None and session.shell_id is not None
+    session._protocol.close_shell(session.shell_id, close_session=False)
+    assert client.run(ECHO, {"name": "b", "count": 2}, "echo") == {"name": "b", "count": 2}
+
+
+def test_powershell_that_exits_mid_operation_is_reported_and_replaced(emulator: Any) -> None:
+    client = RemotePowerShell(settings_for(emulator))
+    with pytest.raises(RemoteProtocolError, match="outcome is unknown"):
+        client.run("param($InputJson) exit 3", {}, "quit")
+    assert client.run(ECHO, {"name": "after", "count": 0}, "echo")["name"] == "after"
+
+
+def test_http_500_faults_are_retried_but_powershell_errors_are_not(emulator_factory: Any) -> None:
+    emu = emulator_factory(faults=("http500:0.3",), seed=7)
+    client = RemotePowerShell(settings_for(emu, retries=8))
+    for i in range(6):
+        assert client.run(ECHO, {"name": f"x{i}", "count": i}, "echo")["count"] == i
+    counter = 'param($InputJson) $global:Runs = $global:Runs + 1; throw "run $global:Runs"'
+    with pytest.raises(PowerShellError, match=r"^\[l0\] count: run 1$"):  # ran exactly once
+        client.run(counter, {}, "count")
+    assert emu.counters()["faults"] > 0
+
+
+def test_unreachable_host_after_bounded_retries(emulator_factory: Any) -> None:
+    emu = emulator_factory(faults=("drop-after:2",))
+    client = RemotePowerShell(settings_for(emu, retries=2))
+    with pytest.raises(HostUnreachableError) as info:
+        client.run(ECHO, {"name": "x"}, "echo")
+    assert "did not answer after 3 attempt(s)" in str(info.value)
+    assert emu.password not in str(info.value)
+
+
+def test_host_reboot_drops_shells_and_the_next_operation_gets_a_new_one(
+    emulator_factory: Any,
+) -> None:
+    emu = emulator_factory()
+    client = RemotePowerShell(settings_for(emu))
+    client.run(ECHO, {"name": "before", "count": 0}, "echo")
+    emu.restart()  # all shells gone, same port and state
+    assert client.run(ECHO, {"name": "after", "count": 1}, "echo") == {"name": "after", "count": 1}
+
+
+def test_ntlm_over_https_verifies_the_ca_bundle(https_emulator: Any) -> None:
+    client = RemotePowerShell(settings_for(https_emulator))
+    assert client.run(ECHO, {"name": NASTY, "count": 1}, "echo")["name"] == NASTY
+
+
+def test_basic_over_https(https_emulator: Any) -> None:
+    client = RemotePowerShell(settings_for(https_emulator, transport="basic"))
+    assert client.run(ECHO, {"name": "basic", "count": 2}, "echo") == {"name": "basic", "count": 2}
+
+
+def test_https_without_the_ca_is_an_auth_error_naming_ca_bundle(https_emulator: Any) -> None:
+    client = RemotePowerShell(settings_for(https_emulator, ca_bundle=None))
+    with pytest.raises(HostAuthError, match="ca_bundle"):
+        client.run(ECHO, {"name": "x"}, "echo")
+
+
+def test_concurrent_threads_each_get_their_own_warm_session(emulator: Any) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    client = RemotePowerShell(settings_for(emulator))
+
+    def one(i: int) -> dict[str, Any]:
+        return client.run(ECHO, {"name": f"t{i} ü", "count": i}, "echo")
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        results = list(pool.map(one, range(16)))
+    assert results == [{"name": f"t{i} ü", "count": i} for i in range(16)]
+    assert 1 <= sum(len(v) for v in POOL._idle.values()) <= 4
