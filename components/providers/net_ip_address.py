@@ -62,8 +62,8 @@ class NetIpAddressProvider(HostBoundProvider):
     def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
         result = super().check(olds, news)
         ip, prefix = result.inputs.get("ip_address"), result.inputs.get("prefix_length")
-        if not result.failures and not is_unknown(ip) and not is_unknown(prefix):
-            problem = host_address_problem(str(ip), int(prefix))
+        if not result.failures and isinstance(prefix, int) and not is_unknown(ip):
+            problem = host_address_problem(str(ip), prefix)
             if problem:
                 result.failures.append(CheckFailure("ip_address", problem))
         return result

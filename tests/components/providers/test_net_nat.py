@@ -34,12 +34,6 @@ def provider(
     host_ps("Get-NetNat | Remove-NetNat -Confirm:$false")
 
 
-def ps_literal(value: str) -> str:
-    for quote in "'\u2018\u2019\u201a\u201b":
-        value = value.replace(quote, quote + quote)
-    return f"'{value}'"
-
-
 def checked(provider: NetNatProvider, **values: Any) -> dict[str, Any]:
     result = provider.check({}, {"host": "l0", **values})
     assert result.failures == [], [(f.property, f.reason) for f in result.failures]

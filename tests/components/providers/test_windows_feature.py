@@ -1,0 +1,137 @@
+"""`WindowsFeatureProvider` against an emulator of its own, through real WinRM and PowerShell
+Direct: Hyper-V inside L1 guests (Server and client Windows), restart and wait."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from components.providers.base import ProviderError
+from components.providers.windows_feature import WindowsFeatureProvider
+from tests.conftest import Emulator, _new_emulator
+
+
+@pytest.fixture(scope="module")
+def emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Emulator]:
+    emu = _new_emulator(Path(tmp_path_factory.mktemp("feature")))
+    yield emu
+    emu.stop()
+
+
+@pytest.fixture
+def provider(provider_factory: Callable[[type[Any]], Any]) -> WindowsFeatureProvider:
+    made: WindowsFeatureProvider = provider_factory(WindowsFeatureProvider)
+    return made
+
+
+@pytest.fixture
+def make_l1(host_ps: Callable[[str], str], unique: Callable[[str], str]) -> Callable[..., str]:
+    """make_l1(expose=True, image=None) -> name of a running L1 VM (plain PowerShell)."""
+
+    def make(expose: bool = True, image: str | None = None) -> str:
+        name = unique("L1")
+        disk = f"C:\\VMs\\{name}.vhdx"
+        if image is None:
+            create = f"New-VM -Name {name} -Generation 2 -MemoryStartupBytes 4GB -NewVHDPath {disk}"
+        else:
+            host_ps(f"New-VHD -Path {disk} -ParentPath {image} -Differencing | Out-Null")
+            create = f"New-VM -Name {name} -Generation 2 -MemoryStartupBytes 4GB -VHDPath {disk}"
+        host_ps(
+            f"{create} | Out-Null\n"
+            f"Set-VMProcessor -VMName {name} -ExposeVirtualizationExtensions ${str(expose).lower()}\n"
+            f"Start-VM -Name {name}"
+        )
+        return name
+
+    return make
+
+
+def guest(vm: str) -> dict[str, str]:
+    return {"parent": "l0", "vm_name": vm, "credential": "guest"}
+
+
+def checked(provider: WindowsFeatureProvider, **values: Any) -> dict[str, Any]:
+    result = provider.check({}, values)
+    assert result.failures == [], [(f.property, f.reason) for f in result.failures]
+    return result.inputs
+
+
+def test_hyperv_installed_in_a_server_guest_with_restart(
+    provider: WindowsFeatureProvider, make_l1: Callable[..., str], host_ps: Callable[[str], str]
+) -> None:
+    vm = make_l1()
+    inputs = checked(provider, host=guest(vm))
+    assert inputs["name"] == "Hyper-V" and inputs["restart"] is True
+    created = provider.create(inputs)
+    assert created.outs == {**inputs, "installed": True, "restart_needed": False}
+    assert provider.read(created.id, created.outs).outs == created.outs
+    assert host_ps(f'"$((Get-VM -Name {vm}).State)"') == "Running"
+    again = provider.create(inputs)  # idempotent: already installed, no restart
+    assert again.outs == created.outs
+
+
+def test_without_restart_the_install_is_pending_until_an_update_restarts(
+    provider: WindowsFeatureProvider, make_l1: Callable[..., str]
+) -> None:
+    vm = make_l1()
+    inputs = checked(provider, host=guest(vm), restart=False)
+    created = provider.create(inputs)
+    assert created.outs["installed"] is False and created.outs["restart_needed"] is True
+    assert provider.read(created.id, created.outs).outs == created.outs
+    news = {**inputs, "restart": True}
+    diff = provider.diff(created.id, created.outs, news)
+    assert diff.changes is True and diff.replaces == []
+    updated = provider.update(created.id, created.outs, news)
+    assert updated.outs["installed"] is True and updated.outs["restart_needed"] is False
+
+
+def test_without_virtualization_extensions_windows_refuses(
+    provider: WindowsFeatureProvider, make_l1: Callable[..., str]
+) -> None:
+    vm = make_l1(expose=False)
+    with pytest.raises(ProviderError) as info:
+        provider.create(checked(provider, host=guest(vm)))
+    text = str(info.value)
+    assert text.startswith(f"l0.{vm}: create WindowsFeature failed: ")
+    assert "Hyper-V cannot be installed" in text
+
+
+def test_client_windows_uses_optional_features(
+    provider: WindowsFeatureProvider, make_l1: Callable[..., str], host_ps: Callable[[str], str]
+) -> None:
+    vm = make_l1(image="C:\\Images\\Win11.vhdx")
+    created = provider.create(checked(provider, host=guest(vm)))
+    assert created.outs["installed"] is True and created.outs["restart_needed"] is False
+    state = host_ps(
+        "$pw = ConvertTo-SecureString 'any' -AsPlainText -Force\n"
+        "$cred = New-Object System.Management.Automation.PSCredential ('Administrator', $pw)\n"
+        f"Invoke-Command -VMName {vm} -Credential $cred -ScriptBlock {{ "
+        '"$((Get-WindowsOptionalFeature -Online -FeatureName Microsoft-Hyper-V-All).State)" }'
+    )
+    assert state == "Enabled"
+
+
+def test_a_configured_host_is_never_restarted(
+    provider: WindowsFeatureProvider, host_ps: Callable[[str], str]
+) -> None:
+    created = provider.create(checked(provider, host="l0", name="Containers"))
+    assert created.outs["installed"] is False and created.outs["restart_needed"] is True
+    assert host_ps('"$((Get-WindowsFeature -Name Containers).InstallState)"') == "InstallPending"
+
+
+def test_delete_leaves_the_feature_and_needs_no_host() -> None:
+    WindowsFeatureProvider().delete("gone/Hyper-V", {"host": "no-such-host", "name": "Hyper-V"})
+
+
+def test_name_replaces_and_unknown_feature_fails(
+    provider: WindowsFeatureProvider, make_l1: Callable[..., str]
+) -> None:
+    olds = {**checked(provider, host="l0"), "installed": True, "restart_needed": False}
+    assert provider.diff("x", olds, checked(provider, host="l0", name="Containers")).replaces == [
+        "name"
+    ]
+    with pytest.raises(ProviderError, match="feature name is not valid: 'Not-A-Feature'"):
+        provider.create(checked(provider, host="l0", name="Not-A-Feature"))
