@@ -92,7 +92,8 @@ def serve(args: argparse.Namespace) -> int:
             info["ca"] = str(server.certificates.ca_cert)
         sidecar.write_text(json.dumps(info), encoding="utf-8")
     print(f"hypervsim listening on {server.url}{ca}", flush=True)
-    stop.wait()
+    while not stop.wait(0.5):  # a timed wait lets the main thread see signals promptly
+        pass
     server.stop()
     if sidecar is not None:
         sidecar.unlink(missing_ok=True)
