@@ -104,7 +104,8 @@ class EmulatorVm(pulumi.ComponentResource):
                 stop_policy=args.stop_policy,
                 adopt_existing=args.adopt_existing,
             ),
-            pulumi.ResourceOptions(parent=self),
+            # Deleted before the NAT's switch: Windows refuses to remove a switch in use.
+            pulumi.ResourceOptions(parent=self, depends_on=[nat.switch]),
         )
         on_vm = pulumi.ResourceOptions(parent=self, replace_with=[vm], deleted_with=vm)
         adapter = VmNetworkAdapter(

@@ -369,32 +369,32 @@ def _check_references_and_addresses(spec: LabSpec, hosts: set[str], credentials:
 
     for index, vm in enumerate(spec.emulator_vms):
         key = f"emulator_vms[{index}]"
-        nat = spec.nat_network(vm.nat_network)
-        if nat is None:
+        vm_nat = spec.nat_network(vm.nat_network)
+        if vm_nat is None:
             raise _fail(
                 f"{key}.nat_network",
                 f"unknown NAT network '{vm.nat_network}' "
                 f"(allowed: {_known(n.name for n in spec.nat_networks)})",
             )
-        host = nested.get(nat.host)
+        host = nested.get(vm_nat.host)
         if host is None:
             on_nested = [n.name for n in spec.nat_networks if n.host in nested]
             raise _fail(
                 f"{key}.nat_network",
-                f"'{nat.name}' is on L0 host '{nat.host}', not on a nested host "
+                f"'{vm_nat.name}' is on L0 host '{vm_nat.host}', not on a nested host "
                 f"(allowed: {_known(on_nested)})",
             )
         try:
-            address = str(parse_member(vm.ip_address, networks[nat.name], "ip_address"))
+            address = str(parse_member(vm.ip_address, networks[vm_nat.name], "ip_address"))
         except AddressError as exc:
             raise _fail(f"{key}.{exc.field}", exc.reason) from None
-        if address in taken[nat.name]:
+        if address in taken[vm_nat.name]:
             raise _fail(
                 f"{key}.ip_address",
-                f"{address} is already used by {LAB_KEY}.{taken[nat.name][address]} "
+                f"{address} is already used by {LAB_KEY}.{taken[vm_nat.name][address]} "
                 "(allowed: a free address of the NAT)",
             )
-        taken[nat.name][address] = f"{key}.ip_address"
+        taken[vm_nat.name][address] = f"{key}.ip_address"
         _check_credential(f"{key}.credential", vm.credential or host.credential, credentials)
         _check_dns(f"{key}.dns_servers", vm.dns_servers or [])
 

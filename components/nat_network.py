@@ -157,7 +157,10 @@ class NatNetwork(pulumi.ComponentResource):
             f"{name}-gateway",
             NetIpAddressArgs(
                 host=host,
-                interface_alias=switch.host_adapter,
+                # What Windows calls the host side of an Internal switch.
+                interface_alias=pulumi.Output.all(switch.host_adapter, switch.name).apply(
+                    lambda v: str(v[0] or f"vEthernet ({v[1]})")
+                ),
                 ip_address=str(self.plan.gateway),
                 prefix_length=self.plan.prefix_length,
                 adopt_existing=args.adopt_existing,

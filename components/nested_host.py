@@ -10,7 +10,6 @@ target this L1 as their Hyper-V host (PowerShell Direct through the parent).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -26,7 +25,7 @@ from components.providers.windows_feature import WindowsFeature, WindowsFeatureA
 TYPE_TOKEN = "hyperv-lab:index:NestedHost"
 DEFAULT_ADAPTER = "Network Adapter"
 
-HostInput = str | Mapping[str, Any]
+HostInput = str | dict[str, Any]
 """A host name from `hyperv-lab:hosts` (e.g. "l0"), or a route dict (another L1's `host`)."""
 
 
@@ -175,7 +174,7 @@ class NestedHost(pulumi.ComponentResource):
         self.vm_name = vm.name
         self.state = power.state
         self.adapters = pulumi.Output.all(
-            adapter.adapter_name,
+            DEFAULT_ADAPTER,
             adapter.switch_name,
             adapter.mac_address,
             adapter.mac_address_spoofing,

@@ -48,6 +48,11 @@ STOP_POLICY_PROP = Prop(
 )
 
 
+def one_line(message: str) -> str:
+    """A multi-line message as one line: its non-empty lines, stripped, joined by spaces."""
+    return " ".join(line.strip() for line in message.splitlines() if line.strip())
+
+
 class ProviderError(Exception):
     """What Pulumi shows when an operation fails: one line, host + operation + Windows text."""
 
@@ -146,9 +151,10 @@ class HostBoundProvider(ResourceProvider):
             raise ProviderError(str(exc)) from None
 
     def _fail(self, exc: RemoteError) -> ProviderError:
+        """One line (Pulumi shows it verbatim; Hyper-V messages span several lines)."""
         if isinstance(exc, PowerShellError):
-            return ProviderError(f"{exc.host}: {exc.operation} failed: {exc.message}")
-        return ProviderError(str(exc))
+            return ProviderError(one_line(f"{exc.host}: {exc.operation} failed: {exc.message}"))
+        return ProviderError(one_line(str(exc)))
 
     # -- ResourceProvider -------------------------------------------------------------------
 

@@ -12,7 +12,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, ValidationError, create_model
+from pulumi.output import Unknown
+from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError, create_model
 
 UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
 """What Pulumi passes during preview for a value not known yet: treat as 'will change'."""
@@ -38,8 +39,12 @@ class Prop:
 
 
 def is_unknown(value: Any) -> bool:
-    """True if `value` is, or contains, Pulumi's unknown marker."""
-    if value == UNKNOWN:
+    """True if `value` is, or contains, Pulumi's unknown marker.
+
+    The SDK hands dynamic providers `pulumi.output.Unknown` objects (it deserializes with
+    `keep_unknowns=True`); older paths use the UNKNOWN string.
+    """
+    if isinstance(value, Unknown) or (isinstance(value, str) and value == UNKNOWN):
         return True
     if isinstance(value, Mapping):
         return any(is_unknown(v) for v in value.values())
@@ -119,9 +124,21 @@ class PropertySet:
                 failures.append(Failure(path, msg.removeprefix("Value error, ")))
             if failures:
                 return dict(news), failures
-            return {**data, **unknown, **reserved}, []
+            return {**self._convert_known(data), **unknown, **reserved}, []
         checked = model.model_dump(mode="json")
         return {**checked, **unknown, **reserved}, []
+
+    def _convert_known(self, data: Mapping[str, Any]) -> dict[str, Any]:
+        """Validate known values one by one (protobuf numbers arrive as floats: 24.0 -> 24)."""
+        out: dict[str, Any] = {}
+        for key, value in data.items():
+            prop = self.props.get(key)
+            if prop is None:
+                out[key] = value
+                continue
+            adapter: TypeAdapter[Any] = TypeAdapter(prop.type)
+            out[key] = adapter.dump_python(adapter.validate_python(value), mode="json")
+        return out
 
     def diff(self, olds: Mapping[str, Any], news: Mapping[str, Any]) -> PropertyDiff:
         """Compare old OUTPUTS with new inputs, property by property."""

@@ -19,6 +19,7 @@ from typing import Any
 from components.config import HostSettings
 from components.remote.errors import PowerShellError, RemoteProtocolError, Scrubber
 from components.remote.framing import build_request, decode_document, inputs_json
+from components.remote.script_source import with_preludes
 from components.remote.session import ShellGoneError, ShellSession
 
 log = logging.getLogger(__name__)
@@ -93,11 +94,13 @@ def _split_param_block(text: str) -> tuple[str, str]:
 
 
 def load_script(path: str | Path, *preludes: str | Path) -> str:
-    """Text of a `.ps1` operation script with shared prelude scripts (functions) placed right
-    after its `param(...)` block, which must stay the script's first statement."""
-    head, body = _split_param_block(Path(path).read_text(encoding="utf-8-sig"))
-    parts = [Path(p).read_text(encoding="utf-8-sig") for p in preludes]
-    return "\n".join([head, *parts, body]) if head else "\n".join([*parts, body])
+    """Text of a `.ps1` operation script with shared prelude scripts (functions) included.
+
+    The preludes go right after the script's `param(...)` block, which PowerShell only
+    accepts as a script's first statement.
+    """
+    shared = [Path(p).read_text(encoding="utf-8-sig") for p in preludes]
+    return with_preludes(Path(path).read_text(encoding="utf-8-sig"), shared)
 
 
 class RemotePowerShell:

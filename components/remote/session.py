@@ -180,7 +180,9 @@ class ShellSession:
                     last = kind.detail
                     self.transport_retries += 1
                     attempt += 1
-                    log.debug("transport fault on %s (%s), attempt %d", self.host.name, last, attempt)
+                    log.debug(
+                        "transport fault on %s (%s), attempt %d", self.host.name, last, attempt
+                    )
                     self._drop_connection()
                     continue
                 raise self._translate(operation, kind) from None

@@ -231,7 +231,7 @@ class Evaluator:
         g["pid"] = 4242
         g["home"] = "C:\\Users\\Administrator"
         g["pshome"] = "C:\\Windows\\System32\\WindowsPowerShell\\v1.0"
-        g["pwd"] = "C:\\Users\\Administrator\\Documents"
+        g["pwd"] = "C:\\Users\\Administrator"
         g["ofs"] = " "
         g["maximumhistorycount"] = 4096
         g["lastexitcode"] = None

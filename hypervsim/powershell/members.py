@@ -670,8 +670,22 @@ _KNOWN_STATIC_TYPES = frozenset(
         "system.object",
         "system.timespan",
         "system.version",
+        "system.management.automation.scriptblock",
     }
 )
+
+
+def _create_script_block(method: str, a: list[Any]) -> ScriptBlockValue:
+    """`[scriptblock]::Create(text)`: parse now, so a syntax error surfaces at this call."""
+    from hypervsim.powershell.parser import ParseFailure, parse
+
+    try:
+        script = parse(to_string(a[0]))
+    except ParseFailure as exc:
+        raise _dotnet_failure(
+            method, a, exc.record.message, "System.Management.Automation.ParseException"
+        ) from None
+    return ScriptBlockValue(script.block, list(script.lines))
 
 
 def call_static(type_name: str, method: str, args: list[Any], ctx: MemberContext) -> Any:
@@ -757,6 +771,8 @@ def call_static(type_name: str, method: str, args: list[Any], ctx: MemberContext
                 return to_string(a[0]).replace("/", "\\").rsplit("\\", 1)[-1]
         if key == "system.net.dns" and lowered == "gethostname":
             return ctx.computer_name
+        if key == "system.management.automation.scriptblock" and lowered == "create":
+            return _create_script_block(method, a)
         if key == "system.text.regularexpressions.regex":
             if lowered == "escape":
                 return re.sub(r"([\\*+?|{\[()^$.# ])", r"\\\1", to_string(a[0]))

@@ -383,6 +383,20 @@ class _Converter:
                     return found
         return None
 
+    def _expression_expected(self, node: Node) -> ParseFailure:
+        """What PowerShell says for an empty `()` where an expression must be."""
+        pos = self._pos(node)
+        record = ErrorRecord(
+            message="An expression was expected after '('.",
+            category=ErrorCategory.ParserError,
+            fqid="ExpectedExpression",
+            exception_type="System.Management.Automation.ParseException",
+            line=pos["line"],
+            column=pos["col"] + 1,
+            script_line=self.lines[pos["line"] - 1],
+        )
+        return ParseFailure(record)
+
     def _unsupported(self, node: Node) -> ParseFailure:
         pos = self._pos(node)
         record = ErrorRecord(
@@ -896,6 +910,14 @@ class _Converter:
             return psast.Constant(unescape_backticks(self.orig_text(node)), **pos)
         if kind == "bareword_argument_list":
             return psast.ArrayLiteral([self._argument(c) for c in self._named(node)], **pos)
+        if kind == "argument_list":
+            # `New-Object T($a, $b)`: in command mode `(` ends the bareword, so PowerShell sees
+            # the type name and then ONE argument, the parenthesised expression `($a, $b)`
+            # (an array when it has commas) -- which binds to New-Object's -ArgumentList.
+            items = [self._expr(a) for lst in self._named(node) for a in self._named(lst)]
+            if not items:
+                raise self._expression_expected(node)
+            return items[0] if len(items) == 1 else psast.ArrayLiteral(items, **pos)
         if kind == "concatenated_command_argument":
             parts: list[str | psast.Expr] = []
             for c in self._named(node):
@@ -984,6 +1006,10 @@ class _Converter:
         if kind == "script_block_expression":
             inner = next((c for c in self._named(node) if c.type == "script_block"), None)
             block = self._script_block(inner) if inner is not None else psast.ScriptBlock(**pos)
+            # On one line the grammar puts `param(...)` beside the body, not inside it.
+            outer_param = next((c for c in self._named(node) if c.type == "param_block"), None)
+            if outer_param is not None:
+                block.params, block.cmdlet_binding = self._param_block(outer_param)
             block.text = self.orig_text(node)[1:-1]
             return psast.ScriptBlockExpr(block, **pos)
         if kind == "type_literal":

@@ -37,7 +37,12 @@ class PowerShellSession:
     """Keeps the global scope across `run` calls; the caller holds `world.lock` during `run`."""
 
     def __init__(
-        self, world: World, computer: Computer, *, sleep: Callable[[float], None] | None = None
+        self,
+        world: World,
+        computer: Computer,
+        *,
+        sleep: Callable[[float], None] | None = None,
+        cwd: str | None = None,
     ) -> None:
         self.world = world
         self.computer = computer
@@ -50,6 +55,8 @@ class PowerShellSession:
             sleep=sleep or time.sleep,
         )
         self.evaluator = Evaluator(computer, self.runtime)
+        if cwd:  # the WinRS shell's WorkingDirectory option
+            self.evaluator.global_scope.vars["pwd"] = cwd
         self.exited = False
 
     def _on_output(self, objects: list[Any]) -> None:

@@ -301,7 +301,7 @@ class HyperVHost:
                 target=vm.name,
             )
         running = sum(v.memory_startup for v in self.vms if v.state == "Running")
-        if running + vm.memory_startup + HOST_MEMORY_RESERVE > self.memory_bytes:
+        if running + vm.memory_startup + HOST_MEMORY_RESERVE > self.physical_memory():
             raise WorldError(
                 f"'{vm.name}' failed to start. (Virtual machine ID {vm.id})\n"
                 f"Not enough memory in the system to start the virtual machine {vm.name}.",

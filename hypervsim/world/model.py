@@ -94,6 +94,11 @@ class Computer(HyperVHost, TcpIpStack, FeatureSet, BaseModel):
         assert self._world is not None, "computer not linked to a world"
         return self._world
 
+    def physical_memory(self) -> int:
+        """RAM this machine sees: the profile's for L0, its VM's startup memory for a guest."""
+        vm = self.vm
+        return vm.memory_startup if vm is not None else self.memory_bytes
+
     @property
     def vm(self) -> VM | None:
         """The VM whose guest OS this is (None for the physical host)."""

@@ -369,6 +369,7 @@ def test_emulator_vm_on_the_nat_of_a_nested_host(mocked_stack: StackFactory) -> 
     assert vm.inputs["host"] == l1 and vm.inputs["name"] == "dev-a-phone"
     assert vm.inputs["owner"] == f"hyperv-lab/{pulumi.get_stack()}"
     assert stack.urn_of("l1-hyper-v") in vm.dependencies
+    assert stack.urn_of("nat-switch") in vm.dependencies  # deleted before the switch
     adapter = stack.by_name("phone-adapter")
     assert adapter.inputs["switch_name"] == "dev-a-nat"
     assert stack.urn_of("nat-switch") in adapter.dependencies

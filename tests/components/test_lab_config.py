@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import copy
 import json
+from pathlib import Path
 from typing import Any
 
 import pulumi
 import pytest
+import yaml
 
 from components.lab_config import LabConfigError, parse_lab
 
@@ -259,3 +261,23 @@ def test_malformed_lab_value(raw: Any, expected: str) -> None:
 def test_bad_prefix_is_refused() -> None:
     with pytest.raises(LabConfigError, match=r"^hyperv-lab:prefix: 'dev a' is not allowed"):
         _parse(GOOD, prefix="dev a")
+
+
+STACKS = Path(__file__).resolve().parents[2] / "stacks"
+
+
+@pytest.mark.parametrize("name", ["demo", "lab", "dev-example"])
+def test_shipped_stack_files_are_valid_and_hold_no_password(name: str) -> None:
+    text = (STACKS / f"Pulumi.{name}.yaml").read_text()
+    config = yaml.safe_load(text)["config"]
+    lab = parse_lab(
+        config["hyperv-lab:lab"],
+        hosts=config["hyperv-lab:hosts"],
+        credentials=config["hyperv-lab:credentials"],
+        prefix=config.get("hyperv-lab:prefix", ""),
+    )
+    assert lab.spec.nested_hosts
+    assert "hyperv-lab:passwords" not in config
+    assert "secure:" not in text and "password:" not in text
+    for host in config["hyperv-lab:hosts"].values():
+        assert host["endpoint"] == "http://127.0.0.1:15985/wsman"  # scripts/demo's port

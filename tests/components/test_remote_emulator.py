@@ -188,6 +188,18 @@ def test_host_reboot_drops_shells_and_the_next_operation_gets_a_new_one(
     assert client.run(ECHO, {"name": "after", "count": 1}, "echo") == {"name": "after", "count": 1}
 
 
+def test_a_login_lost_to_a_restart_is_renewed_but_a_refused_renewal_is_an_auth_error(
+    emulator_factory: Any,
+) -> None:
+    emu = emulator_factory()
+    client = RemotePowerShell(settings_for(emu))
+    client.run(ECHO, {"name": "before", "count": 0}, "echo")
+    emu.password = "Changed-" + emu.password  # the host comes back with another password
+    emu.restart()
+    with pytest.raises(HostAuthError, match="refused user"):
+        client.run(ECHO, {"name": "after", "count": 1}, "echo")
+
+
 def test_ntlm_over_https_verifies_the_ca_bundle(https_emulator: Any) -> None:
     client = RemotePowerShell(settings_for(https_emulator))
     assert client.run(ECHO, {"name": NASTY, "count": 1}, "echo")["name"] == NASTY

@@ -28,7 +28,9 @@ def lab(emulator_factory: Any) -> Iterator[LabConfig]:
     )
     make = """param([string]$InputJson)
 $in = $InputJson | ConvertFrom-Json
-New-VM -Name $in.name -MemoryStartupBytes 4GB -Generation 2 | Out-Null
+# A new disk: the emulated lab installs Windows on first boot (no disk = no guest OS).
+New-VM -Name $in.name -MemoryStartupBytes 4GB -Generation 2 `
+    -NewVHDPath "C:\\VMs\\$($in.name).vhdx" -NewVHDSizeBytes 40GB | Out-Null
 if ($in.start) { Start-VM -Name $in.name }
 '{}'
 """

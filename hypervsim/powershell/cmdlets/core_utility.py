@@ -482,3 +482,47 @@ def get_random(inv: Invocation) -> Iterable[Any]:
         items = inv.bound["InputObject"]
         return items[:1]
     return [int(to_number(inv.bound.get("Minimum", 0)))]
+
+
+def _path_info(path: str) -> PSObject:
+    drive = path[:1] if len(path) > 1 and path[1] == ":" else "C"
+    return PSObject(
+        {
+            "Drive": drive,
+            "Provider": "Microsoft.PowerShell.Core\\FileSystem",
+            "ProviderPath": path,
+            "Path": path,
+        },
+        type_names=("System.Management.Automation.PathInfo",),
+    )
+
+
+@cmdlet("Get-Location", module=MANAGEMENT, aliases=("pwd", "gl"))
+def get_location(inv: Invocation) -> Iterable[Any]:
+    return [_path_info(to_string(_ev(inv).get_var("PWD")))]
+
+
+@cmdlet(
+    "Set-Location",
+    Param("Path", position=0),
+    Param("PassThru", S),
+    module=MANAGEMENT,
+    aliases=("cd", "sl", "chdir"),
+)
+def set_location(inv: Invocation) -> Iterable[Any]:
+    """Changes $PWD only (the emulator has no file system): absolute or relative paths."""
+    evaluator = _ev(inv)
+    current = to_string(evaluator.get_var("PWD"))
+    target = to_string(inv.bound.get("Path", evaluator.env.get("USERPROFILE", "C:\\")))
+    if len(target) >= 2 and target[1] == ":":
+        new = target
+    elif target.startswith("\\"):
+        new = current[:2] + target
+    elif target == "..":
+        new = current.rstrip("\\").rsplit("\\", 1)[0] or current[:3]
+        if len(new) == 2:
+            new += "\\"
+    else:
+        new = current.rstrip("\\") + "\\" + target
+    evaluator.global_scope.vars["pwd"] = new
+    return [_path_info(new)] if inv.bound.get("PassThru") else []

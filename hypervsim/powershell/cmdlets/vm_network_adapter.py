@@ -50,6 +50,8 @@ def _targets(
         if inv.bound.get("VMNetworkAdapter") is not None
         else []
     )
+    if inv.bound.get("VM") is not None:  # Get-VMNetworkAdapter -VM $vm (by parameter)
+        objs = objs + flatten(inv.bound["VM"])
     if not objs and "VMName" not in inv.bound:
         objs = flatten(inv.input)
     for item in objs:

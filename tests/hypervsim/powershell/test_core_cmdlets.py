@@ -204,3 +204,13 @@ Join-Path 'C:\\labs' 'vm1'
 def test_out_string_and_get_date(ps: Run) -> None:
     result = ps("$s = 'a','b' | Out-String; $s.Length; (Get-Date -Format 'yyyy').Length")
     assert lines(result) == ["6", "4"]
+
+
+def test_get_and_set_location(world: object) -> None:
+    from hypervsim.powershell.session import PowerShellSession
+
+    session = PowerShellSession(world, world.root, cwd="C:\\Windows")  # type: ignore[attr-defined]
+    assert lines(session.run("(pwd).Path; Set-Location System32; (Get-Location).Path")) == [
+        "C:\\Windows",
+        "C:\\Windows\\System32",
+    ]

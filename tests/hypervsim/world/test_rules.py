@@ -290,3 +290,16 @@ def test_l2_cannot_start_when_l1_lost_its_extensions(world: World) -> None:
     refused(
         world, lambda: g1.start_vm(l2), "could not be started because the hypervisor is not running"
     )
+
+
+def test_nested_guests_fit_in_the_l1_memory_not_a_fixed_size(world: World) -> None:
+    """An L1 of 8 GB runs two 2 GB L2s (2 GB stays reserved); a third does not fit."""
+    _l1, g1, _l2, _g2 = make_nat_lab(world)
+    second = g1.new_vm("L2b", memory_startup=2 * GiB, new_vhd_path="C:\\VMs\\L2b.vhdx")
+    g1.start_vm(second)
+    third = g1.new_vm("L2c", memory_startup=4 * GiB, new_vhd_path="C:\\VMs\\L2c.vhdx")
+    refused(
+        world,
+        lambda: g1.start_vm(third),
+        "Not enough memory in the system to start the virtual machine L2c.",
+    )

@@ -1,0 +1,13 @@
+"""The hyperv-lab Pulumi program: the lab described in the stack config, built by components.
+
+The stack file (`stacks/Pulumi.<stack>.yaml`) holds the lab under `hyperv-lab:lab` (nested
+hosts, NAT networks, VMs on them), the hosts under `hyperv-lab:hosts`, guest logins under
+`hyperv-lab:credentials` and an optional name prefix under `hyperv-lab:prefix`. Passwords are
+`pulumi config set --secret hyperv-lab:passwords.<name>` values (or `HYPERV_LAB_PASSWORD_<NAME>`
+environment variables) and are read by the providers only, never by this program.
+"""
+
+from components.lab import build_lab
+from components.lab_config import load_lab
+
+build_lab(load_lab()).export()

@@ -1,0 +1,50 @@
+"""A VM made by hand with plain PowerShell is brought under management by declaring it with
+`adopt_existing: true` (`pulumi import` cannot do this for dynamic resources): without the
+flag `up` refuses with a clear message; with it, `up` adopts the same VM (same id) and the next
+preview shows no changes."""
+
+from __future__ import annotations
+
+from tests.e2e.conftest import EmulatorFactory, ProjectFactory
+from tests.e2e.lab_stack import GUEST_CREDENTIAL, outputs, run_ps, set_passwords, write_lab
+
+
+def _lab(adopt: bool) -> dict[str, object]:
+    return {
+        "nested_hosts": [
+            {
+                "name": "l1",
+                "host": "l0",
+                "credential": GUEST_CREDENTIAL,
+                "switch": "External",
+                "adopt_existing": adopt,
+            }
+        ]
+    }
+
+
+def test_hand_made_vm_is_adopted_only_when_asked(
+    pulumi_project: ProjectFactory, hypervsim_server: EmulatorFactory
+) -> None:
+    emulator = hypervsim_server()
+    run_ps(
+        emulator,
+        "New-VM -Name 'hand-l1' -MemoryStartupBytes 4GB -Generation 2 "
+        "-NewVHDPath 'hand-l1.vhdx' -NewVHDSizeBytes 60GB | Out-Null",
+    )
+    vm_id = run_ps(emulator, "(Get-VM -Name 'hand-l1').Id.ToString()")
+    project = pulumi_project(stack="adopt")
+    set_passwords(project, emulator)
+
+    write_lab(project, "adopt", emulator, _lab(adopt=False), prefix="hand-")
+    refused = project.pulumi("up", "--yes", "--skip-preview", check=False)
+    assert refused.returncode != 0
+    assert "'hand-l1' already exists on l0; set adopt_existing=True" in refused.output
+
+    write_lab(project, "adopt", emulator, _lab(adopt=True), prefix="hand-")
+    project.pulumi("up", "--yes", "--skip-preview")
+    assert run_ps(emulator, "(Get-VM -Name 'hand-l1').Id.ToString()") == vm_id
+    assert outputs(project)["nested_hosts"]["l1"]["vm_id"].lower() == vm_id.lower()
+    assert run_ps(emulator, "(Get-VM -Name 'hand-l1').State") == "Running"
+    project.pulumi("preview", "--expect-no-changes")
+    project.pulumi("destroy", "--yes", "--skip-preview")
