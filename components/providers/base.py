@@ -56,6 +56,8 @@ def one_line(message: str) -> str:
 class ProviderError(Exception):
     """What Pulumi shows when an operation fails: one line, host + operation + Windows text."""
 
+    clean_error = True  # the provider launcher shows the message without a Python traceback
+
     def __init__(self, message: str) -> None:
         super().__init__(message)
 

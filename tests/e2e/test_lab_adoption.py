@@ -40,6 +40,7 @@ def test_hand_made_vm_is_adopted_only_when_asked(
     refused = project.pulumi("up", "--yes", "--skip-preview", check=False)
     assert refused.returncode != 0
     assert "'hand-l1' already exists on l0; set adopt_existing=True" in refused.output
+    assert "Traceback" not in refused.output  # a clean error, not a Python stack trace
 
     write_lab(project, "adopt", emulator, _lab(adopt=True), prefix="hand-")
     project.pulumi("up", "--yes", "--skip-preview")

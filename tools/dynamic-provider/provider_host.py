@@ -5,6 +5,11 @@ most 4 provider calls (check/diff/create/read/...) run at once whatever `pulumi 
 says (FACTS.md section 5). A lab of many hosts spends most of its time waiting on WinRM, so we
 run the SDK's own server unchanged but hand it a larger pool. `HYPERV_LAB_PROVIDER_WORKERS`
 sets the size (default 32; `4` reproduces the SDK's behaviour for before/after benchmarks).
+
+The SDK also reports every provider exception as a full Python traceback. Errors the project
+raised on purpose (they carry `clean_error = True`, e.g. `ProviderError`: host, operation and
+Windows' message, already scrubbed of secrets) are reported as that one message instead;
+anything else keeps its traceback, because then it is a bug worth seeing.
 """
 
 from __future__ import annotations
@@ -12,6 +17,7 @@ from __future__ import annotations
 import os
 import runpy
 import sys
+import traceback
 from concurrent import futures
 from typing import Any
 
@@ -43,8 +49,22 @@ def install_pool_size(workers: int) -> None:
     grpc.server = server
 
 
+def install_clean_errors() -> None:
+    """Make `traceback.format_exc()` (what the SDK sends to the engine) terse for clean errors."""
+    original = traceback.format_exc
+
+    def format_exc(limit: int | None = None, chain: bool = True) -> str:
+        error = sys.exc_info()[1]
+        if error is not None and getattr(error, "clean_error", False):
+            return str(error)
+        return original(limit, chain)
+
+    traceback.format_exc = format_exc  # type: ignore[assignment]
+
+
 def main() -> None:
     install_pool_size(worker_count())
+    install_clean_errors()
     sys.argv = ["pulumi.dynamic", *sys.argv[1:]]
     runpy.run_module("pulumi.dynamic", run_name="__main__", alter_sys=True)
 
