@@ -211,6 +211,12 @@ class CmdletSpec:
     aliases: tuple[str, ...] = ()
     kind: str = "Cmdlet"  # "Cmdlet" | "Application" (netsh.exe, ping.exe) | "Function"
     extra: dict[str, Any] = field(default_factory=dict)
+    # Whether the command exists on a given machine (e.g. ServerManager's cmdlets only on
+    # Windows Server); None = everywhere. Elsewhere it is "not recognized", as on Windows.
+    available: Callable[[Any], bool] | None = None
+
+    def available_on(self, computer: Any) -> bool:
+        return self.available is None or computer is None or bool(self.available(computer))
 
 
 REGISTRY: dict[str, CmdletSpec] = {}
@@ -223,11 +229,14 @@ def cmdlet(
     accepts_args: bool = False,
     aliases: tuple[str, ...] = (),
     kind: str = "Cmdlet",
+    available: Callable[[Any], bool] | None = None,
 ) -> Callable[[CmdletFunc], CmdletFunc]:
     """Register a cmdlet (lookup is case-insensitive, by name, module-qualified name or alias)."""
 
     def register(func: CmdletFunc) -> CmdletFunc:
-        spec = CmdletSpec(name, func, params, module, accepts_args, aliases, kind)
+        spec = CmdletSpec(
+            name, func, params, module, accepts_args, aliases, kind, available=available
+        )
         for key in (name, f"{module}\\{name}", *aliases):
             REGISTRY[key.lower()] = spec
         return func
@@ -235,5 +244,9 @@ def cmdlet(
     return register
 
 
-def lookup(name: str) -> CmdletSpec | None:
-    return REGISTRY.get(name.lower())
+def lookup(name: str, computer: Any = None) -> CmdletSpec | None:
+    """The command called `name`, or None if unknown (or absent from `computer`)."""
+    spec = REGISTRY.get(name.lower())
+    if spec is None or not spec.available_on(computer):
+        return None
+    return spec

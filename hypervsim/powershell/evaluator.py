@@ -1177,7 +1177,7 @@ class Evaluator:
         if function is not None:
             self._record_execution(function.name)
             return self._call_function(function, items, input_values, dot=cmd.invoke_op == ".")
-        spec = api.lookup(name)
+        spec = api.lookup(name, self.computer)
         if spec is None:
             raise PSError(
                 ErrorRecordValue(

@@ -108,7 +108,8 @@ def get_command(inv: Invocation) -> Iterable[Any]:
     modules = [to_string(m).lower() for m in inv.bound.get("Module") or []]
     specs: dict[str, api.CmdletSpec] = {}
     for spec in api.REGISTRY.values():
-        specs.setdefault(spec.name.lower(), spec)
+        if spec.available_on(inv.computer):
+            specs.setdefault(spec.name.lower(), spec)
     scope = _ev(inv).scope
     out: list[Any] = []
     for name in names:
@@ -123,7 +124,7 @@ def get_command(inv: Invocation) -> Iterable[Any]:
             if function is not None:
                 found.append(_command_info(function.name, "Function", ""))
             else:
-                hit = api.lookup(name)
+                hit = api.lookup(name, inv.computer)
                 if hit is not None and (not modules or hit.module.lower() in modules):
                     kind = "Alias" if bare.lower() in (a.lower() for a in hit.aliases) else hit.kind
                     found.append(

@@ -33,18 +33,9 @@ _DISM_ON_SERVER = {
 }
 
 
-def _not_on_client(inv: Invocation) -> None:
-    if inv.computer.edition != "server":
-        raise_error = WorldError(
-            f"The term '{inv.name}' is not recognized as the name of a cmdlet, function, script file, or operable program. "
-            "Check the spelling of the name, or if a path was included, verify that the path is correct and try again.",
-            reason="CommandNotFoundException",
-            category="ObjectNotFound",
-            exception_type="System.Management.Automation.CommandNotFoundException",
-            target=inv.name,
-            fqid="CommandNotFoundException",
-        )
-        report(inv, raise_error, terminating=True)
+def _on_server(computer: Any) -> bool:
+    """ServerManager's cmdlets exist on Windows Server only (client Windows uses DISM's)."""
+    return getattr(computer, "edition", "server") == "server"
 
 
 def feature_object(f: Feature) -> PSObject:
@@ -78,9 +69,9 @@ def restart_guest_or_host(c: Computer) -> None:
     Param("Name", L, position=0),
     Param("ComputerName"),
     module="ServerManager",
+    available=_on_server,
 )
 def get_windows_feature(inv: Invocation) -> Iterable[Any]:
-    _not_on_client(inv)
     pats = strings(inv.bound.get("Name")) or ["*"]
     return [
         feature_object(f)
@@ -99,9 +90,9 @@ def get_windows_feature(inv: Invocation) -> Iterable[Any]:
     Param("Source"),
     module="ServerManager",
     aliases=("Add-WindowsFeature",),
+    available=_on_server,
 )
 def install_windows_feature(inv: Invocation) -> Iterable[Any]:
-    _not_on_client(inv)
     c = inv.computer
     try:
         changed, restart = c.install_features(

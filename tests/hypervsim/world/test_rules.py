@@ -303,3 +303,24 @@ def test_nested_guests_fit_in_the_l1_memory_not_a_fixed_size(world: World) -> No
         lambda: g1.start_vm(third),
         "Not enough memory in the system to start the virtual machine L2c.",
     )
+
+
+def test_server_manager_cmdlets_do_not_exist_on_client_windows() -> None:
+    """Get-Command and invocation agree: Install-WindowsFeature is Server-only, DISM is not."""
+    from hypervsim.powershell.session import PowerShellSession
+
+    client = World.create("win11-amd")
+    session = PowerShellSession(client, client.root)
+    found = session.run(
+        "[bool](Get-Command Install-WindowsFeature -ErrorAction SilentlyContinue);"
+        "[bool](Get-Command Enable-WindowsOptionalFeature -ErrorAction SilentlyContinue)"
+    )
+    assert found.stdout.split() == ["False", "True"]
+    result = session.run("Install-WindowsFeature Hyper-V")
+    assert result.exit_code == 1
+    assert "The term 'Install-WindowsFeature' is not recognized" in result.records[0].text
+    server = World.create("server2022-intel")
+    on_server = PowerShellSession(server, server.root).run(
+        "[bool](Get-Command Install-WindowsFeature -ErrorAction SilentlyContinue)"
+    )
+    assert on_server.stdout.split() == ["True"]
