@@ -15,12 +15,13 @@ from __future__ import annotations
 import ipaddress
 import json
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from ipaddress import IPv4Network
 from typing import Any, Literal
 
 import pulumi
+from pulumi.runtime.config import is_config_secret
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from components.config import (
@@ -176,8 +177,40 @@ def load_lab(environ: Mapping[str, str] | None = None) -> Lab:
     creds = _as_object(
         CREDENTIALS_KEY, _config_value(config, "credentials") or env.get(CREDENTIALS_ENV)
     )
+    refuse_plain_passwords(
+        {"hosts": hosts, "credentials": creds},
+        has_passwords=config.get("passwords") is not None,
+        is_secret=lambda key: is_config_secret(f"{NAMESPACE}:{key}"),
+    )
     prefix = config.get("prefix") or env.get(PREFIX_ENV, "")
     return parse_lab(raw, hosts=hosts, credentials=creds, prefix=prefix)
+
+
+def refuse_plain_passwords(
+    sections: Mapping[str, Mapping[str, Any]],
+    *,
+    has_passwords: bool,
+    is_secret: Callable[[str], bool],
+) -> None:
+    """A password in stack config must be a secret (`pulumi config set --secret`).
+
+    Plain-text ones would sit readable in the stack file and in state, so they are refused
+    before anything runs, with the command that stores them properly.
+    """
+    for section, entries in sections.items():
+        for name, body in entries.items():
+            if isinstance(body, Mapping) and body.get("password") is not None:
+                if not is_secret(section):
+                    raise LabConfigError(
+                        f"{NAMESPACE}:{section}.{name}.password: plain-text passwords are "
+                        f"refused (allowed: a secret, e.g. pulumi config set --secret --path "
+                        f"'{NAMESPACE}:passwords.{name}', or HYPERV_LAB_PASSWORD_<NAME>)"
+                    )
+    if has_passwords and not is_secret("passwords"):
+        raise LabConfigError(
+            f"{NAMESPACE}:passwords: must be set as a secret (allowed: pulumi config set "
+            f"--secret --path '{NAMESPACE}:passwords.<name>')"
+        )
 
 
 def _config_value(config: pulumi.Config, key: str) -> str | None:

@@ -111,7 +111,8 @@ def get_member(value: Any, name: str) -> Any:
     """`$value.Name` (member enumeration over arrays; missing members are $null)."""
     lowered = name.lower()
     if value is None or value is NOTHING:
-        return None
+        # PowerShell 3+ gives every value, $null included, a Count/Length: $null.Count is 0.
+        return 0 if lowered in ("count", "length") else None
     if isinstance(value, PSObject):
         if value.has(name):
             return value.get(name)

@@ -281,3 +281,24 @@ def test_shipped_stack_files_are_valid_and_hold_no_password(name: str) -> None:
     assert "secure:" not in text and "password:" not in text
     for host in config["hyperv-lab:hosts"].values():
         assert host["endpoint"] == "http://127.0.0.1:15985/wsman"  # scripts/demo's port
+
+
+def test_plain_text_passwords_in_stack_config_are_refused() -> None:
+    from components.lab_config import LabConfigError, refuse_plain_passwords
+
+    hosts = {"l0": {"endpoint": "http://127.0.0.1:5985/wsman", "user": "u", "password": "pw"}}
+    with pytest.raises(LabConfigError) as refused:
+        refuse_plain_passwords(
+            {"hosts": hosts, "credentials": {}}, has_passwords=False, is_secret=lambda _: False
+        )
+    message = str(refused.value)
+    assert message.startswith("hyperv-lab:hosts.l0.password: plain-text passwords are refused")
+    assert "pw" not in message.replace("password", "")
+    # The same value set with --secret is accepted; so is a secret passwords map.
+    refuse_plain_passwords(
+        {"hosts": hosts, "credentials": {}}, has_passwords=True, is_secret=lambda _: True
+    )
+    with pytest.raises(LabConfigError, match=r"^hyperv-lab:passwords: must be set as a secret"):
+        refuse_plain_passwords(
+            {"hosts": {}, "credentials": {}}, has_passwords=True, is_secret=lambda _: False
+        )

@@ -361,3 +361,17 @@ def test_multiple_assignment_and_compound_operators(ps: Run) -> None:
 
 def test_lastexitcode_defaults_to_null_and_question_mark(ps: Run) -> None:
     assert out(ps, "$LASTEXITCODE -eq $null; Write-Output x | Out-Null; $?") == ["True", "True"]
+
+
+def test_null_has_count_and_length_zero() -> None:
+    """`if ((Get-VM -Name x*).Count -eq 0)` must take the 'none' branch, as on Windows."""
+    from hypervsim.powershell.session import PowerShellSession
+    from hypervsim.world.model import World
+
+    world = World.create()
+    session = PowerShellSession(world, world.root)
+    result = session.run(
+        "$none = Get-VM -Name 'absent*'; $none.Count; $null.Length; ($null.Count -eq 0);"
+        " $null.Name -eq $null"
+    )
+    assert result.stdout.split() == ["0", "0", "True", "True"]

@@ -21,8 +21,16 @@ import yaml  # type: ignore[import-untyped]
 from tests.conftest import Emulator
 from tests.hypervsim.wire.wsman_client import NS, send, transport
 
-VECTORS = Path("/work/shared/vectors/winrm-windows")
+# shared/ sits beside the checkout (here and in CI): <root>/../shared/vectors/winrm-windows.
+VECTORS = Path(__file__).resolve().parents[3].parent / "shared" / "vectors" / "winrm-windows"
 FILES = sorted(VECTORS.glob("test_winrs_*.yml"))
+
+
+def test_the_recorded_windows_exchanges_are_there() -> None:
+    """Without the vectors the parametrized replay below would silently collect nothing."""
+    assert len(FILES) >= 12, f"expected the WinRS vectors in {VECTORS}"
+
+
 STATE_PREFIX = "http://schemas.microsoft.com/wbem/wsman/1/windows/shell/CommandState/"
 GUID = re.compile(r"[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}")
 
