@@ -9,7 +9,9 @@ JSON envelope, so the shell's code page cannot mangle it (FACTS 9):
     <<HVL-BEGIN key>>base64(json envelope)<<HVL-END key>>
 
 A line whose key was already seen by this PowerShell does nothing, so re-sending a line
-whose Send reply was lost can never run an operation twice.
+whose Send reply was lost can never run an operation twice. The last frame is kept in the
+PowerShell (`$global:HvlFrame`), so a frame lost with a Receive reply is printed again on
+request (`build_replay`) instead of the operation's outcome becoming unknown.
 
 A second line prints `<<HVL-FALLBACK key>>` only if the first line did not print its frame
 (it could not be parsed, or failed outside its try/catch): the client then reports stderr
@@ -45,11 +47,14 @@ _LINE = (
     "catch { $r = @{ ok = $false; message = $_.Exception.Message; "
     'category = "$($_.CategoryInfo.Category)"; fqid = "$($_.FullyQualifiedErrorId)" } }; '
     "$j = $r | ConvertTo-Json -Depth 6 -Compress; "
-    "'<<HVL-BEGIN ' + $k + '>>' + [Convert]::ToBase64String([Text.Encoding]::UTF8.GetBytes($j))"
-    " + '<<HVL-END ' + $k + '>>'; $global:HvlDone = $k }"
+    "$f = '<<HVL-BEGIN ' + $k + '>>' + [Convert]::ToBase64String([Text.Encoding]::UTF8.GetBytes($j))"
+    " + '<<HVL-END ' + $k + '>>'; $global:HvlFrame = $f; $global:HvlDone = $k; $f }"
     " '{script}' '{inputs}' '{key}'"
 )
 _FALLBACK_LINE = "if ($global:HvlDone -ne '{key}') { '<<HVL-' + 'FALLBACK {key}>>' }"
+_REPLAY_LINE = (
+    "if ($global:HvlDone -eq '{key}') { $global:HvlFrame } else { '<<HVL-' + 'FALLBACK {key}>>' }"
+)
 
 
 def b64_utf8(text: str) -> str:
@@ -81,6 +86,13 @@ def build_request(script: str, inputs: dict[str, Any]) -> OperationRequest:
     )
     fallback = _FALLBACK_LINE.replace("{key}", key)
     return OperationRequest(key=key, stdin=(line + "\r\n" + fallback + "\r\n").encode("ascii"))
+
+
+def build_replay(key: str) -> bytes:
+    """A line that prints operation `key`'s frame again (or the fallback marker if it never
+    printed one): sent when a Receive reply may have been lost with the frame in it. It runs
+    after the operation's own lines, so it never races them."""
+    return (_REPLAY_LINE.replace("{key}", key) + "\r\n").encode("ascii")
 
 
 @dataclass(frozen=True)

@@ -1,9 +1,13 @@
 """One warm channel to a host: HTTP keep-alive + NTLM login, one shell, one long-lived PowerShell.
 
-An operation costs one Send (the framed line) and usually one Receive (FACTS 8). Transport
-faults are retried with exponential backoff on a fresh connection (the shell and the
-PowerShell process belong to the user, not to the TCP connection, so they survive). A
-PowerShell error is data in the envelope and is never retried.
+An operation costs one Send (the framed line) and one Receive (FACTS 8). Transport faults
+are retried with exponential backoff: a dead connection or an interrupted login on a fresh
+connection (the shell and the PowerShell process belong to the user, not to the TCP
+connection, so they survive); a 5xx on a logged-in connection on that same connection; a
+401 on a connection that was logged in (the host forgot the login) after one fresh login.
+When a Receive reply may have been lost, the PowerShell is asked to print the operation's
+frame again, so its result is not lost. A PowerShell error is data in the envelope and is
+never retried.
 """
 
 from __future__ import annotations
@@ -34,6 +38,7 @@ from components.remote.framing import (
     Envelope,
     FrameNotFoundError,
     OperationRequest,
+    build_replay,
     clixml_to_text,
     find_envelope,
 )
@@ -63,10 +68,14 @@ class ShellGoneError(Exception):
 
 
 class _TransientError(Exception):
-    """A transport fault worth retrying (wraps the original for the final message)."""
+    """A transport fault worth retrying (wraps the original for the final message).
 
-    def __init__(self, detail: str) -> None:
+    `answered`: the host replied (a 5xx) on an intact connection, which may then be kept.
+    """
+
+    def __init__(self, detail: str, answered: bool = False) -> None:
         self.detail = detail
+        self.answered = answered
         super().__init__(detail)
 
 
@@ -90,7 +99,7 @@ def _classify(exc: BaseException) -> BaseException:
         # requests_ntlm got a non-401 answer (e.g. a 5xx) in the middle of its handshake.
         return _TransientError("login interrupted")
     if isinstance(exc, WinRMTransportError) and exc.code >= 500:
-        return _TransientError(f"HTTP {exc.code}")
+        return _TransientError(f"HTTP {exc.code}", answered=True)
     return exc
 
 
@@ -153,6 +162,17 @@ class ShellSession:
         self._protocol = None
         self._logged_in = False
 
+    def _login_established(self) -> bool:
+        """Whether the current connection completed its login (so a 5xx need not end it).
+
+        With message encryption pywinrm finishes the NTLM handshake (and sets up sealing)
+        before the first SOAP request, so that counts even if the request itself failed.
+        """
+        if self._logged_in:
+            return True
+        transport = self._protocol.transport if self._protocol is not None else None
+        return getattr(transport, "encryption", None) is not None
+
     def _call(self, operation: str, action: Callable[[Protocol], _T]) -> _T:
         """Run one WS-Man request, retrying transport faults on a fresh connection with backoff.
 
@@ -183,7 +203,11 @@ class ShellSession:
                     log.debug(
                         "transport fault on %s (%s), attempt %d", self.host.name, last, attempt
                     )
-                    self._drop_connection()
+                    if not (kind.answered and self._login_established()):
+                        # A dead connection, or a login cut short (pywinrm would carry on
+                        # unsealed): start over. A 5xx on a logged-in connection keeps it and
+                        # its login; if the host lost step anyway, its 401 triggers a re-login.
+                        self._drop_connection()
                     continue
                 raise self._translate(operation, kind) from None
             self._logged_in = True
@@ -280,6 +304,20 @@ class ShellSession:
         stdout = b""
         stderr = b""
         lost_output = False
+        replay = build_replay(key)
+        replayed_at = self.transport_retries
+
+        def receive(p: Protocol) -> tuple[bytes, bytes, int, bool]:
+            # After a transport fault a Receive reply may have been lost with the frame in it:
+            # before receiving again, ask the PowerShell to print it once more (that line runs
+            # after the operation's own lines, so it never races them; duplicates are harmless).
+            nonlocal replayed_at
+            if self.transport_retries != replayed_at:
+                p.send_command_input(shell_id, command_id, replay)
+                replayed_at = self.transport_retries
+            out, err, code, done = p.get_command_output_raw(shell_id, command_id)
+            return out, err, code, done
+
         while True:
             if time.monotonic() > deadline:
                 self.broken = True
@@ -290,19 +328,18 @@ class ShellSession:
                 )
             retries_before = self.transport_retries
             try:
-                out, err, exit_code, done = self._call(
-                    operation, lambda p: p.get_command_output_raw(shell_id, command_id)
-                )
+                out, err, exit_code, done = self._call(operation, receive)
             except WinRMOperationTimeoutError:
+                lost_output = lost_output or self.transport_retries != retries_before
                 continue  # nothing to say yet: keep receiving
             except ShellGoneError as gone:
                 self.broken = True
                 raise ShellGoneError(started=True, detail=gone.detail) from None
-            except HostUnreachableError:
+            except BaseException:
                 self.broken = True
                 raise
             if self.transport_retries != retries_before:
-                lost_output = True  # a Receive reply may have been lost with its output
+                lost_output = True  # a Receive reply may have been lost (and replayed)
             stdout += out
             if len(stderr) < _STDERR_KEEP:
                 stderr += err

@@ -1,9 +1,15 @@
 """Fault injection (`--fault SPEC`), deterministic under `--seed`.
 
-Specs: `drop-after:N` (close the TCP connection instead of answering every request after
-the N-th), `http500:P` (answer HTTP 500 with probability P), `slow-receive:MS` (delay every
-Receive reply by MS milliseconds), `reboot-host-after:N` (the host reboots once, right after
-the N-th request: the world's `reboot_host()` runs and every shell is gone).
+Specs:
+- `drop-after:N`: close the TCP connection instead of answering every request after the N-th.
+- `http500:P`: answer HTTP 500 with probability P. On a logged-in connection this happens
+  after unsealing the request, as the WinRM service would, so the login survives; in the
+  middle of a login it interrupts the handshake.
+- `drop-reply:P`: with probability P, carry out a WS-Man request but close the connection
+  instead of answering (the reply is lost in transit; the client cannot know it ran).
+- `slow-receive:MS`: delay every Receive reply by MS milliseconds.
+- `reboot-host-after:N`: the host reboots once, right after the N-th request: the world's
+  `reboot_host()` runs and every shell is gone.
 """
 
 from __future__ import annotations
@@ -17,6 +23,7 @@ from dataclasses import dataclass
 class FaultKind(enum.Enum):
     DROP_AFTER = "drop-after"
     HTTP500 = "http500"
+    DROP_REPLY = "drop-reply"
     SLOW_RECEIVE = "slow-receive"
     REBOOT_HOST_AFTER = "reboot-host-after"
 
@@ -38,8 +45,8 @@ class FaultSpec:
             known = ", ".join(k.value for k in FaultKind)
             raise ValueError(f"unknown fault {name!r} (known: {known})") from None
         value = float(raw)
-        if kind is FaultKind.HTTP500 and not 0.0 <= value <= 1.0:
-            raise ValueError("http500 probability must be between 0 and 1")
+        if kind in (FaultKind.HTTP500, FaultKind.DROP_REPLY) and not 0.0 <= value <= 1.0:
+            raise ValueError(f"{kind.value} probability must be between 0 and 1")
         if value < 0:
             raise ValueError(f"fault value must not be negative: {text!r}")
         return cls(kind, value)
@@ -49,6 +56,7 @@ class RequestFate(enum.Enum):
     SERVE = "serve"
     DROP = "drop"
     HTTP500 = "http500"
+    DROP_REPLY = "drop-reply"  # serve the request, then close the connection unanswered
 
 
 @dataclass(frozen=True)
@@ -83,6 +91,9 @@ class FaultInjector:
                 elif spec.kind is FaultKind.HTTP500:
                     if self._random.random() < spec.value and fate is RequestFate.SERVE:
                         fate = RequestFate.HTTP500
+                elif spec.kind is FaultKind.DROP_REPLY:
+                    if self._random.random() < spec.value and fate is RequestFate.SERVE:
+                        fate = RequestFate.DROP_REPLY
                 elif spec.kind is FaultKind.REBOOT_HOST_AFTER:
                     if not self._rebooted and self._count > spec.value:
                         self._rebooted = True

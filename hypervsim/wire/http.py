@@ -156,7 +156,15 @@ class WsmanRequestHandler(BaseHTTPRequestHandler):
             app.counters.add("faults")
             self._drop()
             return
-        if decision.fate is RequestFate.HTTP500:
+        # A 500 on a logged-in keep-alive connection comes from the WinRM service after it
+        # received (and unsealed) the message, so the connection's login and its sealing
+        # sequence stay in step; a 500 in the middle of a handshake interrupts the handshake.
+        fail_after_unseal = (
+            decision.fate is RequestFate.HTTP500
+            and self.conn_auth.authenticated
+            and not self.headers.get("Authorization")
+        )
+        if decision.fate is RequestFate.HTTP500 and not fail_after_unseal:
             app.counters.add("faults")
             self._send(500)
             return
@@ -184,6 +192,10 @@ class WsmanRequestHandler(BaseHTTPRequestHandler):
                 # AllowUnencrypted=false: plain SOAP over HTTP is refused.
                 self._send(401, headers=[("WWW-Authenticate", "Negotiate")])
                 return
+        if fail_after_unseal:
+            app.counters.add("faults")
+            self._send(500)
+            return
         if not plain:
             self._send(200, headers=extra)  # the empty POST that sets up the security context
             return
@@ -192,6 +204,10 @@ class WsmanRequestHandler(BaseHTTPRequestHandler):
             return
 
         status, reply = app.handle_soap(plain, self._call_info(user))
+        if decision.fate is RequestFate.DROP_REPLY:
+            app.counters.add("faults")  # it ran; the reply is lost in transit
+            self._drop()
+            return
         if sealed:
             assert self.conn_auth.context is not None
             payload = encryption.seal(self.conn_auth.context, reply)  # type: ignore[arg-type]

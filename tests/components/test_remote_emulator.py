@@ -128,7 +128,7 @@ def test_warm_operations_cost_two_round_trips_and_no_powershell_start(emulator: 
     assert delta["powershell_starts"] == 0
     assert delta["logins"] == 0
     assert delta["shells_opened"] == 0
-    assert delta["requests"] <= 2 * 5 + 1  # Send + Receive per operation (+ one spare)
+    assert delta["requests"] == 2 * 5, delta  # one Send + one Receive per operation
 
 
 def test_wrong_password_is_an_auth_error_without_the_secret(emulator: Any) -> None:
@@ -166,6 +166,19 @@ def test_http_500_faults_are_retried_but_powershell_errors_are_not(emulator_fact
     counter = 'param($InputJson) $global:Runs = $global:Runs + 1; throw "run $global:Runs"'
     with pytest.raises(PowerShellError, match=r"^\[l0\] count: run 1$"):  # ran exactly once
         client.run(counter, {}, "count")
+    assert emu.counters()["faults"] > 0
+
+
+def test_lost_replies_neither_repeat_nor_lose_an_operation(emulator_factory: Any) -> None:
+    # Requests are carried out but some replies never arrive (Send, Receive, or the login's).
+    emu = emulator_factory(faults=("drop-reply:0.25",), seed=5)
+    client = RemotePowerShell(settings_for(emu, retries=8))
+    counter = (
+        "param($InputJson) $global:Runs = $global:Runs + 1; "
+        "@{ runs = $global:Runs } | ConvertTo-Json -Compress"
+    )
+    runs = [client.run(counter, {}, "count")["runs"] for _ in range(8)]
+    assert runs == list(range(1, 9))  # each ran exactly once, in one PowerShell, none lost
     assert emu.counters()["faults"] > 0
 
 

@@ -63,7 +63,9 @@ def stack_config(
         host["ca_bundle"] = str(emulator.ca_path)
     host.update(host_options)
     credentials = {"guest": {"user": GUEST_USER, "password": guest_password}}
-    return StackConfig({HOSTS_KEY: json.dumps({"l0": host}), CREDENTIALS_KEY: json.dumps(credentials)})
+    return StackConfig(
+        {HOSTS_KEY: json.dumps({"l0": host}), CREDENTIALS_KEY: json.dumps(credentials)}
+    )
 
 
 def configure(cls: type[P], config: StackConfig) -> P:

@@ -103,10 +103,16 @@ def check_or_refusal(
     """The checked inputs, or None when check refused (only ever naming `fields`)."""
     result = provider.check({}, {"host": "l0", **values})
     if result.failures:
-        named = {f.property for f in result.failures}
+        named = {f.property.split(".", 1)[0] for f in result.failures}
         assert named <= fields, [(f.property, f.reason) for f in result.failures]
         return None
     return dict(result.inputs)
+
+
+def listed(rel_json: Callable[[str], Any], command: str) -> list[str]:
+    """Names `command` lists on the host (ConvertTo-Json of an empty array is null)."""
+    names = rel_json(f"@({command} | ForEach-Object {{ $_.Name }})")
+    return [] if names is None else [names] if isinstance(names, str) else list(names)
 
 
 def ps_quote(value: str) -> str:
@@ -166,11 +172,10 @@ def test_switch_name_stored_exactly_never_executed(
         try:
             read = provider.read(created.id, dict(created.outs))
             assert read.outs["name"] == name
-            names = rel_json("@(Get-VMSwitch | ForEach-Object { $_.Name })")
-            assert names.count(name) == 1
+            assert listed(rel_json, "Get-VMSwitch").count(name) == 1
         finally:
             provider.delete(created.id, dict(created.outs))
-        assert name not in rel_json("@(Get-VMSwitch | ForEach-Object { $_.Name })")
+        assert name not in listed(rel_json, "Get-VMSwitch")
     assert_nothing_injected(executed_log, mark)
 
 
@@ -191,10 +196,10 @@ def test_nat_name_stored_exactly_never_executed(
         try:
             read = provider.read(created.id, dict(created.outs))
             assert read.outs["name"] == name
-            assert rel_json("@(Get-NetNat | ForEach-Object { $_.Name })").count(name) == 1
+            assert listed(rel_json, "Get-NetNat").count(name) == 1
         finally:
             provider.delete(created.id, dict(created.outs))
-        assert name not in rel_json("@(Get-NetNat | ForEach-Object { $_.Name })")
+        assert name not in listed(rel_json, "Get-NetNat")
     assert_nothing_injected(executed_log, mark)
 
 
@@ -212,7 +217,9 @@ def _is_ipv4(text: str) -> bool:
         st.one_of(
             fuzz_text,
             st.ip_addresses(v=4).map(str),
-            st.builds(lambda ip, p: ip + p, st.ip_addresses(v=4).map(str), st.sampled_from(INJECTIONS)),
+            st.builds(
+                lambda ip, p: ip + p, st.ip_addresses(v=4).map(str), st.sampled_from(INJECTIONS)
+            ),
         ),
         min_size=1,
         max_size=3,
@@ -290,7 +297,7 @@ def test_guest_credential_and_dns_through_powershell_direct(
         assert read.outs["dns_servers"] == ["192.168.77.1", "8.8.8.8"]
     finally:
         provider.delete(created.id, dict(created.outs))
-    missing = {**inputs, "vm_name": "no-such-vm-" + str(len(password))}
+    missing = {**inputs, "adapter_name": "no-such-adapter"}  # fails inside the guest
     with pytest.raises(ProviderError) as failed:
         provider.create(missing)
     assert password not in str(failed.value)
@@ -324,3 +331,13 @@ def test_host_password_passed_exactly_and_never_shown(
     finally:
         POOL.close_all()
         emu.stop()
+
+
+def test_the_executed_record_does_show_a_marker_that_ran(
+    rel_json: Callable[[str], Any], executed_log: ExecutedLog
+) -> None:
+    """Guards the oracle above: a marker that really runs is seen."""
+    mark = executed_log.mark()
+    rel_json("$null = Get-Random; $true")
+    with pytest.raises(AssertionError, match="Get-Random"):
+        assert_nothing_injected(executed_log, mark)

@@ -17,6 +17,9 @@ def test_fault_spec_parsing() -> None:
         FaultSpec.parse("explode:1")
     with pytest.raises(ValueError):
         FaultSpec.parse("http500:2")
+    assert FaultSpec.parse("drop-reply:0.5") == FaultSpec(FaultKind.DROP_REPLY, 0.5)
+    with pytest.raises(ValueError):
+        FaultSpec.parse("drop-reply:1.5")
 
 
 def test_http500_is_deterministic_under_seed() -> None:
@@ -58,3 +61,35 @@ def test_reboot_host_after_drops_open_shells(emulator_factory: EmulatorFactory) 
     assert info.value.wsman_fault_code == 2150858843
     assert emu.counters()["shells_open"] == 0
     p.close_shell(p.open_shell())  # the host is back and serves new shells
+
+
+def test_drop_reply_carries_out_the_request_but_loses_the_answer(
+    emulator_factory: EmulatorFactory,
+) -> None:
+    from winrm.protocol import Protocol
+
+    emu = emulator_factory(faults=("drop-reply:1",))
+    p = Protocol(emu.endpoint, transport="ntlm", username=emu.user, password=emu.password)
+    with pytest.raises(requests.exceptions.ConnectionError):
+        p.open_shell()  # the login is answered; the Create runs but its reply never comes
+    counters = emu.counters()
+    assert counters["shells_opened"] == 1 and counters["faults"] == 1
+
+
+def test_http500_on_a_logged_in_connection_keeps_its_login_and_sealing(
+    emulator_factory: EmulatorFactory,
+) -> None:
+    from winrm.protocol import Protocol
+
+    # seed 19: requests 1-4 (login, Create) are served, the 5th gets a 500, the 6th is served.
+    emu = emulator_factory(faults=("http500:0.5",), seed=19)
+    p = Protocol(emu.endpoint, transport="ntlm", username=emu.user, password=emu.password)
+    shell_id = p.open_shell()
+    with pytest.raises(WinRMTransportError) as info:
+        p.run_command(shell_id, "echo", ["x"])
+    assert info.value.code == 500
+    # Same connection, no new login: the host stayed in step with the sealed sequence.
+    command_id = p.run_command(shell_id, "echo", ["x"])
+    assert command_id
+    counters = emu.counters()
+    assert (counters["logins"], counters["faults"], counters["commands"]) == (1, 1, 1)

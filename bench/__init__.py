@@ -1,0 +1,1 @@
+"""Benchmarks: numbers printed and written to bench/results/*.json, never asserted."""

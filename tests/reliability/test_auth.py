@@ -1,0 +1,93 @@
+"""Refused logins and unsafe transports, seen the way Pulumi shows them: the provider's
+error text. Each must say what to fix and carry no secret; nothing may be created."""
+
+from __future__ import annotations
+
+import pytest
+
+from components.providers.base import ProviderError
+from components.providers.vm_switch import VmSwitchProvider
+from components.remote import POOL
+from tests.conftest import Emulator, EmulatorFactory
+from tests.reliability.conftest import StackConfig, configure, stack_config
+
+
+def create_switch(config: StackConfig, name: str) -> None:
+    provider = configure(VmSwitchProvider, config)
+    result = provider.check({}, {"host": "l0", "name": name, "switch_type": "Private"})
+    assert result.failures == []
+    try:
+        provider.create(dict(result.inputs))
+    finally:
+        POOL.close_all()
+
+
+def switch_names(emu: Emulator) -> list[str]:
+    out = emu.session().run_ps("Get-VMSwitch | ForEach-Object { $_.Name }")
+    return out.std_out.decode("utf-8").split()
+
+
+def assert_no_secret(message: str, *secrets: str) -> None:
+    for secret in secrets:
+        assert secret not in message, "a secret leaked into the error"
+    assert "Traceback" not in message
+
+
+def test_wrong_password_names_the_setting_to_fix(emulator_factory: EmulatorFactory) -> None:
+    emu = emulator_factory()
+    wrong = "Not-" + emu.password
+    with pytest.raises(ProviderError) as refused:
+        create_switch(stack_config(emu, password=wrong), "auth-wrong-pw")
+    message = str(refused.value)
+    assert "refused user 'lab-admin'" in message
+    assert "hyperv-lab:hosts.l0.user and its password" in message
+    assert "--secret" in message  # how to set it right
+    assert_no_secret(message, wrong, emu.password)
+    counters = emu.counters()
+    assert counters["auth_failures"] >= 1 and counters["shells_opened"] == 0
+    assert "auth-wrong-pw" not in switch_names(emu)
+
+
+def test_wrong_user_is_refused_the_same_way(emulator_factory: EmulatorFactory) -> None:
+    emu = emulator_factory()
+    with pytest.raises(ProviderError) as refused:
+        create_switch(stack_config(emu, user="someone-else"), "auth-wrong-user")
+    message = str(refused.value)
+    assert "refused user 'someone-else'" in message and "hyperv-lab:hosts.l0.user" in message
+    assert_no_secret(message, emu.password)
+    assert emu.counters()["shells_opened"] == 0
+
+
+def test_self_signed_https_without_ca_asks_for_ca_bundle(
+    emulator_factory: EmulatorFactory,
+) -> None:
+    emu = emulator_factory(https=True)
+    config = stack_config(emu, ca_bundle=None)  # the host's CA is not trusted by this client
+    with pytest.raises(ProviderError) as refused:
+        create_switch(config, "auth-tls")
+    message = str(refused.value)
+    assert "certificate" in message and "not trusted" in message
+    assert "hyperv-lab:hosts.l0.ca_bundle" in message
+    assert_no_secret(message, emu.password)
+    assert emu.counters()["logins"] == 0  # no credential was ever sent to an untrusted peer
+
+
+def test_self_signed_https_with_its_ca_works(emulator_factory: EmulatorFactory) -> None:
+    """The fix the message above names does fix it."""
+    emu = emulator_factory(https=True)
+    create_switch(stack_config(emu), "auth-tls-ok")
+    assert "auth-tls-ok" in switch_names(emu)
+
+
+def test_basic_over_plain_http_is_refused_before_anything_is_sent(
+    emulator_factory: EmulatorFactory,
+) -> None:
+    # Even a host that would accept it (AllowUnencrypted + Basic) never gets the password.
+    emu = emulator_factory(allow_unencrypted=True)
+    with pytest.raises(ProviderError) as refused:
+        create_switch(stack_config(emu, transport="basic"), "auth-basic")
+    message = str(refused.value)
+    assert "basic" in message and "https://" in message and "ntlm" in message
+    assert "hyperv-lab:hosts" in message or "l0" in message  # names the host entry
+    assert_no_secret(message, emu.password)
+    assert emu.counters()["requests"] == 0
