@@ -36,13 +36,12 @@ def start_server(tmp: Path, password: str, latency_ms: float) -> tuple[subproces
         "0",
         "--user",
         "lab-admin",
-        "--password",
-        password,
         "--state",
         str(tmp / "world.json"),
         "--latency-ms",
         str(latency_ms),
     ]
+    env = {**env, "HYPERVSIM_PASSWORD": password}
     proc = subprocess.Popen(cmd, cwd=REPO_ROOT, env=env, stdout=subprocess.PIPE, text=True)
     assert proc.stdout is not None
     line = proc.stdout.readline()

@@ -1,9 +1,15 @@
-"""`python -m hypervsim serve ...` (the emulated host) and `python -m hypervsim show --state F`."""
+"""`python -m hypervsim serve ...` (the emulated host) and `python -m hypervsim show --state F`.
+
+The WinRM password comes from `--password-file FILE` or the environment variable
+HYPERVSIM_PASSWORD (preferred: neither shows up in `ps`); `--password` still works but
+puts the password on the command line, where every local user can read it.
+"""
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import signal
 import ssl
 import sys
@@ -21,6 +27,39 @@ def _fault(text: str) -> FaultSpec:
         raise argparse.ArgumentTypeError(str(exc)) from None
 
 
+PASSWORD_ENV = "HYPERVSIM_PASSWORD"
+
+
+class PasswordError(ValueError):
+    """No usable password was given."""
+
+
+def resolve_password(args: argparse.Namespace, environ: dict[str, str] | None = None) -> str:
+    """--password-file, else --password, else $HYPERVSIM_PASSWORD; an empty password is refused.
+
+    The file's first line is the password (its line break is not part of it).
+    """
+    env = os.environ if environ is None else environ
+    if args.password_file is not None:
+        try:
+            text = args.password_file.read_text(encoding="utf-8")
+        except OSError as exc:
+            raise PasswordError(f"cannot read --password-file: {exc.strerror}") from None
+        password = text.splitlines()[0] if text else ""
+        source = f"--password-file {args.password_file}"
+    elif args.password is not None:
+        password, source = args.password, "--password"
+    else:
+        password, source = env.get(PASSWORD_ENV, ""), PASSWORD_ENV
+        if not password:
+            raise PasswordError(
+                f"no password: use --password-file FILE or set {PASSWORD_ENV} (or --password)"
+            )
+    if not password:
+        raise PasswordError(f"the password from {source} is empty")
+    return password
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m hypervsim", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -28,7 +67,16 @@ def build_parser() -> argparse.ArgumentParser:
     serve = sub.add_parser("serve", help="run the emulated Hyper-V host's WinRM listener")
     serve.add_argument("--port", type=int, default=5985, help="TCP port (0: any free port)")
     serve.add_argument("--user", required=True)
-    serve.add_argument("--password", required=True)
+    secret = serve.add_mutually_exclusive_group()
+    secret.add_argument(
+        "--password-file",
+        type=Path,
+        help=f"read the password from the first line of FILE (preferred, or env {PASSWORD_ENV})",
+    )
+    secret.add_argument(
+        "--password",
+        help=f"the password itself (visible in `ps`; prefer --password-file or {PASSWORD_ENV})",
+    )
     serve.add_argument("--bind", default="127.0.0.1", help="loopback address to bind")
     serve.add_argument("--https", action="store_true", help="TLS with a self-signed CA")
     serve.add_argument("--cert-dir", type=Path, help="where ca.pem and the server cert live")
@@ -42,6 +90,13 @@ def build_parser() -> argparse.ArgumentParser:
         "--ps-start-ms", type=float, default=0.0, help="cost of each PowerShell process start"
     )
     serve.add_argument("--seed", type=int, default=0)
+    serve.add_argument(
+        "--executed-keep",
+        type=int,
+        default=None,
+        metavar="N",
+        help="newest command names kept in the world's execution record (default 5000)",
+    )
     serve.add_argument("--fault", type=_fault, action="append", default=[], metavar="SPEC")
     serve.add_argument("--verbose", action="store_true", help="log every HTTP request")
 
@@ -57,15 +112,22 @@ def serve(args: argparse.Namespace) -> int:
     from hypervsim.wire.server import ServerConfig, WinRmServer
     from hypervsim.world.model import World
 
+    try:
+        password = resolve_password(args)
+    except PasswordError as exc:
+        print(f"hypervsim: {exc}", file=sys.stderr)
+        return 2
     if args.state is not None and args.state.exists():
         world = World.load(args.state)
     else:
         world = World.create(args.host_profile, args.seed)
         if args.state is not None:
             world.save(args.state)
+    if args.executed_keep is not None:
+        world.executed_keep = max(1, args.executed_keep)
     config = ServerConfig(
         user=args.user,
-        password=args.password,
+        password=password,
         port=args.port,
         bind=args.bind,
         https=args.https,
@@ -92,7 +154,7 @@ def serve(args: argparse.Namespace) -> int:
             info["ca"] = str(server.certificates.ca_cert)
         sidecar.write_text(json.dumps(info), encoding="utf-8")
     print(f"hypervsim listening on {server.url}{ca}", flush=True)
-    while not stop.wait(0.5):  # a timed wait lets the main thread see signals promptly
+    while not stop.wait(0.1):  # a timed wait lets the main thread see signals promptly
         pass
     server.stop()
     if sidecar is not None:

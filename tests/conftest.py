@@ -47,6 +47,10 @@ class Emulator:
     ps_start_ms: float = 0.0
     seed: int = 0
     host_profile: str | None = None
+    # The product keeps the newest 5000 command names (`world.executed`); test servers keep
+    # more, because tests/reliability's ExecutedLog still marks by list length. Once it marks
+    # by the state's `executed_total` this can go back to None (the product default).
+    executed_keep: int | None = 1_000_000
     port: int = 0
     process: subprocess.Popen[str] | None = field(default=None, repr=False)
     log_path: Path | None = None
@@ -74,8 +78,6 @@ class Emulator:
             str(port),
             "--user",
             self.user,
-            "--password",
-            self.password,
             "--state",
             str(self.state_path),
             "--seed",
@@ -91,6 +93,8 @@ class Emulator:
             cmd += ["--ps-start-ms", str(self.ps_start_ms)]
         if self.host_profile:
             cmd += ["--host-profile", self.host_profile]
+        if self.executed_keep is not None:
+            cmd += ["--executed-keep", str(self.executed_keep)]
         for spec in self.faults:
             cmd += ["--fault", spec]
         return cmd
@@ -100,6 +104,7 @@ class Emulator:
         env = dict(os.environ)
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO_ROOT), env.get("PYTHONPATH")]))
         env["PYTHONUNBUFFERED"] = "1"
+        env["HYPERVSIM_PASSWORD"] = self.password  # never on the command line (visible in ps)
         if self.log_path is None:
             self.log_path = self.state_path.with_suffix(".log")
         log = open(self.log_path, "a", encoding="utf-8")  # the child keeps its own copy
@@ -226,7 +231,8 @@ def https_emulator() -> Iterator[Emulator]:
 @pytest.fixture
 def emulator_factory(tmp_path: Path) -> Iterator[EmulatorFactory]:
     """emulator_factory(https=False, allow_unencrypted=False, faults=(), latency_ms=0,
-    ps_start_ms=0, seed=0, host_profile=None, user=..., password=...) -> a fresh Emulator."""
+    ps_start_ms=0, seed=0, host_profile=None, executed_keep=..., user=..., password=...)
+    -> a fresh Emulator."""
     started: list[Emulator] = []
 
     def factory(**options: Any) -> Emulator:

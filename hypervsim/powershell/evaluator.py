@@ -216,6 +216,7 @@ class Evaluator:
         self.last_status = True  # $? as scripts read it
         self.redirects: list[_Redirect] = []
         self.error_list: list[Any] = []
+        self.errors_emitted = 0  # error records written to the error stream (see invoke_block)
         self.current_node: psast.Node | None = None
         self.script_lines: list[str] = []
         self.loaded_modules: set[str] = set()
@@ -365,6 +366,7 @@ class Evaluator:
                 return
             if action == "discard":
                 return
+        self.errors_emitted += 1
         self.runtime.emit_record(StreamRecord("error", self.runtime.format_error(record), record))
 
     def _stream_discarded(self, stream: str) -> bool:
@@ -1557,12 +1559,20 @@ class Evaluator:
             remote.script_lines = self.script_lines
             for name, value in (variables or {}).items():
                 remote.global_scope.vars[name.lower()] = value
-            return remote.call_block(
-                block.block,
-                positional=list(args or []),
-                dollar_underscore=dollar_underscore,
-                input_values=input_values,
-            )
+            try:
+                return remote.call_block(
+                    block.block,
+                    positional=list(args or []),
+                    dollar_underscore=dollar_underscore,
+                    input_values=input_values,
+                )
+            finally:
+                # Invoke-Command re-writes the remote end's error records as its own
+                # non-terminating errors, so the invoking statement's $? is False (and
+                # powershell.exe -Command exits 1), as on Windows, at any nesting depth.
+                if remote.errors_emitted:
+                    self.errors_emitted += remote.errors_emitted
+                    self.status = False
         return self.call_block(
             block.block,
             positional=list(args or []),

@@ -10,13 +10,17 @@ import base64
 import hashlib
 import hmac
 import os
+import secrets
+import stat
 import tempfile
 import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
 import spnego
 import spnego.exceptions
+from spnego._ntlm_raw.crypto import lmowfv1, ntowfv1  # pyspnego's own hash functions
 from spnego.channel_bindings import GssChannelBindings
 
 _NTLM_SIGNATURE = b"NTLMSSP\x00"
@@ -36,20 +40,104 @@ class Credentials:
         )
 
 
-def write_ntlm_user_file(creds: Credentials, host_name: str) -> Path:
-    """A private temp file of `DOMAIN:USER:PASSWORD` lines for pyspnego's NTLM acceptor.
+USER_FILE_PREFIX = "ntlm-"
+USER_FILE_SUFFIX = ".txt"
 
-    pyspnego reads the file named by env NTLM_USER_FILE when a server context is created.
+
+def private_runtime_dir(base: Path | None = None) -> Path:
+    """`<tmp>/hypervsim-<uid>`: a 0700 directory owned by us, for files holding secrets.
+
+    Refuses a directory (or symlink) that someone else planted there.
     """
-    fd, name = tempfile.mkstemp(prefix="hypervsim-ntlm-", suffix=".txt")
+    root = (base or Path(tempfile.gettempdir())) / f"hypervsim-{os.getuid()}"
+    try:
+        os.mkdir(root, 0o700)
+    except FileExistsError:
+        pass
+    info = os.lstat(root)
+    if not stat.S_ISDIR(info.st_mode) or info.st_uid != os.getuid():
+        raise PermissionError(f"{root} is not a directory owned by this user; refusing to use it")
+    if stat.S_IMODE(info.st_mode) != 0o700:
+        os.chmod(root, 0o700)
+    return root
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # exists, belongs to someone else
+    return True
+
+
+def remove_stale_user_files(directory: Path) -> list[Path]:
+    """Delete user files left by servers that died without cleaning up (SIGKILL, crash).
+
+    Each file is named `ntlm-<pid>-<random>.txt`; a file whose PID no longer runs is stale.
+    """
+    removed: list[Path] = []
+    for path in directory.glob(f"{USER_FILE_PREFIX}*{USER_FILE_SUFFIX}"):
+        pid_text = path.name[len(USER_FILE_PREFIX) :].split("-", 1)[0]
+        if not pid_text.isdigit() or _pid_alive(int(pid_text)):
+            continue
+        try:
+            path.unlink()
+            removed.append(path)
+        except OSError:
+            pass
+    return removed
+
+
+LEGACY_PATTERN = "hypervsim-ntlm-*.txt"  # plaintext files of earlier versions, in the temp dir
+LEGACY_MAX_AGE_SECONDS = 24 * 3600
+
+
+def remove_legacy_user_files(temp_dir: Path | None = None, now: float | None = None) -> list[Path]:
+    """Delete our own plaintext user files written by earlier versions straight into the temp
+    dir. They carry no PID, so only ones older than a day go (a server that old is gone)."""
+    folder = temp_dir or Path(tempfile.gettempdir())
+    limit = (time.time() if now is None else now) - LEGACY_MAX_AGE_SECONDS
+    removed: list[Path] = []
+    for path in folder.glob(LEGACY_PATTERN):
+        try:
+            info = os.lstat(path)
+            if stat.S_ISREG(info.st_mode) and info.st_uid == os.getuid() and info.st_mtime < limit:
+                path.unlink()
+                removed.append(path)
+        except OSError:
+            pass
+    return removed
+
+
+def _smbpasswd_line(account: str, password: str) -> str:
+    """`USER:UID:LM_HASH:NT_HASH:FLAGS:LCT` (a format pyspnego's acceptor reads), so the file
+    carries the hashes NTLM verifies against, never the plaintext password."""
+    lm = base64.b16encode(lmowfv1(password)).decode()
+    nt = base64.b16encode(ntowfv1(password)).decode()
+    return f"{account}:0:{lm}:{nt}:[U]:LCT-00000000\n"
+
+
+def write_ntlm_user_file(creds: Credentials, host_name: str, directory: Path | None = None) -> Path:
+    """The credential file pyspnego's NTLM acceptor reads (env NTLM_USER_FILE, per context).
+
+    It lives in a private 0700 directory, is created 0600 (O_EXCL), holds hashes rather than
+    the password, is deleted by `WinRmServer.stop()`, and files of dead servers are removed
+    here on every start.
+    """
+    folder = directory or private_runtime_dir()
+    remove_stale_user_files(folder)
+    if directory is None:
+        remove_legacy_user_files()
+    path = folder / f"{USER_FILE_PREFIX}{os.getpid()}-{secrets.token_hex(6)}{USER_FILE_SUFFIX}"
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
     with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        fh.write(f":{creds.user}:{creds.password}\n")
-        fh.write(f"{host_name}:{creds.user}:{creds.password}\n")
-        fh.write(f"{host_name.upper()}:{creds.user}:{creds.password}\n")
-    os.chmod(name, 0o600)
+        fh.write(_smbpasswd_line(creds.user, creds.password))  # no domain / any domain
+        fh.write(_smbpasswd_line(f"{host_name}\\{creds.user}", creds.password))
     with _user_file_lock:
-        os.environ["NTLM_USER_FILE"] = name
-    return Path(name)
+        os.environ["NTLM_USER_FILE"] = str(path)
+    return path
 
 
 def tls_server_end_point(server_cert_der: bytes) -> GssChannelBindings:

@@ -11,8 +11,13 @@ COUNTER_NAMES = (
     "shells_opened",
     "shells_open",
     "powershell_starts",
+    "powershell_start_ms",  # total modelled start cost paid (--ps-start-ms), in ms
+    "processes_running",  # gauge: WinRS command processes whose worker has not returned
     "commands",
     "lines_run",
+    "receives",
+    "slow_receives",  # Receive replies delayed by the slow-receive fault
+    "slow_receive_ms",
     "bytes_in",
     "bytes_out",
     "faults",

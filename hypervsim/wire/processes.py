@@ -3,7 +3,12 @@
 Every process works in a worker thread and appends its output, encoded in the shell's code
 page, to buffers that Receive drains. PowerShell runs while holding `world.lock`; the state
 file is written after every script/line before the lock is released, so a completed command
-survives a SIGKILL. Modelled costs (`--ps-start-ms`) are slept outside the lock.
+survives a SIGKILL. Modelled costs (`--ps-start-ms`) are slept outside the lock, once per
+process start (never per stdin line of a long-lived `-Command -`).
+
+A WinRS Signal (terminate) ends a process the way killing powershell.exe does: a line waiting
+in `Start-Sleep` (or the modelled start cost) is interrupted, nothing after it runs, and the
+worker thread is gone before the Signal is answered.
 """
 
 from __future__ import annotations
@@ -48,14 +53,23 @@ class SessionLike(Protocol):
     def run(self, script: str) -> RunResultLike: ...
 
 
-SessionFactory = Callable[["World", "Computer"], SessionLike]
+Sleeper = Callable[[float], None]
+SessionFactory = Callable[["World", "Computer", Sleeper], SessionLike]
 
 
-def default_session_factory(world: World, computer: Computer) -> SessionLike:
-    """The real interpreter (imported late so the wire layer loads without it)."""
+def default_session_factory(world: World, computer: Computer, sleep: Sleeper) -> SessionLike:
+    """The real interpreter (imported late so the wire layer loads without it); `sleep` is the
+    process's own, so a terminate interrupts `Start-Sleep`."""
     from hypervsim.powershell.session import PowerShellSession
 
-    return PowerShellSession(world, computer)
+    return PowerShellSession(world, computer, sleep=sleep)
+
+
+class ProcessTerminatedError(BaseException):
+    """Raised inside a terminated process's worker (from its sleep) to unwind the script.
+
+    A BaseException so neither the interpreter's error handling nor a script's try/catch can
+    swallow it (finally blocks still run, as they do when powershell.exe is stopped)."""
 
 
 def format_record(record: Any) -> str:
@@ -105,17 +119,27 @@ class ProcessContext:
     user: str = "Administrator"
 
     def run_locked(self, session: SessionLike, script: str) -> RunResultLike:
-        """Run one script/line holding the world lock; persist before releasing it."""
+        """Run one script/line holding the world lock; persist before releasing it (also when
+        a terminate unwinds the line half-way: what it changed so far is kept, as on Windows)."""
         with self.world.lock:
-            result = session.run(script)
-            if self.state_path is not None:
-                self.world.save(self.state_path)
+            try:
+                result = session.run(script)
+            finally:
+                if self.state_path is not None:
+                    self.world.save(self.state_path)
         self.counters.add("lines_run")
         return result
 
-    def new_session(self) -> SessionLike:
+    def new_session(self, sleep: Sleeper = time.sleep) -> SessionLike:
         with self.world.lock:
-            return self.session_factory(self.world, self.world.root)
+            return self.session_factory(self.world, self.world.root, sleep)
+
+    def pay_powershell_start(self, sleep: Sleeper) -> None:
+        """One powershell.exe start: counted, and its modelled cost slept (outside the lock)."""
+        self.counters.add("powershell_starts")
+        if self.ps_start_seconds > 0:
+            self.counters.add("powershell_start_ms", round(self.ps_start_seconds * 1000))
+            sleep(self.ps_start_seconds)
 
 
 class Process:
@@ -127,6 +151,8 @@ class Process:
         self._buffers: dict[str, bytearray] = {"stdout": bytearray(), "stderr": bytearray()}
         self._finished = False
         self._terminated = False
+        self._cancel = threading.Event()  # set by terminate(): interrupts sleep()
+        self._ended = threading.Event()  # set when the worker thread has returned
         self.exit_code: int | None = None
         self._encode = encoder_for(ctx.codepage)
         self._decode = decoder_for(ctx.codepage)
@@ -150,15 +176,30 @@ class Process:
             self._cond.notify_all()
 
     def start(self) -> None:
+        self.ctx.counters.add("processes_running")
         self._thread = threading.Thread(target=self._main, name="hypervsim-process", daemon=True)
         self._thread.start()
 
     def _main(self) -> None:
         try:
             self.finish(self.run())
+        except ProcessTerminatedError:
+            self.finish(TERMINATED_EXIT_CODE)
         except Exception as exc:  # a bug in the emulator must not hang the client
             self.emit("stderr", f"hypervsim internal error: {exc!r}\r\n")
             self.finish(1)
+        finally:
+            self.ctx.counters.add("processes_running", -1)
+            self._ended.set()
+
+    def sleep(self, seconds: float) -> None:
+        """Time passing inside this process; a terminate cuts it short and unwinds the script."""
+        if self._cancel.wait(max(0.0, seconds)):
+            raise ProcessTerminatedError()
+
+    def wait_ended(self, timeout: float) -> bool:
+        """Block until the worker thread has returned; False if it is still busy after timeout."""
+        return self._ended.wait(timeout)
 
     def run(self) -> int:
         raise NotImplementedError
@@ -172,8 +213,11 @@ class Process:
             self._terminated = True
             if not self._finished:
                 self._finished = True
-                self.exit_code = self.exit_code if self.exit_code is not None else -1073741510
+                self.exit_code = (
+                    self.exit_code if self.exit_code is not None else TERMINATED_EXIT_CODE
+                )
             self._cond.notify_all()
+        self._cancel.set()
 
     @property
     def terminated(self) -> bool:
@@ -212,7 +256,6 @@ class PowerShellProcess(Process):
         self.invocation = invocation
         self._stdin: queue.Queue[str | None] = queue.Queue()
         self._partial = ""
-        ctx.counters.add("powershell_starts")
 
     def send_stdin(self, data: bytes, end: bool) -> None:
         if self.invocation.mode is not PowerShellMode.STDIN:
@@ -232,9 +275,8 @@ class PowerShellProcess(Process):
         self._stdin.put(None)
 
     def run(self) -> int:
-        if self.ctx.ps_start_seconds > 0:
-            time.sleep(self.ctx.ps_start_seconds)  # modelled process start, outside the lock
-        session = self.ctx.new_session()
+        self.ctx.pay_powershell_start(self.sleep)  # once per process, outside the lock
+        session = self.ctx.new_session(self.sleep)
         if self.invocation.mode is not PowerShellMode.STDIN:
             result = self.ctx.run_locked(session, self.invocation.script)
             self._emit_result(result, clixml=self.invocation.mode is PowerShellMode.ENCODED)
@@ -385,12 +427,10 @@ class CmdProcess(Process):
         except CommandLineError as exc:
             self._out(step, "stderr", f"{exc}\r\n")
             return 64
-        self.ctx.counters.add("powershell_starts")
-        if self.ctx.ps_start_seconds > 0:
-            time.sleep(self.ctx.ps_start_seconds)
+        self.ctx.pay_powershell_start(self.sleep)
         if invocation.mode is PowerShellMode.STDIN:
             return 0  # stdin is not forwarded inside a compound cmd line
-        session = self.ctx.new_session()
+        session = self.ctx.new_session(self.sleep)
         result = self.ctx.run_locked(session, invocation.script)
         self._out(step, "stdout", result.stdout)
         records = [r for r in result.records if getattr(r, "kind", "") == "error"]
@@ -415,7 +455,7 @@ class CmdProcess(Process):
                 "operable program or batch file.\r\n",
             )
             return 9009
-        session = self.ctx.new_session()
+        session = self.ctx.new_session(self.sleep)
         result = self.ctx.run_locked(session, step.text)
         self._out(step, "stdout", result.stdout)
         for r in result.records:
@@ -430,6 +470,9 @@ def strip_outer_quotes(line: str) -> str:
         last = line.rindex('"')
         return line[1:last] + line[last + 1 :]
     return line
+
+
+TERMINATED_EXIT_CODE = -1073741510  # 0xC000013A STATUS_CONTROL_C_EXIT, as for a killed process
 
 
 class FailedStartProcess(Process):

@@ -102,7 +102,10 @@ class WinRmServer:
             self.channel_bindings = tls_server_end_point(server_certificate_der(self.certificates))
         self._http = WsmanHttpServer((self.config.bind, self.config.port), self, tls)
         self._thread = threading.Thread(
-            target=self._http.serve_forever, name="hypervsim-http", daemon=True
+            target=self._http.serve_forever,
+            kwargs={"poll_interval": 0.1},  # how soon stop() is noticed
+            name="hypervsim-http",
+            daemon=True,
         )
         self._thread.start()
 

@@ -31,6 +31,7 @@ SIGNALS = (
 CONFIG_URI = "http://schemas.microsoft.com/wbem/wsman/1/config"
 
 MAX_RECEIVE_WAIT = 20.0  # seconds: well under pywinrm's 30 s read timeout
+SIGNAL_WAIT = 5.0  # seconds a terminate waits for the process's worker to be gone
 STREAM_CHUNK = 8192  # raw bytes per rsp:Stream element
 MAX_ENVELOPE_KB = 500
 
@@ -211,9 +212,12 @@ class WsmanDispatcher:
         command_id = desired.get("CommandId", "").upper()
         process = shell.command(command_id)
         wait = min(req.operation_timeout or self.max_receive_wait, self.max_receive_wait)
+        self.counters.add("receives")
         if not process.wait_for_output(wait):
             raise soap.timed_out()
         if self.slow_receive_seconds:
+            self.counters.add("slow_receives")
+            self.counters.add("slow_receive_ms", round(self.slow_receive_seconds * 1000))
             time.sleep(self.slow_receive_seconds)
         max_envelope = req.max_envelope_size or 153600
         limit = max(1024, min(512 * 1024, (max_envelope - 8192) * 3 // 4))
@@ -253,6 +257,9 @@ class WsmanDispatcher:
             raise soap.invalid_parameter()
         process = shell.remove_command(signal.get("CommandId", ""))
         process.terminate()
+        # As on Windows, the reply comes once the process is gone (a line in the middle of
+        # interpreter work, not a sleep, finishes that work first; we do not wait forever).
+        process.wait_ended(SIGNAL_WAIT)
         return self._reply(
             req, f"{ACTION_SIGNAL}Response", [ET.Element(q(NS_SHELL, "SignalResponse"))]
         )

@@ -35,6 +35,7 @@ from hypervsim.world.records import (
 from hypervsim.world.tcpip import LAN_DNS, LAN_GATEWAY, TcpIpStack
 
 STATE_FORMAT = 1
+EXECUTED_KEEP = 5000  # newest command names kept in `World.executed` (and the state file)
 
 
 class VM(BaseModel):
@@ -143,7 +144,11 @@ class World:
         self.seed = seed
         self.counter = counter
         self.lock = threading.RLock()
+        # The newest EXECUTED_KEEP names; `executed_total` counts every one ever recorded, so
+        # entry i of the list is execution number executed_total - len(executed) + i.
         self.executed: list[str] = []
+        self.executed_total = 0
+        self.executed_keep = EXECUTED_KEEP  # `serve --executed-keep N` changes it
         self.host_reboots = 0
         self._link()
 
@@ -205,6 +210,7 @@ class World:
             "counter": self.counter,
             "host_reboots": self.host_reboots,
             "executed": self.executed,
+            "executed_total": self.executed_total,
             "root": self.root.model_dump(mode="json"),
         }
 
@@ -213,7 +219,10 @@ class World:
         world = cls(
             Computer.model_validate(data["root"]), data["profile"], data["seed"], data["counter"]
         )
-        world.executed = list(data.get("executed", []))
+        world.executed = [str(name) for name in data.get("executed", [])]  # trimmed on append
+        world.executed_total = max(
+            int(data.get("executed_total", 0)), len(data.get("executed", []))
+        )
         world.host_reboots = int(data.get("host_reboots", 0))
         return world
 
@@ -263,8 +272,23 @@ class World:
         return list(self.root.walk())
 
     def record_execution(self, computer_name: str, command_name: str) -> None:
-        """Called by the interpreter for every cmdlet / application it runs."""
+        """Called by the interpreter for every cmdlet / application it runs. Only the newest
+        `executed_keep` names are kept: the list is rewritten with the state after every line."""
         self.executed.append(command_name)
+        self.executed_total += 1
+        if len(self.executed) > self.executed_keep:
+            del self.executed[: len(self.executed) - self.executed_keep]
+
+    def executed_since(self, total_mark: int) -> list[str]:
+        """Names recorded after `executed_total` was `total_mark`; ValueError if some of them
+        were already dropped (the caller would otherwise miss executions silently)."""
+        new = self.executed_total - total_mark
+        if new < 0 or new > len(self.executed):
+            raise ValueError(
+                f"executions since {total_mark} are no longer all kept "
+                f"(total {self.executed_total}, kept {len(self.executed)})"
+            )
+        return self.executed[len(self.executed) - new :] if new else []
 
     def reboot_host(self) -> None:
         """A physical host reboot: every VM is off (Hyper-V's default automatic start action is

@@ -207,13 +207,15 @@ class EmulatorProcess:
         """Start serving (on a free port the first time, the same port after a restart)."""
         argv = [
             sys.executable, "-m", "hypervsim", "serve",
-            "--port", str(self.port), "--user", self.user, "--password", self.password,
+            "--port", str(self.port), "--user", self.user,
             "--state", str(self.state_path), *self.extra_args,
         ]  # fmt: skip
         log_path = self.state_path.with_suffix(".log")
         with log_path.open("a") as log:
+            # The password travels in the environment, never on a command line (`ps`).
+            env = {**self.env, "HYPERVSIM_PASSWORD": self.password}
             self.process = subprocess.Popen(
-                argv, env=self.env, stdout=subprocess.PIPE, stderr=log, text=True
+                argv, env=env, stdout=subprocess.PIPE, stderr=log, text=True
             )
         assert self.process.stdout is not None
         seen: list[str] = []
