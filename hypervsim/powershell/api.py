@@ -216,7 +216,21 @@ class CmdletSpec:
     available: Callable[[Any], bool] | None = None
 
     def available_on(self, computer: Any) -> bool:
-        return self.available is None or computer is None or bool(self.available(computer))
+        if computer is None:
+            return True
+        module_check = MODULE_AVAILABILITY.get(self.module.lower())
+        if module_check is not None and not module_check(computer):
+            return False
+        return self.available is None or bool(self.available(computer))
+
+
+MODULE_AVAILABILITY: dict[str, Callable[[Any], bool]] = {}
+"""Module name (lower case) -> whether that module is installed on a machine."""
+
+
+def module_available_when(module: str, check: Callable[[Any], bool]) -> None:
+    """Declare when a whole module's commands exist (e.g. Hyper-V's only where it is installed)."""
+    MODULE_AVAILABILITY[module.lower()] = check
 
 
 REGISTRY: dict[str, CmdletSpec] = {}

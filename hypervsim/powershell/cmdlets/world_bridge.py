@@ -13,12 +13,19 @@ from hypervsim.powershell.api import (
     Invocation,
     PSEnum,
     PSObject,
+    module_available_when,
 )
 from hypervsim.world.errors import WorldError
 from hypervsim.world.model import VM, Computer
 
 HYPERV_MODULE = "Hyper-V"
 HYPERV_NS = "Microsoft.HyperV.PowerShell.Commands."
+
+# The Hyper-V module arrives with the role's management tools: present as soon as the role is
+# installed (even before the restart that starts the hypervisor), absent before.
+module_available_when(
+    HYPERV_MODULE, lambda computer: bool(computer.hyperv_active or computer.hyperv_pending)
+)
 
 
 class VMState(PSEnum):

@@ -324,3 +324,21 @@ def test_server_manager_cmdlets_do_not_exist_on_client_windows() -> None:
         "[bool](Get-Command Install-WindowsFeature -ErrorAction SilentlyContinue)"
     )
     assert on_server.stdout.split() == ["True"]
+
+
+def test_hyperv_cmdlets_exist_only_where_hyperv_is_installed(world: World) -> None:
+    """Inside a guest without the role Get-Command finds no Get-VM and calling it is
+    CommandNotFoundException, as on Windows; once installed (even pending restart) it exists."""
+    from hypervsim.powershell.session import PowerShellSession
+
+    vm = make_l1(world)
+    guest = vm.guest
+    assert guest is not None
+    session = PowerShellSession(world, guest)
+    probe = (
+        "[bool](Get-Command Get-VM -ErrorAction SilentlyContinue);"
+        " try { Get-VM | Out-Null; 'ran' } catch { $_.FullyQualifiedErrorId }"
+    )
+    assert session.run(probe).stdout.split() == ["False", "CommandNotFoundException"]
+    guest.install_features(["Hyper-V"], include_management_tools=True)
+    assert session.run(probe).stdout.split()[0] == "True"
