@@ -1,8 +1,9 @@
 """Typed stack configuration: which Hyper-V hosts exist and how to reach them.
 
 Sources, in order: the Pulumi stack config a dynamic provider receives in `configure()`
-(`hyperv-lab:hosts`, `hyperv-lab:credentials`, `hyperv-lab:passwords`), then environment
-variables (`HYPERV_LAB_HOSTS`, `HYPERV_LAB_CREDENTIALS`, `HYPERV_LAB_PASSWORD_<NAME>`).
+(`hyperv-lab:hosts`, `hyperv-lab:credentials`, `hyperv-lab:passwords`,
+`hyperv-lab:journal_dir`), then environment variables (`HYPERV_LAB_HOSTS`,
+`HYPERV_LAB_CREDENTIALS`, `HYPERV_LAB_PASSWORD_<NAME>`, `HYPERV_LAB_JOURNAL_DIR`).
 Passwords are `SecretStr`: they never show in repr, str, errors or logs. A mistake becomes
 `ConfigError` with one line naming the key and the allowed values.
 """
@@ -32,9 +33,15 @@ HOSTS_KEY = f"{NAMESPACE}:hosts"
 CREDENTIALS_KEY = f"{NAMESPACE}:credentials"
 PASSWORDS_KEY = f"{NAMESPACE}:passwords"
 PREFIX_KEY = f"{NAMESPACE}:prefix"
+JOURNAL_DIR_KEY = f"{NAMESPACE}:journal_dir"
 HOSTS_ENV = "HYPERV_LAB_HOSTS"
 CREDENTIALS_ENV = "HYPERV_LAB_CREDENTIALS"
 PASSWORD_ENV_PREFIX = "HYPERV_LAB_PASSWORD_"
+JOURNAL_DIR_ENV = "HYPERV_LAB_JOURNAL_DIR"
+
+DEFAULT_GUEST_WAIT_S = 180.0
+"""How long a guest operation waits for an existing VM's guest to answer PowerShell Direct
+(it may still be booting); `hyperv-lab:credentials.<name>.wait_s` changes it."""
 
 _M = TypeVar("_M", bound=BaseModel)
 
@@ -54,6 +61,13 @@ class Credential(_Strict):
 
     user: str = Field(min_length=1)
     password: SecretStr
+    wait_s: float = Field(
+        default=DEFAULT_GUEST_WAIT_S,
+        gt=0,
+        le=3600,
+        description="as a guest login: how long to wait for the guest to answer (it may "
+        "still be booting); a VM that does not exist fails at once",
+    )
 
 
 class GuestRoute(_Strict):
@@ -63,7 +77,9 @@ class GuestRoute(_Strict):
     vm_name: str = Field(min_length=1)
     user: str = Field(min_length=1)
     password: SecretStr
-    wait_s: float = Field(default=300.0, gt=0, description="bounded wait for the guest to answer")
+    wait_s: float = Field(
+        default=DEFAULT_GUEST_WAIT_S, gt=0, description="bounded wait for the guest to answer"
+    )
 
 
 class HostSettings(_Strict):
@@ -181,6 +197,11 @@ class LabConfig(_Strict):
     hosts: dict[str, HostSettings] = Field(default_factory=dict)
     credentials: dict[str, Credential] = Field(default_factory=dict)
     prefix: str = Field(default="", pattern=r"^[A-Za-z0-9_-]{0,32}$")
+    journal_dir: Path | None = Field(
+        default=None,
+        description="where creates whose outcome is unknown are remembered (None: the "
+        "user's state directory)",
+    )
 
     def host(self, ref: str | Mapping[str, Any] | HostRef) -> HostSettings:
         """Settings to reach `ref`; ConfigError naming what is missing."""
@@ -201,7 +222,11 @@ class LabConfig(_Strict):
         return HostSettings(
             name=_route_name(parent.name, ref.vm_name),
             via=GuestRoute(
-                parent=parent, vm_name=ref.vm_name, user=cred.user, password=cred.password
+                parent=parent,
+                vm_name=ref.vm_name,
+                user=cred.user,
+                password=cred.password,
+                wait_s=cred.wait_s,
             ),
         )
 
@@ -213,6 +238,7 @@ class LabConfig(_Strict):
         passwords: Any = None,
         prefix: Any = None,
         environ: Mapping[str, str] | None = None,
+        journal_dir: Any = None,
     ) -> LabConfig:
         """Build from raw config values (JSON text or objects), filling gaps from `environ`."""
         env = os.environ if environ is None else environ
@@ -247,6 +273,7 @@ class LabConfig(_Strict):
                 "hosts": host_models,
                 "credentials": cred_models,
                 "prefix": prefix or env.get("HYPERV_LAB_PREFIX", ""),
+                "journal_dir": journal_dir or env.get(JOURNAL_DIR_ENV) or None,
             },
         )
 
@@ -259,6 +286,7 @@ class LabConfig(_Strict):
             passwords=config.get(PASSWORDS_KEY),
             prefix=config.get(PREFIX_KEY),
             environ=environ,
+            journal_dir=config.get(JOURNAL_DIR_KEY),
         )
 
     @classmethod

@@ -5,6 +5,11 @@ run `.ps1` scripts through a `RemotePowerShell`; the base does check/diff from t
 descriptions, always returns FULL outputs, resolves the target host from stack config or the
 environment at call time (no secret and no connection on the instance, which dill pickles
 into state), and turns remote failures into one clean line without secrets.
+
+A create whose reply is lost (`OutcomeUnknownError`) may still have made its object: the
+base asks the `find_created` hook to re-read it by identity and, if it is there as declared,
+the create succeeds. Otherwise the create stays noted in `PendingCreates`, and the next create
+of the same object sees `op.pending_leftover` and adopts what it finds instead of refusing it.
 """
 
 from __future__ import annotations
@@ -27,8 +32,19 @@ from pulumi.dynamic import (
 )
 
 from components.config import ConfigError, HostRef, LabConfig
+from components.providers.pending_creates import (
+    PendingCreates,
+    create_key,
+    default_journal_dir,
+)
 from components.providers.properties import Prop, PropertyDiff, PropertySet, is_unknown
-from components.remote import PowerShellError, RemoteError, RemotePowerShell, load_script
+from components.remote import (
+    OutcomeUnknownError,
+    PowerShellError,
+    RemoteError,
+    RemotePowerShell,
+    load_script,
+)
 
 log = logging.getLogger(__name__)
 
@@ -59,7 +75,7 @@ class ProviderError(Exception):
     clean_error = True  # the provider launcher shows the message without a Python traceback
 
     def __init__(self, message: str) -> None:
-        super().__init__(message)
+        super().__init__(one_line(message))  # Hyper-V messages span several lines
 
     def __reduce__(self) -> tuple[type, tuple[str]]:
         return (type(self), (str(self),))
@@ -73,6 +89,13 @@ class Operation:
         self.ref = HostRef.parse(props["host"])
         self.label = f"{verb} {provider.properties.kind}"
         self.client = RemotePowerShell(provider.lab().host(self.ref))
+        self.pending_leftover = False
+        """In create: an earlier create of exactly this object never learnt its outcome, so an
+        object found under its identity may be that create's own leftover (adopt it)."""
+
+    def may_adopt(self, inputs: Mapping[str, Any]) -> bool:
+        """Whether create may take over an object that already exists under its identity."""
+        return bool(inputs.get("adopt_existing")) or self.pending_leftover
 
     def run(self, script: str, inputs: Mapping[str, Any], *preludes: Path) -> dict[str, Any]:
         """Run `<provider dir>/scripts/<script>.ps1` (with shared preludes) on the host."""
@@ -125,6 +148,24 @@ class HostBoundProvider(ResourceProvider):
         """Remove; an already-missing object is success."""
         raise NotImplementedError
 
+    def find_created(
+        self, op: Operation, inputs: dict[str, Any]
+    ) -> tuple[str, dict[str, Any]] | None:
+        """After a create whose outcome is unknown: re-read the object by its identity and
+        return (id, computed) if it exists as `inputs` declare it, else None."""
+        return None
+
+    def read_as_declared(
+        self, op: Operation, id_: str, inputs: dict[str, Any]
+    ) -> dict[str, Any] | None:
+        """`read_object`, but None unless every input it reports equals the declared one
+        (for `find_created` of kinds whose read finds the object by its inputs)."""
+        actual = self.read_object(op, id_, inputs)
+        if actual is None:
+            return None
+        declared = set(self.properties.input_names()) & actual.keys()
+        return None if any(actual[k] != inputs.get(k) for k in declared) else actual
+
     # -- plumbing ---------------------------------------------------------------------------
 
     def configure(self, req: ConfigureRequest) -> None:
@@ -155,8 +196,34 @@ class HostBoundProvider(ResourceProvider):
     def _fail(self, exc: RemoteError) -> ProviderError:
         """One line (Pulumi shows it verbatim; Hyper-V messages span several lines)."""
         if isinstance(exc, PowerShellError):
-            return ProviderError(one_line(f"{exc.host}: {exc.operation} failed: {exc.message}"))
-        return ProviderError(one_line(str(exc)))
+            return ProviderError(f"{exc.host}: {exc.operation} failed: {exc.message}")
+        return ProviderError(str(exc))
+
+    def _pending_creates(self) -> PendingCreates:
+        return PendingCreates(self.lab().journal_dir or default_journal_dir())
+
+    def _create_key(self, op: Operation, props: Mapping[str, Any]) -> str:
+        """The create's identity: kind, host connection, declared inputs (not the policies)."""
+        ignored = {"host", ADOPT_PROP.name, STOP_POLICY_PROP.name}
+        declared = {k: props.get(k) for k in self.properties.input_names() if k not in ignored}
+        return create_key(self.properties.kind, op.client.host.pool_key(), declared)
+
+    def _recover_create(
+        self, op: Operation, props: dict[str, Any], exc: OutcomeUnknownError
+    ) -> tuple[str, dict[str, Any]]:
+        """The object a create whose reply was lost made, re-read; else the failure."""
+        try:
+            found = self.find_created(op, props)
+        except RemoteError as again:
+            log.info("%s: could not re-read after a lost reply: %s", op.label, again)
+            found = None
+        if found is None:
+            raise ProviderError(
+                f"{exc}; if it was made, the next create of the same "
+                f"{self.properties.kind} on {op.ref.label()} adopts it"
+            )
+        log.info("%s on %s: the reply was lost but the object was made", op.label, op.ref.label())
+        return found
 
     # -- ResourceProvider -------------------------------------------------------------------
 
@@ -182,10 +249,25 @@ class HostBoundProvider(ResourceProvider):
 
     def create(self, props: dict[str, Any]) -> CreateResult:
         op = self._operation(props, "create")
+        pending, key = self._pending_creates(), self._create_key(op, props)
+        op.pending_leftover = pending.contains(key)
+        pending.add(key, {"kind": self.properties.kind, "host": op.ref.label()})
+        known = False  # whether the outcome of every create of this object so far is known
         try:
-            id_, computed = self.create_object(op, props)
-        except RemoteError as exc:
-            raise self._fail(exc) from None
+            try:
+                id_, computed = self.create_object(op, props)
+            except OutcomeUnknownError as exc:
+                id_, computed = self._recover_create(op, props, exc)
+            except RemoteError as exc:
+                known = not op.pending_leftover
+                raise self._fail(exc) from None
+            except ProviderError:
+                known = not op.pending_leftover
+                raise
+            known = True
+        finally:
+            if known:
+                pending.discard(key)
         return CreateResult(id_, self.properties.outputs(props, computed))
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:

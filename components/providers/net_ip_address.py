@@ -3,6 +3,10 @@
 
 All of interface, address and prefix force a replacement (Windows identifies the address by
 them). The interface is found by its exact name, case-insensitively as Windows does.
+
+A create whose reply was lost is recognised by re-reading the address (same prefix = made by
+that create); if the host cannot be re-read then, the next create adopts it (see
+`PendingCreates`). An address that was there before is refused unless `adopt_existing`.
 """
 
 from __future__ import annotations
@@ -82,15 +86,22 @@ class NetIpAddressProvider(HostBoundProvider):
                 "interface_alias": alias,
                 "ip_address": ip,
                 "prefix_length": inputs["prefix_length"],
-                "adopt_existing": bool(inputs.get("adopt_existing")),
+                "adopt_existing": op.may_adopt(inputs),
             },
         )
-        if got["status"] == "exists" and not inputs.get("adopt_existing"):
+        if got["status"] == "exists" and not op.may_adopt(inputs):
             raise ProviderError(
                 f"NetIpAddress '{ip}' on '{alias}' already exists on {op.ref.label()}; "
                 "set adopt_existing=True to manage it"
             )
         return f"{alias}|{ip}", {"interface_index": got["interface_index"]}
+
+    def find_created(
+        self, op: Operation, inputs: dict[str, Any]
+    ) -> tuple[str, dict[str, Any]] | None:
+        id_ = f"{inputs['interface_alias']}|{inputs['ip_address']}"
+        actual = self.read_as_declared(op, id_, inputs)
+        return None if actual is None else (id_, {"interface_index": actual["interface_index"]})
 
     def read_object(self, op: Operation, id_: str, props: dict[str, Any]) -> dict[str, Any] | None:
         got = self._run(

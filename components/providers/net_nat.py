@@ -4,6 +4,10 @@ The internal prefix is checked at preview (a real IPv4 network in CIDR form, no 
 and changing it or the name replaces the NAT. WinNAT allows one NAT network per host whose
 prefix does not overlap the host's own networks; when it refuses, the error lists the NATs
 already there instead of Windows' bare "The parameter is incorrect.".
+
+A create whose reply was lost is recognised by re-reading the NAT by name (same prefix = made
+by that create); if the host cannot be re-read then, the next create adopts it (see
+`PendingCreates`). A NAT that was there before is refused unless `adopt_existing`.
 """
 
 from __future__ import annotations
@@ -68,7 +72,7 @@ class NetNatProvider(HostBoundProvider):
         got = self._run(op, "create", {"name": name, "internal_prefix": prefix})
         where = op.ref.label()
         if got["status"] == "exists":
-            if not inputs.get("adopt_existing"):
+            if not op.may_adopt(inputs):
                 raise ProviderError(
                     f"NetNat '{name}' already exists on {where}; "
                     "set adopt_existing=True to manage it"
@@ -79,6 +83,12 @@ class NetNatProvider(HostBoundProvider):
                     f"{prefix}: adopting it would mean replacing it"
                 )
         return name, {"active": got["active"]}
+
+    def find_created(
+        self, op: Operation, inputs: dict[str, Any]
+    ) -> tuple[str, dict[str, Any]] | None:
+        actual = self.read_as_declared(op, inputs["name"], inputs)
+        return None if actual is None else (inputs["name"], {"active": actual["active"]})
 
     def read_object(self, op: Operation, id_: str, props: dict[str, Any]) -> dict[str, Any] | None:
         got = self._run(op, "get", {"name": props["name"]})

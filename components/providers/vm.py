@@ -5,6 +5,16 @@ The VM is created Off with one adapter named "Network Adapter" that is NOT conne
 default disk path. It is identified by its Id (Hyper-V names may repeat or be changed by
 hand). The stack that owns it is written as a tag line `hyperv-lab-owner: <owner>` at the end
 of the VM Notes; `check` refuses, at preview, a name that another stack owns on that host.
+
+Create is one operation: create.ps1 makes the VM only if no VM has that name, else reports
+the ones there. An existing VM is adopted when `adopt_existing` is set, or when it is this
+resource's own leftover: tagged with this stack's `owner` (a create that failed after
+New-VM ran, e.g. whose reply was lost), or noted by `PendingCreates`. A VM without a tag
+still needs `adopt_existing=True`; one tagged by another stack is refused. (Two `Vm`
+resources of one stack declaring the same name on the same host would therefore share one
+VM instead of the second failing.) A create whose reply was lost re-reads the VMs of that
+name: exactly one with the declared notes, owner, generation, memory and disk is the one it
+made.
 """
 
 from __future__ import annotations
@@ -126,35 +136,6 @@ def split_notes(text: str) -> tuple[str, str]:
     return text, ""
 
 
-_PARAM_BLOCK = re.compile(r"^[ \t]*param\s*\(\[string\]\$InputJson\)[ \t]*\r?$", re.M | re.I)
-
-
-def run_with_preludes(
-    op: Operation, script: Path, inputs: dict[str, Any], *preludes: Path
-) -> dict[str, Any]:
-    """`op.run` for a script that needs shared prelude functions.
-
-    PowerShell accepts `param(...)` only as the first statement of a script, so the preludes
-    are placed right AFTER the script's `param([string]$InputJson)` line (the framework's
-    `load_script` puts them in front, which makes `param` an unknown command).
-    """
-    text = script.read_text(encoding="utf-8-sig")
-    found = _PARAM_BLOCK.search(text)
-    if found is None:
-        raise ValueError(f"{script}: expected a `param([string]$InputJson)` line")
-    shared = "\n".join(p.read_text(encoding="utf-8-sig") for p in preludes)
-    composed = text[: found.end()] + "\n" + shared + "\n" + text[found.end() :]
-    result = op.client.run(composed, dict(inputs), op.label)
-    for warning in result.get("warnings") or []:
-        log.warning("%s on %s: %s", op.label, op.ref.label(), warning)
-    return result
-
-
-def one_line(message: str) -> str:
-    """A multi-line Windows message as one line (Hyper-V errors span several)."""
-    return " ".join(line.strip() for line in message.splitlines() if line.strip())
-
-
 def vhd_file_name(vm_name: str) -> str:
     """`<vm name>.vhdx`, with characters Windows forbids in file names replaced by '_'."""
     return _NOT_IN_FILE_NAMES.sub("_", vm_name) + ".vhdx"
@@ -172,6 +153,12 @@ class VmProvider(HostBoundProvider):
 
     def script_path(self, name: str) -> Path:
         return SCRIPTS / f"{name}.ps1"
+
+    def _run(
+        self, op: Operation, script: str, inputs: dict[str, Any], *preludes: Path
+    ) -> dict[str, Any]:
+        """One Vm script with the `Get-VmDescription` prelude (and any other preludes)."""
+        return op.run(script, inputs, *preludes, self.script_path("describe"))
 
     # -- check / diff -----------------------------------------------------------------------
 
@@ -191,7 +178,7 @@ class VmProvider(HostBoundProvider):
         """Message if a VM of that name on the host is tagged with another owner."""
         try:
             op = self._operation(inputs, "check")
-            found = op.run("find", {"name": inputs["name"]})["vms"]
+            found = self._run(op, "find", {"name": inputs["name"]})["vms"]
         except (RemoteError, ProviderError) as exc:
             log.warning("check Vm: could not look for an owner conflict: %s", exc)
             return None
@@ -216,28 +203,9 @@ class VmProvider(HostBoundProvider):
     # -- hooks ------------------------------------------------------------------------------
 
     def create_object(self, op: Operation, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
-        found = op.run("find", {"name": inputs["name"]})["vms"]
-        label = op.ref.label()
-        if found:
-            if not inputs.get("adopt_existing"):
-                raise ProviderError(
-                    f"Vm '{inputs['name']}' already exists on {label}; "
-                    "set adopt_existing=True to manage it"
-                )
-            conflict = _conflict_message(found, inputs, label)
-            if conflict:
-                raise ProviderError(conflict)
-            if len(found) > 1:
-                raise ProviderError(
-                    f"{len(found)} VMs named '{inputs['name']}' exist on {label}; "
-                    "remove or rename the extras before adopting"
-                )
-            vm_id = found[0]["vm_id"]
-            got = self._converge(op, vm_id, inputs, raise_version=False)
-            return vm_id, self._computed(got, inputs)
-        made = run_with_preludes(
+        made = self._run(
             op,
-            self.script_path("create"),
+            "create",
             {
                 "name": inputs["name"],
                 "generation": inputs["generation"],
@@ -248,14 +216,31 @@ class VmProvider(HostBoundProvider):
                 "version": inputs.get("version"),
                 "notes_text": compose_notes(inputs["notes"], inputs["owner"]),
             },
-            self.script_path("describe"),
         )
-        return made["vm_id"], self._computed(made, inputs)
+        if made["status"] == "created":
+            return made["vm_id"], self._computed(made, inputs)
+        vm_id = self._adoptable(op, made["vms"], inputs)
+        got = self._converge(op, vm_id, inputs, raise_version=False)
+        return vm_id, self._computed(got, inputs)
+
+    def find_created(
+        self, op: Operation, inputs: dict[str, Any]
+    ) -> tuple[str, dict[str, Any]] | None:
+        found = self._run(op, "find", {"name": inputs["name"]})["vms"]
+        wanted = {
+            "notes_text": compose_notes(inputs["notes"], inputs["owner"]),
+            "generation": inputs["generation"],
+            "memory_startup_mb": inputs["memory_startup_mb"],
+            "dynamic_memory": inputs["dynamic_memory"],
+            "disk_size_gb": inputs["disk_size_gb"],
+        }
+        made = [vm for vm in found if all(vm.get(k) == v for k, v in wanted.items())]
+        if len(made) != 1:
+            return None
+        return made[0]["vm_id"], self._computed(made[0], inputs)
 
     def read_object(self, op: Operation, id_: str, props: dict[str, Any]) -> dict[str, Any] | None:
-        got = run_with_preludes(
-            op, self.script_path("get"), {"vm_id": id_}, self.script_path("describe")
-        )
+        got = self._run(op, "get", {"vm_id": id_})
         if not got.get("exists"):
             return None
         notes, owner = split_notes(got["notes_text"])
@@ -299,14 +284,33 @@ class VmProvider(HostBoundProvider):
 
     # -- helpers ----------------------------------------------------------------------------
 
+    @staticmethod
+    def _adoptable(op: Operation, found: list[dict[str, Any]], inputs: dict[str, Any]) -> str:
+        """Id of the existing VM create may take over, or the reason it may not."""
+        label, name, owner = op.ref.label(), inputs["name"], inputs["owner"]
+        own = bool(owner) and all(split_notes(vm["notes_text"])[1] == owner for vm in found)
+        if not (own or op.may_adopt(inputs)):
+            raise ProviderError(
+                f"Vm '{name}' already exists on {label}; set adopt_existing=True to manage it"
+            )
+        conflict = _conflict_message(found, inputs, label)
+        if conflict:
+            raise ProviderError(conflict)
+        if len(found) > 1:
+            raise ProviderError(
+                f"{len(found)} VMs named '{name}' exist on {label}; "
+                "remove or rename the extras before adopting"
+            )
+        return str(found[0]["vm_id"])
+
     def _converge(
         self, op: Operation, vm_id: str, inputs: dict[str, Any], *, raise_version: bool
     ) -> dict[str, Any]:
         """Run update.ps1; a 'fail' policy error gets a hint about the stop policy."""
         try:
-            return run_with_preludes(
+            return self._run(
                 op,
-                self.script_path("update"),
+                "update",
                 {
                     "vm_id": vm_id,
                     "notes_text": compose_notes(inputs["notes"], inputs["owner"]),
@@ -316,12 +320,11 @@ class VmProvider(HostBoundProvider):
                     "stop_policy": inputs["stop_policy"],
                 },
                 VM_POWER_PRELUDE,
-                self.script_path("describe"),
             )
         except PowerShellError as exc:
             if inputs["stop_policy"] == "fail" and "current state" in exc.message:
                 raise ProviderError(
-                    f"{exc.host}: {exc.operation} failed: {one_line(exc.message)} (memory and "
+                    f"{exc.host}: {exc.operation} failed: {exc.message} (memory and "
                     "configuration-version changes need the VM Off while Hyper-V runs inside "
                     "it; set stop_policy='stop-and-restore' to let the provider turn it off, "
                     "apply and start it again)"

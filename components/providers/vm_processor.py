@@ -26,7 +26,7 @@ from components.providers.base import (
     StopPolicy,
 )
 from components.providers.properties import Prop, PropertyDiff, PropertySet
-from components.providers.vm import args_props, one_line, run_with_preludes
+from components.providers.vm import args_props
 from components.remote import PowerShellError
 
 SCRIPTS = Path(__file__).resolve().parent / "scripts" / "vm_processor"
@@ -96,9 +96,8 @@ class VmProcessorProvider(HostBoundProvider):
 
     def _apply(self, op: Operation, inputs: dict[str, Any], vm_id: str | None) -> dict[str, Any]:
         try:
-            return run_with_preludes(
-                op,
-                self.script_path("apply"),
+            return op.run(
+                "apply",
                 {
                     "vm_id": vm_id,
                     "vm_name": inputs["vm_name"],
@@ -111,7 +110,7 @@ class VmProcessorProvider(HostBoundProvider):
         except PowerShellError as exc:
             if inputs["stop_policy"] == "fail" and "current state" in exc.message:
                 raise ProviderError(
-                    f"{exc.host}: {exc.operation} failed: {one_line(exc.message)} (the processor "
+                    f"{exc.host}: {exc.operation} failed: {exc.message} (the processor "
                     "count and ExposeVirtualizationExtensions change only while the VM is Off; set "
                     "stop_policy='stop-and-restore' to let the provider turn it off, apply and "
                     "start it again)"

@@ -4,6 +4,10 @@ Every input but `adopt_existing` forces a replacement: Hyper-V cannot turn one s
 into another in place in a way a lab can rely on, and the name is the switch's identity here.
 An Internal switch gives the host a vNIC named `vEthernet (<name>)` (output `host_adapter`),
 the interface a `NetIpAddress` gateway goes on.
+
+A create whose reply was lost is recognised by re-reading the switch by name (same type and
+uplink = made by that create); if the host cannot be re-read then, the next create adopts it
+(see `PendingCreates`). A switch that was there before is refused unless `adopt_existing`.
 """
 
 from __future__ import annotations
@@ -84,7 +88,7 @@ class VmSwitchProvider(HostBoundProvider):
         )
         where = op.ref.label()
         if got["status"] == "exists":
-            if not inputs.get("adopt_existing"):
+            if not op.may_adopt(inputs):
                 raise ProviderError(
                     f"VmSwitch '{inputs['name']}' already exists on {where}; "
                     "set adopt_existing=True to manage it"
@@ -95,6 +99,12 @@ class VmSwitchProvider(HostBoundProvider):
                     f"{inputs['switch_type']}: adopting it would mean replacing it"
                 )
         return got["switch_id"], _computed(got)
+
+    def find_created(
+        self, op: Operation, inputs: dict[str, Any]
+    ) -> tuple[str, dict[str, Any]] | None:
+        actual = self.read_as_declared(op, "", inputs)
+        return None if actual is None else (actual["switch_id"], _computed(actual))
 
     def read_object(self, op: Operation, id_: str, props: dict[str, Any]) -> dict[str, Any] | None:
         got = self._run(op, "get", {"name": props["name"]})

@@ -8,6 +8,7 @@ from components.remote.client import POOL, RemotePowerShell, SessionPool, load_s
 from components.remote.errors import (
     HostAuthError,
     HostUnreachableError,
+    OutcomeUnknownError,
     PowerShellError,
     RemoteError,
     RemoteProtocolError,
@@ -18,6 +19,7 @@ __all__ = [
     "POOL",
     "HostAuthError",
     "HostUnreachableError",
+    "OutcomeUnknownError",
     "PowerShellError",
     "RemoteError",
     "RemotePowerShell",

@@ -11,13 +11,17 @@ import atexit
 import base64
 import hashlib
 import logging
-import re
 import threading
 from pathlib import Path
 from typing import Any
 
 from components.config import HostSettings
-from components.remote.errors import PowerShellError, RemoteProtocolError, Scrubber
+from components.remote.errors import (
+    OutcomeUnknownError,
+    PowerShellError,
+    RemoteProtocolError,
+    Scrubber,
+)
 from components.remote.framing import build_request, decode_document, inputs_json
 from components.remote.script_source import with_preludes
 from components.remote.session import ShellGoneError, ShellSession
@@ -77,22 +81,6 @@ POOL = SessionPool()
 atexit.register(POOL.close_all)
 
 
-_PARAM_BLOCK = re.compile(r"\A(?:\s*(?:#[^\n]*)?\n)*\s*param\s*\(", re.IGNORECASE)
-
-
-def _split_param_block(text: str) -> tuple[str, str]:
-    """(leading comments + `param(...)` block, rest): PowerShell wants `param` first."""
-    match = _PARAM_BLOCK.match(text)
-    if match is None:
-        return "", text
-    depth = 1
-    for index in range(match.end(), len(text)):
-        depth += {"(": 1, ")": -1}.get(text[index], 0)
-        if depth == 0:
-            return text[: index + 1], text[index + 1 :]
-    return "", text
-
-
 def load_script(path: str | Path, *preludes: str | Path) -> str:
     """Text of a `.ps1` operation script with shared prelude scripts (functions) included.
 
@@ -124,7 +112,8 @@ class RemotePowerShell:
         """Run `script` (a .ps1 path or its text; `param([string]$InputJson)`) with `inputs`.
 
         Returns the script's JSON document. Raises PowerShellError for an error in the
-        script, HostUnreachableError / HostAuthError / RemoteProtocolError otherwise.
+        script, OutcomeUnknownError when it was sent but its result was lost (it may have
+        run), HostUnreachableError / HostAuthError / RemoteProtocolError otherwise.
         """
         text = load_script(script) if isinstance(script, Path) else script
         inputs = dict(inputs or {})
@@ -152,16 +141,20 @@ class RemotePowerShell:
                 envelope = session.execute(request, operation, self.host.script_timeout_s)
             except ShellGoneError as gone:
                 self._pool.discard(session)
-                if gone.started or attempt == 2:
-                    raise RemoteProtocolError(
+                if gone.started:
+                    raise OutcomeUnknownError(
                         self.host.name,
                         operation,
                         self._scrub(
                             f"the remote PowerShell went away ({gone.detail}); "
                             "the operation's outcome is unknown"
-                        )
-                        if gone.started
-                        else self._scrub(f"the remote shell went away twice ({gone.detail})"),
+                        ),
+                    ) from None
+                if attempt == 2:
+                    raise RemoteProtocolError(
+                        self.host.name,
+                        operation,
+                        self._scrub(f"the remote shell went away twice ({gone.detail})"),
                     ) from None
                 log.info(
                     "shell on %s was gone; replaced it before running %s", self.host.name, operation

@@ -67,6 +67,12 @@ class HostUnreachableError(RemoteError):
     """Transport failed (refused, reset, 5xx, timeouts) after the bounded retries."""
 
 
+class OutcomeUnknownError(RemoteError):
+    """The operation was sent and may have run, but its result never arrived (the connection
+    or the shell went away meanwhile). Never retried: a caller that created something
+    re-reads the object to learn what happened."""
+
+
 class HostAuthError(RemoteError):
     """The host refused the credentials or the transport settings are unsafe."""
 

@@ -6,8 +6,9 @@ connection (the shell and the PowerShell process belong to the user, not to the 
 connection, so they survive); a 5xx on a logged-in connection on that same connection; a
 401 on a connection that was logged in (the host forgot the login) after one fresh login.
 When a Receive reply may have been lost, the PowerShell is asked to print the operation's
-frame again, so its result is not lost. A PowerShell error is data in the envelope and is
-never retried.
+frame again, so its result is not lost. When the host stops answering after the operation
+was sent, the failure is `OutcomeUnknownError` (it may have run). A PowerShell error is data
+in the envelope and is never retried.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from components.config import HostSettings
 from components.remote.errors import (
     HostAuthError,
     HostUnreachableError,
+    OutcomeUnknownError,
     RemoteProtocolError,
     Scrubber,
 )
@@ -173,12 +175,14 @@ class ShellSession:
         transport = self._protocol.transport if self._protocol is not None else None
         return getattr(transport, "encryption", None) is not None
 
-    def _call(self, operation: str, action: Callable[[Protocol], _T]) -> _T:
+    def _call(self, operation: str, action: Callable[[Protocol], _T], *, sent: bool = False) -> _T:
         """Run one WS-Man request, retrying transport faults on a fresh connection with backoff.
 
         A 401 on a connection that was already logged in means the host forgot the login
         (restart, idle close); the request was not processed, so it is sent again after one
         fresh login that does not count against `retries`. A refused fresh login is final.
+        `sent`: the operation may already be running (its Send may have arrived), so running
+        out of retries means its outcome is unknown, not that the host was never reached.
         """
         attempts = self.host.retries + 1
         attempt = 0
@@ -212,6 +216,13 @@ class ShellSession:
                 raise self._translate(operation, kind) from None
             self._logged_in = True
             return result
+        if sent:
+            raise OutcomeUnknownError(
+                self.host.name,
+                operation,
+                f"{self.host.endpoint} stopped answering after the operation was sent "
+                f"({attempts} attempt(s), {last}); the operation's outcome is unknown",
+            )
         raise HostUnreachableError(
             self.host.name,
             operation,
@@ -281,7 +292,8 @@ class ShellSession:
         """Send the framed line and receive until its frame arrives.
 
         Raises ShellGoneError(started=False) only when the line provably never reached a
-        PowerShell (then the caller may retry on a new shell).
+        PowerShell (then the caller may retry on a new shell); OutcomeUnknownError when the
+        host stopped answering after the line may have reached it.
         """
         if self.shell_id is None or self.command_id is None:
             self.open()
@@ -290,7 +302,9 @@ class ShellSession:
         try:
             # Safe to repeat: the line is ignored by a PowerShell that already ran its key.
             self._call(
-                operation, lambda p: p.send_command_input(shell_id, command_id, request.stdin)
+                operation,
+                lambda p: p.send_command_input(shell_id, command_id, request.stdin),
+                sent=True,
             )
         except BaseException:
             self.broken = True
@@ -321,14 +335,14 @@ class ShellSession:
         while True:
             if time.monotonic() > deadline:
                 self.broken = True
-                raise HostUnreachableError(
+                raise OutcomeUnknownError(
                     self.host.name,
                     operation,
                     f"no result within {timeout_s:.0f} s; the operation's outcome is unknown",
                 )
             retries_before = self.transport_retries
             try:
-                out, err, exit_code, done = self._call(operation, receive)
+                out, err, exit_code, done = self._call(operation, receive, sent=True)
             except WinRMOperationTimeoutError:
                 lost_output = lost_output or self.transport_retries != retries_before
                 continue  # nothing to say yet: keep receiving
@@ -348,7 +362,7 @@ class ShellSession:
             except FrameNotFoundError:
                 self.broken = True
                 if lost_output:
-                    raise HostUnreachableError(
+                    raise OutcomeUnknownError(
                         self.host.name,
                         operation,
                         "connection lost while the operation ran; its outcome is unknown",

@@ -129,3 +129,40 @@ def test_unknown_host_and_credential_name_the_known_ones() -> None:
         lab.host({"parent": "l0", "vm_name": "x", "credential": "g"})
     with pytest.raises(ConfigError, match="needs 'parent', 'vm_name' and 'credential'"):
         lab.host({"parent": "l0"})
+
+
+def test_guest_wait_is_set_per_credential_and_checked() -> None:
+    def lab(**guest: object) -> LabConfig:
+        return LabConfig.from_pulumi_config(
+            _FakePulumiConfig(
+                {
+                    "hyperv-lab:hosts": json.dumps({"l0": L0}),
+                    "hyperv-lab:credentials": json.dumps(
+                        {"g": {"user": "Administrator", "password": "guest-pw", **guest}}
+                    ),
+                }
+            ),
+            environ={},
+        )
+
+    def wait_of(config: LabConfig) -> float:
+        host = config.host({"parent": "l0", "vm_name": "L1", "credential": "g"})
+        assert host.via is not None
+        return host.via.wait_s
+
+    assert wait_of(lab()) == 180.0
+    assert wait_of(lab(wait_s=30)) == 30.0
+    with pytest.raises(ConfigError) as info:
+        lab(wait_s=0)
+    assert str(info.value) == "hyperv-lab:credentials.g.wait_s: Input should be greater than 0"
+
+
+def test_journal_dir_from_stack_config_else_environment() -> None:
+    from_config = LabConfig.from_pulumi_config(
+        _FakePulumiConfig({"hyperv-lab:journal_dir": "/srv/journal"}),
+        environ={"HYPERV_LAB_JOURNAL_DIR": "/env/journal"},
+    )
+    assert str(from_config.journal_dir) == "/srv/journal"
+    from_env = LabConfig.from_environment({"HYPERV_LAB_JOURNAL_DIR": "/env/journal"})
+    assert str(from_env.journal_dir) == "/env/journal"
+    assert LabConfig.from_environment({}).journal_dir is None

@@ -14,6 +14,7 @@ from components.remote import (
     POOL,
     HostAuthError,
     HostUnreachableError,
+    OutcomeUnknownError,
     PowerShellError,
     RemotePowerShell,
     RemoteProtocolError,
@@ -153,7 +154,7 @@ def test_broken_shell_is_replaced_transparently(emulator: Any) -> None:
 
 def test_powershell_that_exits_mid_operation_is_reported_and_replaced(emulator: Any) -> None:
     client = RemotePowerShell(settings_for(emulator))
-    with pytest.raises(RemoteProtocolError, match="outcome is unknown"):
+    with pytest.raises(OutcomeUnknownError, match="outcome is unknown"):
         client.run("param($InputJson) exit 3", {}, "quit")
     assert client.run(ECHO, {"name": "after", "count": 0}, "echo")["name"] == "after"
 
@@ -188,6 +189,25 @@ def test_unreachable_host_after_bounded_retries(emulator_factory: Any) -> None:
     with pytest.raises(HostUnreachableError) as info:
         client.run(ECHO, {"name": "x"}, "echo")
     assert "did not answer after 3 attempt(s)" in str(info.value)
+    assert not isinstance(info.value, OutcomeUnknownError)  # nothing was sent: it did not run
+    assert emu.password not in str(info.value)
+
+
+def test_host_silent_after_the_operation_was_sent_means_outcome_unknown(
+    emulator_factory: Any,
+) -> None:
+    healthy = emulator_factory()
+    RemotePowerShell(settings_for(healthy)).run(ECHO, {"name": "x", "count": 0}, "echo")
+    total = healthy.counters()["requests"]
+    POOL.close_all()
+    # Every request from the last one (the Receive carrying the result) on goes unanswered.
+    emu = emulator_factory(faults=(f"drop-after:{total - 1}",))
+    client = RemotePowerShell(settings_for(emu, retries=1))
+    with pytest.raises(OutcomeUnknownError) as info:
+        client.run(ECHO, {"name": "x", "count": 0}, "echo")
+    assert str(info.value).startswith("[l0] echo: ")
+    assert "stopped answering after the operation was sent" in str(info.value)
+    assert "outcome is unknown" in str(info.value)
     assert emu.password not in str(info.value)
 
 

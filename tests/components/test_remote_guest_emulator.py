@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
-from components.config import LabConfig
+from components.config import DEFAULT_GUEST_WAIT_S, LabConfig
 from components.remote import POOL, PowerShellError, RemotePowerShell
+from tests.conftest import Emulator
 
 GUEST_PW = "Gu3st-\u2018pw\u2019-sentinel"
 ECHO = """param([string]$InputJson)
@@ -18,14 +20,19 @@ $in = $InputJson | ConvertFrom-Json
 NASTY = "it's \u2018q\u2019 \u201cq\u201d $(Stop-Computer) `t ünï 名前\r\nline2"
 
 
-@pytest.fixture
-def lab(emulator_factory: Any) -> Iterator[LabConfig]:
-    emu = emulator_factory()
-    config = LabConfig.from_sources(
+def lab_for(emu: Emulator, **guest: Any) -> LabConfig:
+    """Stack config with host "l0" = `emu` and guest credential "guest" (+ `guest` keys)."""
+    return LabConfig.from_sources(
         hosts={"l0": {"endpoint": emu.endpoint, "user": emu.user, "password": emu.password}},
-        credentials={"guest": {"user": "Administrator", "password": GUEST_PW}},
+        credentials={"guest": {"user": "Administrator", "password": GUEST_PW, **guest}},
         environ={},
     )
+
+
+@pytest.fixture
+def emu(emulator_factory: Any) -> Iterator[Emulator]:
+    made: Emulator = emulator_factory()
+    config = lab_for(made)
     make = """param([string]$InputJson)
 $in = $InputJson | ConvertFrom-Json
 # A new disk: the emulated lab installs Windows on first boot (no disk = no guest OS).
@@ -37,15 +44,22 @@ if ($in.start) { Start-VM -Name $in.name }
     l0 = RemotePowerShell(config.host("l0"))
     l0.run(make, {"name": "L1 \u2018one\u2019", "start": True}, "make L1")
     l0.run(make, {"name": "L1-off", "start": False}, "make L1-off")
-    yield config
+    yield made
     POOL.close_all()
 
 
-def _guest(lab: LabConfig, vm: str, wait_s: float = 120) -> RemotePowerShell:
-    host = lab.host({"parent": "l0", "vm_name": vm, "credential": "guest"})
-    assert host.via is not None
-    via = host.via.model_copy(update={"wait_s": wait_s})
-    return RemotePowerShell(host.model_copy(update={"via": via}))
+@pytest.fixture
+def lab(emu: Emulator) -> LabConfig:
+    return lab_for(emu)
+
+
+def _guest(lab: LabConfig, vm: str) -> RemotePowerShell:
+    return RemotePowerShell(lab.host({"parent": "l0", "vm_name": vm, "credential": "guest"}))
+
+
+def executed(emu: Emulator) -> list[str]:
+    """Every cmdlet/function the emulated host ran so far (from its state file)."""
+    return [str(n) for n in json.loads(emu.state_path.read_text(encoding="utf-8"))["executed"]]
 
 
 def test_values_reach_the_guest_unchanged(lab: LabConfig) -> None:
@@ -62,7 +76,30 @@ def test_guest_error_names_the_guest_route_and_hides_the_password(lab: LabConfig
     assert GUEST_PW not in f"{info.value} {info.value!r}"
 
 
-def test_a_guest_that_never_comes_up_fails_after_the_bounded_wait(lab: LabConfig) -> None:
-    guest = _guest(lab, "L1-off", wait_s=2)
+def test_the_guest_wait_comes_from_the_credential_in_stack_config(emu: Emulator) -> None:
+    def wait_s(lab: LabConfig) -> float:
+        host = lab.host({"parent": "l0", "vm_name": "L1-off", "credential": "guest"})
+        assert host.via is not None
+        return host.via.wait_s
+
+    assert wait_s(lab_for(emu)) == DEFAULT_GUEST_WAIT_S == 180
+    assert wait_s(lab_for(emu, wait_s=7)) == 7
+
+
+def test_a_guest_that_never_comes_up_fails_after_the_bounded_wait(emu: Emulator) -> None:
+    guest = _guest(lab_for(emu, wait_s=2), "L1-off")
     with pytest.raises(PowerShellError, match="did not answer PowerShell Direct within 2"):
         guest.run(ECHO, {"name": "x"}, "echo in guest")
+
+
+def test_a_vm_that_does_not_exist_fails_at_once_without_waiting(emu: Emulator) -> None:
+    guest = _guest(lab_for(emu, wait_s=4), "L1 [missing]*")
+    mark = len(executed(emu))
+    with pytest.raises(PowerShellError) as info:
+        guest.run(ECHO, {"name": "x"}, "echo in guest")
+    assert info.value.message == (
+        "There is no VM named 'L1 [missing]*' on this Hyper-V host, so PowerShell Direct "
+        "cannot reach it."
+    )
+    ran = executed(emu)[mark:]
+    assert "Start-Sleep" not in ran and "Invoke-Command" not in ran, ran

@@ -7,6 +7,7 @@ rel_config        stack config (host "l0" = rel_emulator, guest credential "gues
 make_provider     make_provider(ProviderClass, config=None) -> a configure()d provider.
 rel_json          rel_json(script) -> the objects `script` outputs on l0, as JSON data.
 executed_log      ExecutedLog: marks and reads `world.executed` from the state file.
+private_journal   (autouse) pending creates are noted in the test's own temp directory.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from typing import Any, TypeVar
 import pytest
 from pulumi.dynamic import ConfigureRequest
 
-from components.config import CREDENTIALS_KEY, HOSTS_KEY
+from components.config import CREDENTIALS_KEY, HOSTS_KEY, JOURNAL_DIR_ENV
 from components.providers.base import HostBoundProvider
 from components.remote import POOL
 from tests.conftest import Emulator, _new_emulator
@@ -75,6 +76,13 @@ def configure(cls: type[P], config: StackConfig) -> P:
     return provider
 
 
+@pytest.fixture(autouse=True)
+def private_journal(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    directory = tmp_path / "pending-creates"
+    monkeypatch.setenv(JOURNAL_DIR_ENV, str(directory))
+    return directory
+
+
 @pytest.fixture(scope="module")
 def rel_emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Emulator]:
     emu = _new_emulator(tmp_path_factory.mktemp("rel-emu"))
@@ -121,20 +129,28 @@ def rel_json(rel_emulator: Emulator) -> Callable[[str], Any]:
 
 class ExecutedLog:
     """The emulator's `world.executed` (every cmdlet/function run), read from its state file,
-    which the server rewrites after every PowerShell line it runs."""
+    which the server rewrites after every PowerShell line it runs. The file keeps only the
+    newest names plus `executed_total` (every name ever recorded), so marks are totals."""
 
     def __init__(self, state_path: Path) -> None:
         self.state_path = state_path
 
-    def all(self) -> list[str]:
+    def _read(self) -> tuple[list[str], int]:
         data = json.loads(self.state_path.read_text(encoding="utf-8"))
-        return [str(name) for name in data.get("executed", [])]
+        names = [str(name) for name in data.get("executed", [])]
+        return names, int(data.get("executed_total", len(names)))
+
+    def all(self) -> list[str]:
+        return self._read()[0]
 
     def mark(self) -> int:
-        return len(self.all())
+        return self._read()[1]
 
     def since(self, mark: int) -> list[str]:
-        return self.all()[mark:]
+        names, total = self._read()
+        new = total - mark
+        assert 0 <= new <= len(names), f"the record no longer holds all {new} names since the mark"
+        return names[len(names) - new :] if new else []
 
 
 @pytest.fixture(scope="module")

@@ -1,10 +1,18 @@
 # Runs an operation script inside a VM through PowerShell Direct (Invoke-Command -VMName).
 # Everything arrives as data in $InputJson: the VM name, the guest login (password as base64
 # UTF-8, never in source and never echoed), the inner script (base64 UTF-8) and its JSON input.
-# Waits (bounded) until the guest answers, then returns the inner script's JSON document as is.
+# Fails at once when no VM of that name exists on this host; otherwise waits (bounded by
+# wait_s) until its guest answers, then returns the inner script's JSON document as is.
 param([string]$InputJson)
 
 $in = $InputJson | ConvertFrom-Json
+# Names are compared as data (-Name would treat [ ] * ? as wildcards).
+function Test-GuestVmExists {
+    param([string]$Name)
+    $null -ne (Get-VM | Where-Object { $_.Name -eq $Name } | Select-Object -First 1)
+}
+$missing = "There is no VM named '$($in.vm_name)' on this Hyper-V host, so PowerShell Direct cannot reach it"
+if (-not (Test-GuestVmExists -Name $in.vm_name)) { throw "$missing." }
 $plain = [Text.Encoding]::UTF8.GetString([Convert]::FromBase64String($in.password_b64))
 $secure = ConvertTo-SecureString -String $plain -AsPlainText -Force
 $plain = $null
@@ -17,6 +25,7 @@ while ($true) {
         break
     }
     catch {
+        if (-not (Test-GuestVmExists -Name $in.vm_name)) { throw "$missing (it was removed while waiting)." }
         if ($waited -ge $in.wait_s) {
             throw "The guest of VM '$($in.vm_name)' did not answer PowerShell Direct within $($in.wait_s) s: $($_.Exception.Message)"
         }

@@ -18,6 +18,7 @@ from components.providers.vm import (
     split_notes,
     vhd_file_name,
 )
+from tests.components.providers.conftest import ps_literal
 
 NASTY_NAME = (
     "vm \u2018q\u2019 \u201cdq\u201d \"dq\" 'sq' $(Stop-Computer) `b\u00fcn\u00ef \u540d\u524d [1]*"
@@ -36,13 +37,6 @@ def checked(provider: VmProvider, **values: Any) -> dict[str, Any]:
     result = provider.check({}, {"host": "l0", **values})
     assert result.failures == [], [(f.property, f.reason) for f in result.failures]
     return result.inputs
-
-
-def ps_literal(value: str) -> str:
-    """A PowerShell single-quoted literal (for out-of-band test scripts only)."""
-    for quote in "'\u2018\u2019\u201a\u201b":
-        value = value.replace(quote, quote + quote)
-    return f"'{value}'"
 
 
 def vm_state(host_json: Callable[[str], Any], vm_id: str) -> dict[str, Any]:
@@ -174,6 +168,67 @@ def test_existing_vm_fails_create_unless_adopted(
     assert vm_count(host_json, name) == 1
     assert vm_state(host_json, adopted.id)["notes"] == compose_notes("mine", "p/s")
     vm_provider.delete(adopted.id, adopted.outs)
+
+
+def test_vm_tagged_with_this_owner_is_adopted_as_its_own_leftover(
+    vm_provider: VmProvider,
+    host_ps: Callable[[str], str],
+    host_json: Callable[[str], Any],
+    unique: Callable[[str], str],
+) -> None:
+    # What a create that failed after New-VM (its reply lost) leaves behind: a VM whose Notes
+    # carry this stack's owner tag. The next create takes it over without adopt_existing.
+    name = unique("vm-leftover")
+    tag = compose_notes("old", "p/s")
+    host_ps(
+        f"New-VM -Name {ps_literal(name)} -MemoryStartupBytes 1GB | Set-VM -Notes {ps_literal(tag)}"
+    )
+    inputs = checked(vm_provider, name=name, memory_startup_mb=2048, notes="new", owner="p/s")
+    adopted = vm_provider.create(inputs)
+    assert vm_count(host_json, name) == 1
+    on_host = vm_state(host_json, adopted.id)
+    assert on_host["notes"] == compose_notes("new", "p/s") and on_host["mb"] == 2048
+    vm_provider.delete(adopted.id, adopted.outs)
+
+
+@pytest.mark.parametrize("notes", ["", "no tag here", compose_notes("", "other/stack")])
+def test_vm_without_this_owner_tag_is_refused_without_adopt_existing(
+    vm_provider: VmProvider,
+    host_ps: Callable[[str], str],
+    host_json: Callable[[str], Any],
+    unique: Callable[[str], str],
+    notes: str,
+) -> None:
+    name = unique("vm-foreign")
+    host_ps(
+        f"New-VM -Name {ps_literal(name)} -MemoryStartupBytes 1GB | "
+        f"Set-VM -Notes {ps_literal(notes)}"
+    )
+    # (check would already refuse the other stack's VM at preview; create must too)
+    inputs, failures = vm_provider.properties.check({"host": "l0", "name": name, "owner": "p/s"})
+    assert failures == []
+    with pytest.raises(ProviderError) as info:
+        vm_provider.create(inputs)
+    assert str(info.value) == (
+        f"Vm '{name}' already exists on l0; set adopt_existing=True to manage it"
+    )
+    assert vm_count(host_json, name) == 1
+    host_ps(f"Get-VM | Where-Object {{ $_.Name -eq {ps_literal(name)} }} | Remove-VM -Force")
+
+
+def test_create_is_one_operation_and_check_one_lookup(
+    vm_provider: VmProvider, emulator: Any, unique: Callable[[str], str]
+) -> None:
+    name = unique("vm-trips")
+    vm_provider.read("00000000-0000-0000-0000-000000000000", {"host": "l0"})  # warm session
+    before = emulator.counters()["requests"]
+    inputs = checked(vm_provider, name=name, memory_startup_mb=512, disk_size_gb=1)
+    after_check = emulator.counters()["requests"]
+    created = vm_provider.create(inputs)
+    after_create = emulator.counters()["requests"]
+    assert after_check - before == 2  # the owner lookup: one Send + one Receive
+    assert after_create - after_check == 2  # existence check folded into create.ps1
+    vm_provider.delete(created.id, created.outs)
 
 
 def test_check_refuses_a_name_owned_by_another_stack(
