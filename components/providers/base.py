@@ -39,6 +39,7 @@ from components.providers.pending_creates import (
 )
 from components.providers.properties import Prop, PropertyDiff, PropertySet, is_unknown
 from components.remote import (
+    GuestVmMissingError,
     OutcomeUnknownError,
     PowerShellError,
     RemoteError,
@@ -274,6 +275,8 @@ class HostBoundProvider(ResourceProvider):
         op = self._operation(props, "read")
         try:
             actual = self.read_object(op, id_, props)
+        except GuestVmMissingError:
+            actual = None  # the VM this object lives in is gone, and so is the object
         except RemoteError as exc:
             raise self._fail(exc) from None
         if actual is None:
@@ -297,5 +300,7 @@ class HostBoundProvider(ResourceProvider):
         op = self._operation(props, "delete")
         try:
             self.delete_object(op, id_, props)
+        except GuestVmMissingError:
+            return  # deleted with the VM it lived in
         except RemoteError as exc:
             raise self._fail(exc) from None

@@ -17,6 +17,8 @@ from typing import Any
 
 from components.config import HostSettings
 from components.remote.errors import (
+    GUEST_VM_MISSING_ID,
+    GuestVmMissingError,
     OutcomeUnknownError,
     PowerShellError,
     RemoteProtocolError,
@@ -186,6 +188,10 @@ class RemotePowerShell:
         try:
             return parent.run(load_script(GUEST_SCRIPT), wrapper_inputs, operation)
         except PowerShellError as exc:
-            raise PowerShellError(
+            missing = isinstance(exc, GuestVmMissingError) or exc.fqid.startswith(
+                GUEST_VM_MISSING_ID
+            )
+            kind = GuestVmMissingError if missing else PowerShellError
+            raise kind(
                 self.host.name, operation, self._scrub(exc.message), exc.category, exc.fqid
             ) from None

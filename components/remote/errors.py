@@ -63,6 +63,14 @@ class PowerShellError(RemoteError):
         return (type(self), (self.host, self.operation, self.message, self.category, self.fqid))
 
 
+GUEST_VM_MISSING_ID = "HyperVLab.GuestVmMissing"
+"""ErrorId the PowerShell Direct wrapper writes when the VM to enter does not exist."""
+
+
+class GuestVmMissingError(PowerShellError):
+    """A guest route's VM does not exist on its parent host (so neither does anything in it)."""
+
+
 class HostUnreachableError(RemoteError):
     """Transport failed (refused, reset, 5xx, timeouts) after the bounded retries."""
 

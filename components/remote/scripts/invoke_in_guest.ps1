@@ -12,7 +12,11 @@ function Test-GuestVmExists {
     $null -ne (Get-VM | Where-Object { $_.Name -eq $Name } | Select-Object -First 1)
 }
 $missing = "There is no VM named '$($in.vm_name)' on this Hyper-V host, so PowerShell Direct cannot reach it"
-if (-not (Test-GuestVmExists -Name $in.vm_name)) { throw "$missing." }
+if (-not (Test-GuestVmExists -Name $in.vm_name)) {
+    # A distinct ErrorId: the client reports this as "the VM is gone", which read/delete
+    # treat as "so is everything inside it".
+    Write-Error -Message "$missing." -ErrorId 'HyperVLab.GuestVmMissing' -Category ObjectNotFound -ErrorAction Stop
+}
 $plain = [Text.Encoding]::UTF8.GetString([Convert]::FromBase64String($in.password_b64))
 $secure = ConvertTo-SecureString -String $plain -AsPlainText -Force
 $plain = $null

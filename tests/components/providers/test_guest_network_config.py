@@ -300,5 +300,13 @@ def test_l2_guest_two_levels_deep_reaches_outside_through_l1_nat(
 
     nat.delete(made_nat.id, made_nat.outs)  # break one piece: the L2 guest loses the Internet
     assert guest_net.read(created.id, created.outs).outs["internet_reachable"] is False
-    nat.create(checked(nat, host=l1, name="LocalNAT", internal_prefix="192.168.100.0/24"))
+    nat2 = nat.create(checked(nat, host=l1, name="LocalNAT", internal_prefix="192.168.100.0/24"))
     assert guest_net.read(created.id, created.outs).outs["internet_reachable"] is True
+
+    # The L1 is removed out of band: everything that lived inside it is gone too, so refresh
+    # drops those resources (read -> empty id) and destroy succeeds, instead of failing on
+    # "no VM named ..." for every resource on the L1 route.
+    run_ps(emulator, f"Stop-VM -Name '{L1}' -TurnOff -Force; Remove-VM -Name '{L1}' -Force")
+    for prov, made in ((switch, sw), (nat, nat2), (guest_net, created)):
+        assert prov.read(made.id, made.outs).id == ""
+        prov.delete(made.id, made.outs)
