@@ -5,7 +5,10 @@
 1. provider operations, ours vs naive (bench_provider_ops.py, latency model 40 ms / 300 ms;
    writes bench/results/provider_ops.json),
 2. WinRM NTLM-encrypted round trips per second (bench_winrm.py),
-3. interpreter throughput on a 200-line script (bench_interpreter.py).
+3. interpreter throughput on a 200-line script (bench_interpreter.py),
+4. `pulumi up` of 1/5/10-host labs vs the critical path, 4 vs 32 provider workers, and
+   no-change previews of the largest (bench_lab_up.py; writes bench/results/lab_up.json;
+   `--quick`: the 1-host lab only).
 `--quick` uses fewer cycles/ops. Numbers are printed, never asserted.
 """
 
@@ -37,6 +40,10 @@ def main() -> int:
         ),
         run("WinRM round trips/s (no latency)", [str(BENCH / "bench_winrm.py"), "--ops", ops]),
         run("interpreter throughput", [str(BENCH / "bench_interpreter.py"), runs]),
+        run(
+            "pulumi up of a lab: wall time vs critical path",
+            [str(BENCH / "bench_lab_up.py"), *(["--quick"] if args.quick else [])],
+        ),
     ]
     failed = [c for c in codes if c]
     print(f"\n######## done: {len(codes) - len(failed)}/{len(codes)} benchmarks ran")

@@ -103,6 +103,13 @@ class HostSettings(_Strict):
         default=3, ge=0, le=10, description="transport retries (never PowerShell errors)"
     )
     backoff_s: float = Field(default=0.5, ge=0, description="first retry delay; doubles each time")
+    max_sessions: int = Field(
+        default=8,
+        ge=1,
+        le=25,
+        description="shells this process keeps open on the host at once (Windows' default "
+        "MaxShellsPerUser is 30, shared with other stacks and tools)",
+    )
     via: GuestRoute | None = None
 
     @model_validator(mode="after")

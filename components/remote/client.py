@@ -37,9 +37,10 @@ class SessionPool:
     """Idle warm sessions per connection identity; thread-safe; closed at interpreter exit."""
 
     def __init__(self) -> None:
-        self._lock = threading.Lock()
+        self._lock = threading.Condition()
         self._idle: dict[str, list[ShellSession]] = {}
         self._all: set[ShellSession] = set()
+        self._live: dict[str, int] = {}  # sessions per key, idle or in use
 
     @staticmethod
     def key(host: HostSettings) -> str:
@@ -48,10 +49,18 @@ class SessionPool:
         return f"{host.pool_key()}#{digest}"
 
     def acquire(self, host: HostSettings, scrub: Scrubber) -> ShellSession:
+        """An idle session, a new one while the host's `max_sessions` allows, else wait for one
+        to be released (more shells than the host's quota would only fail and retry)."""
+        key = self.key(host)
         with self._lock:
-            idle = self._idle.get(self.key(host))
-            if idle:
-                return idle.pop()
+            while True:
+                idle = self._idle.get(key)
+                if idle:
+                    return idle.pop()
+                if self._live.get(key, 0) < host.max_sessions:
+                    self._live[key] = self._live.get(key, 0) + 1
+                    break
+                self._lock.wait()
         session = ShellSession(host, scrub)
         with self._lock:
             self._all.add(session)
@@ -63,10 +72,15 @@ class SessionPool:
             return
         with self._lock:
             self._idle.setdefault(self.key(session.host), []).append(session)
+            self._lock.notify()
 
     def discard(self, session: ShellSession) -> None:
         with self._lock:
-            self._all.discard(session)
+            if session in self._all:
+                self._all.discard(session)
+                key = self.key(session.host)
+                self._live[key] = max(0, self._live.get(key, 0) - 1)
+                self._lock.notify()
         session.close()
 
     def close_all(self) -> None:
@@ -75,8 +89,15 @@ class SessionPool:
             sessions = list(self._all)
             self._all.clear()
             self._idle.clear()
-        for session in sessions:
-            session.close()
+            self._live.clear()
+            self._lock.notify_all()
+        # In parallel: the engine gives an exiting provider process little time, and each
+        # close is two round trips to a possibly distant host.
+        threads = [threading.Thread(target=s.close, daemon=True) for s in sessions]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=30)
 
 
 POOL = SessionPool()

@@ -275,16 +275,24 @@ class ShellSession:
         self.shell_id = self.command_id = None
         self.broken = True
         if protocol is not None and shell_id is not None:
-            try:
-                if command_id is not None:
-                    protocol.cleanup_command(shell_id, command_id)
-            except Exception:
-                pass
-            try:
-                protocol.close_shell(shell_id, close_session=False)
-            except Exception:
-                pass
+            if command_id is not None:
+                self._best_effort(lambda p: p.cleanup_command(shell_id, command_id))
+            self._best_effort(lambda p: p.close_shell(shell_id, close_session=False))
         self._drop_connection()
+
+    def _best_effort(self, action: Callable[[Protocol], object]) -> None:
+        """One cleanup request. By the time a provider process exits, its keep-alive connection
+        has often been closed and the host answers 401: log in again once, or the shell would
+        stay open on the host (counting against MaxShellsPerUser) until its idle timeout."""
+        for _ in range(2):
+            try:
+                action(self._protocol_now())
+                return
+            except Exception as exc:
+                if isinstance(_classify(exc), AuthenticationError) and self._protocol is not None:
+                    self._drop_connection()
+                    continue
+                return
 
     # -- one operation ----------------------------------------------------------------------
 

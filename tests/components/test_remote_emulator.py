@@ -261,3 +261,36 @@ def test_concurrent_threads_each_get_their_own_warm_session(emulator: Any) -> No
         results = list(pool.map(one, range(16)))
     assert results == [{"name": f"t{i} ü", "count": i} for i in range(16)]
     assert 1 <= sum(len(v) for v in POOL._idle.values()) <= 4
+
+
+def test_sessions_per_host_are_capped_and_callers_wait_for_one(emulator: Any) -> None:
+    """More threads than `max_sessions` share that many shells (a host's MaxShellsPerUser is a
+    hard quota: opening more would only fail and retry)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    client = RemotePowerShell(settings_for(emulator, max_sessions=2))
+    before = emulator.counters()
+
+    def one(i: int) -> dict[str, Any]:
+        return client.run(ECHO, {"name": f"c{i}", "count": i}, "echo")
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        results = list(pool.map(one, range(24)))
+    assert results == [{"name": f"c{i}", "count": i} for i in range(24)]
+    assert emulator.counters()["shells_opened"] - before["shells_opened"] <= 2
+
+
+def test_shells_are_deleted_at_exit_even_after_the_connection_was_closed(emulator: Any) -> None:
+    """At provider exit the keep-alive connection may be gone: the cleanup still reaches the
+    host (a new connection, logging in again if the host answers 401) and deletes the shell."""
+    client = RemotePowerShell(settings_for(emulator))
+    before = emulator.counters()["shells_open"]
+    client.run(ECHO, {"name": "x", "count": 1}, "echo")
+    assert emulator.counters()["shells_open"] == before + 1
+    for session in list(POOL._all):
+        assert session._protocol is not None
+        # The TCP connection (and the NTLM login bound to it) is gone; the client object
+        # would send its next request on a fresh, unauthenticated connection.
+        session._protocol.transport.session.close()
+    POOL.close_all()
+    assert emulator.counters()["shells_open"] == before
