@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import inspect
 import logging
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, ClassVar, Literal
 
@@ -80,6 +81,23 @@ class ProviderError(Exception):
 
     def __reduce__(self) -> tuple[type, tuple[str]]:
         return (type(self), (str(self),))
+
+
+@contextmanager
+def explain_needs_vm_off(stop_policy: str, why: str) -> Iterator[None]:
+    """Around a 'needs VM Off' change: under the 'fail' policy, Windows' refusal to change a
+    running VM becomes one line saying `why` it needs the VM Off and how to let the provider
+    stop it; any other error passes through unchanged."""
+    try:
+        yield
+    except PowerShellError as exc:
+        if stop_policy == "fail" and "current state" in exc.message:
+            raise ProviderError(
+                f"{exc.host}: {exc.operation} failed: {exc.message} ({why}; set "
+                "stop_policy='stop-and-restore' to let the provider turn it off, apply and "
+                "start it again)"
+            ) from None
+        raise
 
 
 class Operation:
@@ -185,8 +203,17 @@ class HostBoundProvider(ResourceProvider):
         return self._lab
 
     def script_path(self, name: str) -> Path:
-        """`scripts/<name>.ps1` next to the provider's module."""
-        return Path(inspect.getfile(type(self))).resolve().parent / "scripts" / f"{name}.ps1"
+        """`scripts/<module name>/<name>.ps1` next to the provider's module (each provider
+        keeps its operation scripts in a folder named like its module)."""
+        module = Path(inspect.getfile(type(self))).resolve()
+        return module.parent / "scripts" / module.stem / f"{name}.ps1"
+
+    def run_described(
+        self, op: Operation, script: str, inputs: Mapping[str, Any], *preludes: Path
+    ) -> dict[str, Any]:
+        """Run one operation script with the provider's `describe.ps1` prelude (the function
+        that reports the object as the provider reads it), after any other preludes."""
+        return op.run(script, inputs, *preludes, self.script_path("describe"))
 
     def _operation(self, props: Mapping[str, Any], verb: str) -> Operation:
         try:

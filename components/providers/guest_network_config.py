@@ -104,16 +104,9 @@ class GuestNetworkConfigProvider(HostBoundProvider):
 
     # -- hooks ----------------------------------------------------------------------------
 
-    def _run(self, op: Operation, script: str, inputs: dict[str, Any]) -> dict[str, Any]:
-        return op.run(
-            f"guest_network_config/{script}",
-            inputs,
-            self.script_path("guest_network_config/describe"),
-        )
-
     def _vm_state(self, props: Mapping[str, Any], verb: str) -> tuple[bool, str | None]:
         host_op = self._host_operation(props, verb)
-        got = host_op.run("guest_network_config/vm_state", {"vm_name": props["vm_name"]})
+        got = host_op.run("vm_state", {"vm_name": props["vm_name"]})
         return bool(got["exists"]), got.get("state")
 
     @staticmethod
@@ -128,7 +121,7 @@ class GuestNetworkConfigProvider(HostBoundProvider):
         }
 
     def create_object(self, op: Operation, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
-        got = self._run(op, "apply", self._desired(inputs))
+        got = self.run_described(op, "apply", self._desired(inputs))
         id_ = f"{inputs['vm_name']}/{inputs.get('adapter_name', 'Ethernet')}"
         return id_, {"internet_reachable": bool(got.get("internet_reachable"))}
 
@@ -144,7 +137,7 @@ class GuestNetworkConfigProvider(HostBoundProvider):
                 state,
             )
             return {"internet_reachable": False}
-        got = self._run(
+        got = self.run_described(
             op,
             "get",
             {
@@ -170,7 +163,9 @@ class GuestNetworkConfigProvider(HostBoundProvider):
         news: dict[str, Any],
         diff: PropertyDiff,
     ) -> dict[str, Any]:
-        got = self._run(op, "apply", self._desired(news, previous_ip=olds.get("ip_address")))
+        got = self.run_described(
+            op, "apply", self._desired(news, previous_ip=olds.get("ip_address"))
+        )
         return {"internet_reachable": bool(got.get("internet_reachable"))}
 
     def delete_object(self, op: Operation, id_: str, props: dict[str, Any]) -> None:
@@ -184,7 +179,7 @@ class GuestNetworkConfigProvider(HostBoundProvider):
                 state,
             )
             return
-        self._run(op, "delete", self._desired(props))
+        self.run_described(op, "delete", self._desired(props))
 
 
 _PROVIDER = GuestNetworkConfigProvider()

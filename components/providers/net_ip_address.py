@@ -72,14 +72,9 @@ class NetIpAddressProvider(HostBoundProvider):
                 result.failures.append(CheckFailure("ip_address", problem))
         return result
 
-    def _run(self, op: Operation, script: str, inputs: dict[str, Any]) -> dict[str, Any]:
-        return op.run(
-            f"net_ip_address/{script}", inputs, self.script_path("net_ip_address/describe")
-        )
-
     def create_object(self, op: Operation, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
         alias, ip = inputs["interface_alias"], inputs["ip_address"]
-        got = self._run(
+        got = self.run_described(
             op,
             "create",
             {
@@ -104,7 +99,7 @@ class NetIpAddressProvider(HostBoundProvider):
         return None if actual is None else (id_, {"interface_index": actual["interface_index"]})
 
     def read_object(self, op: Operation, id_: str, props: dict[str, Any]) -> dict[str, Any] | None:
-        got = self._run(
+        got = self.run_described(
             op,
             "get",
             {"interface_alias": props["interface_alias"], "ip_address": props["ip_address"]},
@@ -125,7 +120,7 @@ class NetIpAddressProvider(HostBoundProvider):
         return {"interface_index": olds.get("interface_index")}
 
     def delete_object(self, op: Operation, id_: str, props: dict[str, Any]) -> None:
-        self._run(
+        self.run_described(
             op,
             "delete",
             {"interface_alias": props["interface_alias"], "ip_address": props["ip_address"]},

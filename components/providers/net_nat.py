@@ -64,12 +64,9 @@ class NetNatProvider(HostBoundProvider):
 
     properties = NET_NAT
 
-    def _run(self, op: Operation, script: str, inputs: dict[str, Any]) -> dict[str, Any]:
-        return op.run(f"net_nat/{script}", inputs, self.script_path("net_nat/describe"))
-
     def create_object(self, op: Operation, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
         name, prefix = inputs["name"], inputs["internal_prefix"]
-        got = self._run(op, "create", {"name": name, "internal_prefix": prefix})
+        got = self.run_described(op, "create", {"name": name, "internal_prefix": prefix})
         where = op.ref.label()
         if got["status"] == "exists":
             if not op.may_adopt(inputs):
@@ -91,7 +88,7 @@ class NetNatProvider(HostBoundProvider):
         return None if actual is None else (inputs["name"], {"active": actual["active"]})
 
     def read_object(self, op: Operation, id_: str, props: dict[str, Any]) -> dict[str, Any] | None:
-        got = self._run(op, "get", {"name": props["name"]})
+        got = self.run_described(op, "get", {"name": props["name"]})
         if not got["exists"]:
             return None
         return {"internal_prefix": got["internal_prefix"], "active": got["active"]}
@@ -108,7 +105,7 @@ class NetNatProvider(HostBoundProvider):
         return {"active": olds.get("active")}
 
     def delete_object(self, op: Operation, id_: str, props: dict[str, Any]) -> None:
-        self._run(op, "delete", {"name": props["name"]})
+        self.run_described(op, "delete", {"name": props["name"]})
 
 
 _PROVIDER = NetNatProvider()

@@ -22,7 +22,6 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass, fields
-from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import pulumi
@@ -40,9 +39,10 @@ from components.providers.base import (
     Operation,
     ProviderError,
     StopPolicy,
+    explain_needs_vm_off,
 )
 from components.providers.properties import Prop, PropertyDiff, PropertySet, is_unknown
-from components.remote import PowerShellError, RemoteError
+from components.remote import RemoteError
 
 log = logging.getLogger(__name__)
 
@@ -78,9 +78,6 @@ VmName = Annotated[str, Field(min_length=1, max_length=100), AfterValidator(_vm_
 MemoryMb = Annotated[int, Field(ge=32, le=12 * 1024 * 1024, multiple_of=2)]
 DiskGb = Annotated[int, Field(ge=1, le=64 * 1024)]
 Version = Annotated[str, Field(pattern=_VERSION.pattern)]
-
-SCRIPTS = Path(__file__).resolve().parent / "scripts" / "vm"
-"""This provider's operation scripts, one `.ps1` per operation."""
 
 VM_PROPERTIES = PropertySet(
     "Vm",
@@ -151,15 +148,6 @@ class VmProvider(HostBoundProvider):
 
     properties = VM_PROPERTIES
 
-    def script_path(self, name: str) -> Path:
-        return SCRIPTS / f"{name}.ps1"
-
-    def _run(
-        self, op: Operation, script: str, inputs: dict[str, Any], *preludes: Path
-    ) -> dict[str, Any]:
-        """One Vm script with the `Get-VmDescription` prelude (and any other preludes)."""
-        return op.run(script, inputs, *preludes, self.script_path("describe"))
-
     # -- check / diff -----------------------------------------------------------------------
 
     def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
@@ -178,7 +166,7 @@ class VmProvider(HostBoundProvider):
         """Message if a VM of that name on the host is tagged with another owner."""
         try:
             op = self._operation(inputs, "check")
-            found = self._run(op, "find", {"name": inputs["name"]})["vms"]
+            found = self.run_described(op, "find", {"name": inputs["name"]})["vms"]
         except (RemoteError, ProviderError) as exc:
             log.warning("check Vm: could not look for an owner conflict: %s", exc)
             return None
@@ -203,7 +191,7 @@ class VmProvider(HostBoundProvider):
     # -- hooks ------------------------------------------------------------------------------
 
     def create_object(self, op: Operation, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
-        made = self._run(
+        made = self.run_described(
             op,
             "create",
             {
@@ -226,7 +214,7 @@ class VmProvider(HostBoundProvider):
     def find_created(
         self, op: Operation, inputs: dict[str, Any]
     ) -> tuple[str, dict[str, Any]] | None:
-        found = self._run(op, "find", {"name": inputs["name"]})["vms"]
+        found = self.run_described(op, "find", {"name": inputs["name"]})["vms"]
         wanted = {
             "notes_text": compose_notes(inputs["notes"], inputs["owner"]),
             "generation": inputs["generation"],
@@ -240,7 +228,7 @@ class VmProvider(HostBoundProvider):
         return made[0]["vm_id"], self._computed(made[0], inputs)
 
     def read_object(self, op: Operation, id_: str, props: dict[str, Any]) -> dict[str, Any] | None:
-        got = self._run(op, "get", {"vm_id": id_})
+        got = self.run_described(op, "get", {"vm_id": id_})
         if not got.get("exists"):
             return None
         notes, owner = split_notes(got["notes_text"])
@@ -307,8 +295,11 @@ class VmProvider(HostBoundProvider):
         self, op: Operation, vm_id: str, inputs: dict[str, Any], *, raise_version: bool
     ) -> dict[str, Any]:
         """Run update.ps1; a 'fail' policy error gets a hint about the stop policy."""
-        try:
-            return self._run(
+        needs_off = (
+            "memory and configuration-version changes need the VM Off while Hyper-V runs inside it"
+        )
+        with explain_needs_vm_off(inputs["stop_policy"], needs_off):
+            return self.run_described(
                 op,
                 "update",
                 {
@@ -321,15 +312,6 @@ class VmProvider(HostBoundProvider):
                 },
                 VM_POWER_PRELUDE,
             )
-        except PowerShellError as exc:
-            if inputs["stop_policy"] == "fail" and "current state" in exc.message:
-                raise ProviderError(
-                    f"{exc.host}: {exc.operation} failed: {exc.message} (memory and "
-                    "configuration-version changes need the VM Off while Hyper-V runs inside "
-                    "it; set stop_policy='stop-and-restore' to let the provider turn it off, "
-                    "apply and start it again)"
-                ) from None
-            raise
 
     @staticmethod
     def _computed(got: dict[str, Any], _inputs: dict[str, Any]) -> dict[str, Any]:

@@ -8,7 +8,6 @@ outside (FACTS 1). Delete disconnects the adapter (tolerant of a VM or adapter a
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Annotated, Any
 
 import pulumi
@@ -21,9 +20,6 @@ from components.providers.properties import Prop, PropertyDiff, PropertySet
 from components.providers.vm import args_props
 
 _NAME = Annotated[str, Field(min_length=1)]
-
-SCRIPTS = Path(__file__).resolve().parent / "scripts" / "vm_network_adapter"
-"""This provider's operation scripts, one `.ps1` per operation."""
 
 VM_NETWORK_ADAPTER_PROPERTIES = PropertySet(
     "VmNetworkAdapter",
@@ -43,9 +39,6 @@ class VmNetworkAdapterProvider(HostBoundProvider):
     """Connects an existing VM adapter and sets its MAC address spoofing."""
 
     properties = VM_NETWORK_ADAPTER_PROPERTIES
-
-    def script_path(self, name: str) -> Path:
-        return SCRIPTS / f"{name}.ps1"
 
     def create_object(self, op: Operation, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
         got = op.run("apply", {**_wanted(inputs), "vm_id": None, "adapter_id": None})

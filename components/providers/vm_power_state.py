@@ -7,7 +7,6 @@ shows as drift in `pulumi refresh`; delete leaves the VM as it is. Identified by
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import pulumi
@@ -20,9 +19,6 @@ from components.providers.properties import Prop, PropertyDiff, PropertySet
 from components.providers.vm import args_props
 
 PowerState = Literal["Running", "Off"]
-
-SCRIPTS = Path(__file__).resolve().parent / "scripts" / "vm_power_state"
-"""This provider's operation scripts, one `.ps1` per operation."""
 
 VM_POWER_STATE_PROPERTIES = PropertySet(
     "VmPowerState",
@@ -39,9 +35,6 @@ class VmPowerStateProvider(HostBoundProvider):
     """Starts or stops a VM to match the declared state."""
 
     properties = VM_POWER_STATE_PROPERTIES
-
-    def script_path(self, name: str) -> Path:
-        return SCRIPTS / f"{name}.ps1"
 
     def create_object(self, op: Operation, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
         got = op.run(

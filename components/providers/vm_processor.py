@@ -8,7 +8,6 @@ own delete removes them).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Annotated, Any
 
 import pulumi
@@ -22,15 +21,11 @@ from components.providers.base import (
     VM_POWER_PRELUDE,
     HostBoundProvider,
     Operation,
-    ProviderError,
     StopPolicy,
+    explain_needs_vm_off,
 )
 from components.providers.properties import Prop, PropertyDiff, PropertySet
 from components.providers.vm import args_props
-from components.remote import PowerShellError
-
-SCRIPTS = Path(__file__).resolve().parent / "scripts" / "vm_processor"
-"""This provider's operation scripts, one `.ps1` per operation."""
 
 VM_PROCESSOR_PROPERTIES = PropertySet(
     "VmProcessor",
@@ -62,9 +57,6 @@ class VmProcessorProvider(HostBoundProvider):
 
     properties = VM_PROCESSOR_PROPERTIES
 
-    def script_path(self, name: str) -> Path:
-        return SCRIPTS / f"{name}.ps1"
-
     def create_object(self, op: Operation, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
         got = self._apply(op, inputs, vm_id=None)
         return got["vm_id"], {"vm_id": got["vm_id"]}
@@ -95,7 +87,10 @@ class VmProcessorProvider(HostBoundProvider):
         """Nothing to remove: the settings belong to the VM."""
 
     def _apply(self, op: Operation, inputs: dict[str, Any], vm_id: str | None) -> dict[str, Any]:
-        try:
+        needs_off = (
+            "the processor count and ExposeVirtualizationExtensions change only while the VM is Off"
+        )
+        with explain_needs_vm_off(inputs["stop_policy"], needs_off):
             return op.run(
                 "apply",
                 {
@@ -107,15 +102,6 @@ class VmProcessorProvider(HostBoundProvider):
                 },
                 VM_POWER_PRELUDE,
             )
-        except PowerShellError as exc:
-            if inputs["stop_policy"] == "fail" and "current state" in exc.message:
-                raise ProviderError(
-                    f"{exc.host}: {exc.operation} failed: {exc.message} (the processor "
-                    "count and ExposeVirtualizationExtensions change only while the VM is Off; set "
-                    "stop_policy='stop-and-restore' to let the provider turn it off, apply and "
-                    "start it again)"
-                ) from None
-            raise
 
 
 @dataclass

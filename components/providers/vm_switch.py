@@ -77,11 +77,8 @@ class VmSwitchProvider(HostBoundProvider):
             )
         return result
 
-    def _run(self, op: Operation, script: str, inputs: dict[str, Any]) -> dict[str, Any]:
-        return op.run(f"vm_switch/{script}", inputs, self.script_path("vm_switch/describe"))
-
     def create_object(self, op: Operation, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
-        got = self._run(
+        got = self.run_described(
             op,
             "create",
             {k: inputs.get(k) for k in ("name", "switch_type", "net_adapter_name")},
@@ -107,7 +104,7 @@ class VmSwitchProvider(HostBoundProvider):
         return None if actual is None else (actual["switch_id"], _computed(actual))
 
     def read_object(self, op: Operation, id_: str, props: dict[str, Any]) -> dict[str, Any] | None:
-        got = self._run(op, "get", {"name": props["name"]})
+        got = self.run_described(op, "get", {"name": props["name"]})
         if not got["exists"]:
             return None
         actual = _computed(got)
@@ -130,7 +127,7 @@ class VmSwitchProvider(HostBoundProvider):
         return {name: olds.get(name) for name in VM_SWITCH.computed_names()}
 
     def delete_object(self, op: Operation, id_: str, props: dict[str, Any]) -> None:
-        self._run(op, "delete", {"name": props["name"]})
+        self.run_described(op, "delete", {"name": props["name"]})
 
 
 def _computed(got: dict[str, Any]) -> dict[str, Any]:

@@ -52,9 +52,7 @@ class WindowsFeatureProvider(HostBoundProvider):
             "name": props.get("name", "Hyper-V"),
             "include_management_tools": bool(props.get("include_management_tools", True)),
         }
-        return op.run(
-            f"windows_feature/{script}", inputs, self.script_path("windows_feature/describe")
-        )
+        return self.run_described(op, script, inputs)
 
     def _install(self, op: Operation, props: Mapping[str, Any]) -> dict[str, Any]:
         state = self._run(op, "install", props)
@@ -75,7 +73,7 @@ class WindowsFeatureProvider(HostBoundProvider):
 
     def _restart_and_wait(self, op: Operation, props: Mapping[str, Any]) -> dict[str, Any]:
         try:
-            op.run("windows_feature/restart", {})
+            op.run("restart", {})
         except PowerShellError as exc:
             # The guest may drop the PowerShell Direct session while it goes down; the
             # install state read below is what decides success.

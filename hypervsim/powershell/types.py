@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import ipaddress
 import re
-from typing import Any
+from typing import Any, cast
 
 from hypervsim.powershell.api import PSEnum, PSObject
 from hypervsim.powershell.values import (
@@ -122,6 +122,23 @@ class CastError(Exception):
         self.type_name = type_name
 
 
+def _number_from_text(text: str, type_name: str, *, whole: bool) -> int | float:
+    """Text as PowerShell reads it as a number: blank is 0, `0x..` is hex, then a whole number,
+    then a decimal (rounded half to even, as .NET does, when a `whole` number is wanted)."""
+    stripped = text.strip()
+    if stripped == "":
+        return 0
+    try:
+        if re.fullmatch(r"[+-]?0x[0-9a-fA-F]+", stripped):
+            return int(stripped, 16)
+        return int(stripped)
+    except ValueError:
+        try:
+            return round(float(stripped)) if whole else float(stripped)
+        except ValueError:
+            raise CastError(text, type_name, "Input string was not in a correct format.") from None
+
+
 def _to_int(value: Any, type_name: str) -> int:
     if isinstance(value, bool):
         return int(value)
@@ -133,20 +150,7 @@ def _to_int(value: Any, type_name: str) -> int:
     if value is None:
         return 0
     if isinstance(value, str):
-        text = value.strip()
-        if text == "":
-            return 0
-        try:
-            if re.fullmatch(r"[+-]?0x[0-9a-fA-F]+", text):
-                return int(text, 16)
-            return int(text)
-        except ValueError:
-            try:
-                return round(float(text))
-            except ValueError:
-                raise CastError(
-                    value, type_name, "Input string was not in a correct format."
-                ) from None
+        return cast(int, _number_from_text(value, type_name, whole=True))
     if isinstance(value, list) and len(value) == 1:
         return _to_int(value[0], type_name)
     raise CastError(value, type_name, "Invalid cast.")
@@ -161,20 +165,7 @@ def to_number(value: Any) -> int | float:
     if value is None or value is NOTHING:
         return 0
     if isinstance(value, str):
-        text = value.strip()
-        if text == "":
-            return 0
-        try:
-            if re.fullmatch(r"[+-]?0x[0-9a-fA-F]+", text):
-                return int(text, 16)
-            return int(text)
-        except ValueError:
-            try:
-                return float(text)
-            except ValueError:
-                raise CastError(
-                    value, "System.Int32", "Input string was not in a correct format."
-                ) from None
+        return _number_from_text(value, "System.Int32", whole=False)
     if isinstance(value, SwitchValue):
         return int(value.is_present)
     raise CastError(value, "System.Int32", "Invalid cast.")

@@ -10,6 +10,7 @@ from hypervsim.powershell.api import Invocation, Param, ParamKind, PSObject, cmd
 from hypervsim.powershell.cmdlets.hyperv_objects import vm_object
 from hypervsim.powershell.cmdlets.world_bridge import (
     HYPERV_MODULE,
+    apply_to_each,
     as_bool,
     as_int,
     hyperv_host,
@@ -104,16 +105,14 @@ def new_vm(inv: Invocation) -> Iterable[Any]:
 def _each_vm(inv: Invocation, action: Any) -> list[Any]:
     """Apply `action` to every targeted VM; failures are non-terminating; -Passthru outputs."""
     host = hyperv_host(inv)
-    out: list[Any] = []
-    for vm in target_vms(inv, host):
-        try:
-            action(host, vm)
-        except WorldError as err:
-            report(inv, err)
-            continue
-        if as_bool(inv.bound.get("Passthru", False)):
-            out.append(vm_object(host, vm))
-    return out
+    return list(
+        apply_to_each(
+            inv,
+            target_vms(inv, host),
+            lambda vm: action(host, vm),
+            lambda vm: vm_object(host, vm),
+        )
+    )
 
 
 @cmdlet("Start-VM", *VM_PARAMS, Param("Passthru", S), module=HYPERV_MODULE)
@@ -234,12 +233,9 @@ def get_vm_security(inv: Invocation) -> Iterable[Any]:
 )
 def set_vm_security(inv: Invocation) -> Iterable[Any]:
     host = hyperv_host(inv)
-    for vm in target_vms(inv, host):
+
+    def apply(vm: Any) -> None:
         if "VirtualizationBasedSecurityOptOut" in inv.bound:
-            try:
-                host.set_vm_security(vm, as_bool(inv.bound["VirtualizationBasedSecurityOptOut"]))
-            except WorldError as err:
-                report(inv, err)
-                continue
-        if as_bool(inv.bound.get("Passthru", False)):
-            yield _security_object(vm)
+            host.set_vm_security(vm, as_bool(inv.bound["VirtualizationBasedSecurityOptOut"]))
+
+    yield from apply_to_each(inv, target_vms(inv, host), apply, _security_object)

@@ -9,13 +9,12 @@ from hypervsim.powershell.api import Invocation, Param, ParamKind, cmdlet
 from hypervsim.powershell.cmdlets.hyperv_objects import memory_object
 from hypervsim.powershell.cmdlets.world_bridge import (
     HYPERV_MODULE,
+    apply_to_each,
     as_bool,
     as_int,
     hyperv_host,
-    report,
     target_vms,
 )
-from hypervsim.world.errors import WorldError
 
 L = ParamKind.LIST
 S = ParamKind.SWITCH
@@ -53,17 +52,15 @@ def set_vm_memory(inv: Invocation) -> Iterable[Any]:
         return as_int(b[key]) if b.get(key) is not None else None
 
     dynamic = as_bool(b["DynamicMemoryEnabled"]) if "DynamicMemoryEnabled" in b else None
-    for vm in target_vms(inv, host):
-        try:
-            host.set_vm_memory(
-                vm,
-                startup=num("StartupBytes"),
-                minimum=num("MinimumBytes"),
-                maximum=num("MaximumBytes"),
-                dynamic=dynamic,
-            )
-        except WorldError as err:
-            report(inv, err)
-            continue
-        if as_bool(b.get("Passthru", False)):
-            yield memory_object(host, vm)
+    yield from apply_to_each(
+        inv,
+        target_vms(inv, host),
+        lambda vm: host.set_vm_memory(
+            vm,
+            startup=num("StartupBytes"),
+            minimum=num("MinimumBytes"),
+            maximum=num("MaximumBytes"),
+            dynamic=dynamic,
+        ),
+        lambda vm: memory_object(host, vm),
+    )

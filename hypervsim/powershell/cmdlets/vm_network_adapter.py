@@ -19,6 +19,7 @@ from hypervsim.powershell.cmdlets.hyperv_objects import adapter_object, manageme
 from hypervsim.powershell.cmdlets.world_bridge import (
     HYPERV_MODULE,
     HYPERV_NS,
+    apply_to_each,
     as_bool,
     as_on_off,
     flatten,
@@ -188,16 +189,16 @@ def remove_vm_network_adapter(inv: Invocation) -> Iterable[Any]:
 )
 def connect_vm_network_adapter(inv: Invocation) -> Iterable[Any]:
     host = hyperv_host(inv)
-    out = []
-    for vm, a in _targets(inv, host):
-        try:
-            host.connect_vm_network_adapter(a, str(inv.bound.get("SwitchName") or ""))
-        except WorldError as err:
-            report(inv, err)
-            continue
-        if as_bool(inv.bound.get("Passthru", False)):
-            out.append(adapter_object(host, vm, a))
-    return out
+    return list(
+        apply_to_each(
+            inv,
+            _targets(inv, host),
+            lambda target: host.connect_vm_network_adapter(
+                target[1], str(inv.bound.get("SwitchName") or "")
+            ),
+            lambda target: adapter_object(host, *target),
+        )
+    )
 
 
 @cmdlet(

@@ -9,13 +9,12 @@ from hypervsim.powershell.api import Invocation, Param, ParamKind, cmdlet
 from hypervsim.powershell.cmdlets.hyperv_objects import processor_object
 from hypervsim.powershell.cmdlets.world_bridge import (
     HYPERV_MODULE,
+    apply_to_each,
     as_bool,
     as_int,
     hyperv_host,
-    report,
     target_vms,
 )
-from hypervsim.world.errors import WorldError
 
 L = ParamKind.LIST
 S = ParamKind.SWITCH
@@ -54,11 +53,9 @@ def set_vm_processor(inv: Invocation) -> Iterable[Any]:
         if "ExposeVirtualizationExtensions" in b
         else None
     )
-    for vm in target_vms(inv, host):
-        try:
-            host.set_vm_processor(vm, count=count, expose=expose)
-        except WorldError as err:
-            report(inv, err)
-            continue
-        if as_bool(b.get("Passthru", False)):
-            yield processor_object(host, vm)
+    yield from apply_to_each(
+        inv,
+        target_vms(inv, host),
+        lambda vm: host.set_vm_processor(vm, count=count, expose=expose),
+        lambda vm: processor_object(host, vm),
+    )

@@ -3,8 +3,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import Any
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any, TypeVar
 
 from hypervsim.powershell.api import (
     CmdletError,
@@ -17,6 +17,8 @@ from hypervsim.powershell.api import (
 )
 from hypervsim.world.errors import WorldError
 from hypervsim.world.model import VM, Computer
+
+T = TypeVar("T")
 
 HYPERV_MODULE = "Hyper-V"
 HYPERV_NS = "Microsoft.HyperV.PowerShell.Commands."
@@ -108,6 +110,24 @@ def report(
     if terminating:
         raise CmdletError(rec, terminating=True)
     inv.write_error(rec)
+
+
+def apply_to_each(
+    inv: Invocation,
+    targets: Iterable[T],
+    action: Callable[[T], Any],
+    passthru_object: Callable[[T], Any],
+) -> Iterator[Any]:
+    """How Hyper-V's Set-/Start-/Connect- cmdlets treat their targets: a failure on one is a
+    non-terminating error that skips it, and with -Passthru each changed target is output."""
+    for target in targets:
+        try:
+            action(target)
+        except WorldError as err:
+            report(inv, err)
+            continue
+        if as_bool(inv.bound.get("Passthru", False)):
+            yield passthru_object(target)
 
 
 def as_bool(value: Any) -> bool:
