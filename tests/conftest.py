@@ -203,7 +203,7 @@ def _new_emulator(tmp: Path, **options: Any) -> Emulator:
         password=options.pop("password", "Pw-" + secrets.token_urlsafe(12)),
         state_path=Path(options.pop("state_path", tmp / "world.json")),
         https=https,
-        cert_dir=(tmp / "certs") if https else None,
+        cert_dir=Path(options.pop("cert_dir", tmp / "certs")) if https else None,
         faults=tuple(faults),
         **options,
     )
@@ -230,9 +230,9 @@ def https_emulator() -> Iterator[Emulator]:
 
 @pytest.fixture
 def emulator_factory(tmp_path: Path) -> Iterator[EmulatorFactory]:
-    """emulator_factory(https=False, allow_unencrypted=False, faults=(), latency_ms=0,
-    ps_start_ms=0, seed=0, host_profile=None, executed_keep=..., user=..., password=...)
-    -> a fresh Emulator."""
+    """emulator_factory(https=False, cert_dir=None, allow_unencrypted=False, faults=(),
+    latency_ms=0, ps_start_ms=0, seed=0, host_profile=None, executed_keep=..., user=...,
+    password=...) -> a fresh Emulator (over HTTPS it reuses certificates found in cert_dir)."""
     started: list[Emulator] = []
 
     def factory(**options: Any) -> Emulator:

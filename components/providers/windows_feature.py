@@ -22,7 +22,12 @@ from pulumi import Input, Output, ResourceOptions
 
 from components.providers.base import HOST_PROP, HostBoundProvider, Operation, ProviderError
 from components.providers.properties import Prop, PropertyDiff, PropertySet
-from components.remote import PowerShellError, RemoteError
+from components.remote import (
+    HostAuthError,
+    HostUnreachableError,
+    PowerShellError,
+    RemoteError,
+)
 
 log = logging.getLogger(__name__)
 
@@ -85,6 +90,10 @@ class WindowsFeatureProvider(HostBoundProvider):
                 state = self._run(op, "get", props)
                 if not state["restart_needed"]:
                     return _computed(state)
+            except (HostUnreachableError, HostAuthError):
+                # The Hyper-V host itself stopped answering (after the client's own retries):
+                # waiting for the guest cannot help; the next `pulumi up` re-reads the install.
+                raise
             except RemoteError as exc:
                 last = exc
             if time.monotonic() >= deadline:

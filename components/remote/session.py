@@ -244,17 +244,37 @@ class ShellSession:
                 "(pulumi config set --secret) or HYPERV_LAB_PASSWORD_<NAME>",
             )
         if isinstance(exc, requests.exceptions.SSLError):
-            return HostAuthError(
-                name,
-                operation,
-                f"TLS certificate of {self.host.endpoint} is not trusted: set "
-                f"hyperv-lab:hosts.{name}.ca_bundle to the CA that signed it",
-            )
+            return HostAuthError(name, operation, self._tls_refusal(str(exc)))
         if isinstance(exc, WSManFaultError):
             return RemoteProtocolError(name, operation, self._scrub(f"WS-Man fault: {exc.reason}"))
         if isinstance(exc, (WinRMError, WinRMTransportError)):
             return HostUnreachableError(name, operation, self._scrub(f"WinRM error: {exc}"))
         return HostUnreachableError(name, operation, self._scrub(f"{type(exc).__name__}: {exc}"))
+
+    def _tls_refusal(self, detail: str) -> str:
+        """What to fix when the host's certificate fails verification: trusting a CA only
+        helps when the CA is the problem, so an expired or misnamed certificate says so."""
+        endpoint, name = self.host.endpoint, self.host.name
+        if "certificate has expired" in detail:
+            return (
+                f"TLS certificate of {endpoint} has expired: renew the host's WinRM HTTPS "
+                "certificate (the listener's CertificateThumbprint); the CA bundle is not the "
+                "problem"
+            )
+        if "not yet valid" in detail:
+            return (
+                f"TLS certificate of {endpoint} is not valid yet: check the clocks of this "
+                "machine and the host"
+            )
+        if "Hostname mismatch" in detail or "doesn't match" in detail:
+            return (
+                f"TLS certificate of {endpoint} is not issued for that host name: use a name "
+                f"the certificate lists in hyperv-lab:hosts.{name}.endpoint, or reissue it"
+            )
+        return (
+            f"TLS certificate of {endpoint} is not trusted: set "
+            f"hyperv-lab:hosts.{name}.ca_bundle to the CA that signed it"
+        )
 
     # -- lifecycle --------------------------------------------------------------------------
 

@@ -37,8 +37,17 @@ def _name(common_name: str) -> x509.Name:
     )
 
 
-def ensure_certificates(cert_dir: Path) -> CertificatePaths:
-    """Create the CA and a server cert for 127.0.0.1/localhost in `cert_dir`, or reuse them."""
+Validity = tuple[datetime.datetime, datetime.datetime]
+
+
+def ensure_certificates(
+    cert_dir: Path, *, server_validity: Validity | None = None
+) -> CertificatePaths:
+    """Create the CA and a server cert for 127.0.0.1/localhost in `cert_dir`, or reuse them.
+
+    `server_validity` (not before, not after) lets tests make a certificate that has expired
+    or is not yet valid, the way a neglected host's WinRM listener presents one; the server
+    reuses whatever it finds in `cert_dir`."""
     cert_dir.mkdir(parents=True, exist_ok=True)
     paths = CertificatePaths(
         cert_dir / "ca.pem", cert_dir / "server.pem", cert_dir / "server-key.pem"
@@ -47,6 +56,10 @@ def ensure_certificates(cert_dir: Path) -> CertificatePaths:
         return paths
 
     now = datetime.datetime.now(datetime.UTC)
+    not_before, not_after = server_validity or (
+        now - datetime.timedelta(minutes=5),
+        now + datetime.timedelta(days=825),
+    )
     ca_key = ec.generate_private_key(ec.SECP256R1())
     ca_name = _name("hypervsim test CA")
     ca_cert = (
@@ -82,8 +95,8 @@ def ensure_certificates(cert_dir: Path) -> CertificatePaths:
         .issuer_name(ca_name)
         .public_key(server_key.public_key())
         .serial_number(x509.random_serial_number())
-        .not_valid_before(now - datetime.timedelta(minutes=5))
-        .not_valid_after(now + datetime.timedelta(days=825))
+        .not_valid_before(not_before)
+        .not_valid_after(not_after)
         .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
         .add_extension(
             x509.SubjectAlternativeName(

@@ -1,13 +1,22 @@
-"""Refused logins and unsafe transports, seen the way Pulumi shows them: the provider's
-error text. Each must say what to fix and carry no secret; nothing may be created."""
+"""Refused logins, untrusted, expired or not-yet-valid certificates and unsafe transports,
+seen the way Pulumi shows them: the provider's error text. Each must say what to fix and carry
+no secret; nothing may be created, and no credential is sent to a peer that failed TLS."""
 
 from __future__ import annotations
+
+import datetime
+import json
+import ssl
+import urllib.request
+from pathlib import Path
+from typing import Any
 
 import pytest
 
 from components.providers.base import ProviderError
 from components.providers.vm_switch import VmSwitchProvider
 from components.remote import POOL
+from hypervsim.wire.tls import ensure_certificates
 from tests.conftest import Emulator, EmulatorFactory
 from tests.reliability.conftest import StackConfig, configure, stack_config
 
@@ -91,3 +100,54 @@ def test_basic_over_plain_http_is_refused_before_anything_is_sent(
     assert "hyperv-lab:hosts" in message or "l0" in message  # names the host entry
     assert_no_secret(message, emu.password)
     assert emu.counters()["requests"] == 0
+
+
+def counters_without_verification(emu: Emulator) -> dict[str, Any]:
+    """The emulator's own counters, read even though its certificate does not verify."""
+    context = ssl.create_default_context()
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE
+    url = f"{emu.base_url}/hypervsim/counters"
+    with urllib.request.urlopen(url, timeout=10, context=context) as response:
+        data: dict[str, Any] = json.load(response)
+    return data
+
+
+@pytest.mark.parametrize(
+    ("window_days", "expected"),
+    [((-30, -1), "has expired: renew"), ((1, 30), "not valid yet: check the clocks")],
+    ids=["expired", "not-yet-valid"],
+)
+def test_out_of_date_certificate_says_so_instead_of_blaming_the_ca(
+    emulator_factory: EmulatorFactory,
+    tmp_path: Path,
+    window_days: tuple[int, int],
+    expected: str,
+) -> None:
+    """A certificate signed by the trusted CA but outside its validity window: the message
+    must not send the user to ca_bundle (the CA is right), and no credential is sent."""
+    now = datetime.datetime.now(datetime.UTC)
+    cert_dir = tmp_path / "dated-certs"
+    ensure_certificates(
+        cert_dir,
+        server_validity=(
+            now + datetime.timedelta(days=window_days[0]),
+            now + datetime.timedelta(days=window_days[1]),
+        ),
+    )
+    emu = emulator_factory(https=True, cert_dir=cert_dir)
+    with pytest.raises(ProviderError) as refused:
+        create_switch(stack_config(emu), "auth-dated-cert")  # trusts ca.pem
+    message = str(refused.value)
+    assert expected in message, message
+    assert "ca_bundle" not in message
+    assert_no_secret(message, emu.password)
+    assert counters_without_verification(emu)["logins"] == 0
+    assert "auth-dated-cert" not in switch_names_unverified(emu)
+
+
+def switch_names_unverified(emu: Emulator) -> list[str]:
+    """Independent listing over a session that ignores the dated certificate."""
+    session = emu.session(server_cert_validation="ignore")
+    out = session.run_ps("Get-VMSwitch | ForEach-Object { $_.Name }")
+    return out.std_out.decode("utf-8").split()
