@@ -614,8 +614,13 @@ def analyse(ups: list[dict[str, Any]]) -> dict[str, Any]:
                 "span_over_critical": up["span_s"] / critical if critical else None,
                 "wall_over_critical": up["wall_s"] / critical if critical else None,
                 "provider_time_s": sum(c.seconds for c in up["calls"]),
+                # Lower bound of the wall time on this machine whatever the scheduling: the
+                # command's own CPU work (engine, program, providers, emulator) over its cores.
+                "cpu_floor_s": (up["cli_cpu_s"] + up["emulator_cpu_s"])
+                / max(1, up["machine_cpus"] or 1),
             }
         )
+        up["wall_over_cpu_floor"] = up["wall_s"] / up["cpu_floor_s"] if up["cpu_floor_s"] else None
         rows.append(up)
     checks = role_costs(resource_seconds(calibration["calls"], ("Check",)))
     creates = role_costs(resource_seconds(calibration["calls"], ("Create",)))
@@ -711,6 +716,9 @@ def print_report(result: dict[str, Any]) -> None:
                 u["cli_cpu_s"],
                 u["emulator_cpu_s"],
                 u["other_cpu_s"],
+                u["cpu_floor_s"],
+                u["wall_over_cpu_floor"],
+                u["cpu_floor_s"] / u["critical_model_s"] if u["critical_model_s"] else "-",
             ]
         )
     print(
@@ -759,6 +767,9 @@ def print_report(result: dict[str, Any]) -> None:
                 "cli cpu s",
                 "emu cpu s",
                 "other cpu s",
+                "cpu floor s",
+                "wall/floor",
+                "floor/crit",
             ],
             host_side,
         )
@@ -770,7 +781,10 @@ def print_report(result: dict[str, Any]) -> None:
         "2 s after the command; cpu: the CLI's process tree\n  (engine + language host + "
         "program + provider) and the emulator; other: CPU the rest of the machine used\n  meanwhile "
         f"({os.cpu_count()} cores; anything much above 0 means the timings above are "
-        "inflated by other work)."
+        "inflated by other work);\n  cpu floor: (cli + emu cpu) / cores, the least wall time "
+        "this much CPU work needs on this machine,\n  whatever the scheduling; floor/crit: the "
+        "least wall/crit that allows (span excludes start-up CPU,\n  so for span/crit it is a "
+        "guide: far above 1.2 means CPU per resource is the limit here, not parallelism)."
     )
     print("\nbefore/after lifting the provider's 4-thread pool (same run):")
     by_size: dict[int, dict[int, dict[str, Any]]] = defaultdict(dict)
