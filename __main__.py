@@ -9,5 +9,7 @@ environment variables) and are read by the providers only, never by this program
 
 from components.lab import build_lab
 from components.lab_config import load_lab
+from components.sdk_debug_messages import drop_sdk_debug_messages
 
+drop_sdk_debug_messages()
 build_lab(load_lab()).export()
