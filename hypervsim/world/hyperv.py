@@ -585,6 +585,7 @@ class HyperVHost:
         switch_type: str = "Private",
         net_adapter_name: str | None = None,
         allow_management_os: bool | None = None,
+        notes: str = "",
     ) -> VMSwitch:
         """New-VMSwitch: Internal creates the host vNIC "vEthernet (<name>)"; External binds a NIC
         (and, with AllowManagementOS, moves that NIC's IP configuration onto a host vNIC)."""
@@ -635,6 +636,7 @@ class HyperVHost:
             switch_type=switch_type,
             net_adapter_name=bound.name if bound else None,
             allow_management_os=mgmt,
+            notes=notes,
         )
         self.switches.append(sw)
         if mgmt:

@@ -69,6 +69,7 @@ class VMSwitch(BaseModel):
     switch_type: str  # "Private" | "Internal" | "External"
     net_adapter_name: str | None = None
     allow_management_os: bool = False
+    notes: str = ""
 
 
 class VMNetworkAdapter(BaseModel):

@@ -162,7 +162,7 @@ def switch_object(host: Computer, sw: VMSwitch) -> PSObject:
             "SwitchType": VMSwitchType[sw.switch_type],
             "AllowManagementOS": sw.allow_management_os,
             "NetAdapterInterfaceDescription": bound.interface_description if bound else None,
-            "Notes": "",
+            "Notes": sw.notes,
         },
         _types("VMSwitch"),
         ref=sw,

@@ -81,6 +81,7 @@ def new_vm_switch(inv: Invocation) -> Iterable[Any]:
             allow_management_os=as_bool(b["AllowManagementOS"])
             if "AllowManagementOS" in b
             else None,
+            notes="" if b.get("Notes") is None else str(b["Notes"]),
         )
     except WorldError as err:
         report(inv, err)
@@ -89,14 +90,28 @@ def new_vm_switch(inv: Invocation) -> Iterable[Any]:
 
 
 @cmdlet(
-    "Remove-VMSwitch",
+    "Set-VMSwitch",
     Param("Name", L, position=0, aliases=("SwitchName",)),
     Param("VMSwitch", L, from_pipeline=True),
-    Param("Force", S),
+    Param("Notes"),
+    Param("Passthru", S),
     module=HYPERV_MODULE,
 )
-def remove_vm_switch(inv: Invocation) -> Iterable[Any]:
+def set_vm_switch(inv: Invocation) -> Iterable[Any]:
+    """Set-VMSwitch -Notes (the only setting modelled; others are refused by the binder as
+    unknown parameters rather than ignored)."""
     host = hyperv_host(inv)
+    targets = _targets(inv, host)
+    for sw in targets:
+        if inv.bound.get("Notes") is not None:
+            sw.notes = str(inv.bound["Notes"])
+        if as_bool(inv.bound.get("Passthru", False)):
+            yield switch_object(host, sw)
+
+
+def _targets(inv: Invocation, host: Any) -> list[VMSwitch]:
+    """Switches named by -Name (each unknown name a non-terminating error) or given by
+    -VMSwitch / the pipeline."""
     targets: list[VMSwitch] = []
     if inv.bound.get("Name") is not None:
         for n in strings(inv.bound["Name"]):
@@ -110,7 +125,19 @@ def remove_vm_switch(inv: Invocation) -> Iterable[Any]:
             ref = item.ref if isinstance(item, PSObject) else item
             if isinstance(ref, VMSwitch):
                 targets.append(ref)
-    for sw in targets:
+    return targets
+
+
+@cmdlet(
+    "Remove-VMSwitch",
+    Param("Name", L, position=0, aliases=("SwitchName",)),
+    Param("VMSwitch", L, from_pipeline=True),
+    Param("Force", S),
+    module=HYPERV_MODULE,
+)
+def remove_vm_switch(inv: Invocation) -> Iterable[Any]:
+    host = hyperv_host(inv)
+    for sw in _targets(inv, host):
         try:
             host.remove_switch(sw)
         except WorldError as err:

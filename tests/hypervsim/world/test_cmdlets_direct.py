@@ -97,6 +97,18 @@ def test_switch_cmdlets(world: World) -> None:
     assert not inv.errors and world.root.switch_by_name("VmNAT") is None
 
 
+def test_switch_notes_are_stored_set_and_persisted(world: World) -> None:
+    notes = "owner: lab/dev-a \u2018q\u2019 $(x)"
+    (sw,), inv = run(world.root, "New-VMSwitch", Name="Sw1", SwitchType="Private", Notes=notes)
+    assert not inv.errors and sw.get("Notes") == notes
+    (changed,), inv = run(world.root, "Set-VMSwitch", Name=["sw1"], Notes="n2", Passthru=True)
+    assert not inv.errors and changed.get("Notes") == "n2"
+    _, inv = run(world.root, "Set-VMSwitch", Name=["missing"], Notes="n3")
+    assert "missing" in inv.errors[0].message
+    reloaded = World.from_json(json.loads(json.dumps(world.to_json())))
+    assert reloaded.root.switch_by_name("Sw1").notes == "n2"  # type: ignore[union-attr]
+
+
 def test_remove_switch_in_use_error_record(world: World) -> None:
     make_l1(world)
     _, inv = run(world.root, "Remove-VMSwitch", Name=["External"], Force=True)
