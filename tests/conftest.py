@@ -138,11 +138,15 @@ class Emulator:
         log = self.log_path.read_text(encoding="utf-8") if self.log_path else ""
         raise RuntimeError(f"hypervsim did not start:\n{log}")
 
-    def counters(self) -> dict[str, int]:
-        """The server's counters (GET /hypervsim/counters)."""
+    def counters(self, *, verify_tls: bool = True) -> dict[str, int]:
+        """The server's counters (GET /hypervsim/counters); `verify_tls=False` reads them even
+        from a server whose certificate does not verify (tests of refused certificates)."""
         context = None
         if self.https and self.ca_path:
             context = ssl.create_default_context(cafile=str(self.ca_path))
+            if not verify_tls:
+                context.check_hostname = False
+                context.verify_mode = ssl.CERT_NONE
         url = f"{self.base_url}/hypervsim/counters"
         with urllib.request.urlopen(url, timeout=10, context=context) as response:
             data: dict[str, int] = json.load(response)

@@ -14,8 +14,10 @@ of the same object sees `op.pending_leftover` and adopts what it finds instead o
 
 from __future__ import annotations
 
+import functools
 import inspect
 import logging
+import sys
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
@@ -98,6 +100,13 @@ def explain_needs_vm_off(stop_policy: str, why: str) -> Iterator[None]:
                 "start it again)"
             ) from None
         raise
+
+
+@functools.cache
+def _scripts_dir(module_name: str) -> Path:
+    """A provider module's scripts folder, found once per process (not on every operation)."""
+    module = Path(inspect.getfile(sys.modules[module_name])).resolve()
+    return module.parent / "scripts" / module.stem
 
 
 class Operation:
@@ -205,8 +214,7 @@ class HostBoundProvider(ResourceProvider):
     def script_path(self, name: str) -> Path:
         """`scripts/<module name>/<name>.ps1` next to the provider's module (each provider
         keeps its operation scripts in a folder named like its module)."""
-        module = Path(inspect.getfile(type(self))).resolve()
-        return module.parent / "scripts" / module.stem / f"{name}.ps1"
+        return _scripts_dir(type(self).__module__) / f"{name}.ps1"
 
     def run_described(
         self, op: Operation, script: str, inputs: Mapping[str, Any], *preludes: Path

@@ -9,6 +9,7 @@ from hypervsim.powershell.api import Invocation, Param, ParamKind, PSObject, cmd
 from hypervsim.powershell.cmdlets.hyperv_objects import switch_object
 from hypervsim.powershell.cmdlets.world_bridge import (
     HYPERV_MODULE,
+    apply_to_each,
     as_bool,
     flatten,
     hyperv_host,
@@ -101,12 +102,12 @@ def set_vm_switch(inv: Invocation) -> Iterable[Any]:
     """Set-VMSwitch -Notes (the only setting modelled; others are refused by the binder as
     unknown parameters rather than ignored)."""
     host = hyperv_host(inv)
-    targets = _targets(inv, host)
-    for sw in targets:
+
+    def apply(sw: VMSwitch) -> None:
         if inv.bound.get("Notes") is not None:
             sw.notes = str(inv.bound["Notes"])
-        if as_bool(inv.bound.get("Passthru", False)):
-            yield switch_object(host, sw)
+
+    yield from apply_to_each(inv, _targets(inv, host), apply, lambda sw: switch_object(host, sw))
 
 
 def _targets(inv: Invocation, host: Any) -> list[VMSwitch]:
