@@ -98,7 +98,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="newest command names kept in the world's execution record (default 5000)",
     )
     serve.add_argument("--fault", type=_fault, action="append", default=[], metavar="SPEC")
-    serve.add_argument("--verbose", action="store_true", help="log every HTTP request")
+    serve.add_argument(
+        "--verbose", action="store_true", help="log every HTTP request and its WS-Man action"
+    )
 
     show = sub.add_parser("show", help="print the world's tree (and live counters)")
     show.add_argument("--state", type=Path, required=True)

@@ -51,6 +51,7 @@ class Emulator:
     # more, because tests/reliability's ExecutedLog still marks by list length. Once it marks
     # by the state's `executed_total` this can go back to None (the product default).
     executed_keep: int | None = 1_000_000
+    verbose: bool = False
     port: int = 0
     process: subprocess.Popen[str] | None = field(default=None, repr=False)
     log_path: Path | None = None
@@ -97,6 +98,8 @@ class Emulator:
             cmd += ["--executed-keep", str(self.executed_keep)]
         for spec in self.faults:
             cmd += ["--fault", spec]
+        if self.verbose:
+            cmd.append("--verbose")
         return cmd
 
     def start(self) -> Emulator:

@@ -12,6 +12,7 @@ import base64
 import hashlib
 import logging
 import threading
+import weakref
 from pathlib import Path
 from typing import Any
 
@@ -101,7 +102,22 @@ class SessionPool:
 
 
 POOL = SessionPool()
-atexit.register(POOL.close_all)
+
+
+def _close_before_connection_finalizers(pool: SessionPool) -> None:
+    """Register `pool.close_all` to run at exit BEFORE urllib3 closes its pooled sockets.
+
+    urllib3 closes each connection pool from a `weakref.finalize`, and all finalizers run from
+    one atexit hook that `weakref` registers when the first finalizer is made. atexit hooks
+    run last-registered first, so ours must be registered after that hook exists: otherwise
+    every shell's logged-in keep-alive connection is gone when we delete the shell, and each
+    close pays a fresh NTLM login (3 round trips) first.
+    """
+    weakref.finalize(pool, lambda: None)  # makes sure weakref's atexit hook exists already
+    atexit.register(pool.close_all)
+
+
+_close_before_connection_finalizers(POOL)
 
 
 def load_script(path: str | Path, *preludes: str | Path) -> str:

@@ -63,7 +63,7 @@ class WsmanRequestHandler(BaseHTTPRequestHandler):
 
     def log_message(self, format: str, *args: Any) -> None:
         if self.server.app.config.verbose:
-            super().log_message(format, *args)
+            super().log_message(f"port {self.client_address[1]} " + format, *args)
 
     # -- helpers ---------------------------------------------------------------------
     @property

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import sys
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -145,6 +146,12 @@ class WinRmServer:
         try:
             req = soap.parse_request(data)
             relates_to = req.message_id or None
+            if self.config.verbose:
+                # Which WS-Man operation on which shell: enough to see round trips per
+                # operation without logging any command text (it may hold secrets).
+                action = req.action.rsplit("/", 1)[-1]
+                shell = req.selectors.get("ShellId", "-")
+                sys.stderr.write(f"{call.client_ip} wsman {action} shell={shell}\n")
             return 200, self.dispatcher.handle(req, call)
         except soap.SoapFaultError as fault:
             self.counters.add("faults")

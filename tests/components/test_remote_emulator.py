@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -19,6 +24,8 @@ from components.remote import (
     RemotePowerShell,
     RemoteProtocolError,
 )
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
 
 ECHO = """param([string]$InputJson)
 $in = $InputJson | ConvertFrom-Json
@@ -294,3 +301,39 @@ def test_shells_are_deleted_at_exit_even_after_the_connection_was_closed(emulato
         session._protocol.transport.session.close()
     POOL.close_all()
     assert emulator.counters()["shells_open"] == before
+
+
+EXITING_PROCESS = """
+import json, os, sys
+from components.config import HostSettings
+from components.remote import RemotePowerShell
+settings = HostSettings(**json.loads(os.environ["HOST_SETTINGS_JSON"]))
+RemotePowerShell(settings).run(sys.stdin.read(), {"name": "x", "count": 1}, "echo")
+# No explicit close: the process exits and the pool's atexit hook must delete the shell.
+"""
+
+
+def test_a_process_exiting_deletes_its_shell_on_its_still_logged_in_connection(
+    emulator: Any,
+) -> None:
+    """urllib3 closes pooled sockets from weakref finalizers at exit; the shell cleanup must
+    run before them, so it reuses the login instead of paying a new one (3 round trips)."""
+    settings = settings_for(emulator).model_dump(mode="json")
+    settings["password"] = emulator.password
+    before = emulator.counters()
+    env = {**os.environ, "HOST_SETTINGS_JSON": json.dumps(settings)}
+    done = subprocess.run(
+        [sys.executable, "-c", EXITING_PROCESS],
+        input=ECHO,
+        env=env,
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    after = emulator.counters()
+    assert after["shells_open"] == before["shells_open"]
+    assert after["logins"] - before["logins"] == 1
+    assert after["auth_failures"] == before["auth_failures"]

@@ -220,3 +220,24 @@ def test_plaintext_files_of_earlier_versions_are_removed_once_old(tmp_path: Path
     os.utime(old, (now - 2 * 24 * 3600, now - 2 * 24 * 3600))
     assert remove_legacy_user_files(tmp_path, now=now) == [old]
     assert recent.exists()
+
+
+def test_verbose_log_names_each_wsman_action_but_no_command_text(
+    emulator_factory: EmulatorFactory,
+) -> None:
+    """`--verbose` shows which WS-Man action ran on which shell and connection (to count round
+    trips per operation) and never the command text, which may hold secrets."""
+    emu = emulator_factory(verbose=True)
+    marker = "Marker-" + emu.password
+    result = emu.session("ntlm").run_ps(f"'{marker}'.Length")
+    assert result.status_code == 0
+    emu.stop()
+    assert emu.log_path is not None
+    log = emu.log_path.read_text(encoding="utf-8")
+    actions = [
+        line.split(" wsman ", 1)[1].split()[0] for line in log.splitlines() if " wsman " in line
+    ]
+    assert actions[:1] == ["Create"] and "Command" in actions and "Receive" in actions
+    assert "Delete" in actions
+    assert "port " in log  # each HTTP line names the client's connection
+    assert marker not in log and emu.password not in log
