@@ -109,6 +109,16 @@ def _scripts_dir(module_name: str) -> Path:
     return module.parent / "scripts" / module.stem
 
 
+@functools.cache
+def _provider_scripts_dir(mro_modules: tuple[str, ...]) -> Path:
+    """The scripts folder of the nearest class (by the modules of its MRO) that has one."""
+    for module_name in mro_modules:
+        folder = _scripts_dir(module_name)
+        if folder.is_dir():
+            return folder
+    return _scripts_dir(mro_modules[0])
+
+
 class Operation:
     """Context of one provider call: the host client and a label for messages."""
 
@@ -213,8 +223,10 @@ class HostBoundProvider(ResourceProvider):
 
     def script_path(self, name: str) -> Path:
         """`scripts/<module name>/<name>.ps1` next to the provider's module (each provider
-        keeps its operation scripts in a folder named like its module)."""
-        return _scripts_dir(type(self).__module__) / f"{name}.ps1"
+        keeps its operation scripts in a folder named like its module). A subclass defined
+        elsewhere (say, to wrap an operation) keeps using its base provider's scripts."""
+        modules = tuple(cls.__module__ for cls in type(self).__mro__)
+        return _provider_scripts_dir(modules) / f"{name}.ps1"
 
     def run_described(
         self, op: Operation, script: str, inputs: Mapping[str, Any], *preludes: Path

@@ -157,6 +157,10 @@ class VmProvider(HostBoundProvider):
         inputs = result.inputs
         if any(is_unknown(inputs.get(k)) for k in ("host", "name", "owner")):
             return result
+        if _same_vm_as_before(olds, inputs):
+            # The stack's state already holds this VM under the same host, name and owner:
+            # a lookup would only cost two round trips per VM on every preview and update.
+            return result
         conflict = self._owner_conflict(inputs)
         if conflict:
             result.failures.append(CheckFailure("name", conflict))
@@ -321,6 +325,13 @@ class VmProvider(HostBoundProvider):
             "vhd_path": got["vhd_path"],
             "actual_version": got["actual_version"],
         }
+
+
+def _same_vm_as_before(olds: dict[str, Any], inputs: dict[str, Any]) -> bool:
+    """Whether the previous inputs (from state) name the same VM: same host, name and owner."""
+    return bool(olds) and all(
+        k in olds and olds[k] == inputs.get(k) for k in ("host", "name", "owner")
+    )
 
 
 def _conflict_message(

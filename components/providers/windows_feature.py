@@ -2,9 +2,10 @@
 typically an L1 NestedHost's guest reached through PowerShell Direct.
 
 Install-WindowsFeature on Windows Server, Enable-WindowsOptionalFeature on client Windows.
-The install never restarts by itself; with `restart=True` the provider restarts the guest
-(`Restart-Computer -Force` inside it) and then waits, bounded, until the guest answers again
-and reports the feature Installed. A plain host (an L0 named in config) is never restarted:
+With `restart=True` a guest whose install needs a restart is restarted by the install
+operation itself (`Restart-Computer -Force` inside it, one round trip pair fewer than a
+separate restart call); the provider then waits, bounded, until the guest answers again and
+reports the feature Installed. A plain host (an L0 named in config) is never restarted:
 `restart_needed` says so and a warning is logged. Delete leaves the feature installed:
 uninstalling Hyper-V from a lab host is out of scope.
 """
@@ -52,18 +53,29 @@ class WindowsFeatureProvider(HostBoundProvider):
     """How long to wait for the guest to come back and report the feature Installed."""
     poll_interval_s: ClassVar[float] = 5.0
 
-    def _run(self, op: Operation, script: str, props: Mapping[str, Any]) -> dict[str, Any]:
+    def _run(
+        self, op: Operation, script: str, props: Mapping[str, Any], **extra: Any
+    ) -> dict[str, Any]:
         inputs = {
             "name": props.get("name", "Hyper-V"),
             "include_management_tools": bool(props.get("include_management_tools", True)),
+            **extra,
         }
         return self.run_described(op, script, inputs)
 
     def _install(self, op: Operation, props: Mapping[str, Any]) -> dict[str, Any]:
-        state = self._run(op, "install", props)
-        if not state["restart_needed"]:
-            return _computed(state)
-        if op.client.host.via is None:
+        guest = op.client.host.via is not None
+        restart = guest and bool(props.get("restart", True))
+        try:
+            # The restart, when needed and allowed, happens in the same operation.
+            state = self._run(op, "install", props, restart=restart)
+        except PowerShellError as exc:
+            if not restart:
+                raise
+            return self._after_interrupted_install(op, props, exc)
+        if state.get("restarting"):
+            return self._wait_until_installed(op, props)
+        if state["restart_needed"] and not guest:
             log.warning(
                 "%s: '%s' is installed but %s must be restarted to finish; "
                 "hyperv-lab does not restart a physical host",
@@ -71,9 +83,22 @@ class WindowsFeatureProvider(HostBoundProvider):
                 state["feature"],
                 op.ref.label(),
             )
+        return _computed(state)
+
+    def _after_interrupted_install(
+        self, op: Operation, props: Mapping[str, Any], error: PowerShellError
+    ) -> dict[str, Any]:
+        """The install-and-restart reported an error: the guest may have dropped PowerShell
+        Direct while going down, or the install failed. A fresh read tells which."""
+        try:
+            state = self._run(op, "get", props)
+        except RemoteError:
+            raise error from None
+        if state["installed"]:
             return _computed(state)
-        if not props.get("restart", True):
-            return _computed(state)
+        if not state["restart_needed"]:
+            raise error  # nothing was installed: the install's own error is the answer
+        log.info("%s: install on %s reported: %s", op.label, op.ref.label(), error.message)
         return self._restart_and_wait(op, props)
 
     def _restart_and_wait(self, op: Operation, props: Mapping[str, Any]) -> dict[str, Any]:
@@ -83,6 +108,11 @@ class WindowsFeatureProvider(HostBoundProvider):
             # The guest may drop the PowerShell Direct session while it goes down; the
             # install state read below is what decides success.
             log.info("%s: restart of %s reported: %s", op.label, op.ref.label(), exc.message)
+        return self._wait_until_installed(op, props)
+
+    def _wait_until_installed(self, op: Operation, props: Mapping[str, Any]) -> dict[str, Any]:
+        """Poll (bounded) until the restarted guest answers and reports the feature Installed;
+        the PowerShell Direct wrapper itself waits while the guest does not answer yet."""
         deadline = time.monotonic() + self.restart_wait_s
         last: RemoteError | None = None
         while True:

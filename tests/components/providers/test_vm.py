@@ -231,6 +231,23 @@ def test_create_is_one_operation_and_check_one_lookup(
     vm_provider.delete(created.id, created.outs)
 
 
+def test_check_of_a_vm_already_in_state_costs_no_round_trip(
+    vm_provider: VmProvider, emulator: Any, unique: Callable[[str], str]
+) -> None:
+    """Previews and updates of a lab must not look up every VM again: the state's previous
+    inputs (same host, name and owner) already say the VM is this stack's."""
+    name = unique("vm-known")
+    olds = {"host": "l0", "name": name, "owner": "proj/dev-a", "memory_startup_mb": 512}
+    vm_provider.read("00000000-0000-0000-0000-000000000000", {"host": "l0"})  # warm session
+    before = emulator.counters()["requests"]
+    result = vm_provider.check(olds, {**olds, "memory_startup_mb": 1024})
+    assert result.failures == []
+    assert emulator.counters()["requests"] == before
+    renamed = vm_provider.check(olds, {**olds, "name": name + "-2"})
+    assert renamed.failures == []
+    assert emulator.counters()["requests"] - before == 2  # a new name is looked up
+
+
 def test_check_refuses_a_name_owned_by_another_stack(
     vm_provider: VmProvider, unique: Callable[[str], str]
 ) -> None:

@@ -8,9 +8,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from pulumi.dynamic import ConfigureRequest
 
 from components.providers.base import ProviderError
 from components.providers.windows_feature import WindowsFeatureProvider
+from components.remote import PowerShellError
 from tests.conftest import Emulator, _new_emulator
 
 
@@ -71,6 +73,51 @@ def test_hyperv_installed_in_a_server_guest_with_restart(
     assert host_ps(f'"$((Get-VM -Name {vm}).State)"') == "Running"
     again = provider.create(inputs)  # idempotent: already installed, no restart
     assert again.outs == created.outs
+
+
+def test_install_and_restart_is_one_operation_then_one_read(
+    provider: WindowsFeatureProvider, make_l1: Callable[..., str], emulator: Emulator
+) -> None:
+    """The restart rides in the install operation: a Send + Receive for install-and-restart
+    and one for the read that confirms the feature is Installed."""
+    vm = make_l1()
+    inputs = checked(provider, host=guest(vm))
+    provider.read("warm", {**inputs, "installed": False, "restart_needed": False})
+    before = emulator.counters()
+    created = provider.create(inputs)
+    after = emulator.counters()
+    assert created.outs["installed"] is True and created.outs["restart_needed"] is False
+    assert after["requests"] - before["requests"] == 4
+    assert after["powershell_starts"] == before["powershell_starts"]
+
+
+class _DroppedAfterInstall(WindowsFeatureProvider):
+    """The install (and restart, if `restart_ran`) happens on the guest, but PowerShell
+    Direct reports the session broken instead of the install's answer."""
+
+    restart_ran = True
+
+    def _run(self, op: Any, script: str, props: Any, **extra: Any) -> dict[str, Any]:
+        if script != "install":
+            return super()._run(op, script, props, **extra)
+        super()._run(op, script, props, **{**extra, "restart": self.restart_ran})
+        raise PowerShellError(
+            op.ref.label(), op.label, "The background process reported an error", "", ""
+        )
+
+
+@pytest.mark.parametrize("restart_ran", [True, False])
+def test_a_session_dropped_by_the_restart_is_settled_by_reading_the_guest(
+    stack_config: Any, make_l1: Callable[..., str], restart_ran: bool
+) -> None:
+    """Whether the guest went down before or after answering, the next read decides: installed
+    (done) or still pending (restart it, then wait)."""
+    provider = _DroppedAfterInstall()
+    provider.restart_ran = restart_ran
+    provider.configure(ConfigureRequest(stack_config))  # type: ignore[arg-type]
+    vm = make_l1()
+    created = provider.create(checked(provider, host=guest(vm)))
+    assert created.outs["installed"] is True and created.outs["restart_needed"] is False
 
 
 def test_without_restart_the_install_is_pending_until_an_update_restarts(

@@ -1,5 +1,7 @@
-# Install a Windows feature (Hyper-V by default) without restarting; the provider restarts the
-# machine afterwards if asked to. Running it again is harmless (Windows answers NoChangeNeeded).
+# Install a Windows feature (Hyper-V by default). When `restart` is set and Windows needs a
+# restart to finish, the machine is restarted right after (Restart-Computer -Force returns at
+# once; the answer says `restarting`) and the provider waits, bounded, until it reports the
+# feature installed. Running it again is harmless (Windows answers NoChangeNeeded).
 # Needs the describe.ps1 prelude.
 param([string]$InputJson)
 $in = $InputJson | ConvertFrom-Json
@@ -11,4 +13,10 @@ else {
     $optional = Get-LabOptionalFeatureName -Name $in.name -IncludeManagementTools $tools
     Enable-WindowsOptionalFeature -Online -FeatureName $optional -All -NoRestart | Out-Null
 }
-Get-LabFeatureState -Name $in.name -IncludeManagementTools $tools | ConvertTo-Json -Compress
+$state = Get-LabFeatureState -Name $in.name -IncludeManagementTools $tools
+$state.restarting = $false
+if ([bool]$in.restart -and $state.restart_needed) {
+    Restart-Computer -Force
+    $state.restarting = $true
+}
+$state | ConvertTo-Json -Compress
