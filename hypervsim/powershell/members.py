@@ -678,10 +678,10 @@ _KNOWN_STATIC_TYPES = frozenset(
 
 def _create_script_block(method: str, a: list[Any]) -> ScriptBlockValue:
     """`[scriptblock]::Create(text)`: parse now, so a syntax error surfaces at this call."""
-    from hypervsim.powershell.parser import ParseFailure, parse
+    from hypervsim.powershell.parser import ParseFailure, parse_cached
 
     try:
-        script = parse(to_string(a[0]))
+        script = parse_cached(to_string(a[0]))
     except ParseFailure as exc:
         raise _dotnet_failure(
             method, a, exc.record.message, "System.Management.Automation.ParseException"

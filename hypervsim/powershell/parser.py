@@ -70,6 +70,15 @@ def parse(source: str) -> psast.Script:
     return _Converter(source).script()
 
 
+@lru_cache(maxsize=512)
+def parse_cached(source: str) -> psast.Script:
+    """`parse`, remembered by source text (syntax trees are never modified once built).
+
+    For script blocks made from the same text again and again (`[scriptblock]::Create`), as
+    PowerShell itself keeps a cache of compiled script blocks keyed by their text."""
+    return parse(source)
+
+
 def unescape_backticks(text: str) -> str:
     """Apply PowerShell 5.1 backtick escapes (`n, `t, ...; any other char stands for itself)."""
     if "`" not in text:

@@ -375,3 +375,17 @@ def test_null_has_count_and_length_zero() -> None:
         " $null.Name -eq $null"
     )
     assert result.stdout.split() == ["0", "0", "True", "True"]
+
+
+def test_script_blocks_created_from_the_same_text_run_independently(ps: Run) -> None:
+    """Script blocks are remembered by text (as PowerShell caches compiled blocks), so each
+    creation must still get its own scopes, arguments and functions."""
+    text = 'param($n) function Get-Twice { $n * 2 }; $local = $n + 1; "$local/$(Get-Twice)"'
+    script = (
+        f"$t = '{text}'\n"
+        "$a = [scriptblock]::Create($t); $b = [scriptblock]::Create($t)\n"
+        "& $a 1; & $b 10; & $a 100\n"
+        "try { [scriptblock]::Create('if (') } catch { 'parse error' }\n"
+        "try { [scriptblock]::Create('if (') } catch { 'parse error again' }"
+    )
+    assert lines(ps(script)) == ["2/2", "11/20", "101/200", "parse error", "parse error again"]
