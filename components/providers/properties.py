@@ -173,6 +173,20 @@ class PropertySet:
         return {name: outs[name] for name in self.input_names() if name in outs}
 
 
+def equivalent(old: Any, new: Any) -> bool:
+    """Same value once normalised; a mapping key holding None counts as absent (state
+    written by the engine drops them, checked inputs spell them out: `{"parent": None}`)."""
+    return _normal(_without_none(old)) == _normal(_without_none(new))
+
+
+def _without_none(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return {k: _without_none(v) for k, v in value.items() if v is not None}
+    if isinstance(value, (list, tuple)):
+        return [_without_none(v) for v in value]
+    return value
+
+
 def _normal(value: Any) -> Any:
     """Comparable form: tuples as lists, mappings with sorted keys."""
     if isinstance(value, Mapping):

@@ -41,7 +41,13 @@ from components.providers.base import (
     StopPolicy,
     explain_needs_vm_off,
 )
-from components.providers.properties import Prop, PropertyDiff, PropertySet, is_unknown
+from components.providers.properties import (
+    Prop,
+    PropertyDiff,
+    PropertySet,
+    equivalent,
+    is_unknown,
+)
 from components.remote import RemoteError
 
 log = logging.getLogger(__name__)
@@ -330,7 +336,7 @@ class VmProvider(HostBoundProvider):
 def _same_vm_as_before(olds: dict[str, Any], inputs: dict[str, Any]) -> bool:
     """Whether the previous inputs (from state) name the same VM: same host, name and owner."""
     return bool(olds) and all(
-        k in olds and olds[k] == inputs.get(k) for k in ("host", "name", "owner")
+        k in olds and equivalent(olds[k], inputs.get(k)) for k in ("host", "name", "owner")
     )
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import atexit
 import base64
+import functools
 import hashlib
 import logging
 import threading
@@ -124,8 +125,14 @@ def load_script(path: str | Path, *preludes: str | Path) -> str:
     """Text of a `.ps1` operation script with shared prelude scripts (functions) included.
 
     The preludes go right after the script's `param(...)` block, which PowerShell only
-    accepts as a script's first statement.
+    accepts as a script's first statement. Read once per process: the scripts ship with the
+    package and do not change while a provider process runs.
     """
+    return _load_script(str(path), *(str(p) for p in preludes))
+
+
+@functools.cache
+def _load_script(path: str, *preludes: str) -> str:
     shared = [Path(p).read_text(encoding="utf-8-sig") for p in preludes]
     return with_preludes(Path(path).read_text(encoding="utf-8-sig"), shared)
 

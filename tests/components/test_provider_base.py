@@ -16,7 +16,7 @@ from components.providers.base import (
     HostBoundProvider,
     ProviderError,
 )
-from components.providers.properties import UNKNOWN, Prop, PropertySet
+from components.providers.properties import UNKNOWN, Prop, PropertySet, equivalent
 
 SECRET = "pw-Ünïque-42"
 HOSTS = {"l0": {"endpoint": "http://127.0.0.1:1/wsman", "user": "u", "password": SECRET}}
@@ -163,3 +163,11 @@ def test_read_of_a_gone_object_drops_it_from_state(monkeypatch: pytest.MonkeyPat
     monkeypatch.setenv("HYPERV_LAB_HOSTS", json.dumps(HOSTS))
     result = Switchy().read("id", dict(OLD_OUTS))
     assert result.id == "" and result.outs == {}
+
+
+def test_equivalent_treats_none_fields_as_absent_but_not_other_values() -> None:
+    assert equivalent({"a": 1, "b": None, "c": {"d": None}}, {"c": {}, "a": 1})
+    assert equivalent([{"x": None}], ({},))
+    assert not equivalent({"a": 1}, {"a": 2})
+    assert not equivalent({"a": 0}, {})  # 0 and False are values, not absences
+    assert not equivalent({"a": False}, {})

@@ -243,6 +243,17 @@ def test_check_of_a_vm_already_in_state_costs_no_round_trip(
     result = vm_provider.check(olds, {**olds, "memory_startup_mb": 1024})
     assert result.failures == []
     assert emulator.counters()["requests"] == before
+    # A guest route as state keeps it (None fields dropped) vs as check spells it out.
+    route = {"parent": {"host": "l0"}, "vm_name": "l1", "credential": "guest"}
+    spelled = {
+        "host": None,
+        "parent": {"host": "l0", "parent": None, "vm_name": None, "credential": None},
+        "vm_name": "l1",
+        "credential": "guest",
+    }
+    in_guest = vm_provider.check({**olds, "host": route}, {**olds, "host": spelled})
+    assert in_guest.failures == []
+    assert emulator.counters()["requests"] == before
     renamed = vm_provider.check(olds, {**olds, "name": name + "-2"})
     assert renamed.failures == []
     assert emulator.counters()["requests"] - before == 2  # a new name is looked up
