@@ -7,13 +7,14 @@ host), a fresh stack of the project's own program whose lab has N NestedHosts, a
 inside each and one EmulatorVm on each NAT, then `pulumi up --yes --skip-preview --parallel
 32` with the real CLI. Measured: wall time, the emulator's counters before/after, the CPU
 seconds of the CLI's process tree and of the emulator, and every provider call's start/end
-from the engine's own log (`-v=7 --logtostderr`: "Provider[..].Create(urn) executing" /
-"... success"; only parsed in memory, never written).
+as the provider process timed it (`HYPERV_LAB_PROVIDER_CALL_LOG`: operation, URN, times; no
+values). The CLI runs without `-v`: the engine's verbose log, which would also time the calls,
+costs about as much CPU as the provider process itself, and these timings are CPU-bound.
 
 Critical-path model: the dependency graph comes from `pulumi stack export` (each resource's
 `dependencies`). A resource costs what its role (its URN's type chain, e.g. `NestedHost$Vm`
 vs `EmulatorVm$Vm`) cost in the N=1 lab with 32 workers of this same run: the median of
-(Check duration + Create duration), as the engine timed the provider calls. Those durations
+(Check duration + Create duration), as the provider process timed its calls. Those durations
 already hold everything the latency model adds on an idle host (round trips x 40 ms,
 PowerShell starts x 300 ms for new warm sessions, server time). The critical path is the
 longest chain of such costs; `span` is first provider call start -> last provider call end;
@@ -40,7 +41,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import re
 import resource
 import statistics
 import subprocess
@@ -52,7 +52,6 @@ from collections import Counter, defaultdict
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -119,15 +118,6 @@ SESSION_ONLY = frozenset(
 PROVIDER_OPS = ("Check", "Diff", "Create", "Read", "Update", "Delete")
 COUNTER_KEYS = ("requests", "shells_opened", "powershell_starts", "logins", "lines_run")
 
-# The CLI's verbose log: one JSON object a line, `time` in RFC 3339 UTC with nanoseconds.
-_LOG_TIME = re.compile(r"^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d+))?Z$")
-_CALL = re.compile(
-    r"Provider\[[^\]]*\]\.(?P<op>" + "|".join(PROVIDER_OPS) + r")\((?P<args>.*?)\):? "
-    r"(?P<what>executing|success|failed)"
-)
-_URN = re.compile(r"urn:pulumi:[^\s,()]+")
-
-
 # -- the lab ---------------------------------------------------------------------------------
 
 
@@ -184,12 +174,13 @@ def engine_env() -> dict[str, str]:
 
 @dataclass
 class Timed:
-    """One CLI command with its wall time, the CPU its process tree used, and its log."""
+    """One CLI command with its wall time, the CPU its process tree used, its provider calls."""
 
     result: PulumiResult
     wall_s: float
     cpu_s: float
-    started_at: float  # epoch seconds, to place the engine's log lines
+    started_at: float  # epoch seconds
+    calls: list[Call]
 
 
 def children_cpu() -> float:
@@ -197,18 +188,22 @@ def children_cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def timed(project: PulumiProject, *args: str, must_succeed: bool = True) -> Timed:
-    """Run `pulumi ARGS` with the engine's provider-call log on stderr (`-v=7`)."""
+def timed(project: PulumiProject, call_log: Path, *args: str, must_succeed: bool = True) -> Timed:
+    """Run `pulumi ARGS` plainly (no `-v`: the engine's verbose log costs CPU that would be
+    measured too); the provider processes append their calls to `call_log`."""
+    offset = call_log.stat().st_size if call_log.exists() else 0
     cpu0, started_at, t0 = children_cpu(), time.time(), time.perf_counter()
-    result = project.pulumi(*args, "-v=7", "--logtostderr", timeout=COMMAND_TIMEOUT_S, check=False)
+    result = project.pulumi(*args, timeout=COMMAND_TIMEOUT_S, check=False)
     wall = time.perf_counter() - t0
     if must_succeed and result.returncode != 0:
-        plain = [ln for ln in result.stderr.splitlines() if not ln.startswith("{")]
         raise SystemExit(
             f"pulumi {' '.join(args)} exited {result.returncode}\n{result.stdout}\n"
-            + "\n".join(plain[-30:])
+            + "\n".join(result.stderr.splitlines()[-30:])
         )
-    return Timed(result, wall, children_cpu() - cpu0, started_at)
+    with call_log.open("rb") if call_log.exists() else open(os.devnull, "rb") as log:
+        log.seek(offset)
+        lines = log.read().decode("utf-8").splitlines()
+    return Timed(result, wall, children_cpu() - cpu0, started_at, provider_calls(lines, started_at))
 
 
 def first_error(stdout: str) -> str | None:
@@ -247,6 +242,7 @@ class Bench:
 
     emulator: EmulatorProcess
     project: PulumiProject
+    call_log: Path  # HYPERV_LAB_PROVIDER_CALL_LOG of the project's provider processes
 
     def counters(self) -> dict[str, int]:
         base = self.emulator.url.rsplit("/wsman", 1)[0]
@@ -304,22 +300,24 @@ def fresh_bench(env: dict[str, str], lab: dict[str, Any], workers: int) -> Itera
                 "PULUMI_BACKEND_URL": f"file://{backend}",
                 "PULUMI_CONFIG_PASSPHRASE": PASSPHRASE,
                 "HYPERV_LAB_PROVIDER_WORKERS": str(workers),
+                "HYPERV_LAB_PROVIDER_CALL_LOG": str(tmp / "provider-calls.jsonl"),
             }
             project = PulumiProject(directory=directory, backend_dir=backend, env=project_env)
             project.pulumi("stack", "init", STACK)
             write_lab(project, STACK, emulator, lab)
             set_passwords(project, emulator)
-            yield Bench(emulator, project)
+            yield Bench(emulator, project, tmp / "provider-calls.jsonl")
         finally:
             emulator.kill()
 
 
-# -- what the engine's log says --------------------------------------------------------------
+# -- what the provider processes timed -------------------------------------------------------
 
 
 @dataclass(frozen=True)
 class Call:
-    """One provider call as the engine timed it (seconds since the command started)."""
+    """One provider call as its provider process timed it (seconds since the command started;
+    with 4 workers a call's wait for a free worker is not in it)."""
 
     op: str
     urn: str
@@ -332,41 +330,18 @@ class Call:
         return self.end - self.start
 
 
-def log_time(stamp: str) -> float | None:
-    """Epoch seconds of a log line's `time` (microsecond precision is plenty here)."""
-    m = _LOG_TIME.match(stamp)
-    if m is None:
-        return None
-    whole = datetime.fromisoformat(m.group(1) + "+00:00").timestamp()
-    return whole + float("0." + (m.group(2) or "0"))
-
-
-def provider_calls(log: str, started_at: float) -> list[Call]:
-    """Pair "executing" with "success"/"failed" lines per (operation, URN)."""
-    open_calls: dict[tuple[str, str], list[float]] = defaultdict(list)
+def provider_calls(lines: Sequence[str], started_at: float) -> list[Call]:
+    """Calls from `HYPERV_LAB_PROVIDER_CALL_LOG` lines (tools/dynamic-provider/provider_host.py)."""
     calls: list[Call] = []
-    for line in log.splitlines():
-        if not line.startswith("{") or "Provider[" not in line:
-            continue
+    for line in lines:
         try:
             entry = json.loads(line)
         except json.JSONDecodeError:
-            continue
-        c = _CALL.search(str(entry.get("msg", "")))
-        stamp = log_time(str(entry.get("time", "")))
-        if c is None or stamp is None:
-            continue
-        urn = _URN.search(c["args"])
-        if urn is None:
-            continue
-        at = stamp - started_at
-        key = (c["op"], urn.group(0))
-        if c["what"] == "executing":
-            open_calls[key].append(at)
-        elif open_calls[key]:
-            start = open_calls[key].pop(0)
-            calls.append(Call(c["op"], urn.group(0), start, at, c["what"] == "success"))
-    return calls
+            continue  # a line cut short by a provider process that was killed
+        if entry.get("op") in PROVIDER_OPS:
+            start, end = float(entry["start"]) - started_at, float(entry["end"]) - started_at
+            calls.append(Call(entry["op"], str(entry["urn"]), start, end, bool(entry["ok"])))
+    return sorted(calls, key=lambda c: c.start)
 
 
 def role_of(urn: str) -> str:
@@ -475,12 +450,20 @@ def run_up(env: dict[str, str], size: int, workers: int, previews: bool) -> dict
     print(f"  up: {size} host(s), {workers} provider workers ...", flush=True)
     with fresh_bench(env, lab_of(size), workers) as bench:
         before, cpu0, busy0 = bench.counters(), bench.emulator_cpu_s(), machine_busy_s()
-        up = timed(bench.project, "up", "--yes", "--skip-preview", "--parallel", str(PARALLEL))
+        up = timed(
+            bench.project,
+            bench.call_log,
+            "up",
+            "--yes",
+            "--skip-preview",
+            "--parallel",
+            str(PARALLEL),
+        )
         after, emu_cpu = bench.counters(), bench.emulator_cpu_s() - cpu0
         busy = machine_busy_s() - busy0
         shells_left = shells_open_settled(bench)
         graph = Graph.from_export(bench.export())
-        calls = provider_calls(up.result.stderr, up.started_at)
+        calls = up.calls
         preview = run_previews(bench, len(graph.deps)) if previews else None
     delta = counters_delta(before, after)
     creates = [c for c in calls if c.op == "Create"]
@@ -543,11 +526,13 @@ def measure_preview(
     bench: Bench, label: str, args: tuple[str, ...], resources: int
 ) -> dict[str, Any]:
     executed0, before, cpu0 = bench.executed(), bench.counters(), bench.emulator_cpu_s()
-    run = timed(bench.project, *args, "--parallel", str(PARALLEL), must_succeed=False)
+    run = timed(
+        bench.project, bench.call_log, *args, "--parallel", str(PARALLEL), must_succeed=False
+    )
     after, emu_cpu = bench.counters(), bench.emulator_cpu_s() - cpu0
     shells_left = shells_open_settled(bench)
     ran = executed_between(executed0, bench.executed())
-    calls = provider_calls(run.result.stderr, run.started_at)
+    calls = run.calls
     kinds = Counter(c.op for c in calls)
     reads = Counter(c.urn for c in calls if c.op == "Read")
     delta = counters_delta(before, after)
@@ -744,7 +729,7 @@ def print_report(result: dict[str, Any]) -> None:
     )
     print(
         "  res: custom resources; start: CLI start -> first provider call; span: first "
-        "provider call start -> last\n  end (engine log); end: last provider call -> CLI "
+        "provider call start -> last\n  end (provider call log); end: last provider call -> CLI "
         "exit (snapshot, provider shutdown); crit: critical\n  path with the model costs "
         "above; crit obs: the same path with this run's own (Check + Create) durations,\n"
         "  so crit obs/crit is how much each operation slowed down under load and span/obs "
@@ -775,7 +760,7 @@ def print_report(result: dict[str, Any]) -> None:
         )
     )
     print(
-        "  max conc: most Create calls in flight at once as the engine sees them (with 4 "
+        "  max conc: most Create calls running at once in the provider (with 4 "
         "workers the rest wait\n  in the provider's pool); RT: HTTP round trips (emulator "
         "counter, whole command incl. checks);\n  left open: shells still open on the host "
         "2 s after the command; cpu: the CLI's process tree\n  (engine + language host + "

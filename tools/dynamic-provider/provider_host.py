@@ -10,20 +10,32 @@ The SDK also reports every provider exception as a full Python traceback. Errors
 raised on purpose (they carry `clean_error = True`, e.g. `ProviderError`: host, operation and
 Windows' message, already scrubbed of secrets) are reported as that one message instead;
 anything else keeps its traceback, because then it is a bug worth seeing.
+
+With `HYPERV_LAB_PROVIDER_CALL_LOG=<file>` each Check/Diff/Create/Read/Update/Delete call is
+appended to that file as one JSON line (operation, URN, start and end in epoch seconds, ok):
+what the benchmarks time, without the engine's `-v=7` log, whose own cost would distort the
+CPU-bound timings it is meant to measure. No inputs or outputs are written (they may be secret).
 """
 
 from __future__ import annotations
 
+import functools
+import json
 import os
 import runpy
 import sys
+import threading
+import time
 import traceback
+from collections.abc import Callable
 from concurrent import futures
 from typing import Any
 
 import grpc
 
 DEFAULT_WORKERS = 32
+CALL_LOG_ENV = "HYPERV_LAB_PROVIDER_CALL_LOG"
+TIMED_CALLS = ("Check", "Diff", "Create", "Read", "Update", "Delete")
 
 
 def worker_count() -> int:
@@ -62,9 +74,53 @@ def install_clean_errors() -> None:
     traceback.format_exc = format_exc  # type: ignore[assignment]
 
 
+def timed_call(
+    method: Callable[[Any, Any], Any], name: str, write: Callable[[str], None]
+) -> Callable[[Any, Any], Any]:
+    """`method` (a gRPC handler), appending one JSON line per call to `write`."""
+
+    @functools.wraps(method)
+    def handler(request: Any, context: Any) -> Any:
+        start, ok = time.time(), False
+        try:
+            result = method(request, context)
+            ok = True
+            return result
+        finally:
+            entry = {"op": name, "urn": request.urn, "start": start, "end": time.time()}
+            write(json.dumps({**entry, "ok": ok}) + "\n")
+
+    return handler
+
+
+def install_call_log(path: str) -> None:
+    """Time every resource call of the servicer the SDK is about to register."""
+    from pulumi.runtime.proto import provider_pb2_grpc
+
+    lock = threading.Lock()
+    out = open(path, "a", encoding="utf-8")
+
+    def write(line: str) -> None:
+        with lock:
+            out.write(line)
+            out.flush()
+
+    original = provider_pb2_grpc.add_ResourceProviderServicer_to_server
+
+    def add(servicer: Any, server: Any) -> Any:
+        for name in TIMED_CALLS:
+            setattr(servicer, name, timed_call(getattr(servicer, name), name, write))
+        return original(servicer, server)
+
+    provider_pb2_grpc.add_ResourceProviderServicer_to_server = add
+
+
 def main() -> None:
     install_pool_size(worker_count())
     install_clean_errors()
+    call_log = os.environ.get(CALL_LOG_ENV, "").strip()
+    if call_log:
+        install_call_log(call_log)
     sys.argv = ["pulumi.dynamic", *sys.argv[1:]]
     runpy.run_module("pulumi.dynamic", run_name="__main__", alter_sys=True)
 
