@@ -21,6 +21,11 @@ longest chain of such costs; `span` is first provider call start -> last provide
 `wall` is the whole CLI command (adds engine/program/provider start-up and the snapshot).
 `span/crit` is the parallelism figure (target <= 1.2); `wall/crit` is reported too.
 
+Last, the largest lab once more with PULUMI_SKIP_CHECKPOINTS=true (the engine writes the
+stack's state once at the end instead of after every step): how much of the command's CPU is
+those checkpoints. Only measured; the product keeps them (they make an interrupted `up`
+resumable).
+
 Then, on the largest lab (32 workers), in the order a user would type them: a no-change
 `pulumi preview`, `pulumi preview --refresh` and `pulumi refresh --preview-only`: wall,
 provider time (sum of provider call durations), provider calls per kind, round trips,
@@ -445,9 +450,18 @@ def mutating(names: Sequence[str]) -> list[str]:
     return [n for n in names if n.startswith(MUTATING_PREFIXES) and n not in SESSION_ONLY]
 
 
-def run_up(env: dict[str, str], size: int, workers: int, previews: bool) -> dict[str, Any]:
-    """One `pulumi up` of a fresh N-host lab; keeps the graph and calls for the model."""
-    print(f"  up: {size} host(s), {workers} provider workers ...", flush=True)
+def run_up(
+    env: dict[str, str], size: int, workers: int, previews: bool, *, checkpoints: bool = True
+) -> dict[str, Any]:
+    """One `pulumi up` of a fresh N-host lab; keeps the graph and calls for the model.
+
+    `checkpoints=False` sets PULUMI_SKIP_CHECKPOINTS=true (the engine then writes the stack's
+    state once at the end instead of after every step): measured, never the product default,
+    because those checkpoints are what lets an interrupted `up` be resumed without orphans."""
+    label = "" if checkpoints else ", engine checkpoints skipped"
+    print(f"  up: {size} host(s), {workers} provider workers{label} ...", flush=True)
+    if not checkpoints:
+        env = {**env, "PULUMI_SKIP_CHECKPOINTS": "true"}
     with fresh_bench(env, lab_of(size), workers) as bench:
         before, cpu0, busy0 = bench.counters(), bench.emulator_cpu_s(), machine_busy_s()
         up = timed(
@@ -579,34 +593,37 @@ def changes_in(stdout: str) -> str:
 # -- report ----------------------------------------------------------------------------------
 
 
+def analyse_up(up: dict[str, Any], model: dict[str, float]) -> dict[str, Any]:
+    """One up's critical path (model and observed), span/crit and CPU floor, added to `up`."""
+    graph: Graph = up["graph"]
+    cost = {urn: model.get(role_of(urn), 0.0) for urn in graph.deps}
+    critical, chain = graph.critical_path(cost)
+    observed = resource_seconds(up["calls"], ("Check", "Create"))
+    critical_observed, observed_chain = graph.critical_path(observed)
+    up.update(
+        {
+            **chain_split(observed_chain, up["calls"]),
+            "critical_model_s": critical,
+            "critical_observed_s": critical_observed,
+            "critical_chain": [role_of(u) + " " + u.rsplit("::", 1)[1] for u in chain],
+            "span_over_critical": up["span_s"] / critical if critical else None,
+            "wall_over_critical": up["wall_s"] / critical if critical else None,
+            "provider_time_s": sum(c.seconds for c in up["calls"]),
+            # Lower bound of the wall time on this machine whatever the scheduling: the
+            # command's own CPU work (engine, program, providers, emulator) over its cores.
+            "cpu_floor_s": (up["cli_cpu_s"] + up["emulator_cpu_s"])
+            / max(1, up["machine_cpus"] or 1),
+        }
+    )
+    up["wall_over_cpu_floor"] = up["wall_s"] / up["cpu_floor_s"] if up["cpu_floor_s"] else None
+    return up
+
+
 def analyse(ups: list[dict[str, Any]]) -> dict[str, Any]:
     """Model costs from the smallest lab with the most workers; each up's critical path."""
     calibration = min(ups, key=lambda u: (u["size"], -u["workers"]))
     model = role_costs(resource_seconds(calibration["calls"], ("Check", "Create")))
-    rows = []
-    for up in ups:
-        graph: Graph = up["graph"]
-        cost = {urn: model.get(role_of(urn), 0.0) for urn in graph.deps}
-        critical, chain = graph.critical_path(cost)
-        observed = resource_seconds(up["calls"], ("Check", "Create"))
-        critical_observed, observed_chain = graph.critical_path(observed)
-        up.update(
-            {
-                **chain_split(observed_chain, up["calls"]),
-                "critical_model_s": critical,
-                "critical_observed_s": critical_observed,
-                "critical_chain": [role_of(u) + " " + u.rsplit("::", 1)[1] for u in chain],
-                "span_over_critical": up["span_s"] / critical if critical else None,
-                "wall_over_critical": up["wall_s"] / critical if critical else None,
-                "provider_time_s": sum(c.seconds for c in up["calls"]),
-                # Lower bound of the wall time on this machine whatever the scheduling: the
-                # command's own CPU work (engine, program, providers, emulator) over its cores.
-                "cpu_floor_s": (up["cli_cpu_s"] + up["emulator_cpu_s"])
-                / max(1, up["machine_cpus"] or 1),
-            }
-        )
-        up["wall_over_cpu_floor"] = up["wall_s"] / up["cpu_floor_s"] if up["cpu_floor_s"] else None
-        rows.append(up)
+    rows = [analyse_up(up, model) for up in ups]
     checks = role_costs(resource_seconds(calibration["calls"], ("Check",)))
     creates = role_costs(resource_seconds(calibration["calls"], ("Create",)))
     by_role_calls = {
@@ -638,6 +655,32 @@ def chain_split(chain: Sequence[str], calls: Sequence[Call]) -> dict[str, float]
         return {"chain_calls_s": 0.0, "chain_between_s": 0.0}
     elapsed = ends[known[-1]] - starts[known[0]]
     return {"chain_calls_s": busy, "chain_between_s": elapsed - busy}
+
+
+def print_checkpoint_cost(every_step: dict[str, Any], skipped: dict[str, Any]) -> None:
+    """The engine's per-step state checkpoint vs one at the end, same lab and pool."""
+    print(
+        f"\n== the engine's state checkpoints, N={every_step['size']} "
+        f"(workers {every_step['workers']}; PULUMI_SKIP_CHECKPOINTS, never our default) =="
+    )
+    rows = [
+        [
+            name,
+            f"{u['wall_s']:.2f}",
+            f"{u['span_s']:.2f}",
+            f"{u['span_over_critical']:.2f}",
+            f"{u['cli_cpu_s']:.2f}",
+            f"{u['emulator_cpu_s']:.2f}",
+            f"{u['cpu_floor_s']:.2f}",
+        ]
+        for name, u in (("after every step", every_step), ("once at the end", skipped))
+    ]
+    print(
+        format_table(
+            ["checkpoint", "wall s", "span s", "span/crit", "cli cpu s", "emu cpu s", "floor s"],
+            rows,
+        )
+    )
 
 
 def print_report(result: dict[str, Any]) -> None:
@@ -876,6 +919,11 @@ def slim_for_json(result: dict[str, Any]) -> None:
         graph = up.pop("graph")
         if up is biggest:
             up["dependencies"] = graph.deps
+    skipped = result.get("checkpoints_skipped")
+    if skipped is not None and "calls" in skipped:
+        calls = skipped.pop("calls")
+        skipped["cost_by_role_s"] = role_costs(resource_seconds(calls, ("Check", "Create")))
+        skipped.pop("graph", None)
 
 
 def to_jsonable(value: Any) -> Any:
@@ -915,6 +963,9 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             last = size == sizes[-1] and workers == max(pools)
             ups.append(run_up(env, size, workers, previews=last))
     result = analyse(ups)
+    biggest = max(ups, key=lambda u: (u["size"], u["workers"]))
+    skipped = run_up(env, biggest["size"], biggest["workers"], previews=False, checkpoints=False)
+    result["checkpoints_skipped"] = analyse_up(skipped, result["model_cost_s"])
     result["settings"] = {
         "latency_ms": LATENCY_MS,
         "ps_start_ms": PS_START_MS,
@@ -925,6 +976,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         "total_bench_s": time.perf_counter() - started,
     }
     print_report(result)
+    print_checkpoint_cost(biggest, result["checkpoints_skipped"])
     slim_for_json(result)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(to_jsonable(result), indent=2) + "\n", encoding="utf-8")
