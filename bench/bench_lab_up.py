@@ -207,7 +207,7 @@ def timed(project: PulumiProject, call_log: Path, *args: str, must_succeed: bool
         )
     with call_log.open("rb") if call_log.exists() else open(os.devnull, "rb") as log:
         log.seek(offset)
-        lines = log.read().decode("utf-8").splitlines()
+        lines = log.read().decode("utf-8", errors="replace").splitlines()
     return Timed(result, wall, children_cpu() - cpu0, started_at, provider_calls(lines, started_at))
 
 
@@ -343,7 +343,7 @@ def provider_calls(lines: Sequence[str], started_at: float) -> list[Call]:
             entry = json.loads(line)
         except json.JSONDecodeError:
             continue  # a line cut short by a provider process that was killed
-        if entry.get("op") in PROVIDER_OPS:
+        if isinstance(entry, dict) and entry.get("op") in PROVIDER_OPS:
             start, end = float(entry["start"]) - started_at, float(entry["end"]) - started_at
             calls.append(Call(entry["op"], str(entry["urn"]), start, end, bool(entry["ok"])))
     return sorted(calls, key=lambda c: c.start)
@@ -668,7 +668,7 @@ def print_checkpoint_cost(every_step: dict[str, Any], skipped: dict[str, Any]) -
             name,
             f"{u['wall_s']:.2f}",
             f"{u['span_s']:.2f}",
-            f"{u['span_over_critical']:.2f}",
+            f"{u['span_over_critical'] or 0:.2f}",
             f"{u['cli_cpu_s']:.2f}",
             f"{u['emulator_cpu_s']:.2f}",
             f"{u['cpu_floor_s']:.2f}",

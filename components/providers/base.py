@@ -225,7 +225,9 @@ class HostBoundProvider(ResourceProvider):
         """`scripts/<module name>/<name>.ps1` next to the provider's module (each provider
         keeps its operation scripts in a folder named like its module). A subclass defined
         elsewhere (say, to wrap an operation) keeps using its base provider's scripts."""
-        modules = tuple(cls.__module__ for cls in type(self).__mro__)
+        modules = tuple(
+            cls.__module__ for cls in type(self).__mro__ if issubclass(cls, HostBoundProvider)
+        )
         return _provider_scripts_dir(modules) / f"{name}.ps1"
 
     def run_described(

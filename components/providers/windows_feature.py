@@ -92,7 +92,10 @@ class WindowsFeatureProvider(HostBoundProvider):
         Direct while going down, or the install failed. A fresh read tells which."""
         try:
             state = self._run(op, "get", props)
-        except RemoteError:
+        except PowerShellError as read_error:
+            if read_error.guest_not_answering:
+                # Still restarting (a slow reboot): keep waiting, bounded, as after a restart.
+                return self._wait_until_installed(op, props, cause=error)
             raise error from None
         if state["installed"]:
             return _computed(state)
@@ -102,19 +105,25 @@ class WindowsFeatureProvider(HostBoundProvider):
         return self._restart_and_wait(op, props)
 
     def _restart_and_wait(self, op: Operation, props: Mapping[str, Any]) -> dict[str, Any]:
+        cause: RemoteError | None = None
         try:
             op.run("restart", {})
         except PowerShellError as exc:
             # The guest may drop the PowerShell Direct session while it goes down; the
             # install state read below is what decides success.
             log.info("%s: restart of %s reported: %s", op.label, op.ref.label(), exc.message)
-        return self._wait_until_installed(op, props)
+            cause = exc
+        return self._wait_until_installed(op, props, cause=cause)
 
-    def _wait_until_installed(self, op: Operation, props: Mapping[str, Any]) -> dict[str, Any]:
+    def _wait_until_installed(
+        self, op: Operation, props: Mapping[str, Any], cause: RemoteError | None = None
+    ) -> dict[str, Any]:
         """Poll (bounded) until the restarted guest answers and reports the feature Installed;
-        the PowerShell Direct wrapper itself waits while the guest does not answer yet."""
+        the PowerShell Direct wrapper itself waits while the guest does not answer yet.
+        `cause`: an error seen before waiting, named in the timeout message if nothing later
+        explains it."""
         deadline = time.monotonic() + self.restart_wait_s
-        last: RemoteError | None = None
+        last: RemoteError | None = cause
         while True:
             try:
                 state = self._run(op, "get", props)

@@ -62,9 +62,18 @@ class PowerShellError(RemoteError):
     def __reduce__(self) -> tuple[type, tuple[str, str, str, str, str]]:  # type: ignore[override]
         return (type(self), (self.host, self.operation, self.message, self.category, self.fqid))
 
+    @property
+    def guest_not_answering(self) -> bool:
+        """The guest was not reachable through PowerShell Direct yet, so the script never ran."""
+        return self.fqid.startswith(GUEST_NOT_ANSWERING_ID)
+
 
 GUEST_VM_MISSING_ID = "HyperVLab.GuestVmMissing"
 """ErrorId the PowerShell Direct wrapper writes when the VM to enter does not exist."""
+
+GUEST_NOT_ANSWERING_ID = "HyperVLab.GuestNotAnswering"
+"""ErrorId the PowerShell Direct wrapper writes when the VM exists but its guest did not
+answer within the wait (it may be restarting): nothing ran inside it."""
 
 
 class GuestVmMissingError(PowerShellError):

@@ -149,8 +149,9 @@ class WinRmServer:
             if self.config.verbose:
                 # Which WS-Man operation on which shell: enough to see round trips per
                 # operation without logging any command text (it may hold secrets).
-                action = req.action.rsplit("/", 1)[-1]
-                shell = req.selectors.get("ShellId", "-")
+                # Both come from the client: printable characters only (no forged lines).
+                action = "".join(c for c in req.action.rsplit("/", 1)[-1] if c.isprintable())
+                shell = "".join(c for c in req.selectors.get("ShellId", "-") if c.isprintable())
                 sys.stderr.write(f"{call.client_ip} wsman {action} shell={shell}\n")
             return 200, self.dispatcher.handle(req, call)
         except soap.SoapFaultError as fault:

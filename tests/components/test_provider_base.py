@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any, Literal
 
 import dill
@@ -171,3 +172,18 @@ def test_equivalent_treats_none_fields_as_absent_but_not_other_values() -> None:
     assert not equivalent({"a": 1}, {"a": 2})
     assert not equivalent({"a": 0}, {})  # 0 and False are values, not absences
     assert not equivalent({"a": False}, {})
+
+
+def test_a_provider_subclass_elsewhere_keeps_its_base_scripts_and_a_new_one_names_its_own() -> None:
+    from components.providers.windows_feature import WindowsFeatureProvider
+
+    class Wrapped(WindowsFeatureProvider):
+        pass
+
+    class Fresh(HostBoundProvider):
+        pass
+
+    shipped = Path(__file__).resolve().parents[2] / "components" / "providers" / "scripts"
+    assert Wrapped().script_path("get") == shipped / "windows_feature" / "get.ps1"
+    own = Fresh().script_path("get")
+    assert own == Path(__file__).resolve().parent / "scripts" / "test_provider_base" / "get.ps1"

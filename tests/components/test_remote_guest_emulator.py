@@ -88,8 +88,9 @@ def test_the_guest_wait_comes_from_the_credential_in_stack_config(emu: Emulator)
 
 def test_a_guest_that_never_comes_up_fails_after_the_bounded_wait(emu: Emulator) -> None:
     guest = _guest(lab_for(emu, wait_s=2), "L1-off")
-    with pytest.raises(PowerShellError, match="did not answer PowerShell Direct within 2"):
+    with pytest.raises(PowerShellError, match="did not answer PowerShell Direct within 2") as info:
         guest.run(ECHO, {"name": "x"}, "echo in guest")
+    assert info.value.guest_not_answering  # nothing ran inside: a caller may wait longer
 
 
 def test_a_vm_that_does_not_exist_fails_at_once_without_waiting(emu: Emulator) -> None:

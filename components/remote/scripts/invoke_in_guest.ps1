@@ -31,7 +31,9 @@ while ($true) {
     catch {
         if (-not (Test-GuestVmExists -Name $in.vm_name)) { throw "$missing (it was removed while waiting)." }
         if ($waited -ge $in.wait_s) {
-            throw "The guest of VM '$($in.vm_name)' did not answer PowerShell Direct within $($in.wait_s) s: $($_.Exception.Message)"
+            # A distinct ErrorId: nothing ran inside, so the caller may wait longer (a restart).
+            $late = "The guest of VM '$($in.vm_name)' did not answer PowerShell Direct within $($in.wait_s) s: $($_.Exception.Message)"
+            Write-Error -Message $late -ErrorId 'HyperVLab.GuestNotAnswering' -Category ResourceUnavailable -ErrorAction Stop
         }
         Start-Sleep -Seconds 2
         $waited = $waited + 2

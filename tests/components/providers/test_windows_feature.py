@@ -13,6 +13,7 @@ from pulumi.dynamic import ConfigureRequest
 from components.providers.base import ProviderError
 from components.providers.windows_feature import WindowsFeatureProvider
 from components.remote import PowerShellError
+from components.remote.errors import GUEST_NOT_ANSWERING_ID
 from tests.conftest import Emulator, _new_emulator
 
 
@@ -118,6 +119,41 @@ def test_a_session_dropped_by_the_restart_is_settled_by_reading_the_guest(
     vm = make_l1()
     created = provider.create(checked(provider, host=guest(vm)))
     assert created.outs["installed"] is True and created.outs["restart_needed"] is False
+
+
+class _SlowReboot(_DroppedAfterInstall):
+    """As above, and the first read after it finds the guest not answering yet."""
+
+    reads_refused = 1
+
+    def _run(self, op: Any, script: str, props: Any, **extra: Any) -> dict[str, Any]:
+        if script == "get" and self.reads_refused:
+            self.reads_refused -= 1
+            raise PowerShellError(
+                op.ref.label(),
+                op.label,
+                "The guest did not answer PowerShell Direct within 180 s",
+                "ResourceUnavailable",
+                GUEST_NOT_ANSWERING_ID + ",Microsoft.PowerShell.Commands.WriteErrorException",
+            )
+        return super()._run(op, script, props, **extra)
+
+
+def test_a_reboot_slower_than_the_guest_wait_is_waited_for(
+    stack_config: Any, make_l1: Callable[..., str]
+) -> None:
+    provider = _SlowReboot()
+    provider.poll_interval_s = 0.01
+    provider.configure(ConfigureRequest(stack_config))  # type: ignore[arg-type]
+    created = provider.create(checked(provider, host=guest(make_l1())))
+    assert created.outs["installed"] is True and provider.reads_refused == 0
+
+
+def test_an_unknown_feature_in_a_guest_fails_at_once(
+    provider: WindowsFeatureProvider, make_l1: Callable[..., str]
+) -> None:
+    with pytest.raises(ProviderError, match="Not-A-Feature"):
+        provider.create(checked(provider, host=guest(make_l1()), name="Not-A-Feature"))
 
 
 def test_without_restart_the_install_is_pending_until_an_update_restarts(
