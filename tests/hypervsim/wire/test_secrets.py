@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import secrets
 import stat
 import subprocess
 import sys
@@ -228,7 +229,7 @@ def test_verbose_log_names_each_wsman_action_but_no_command_text(
     """`--verbose` shows which WS-Man action ran on which shell and connection (to count round
     trips per operation) and never the command text, which may hold secrets."""
     emu = emulator_factory(verbose=True)
-    marker = "Marker-" + emu.password
+    marker = "Marker-" + secrets.token_hex(8)  # command text; the password never goes in it
     result = emu.session("ntlm").run_ps(f"'{marker}'.Length")
     assert result.status_code == 0
     emu.stop()
