@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import json
+import os
 
 import pytest
 
@@ -59,10 +59,25 @@ def test_save_is_atomic_on_failure(tmp_path, world: World, monkeypatch) -> None:
     before = path.read_text()
     make_l1(world)
 
-    def boom(*a, **k):
-        raise OSError("disk full")
+    real_fdopen = os.fdopen
 
-    monkeypatch.setattr(json, "dump", boom)
+    class FullDisk:
+        """The temp file opens, but writing to it fails half-way."""
+
+        def __init__(self, fd: int, *args: object, **kwargs: object) -> None:
+            self._file = real_fdopen(fd, *args, **kwargs)  # type: ignore[call-overload]
+
+        def __enter__(self) -> FullDisk:
+            return self
+
+        def __exit__(self, *exc: object) -> None:
+            self._file.close()
+
+        def write(self, text: str) -> int:
+            self._file.write(text[: len(text) // 2])
+            raise OSError("disk full")
+
+    monkeypatch.setattr(os, "fdopen", FullDisk)
     with pytest.raises(OSError):
         world.save(path)
     assert path.read_text() == before
