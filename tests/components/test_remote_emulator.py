@@ -303,6 +303,20 @@ def test_shells_are_deleted_at_exit_even_after_the_connection_was_closed(emulato
     assert emulator.counters()["shells_open"] == before
 
 
+def test_closing_a_warm_session_is_one_request_and_ends_its_powershell(emulator: Any) -> None:
+    """Deleting the shell ends the PowerShell inside it (as WinRM does): no Signal first."""
+    client = RemotePowerShell(settings_for(emulator))
+    before = emulator.counters()
+    client.run(ECHO, {"name": "x", "count": 1}, "echo")
+    running = emulator.counters()
+    assert running["processes_running"] == before["processes_running"] + 1
+    POOL.close_all()
+    after = emulator.counters()
+    assert after["requests"] - running["requests"] == 1
+    assert after["shells_open"] == before["shells_open"]
+    assert after["processes_running"] == before["processes_running"]
+
+
 EXITING_PROCESS = """
 import json, os, sys
 from components.config import HostSettings
