@@ -22,6 +22,7 @@ from components.providers.guest_network_config import (
 from components.providers.vm import Vm, VmArgs
 from components.providers.vm_network_adapter import VmNetworkAdapter, VmNetworkAdapterArgs
 from components.providers.vm_power_state import VmPowerState, VmPowerStateArgs
+from components.vm_name_claims import claim_vm_name
 
 TYPE_TOKEN = "hyperv-lab:index:EmulatorVm"
 DEFAULT_ADAPTER = "Network Adapter"
@@ -86,6 +87,8 @@ class EmulatorVm(pulumi.ComponentResource):
     ) -> None:
         nat = args.nat_network
         nat.claim_address(args.ip_address, f"EmulatorVm '{name}'")
+        vm_name = prefixed(args.vm_name or name)
+        claim_vm_name(f"EmulatorVm '{name}'", nat.host_key, vm_name)
         super().__init__(TYPE_TOKEN, name, None, opts)
         host = nat.host
 
@@ -93,7 +96,7 @@ class EmulatorVm(pulumi.ComponentResource):
             f"{name}-vm",
             VmArgs(
                 host=host,
-                name=prefixed(args.vm_name or name),
+                name=vm_name,
                 generation=args.generation,
                 memory_startup_mb=args.memory_startup_mb,
                 dynamic_memory=args.dynamic_memory,

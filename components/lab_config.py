@@ -296,14 +296,18 @@ def _known(names: Iterable[str]) -> str:
 
 
 def _unique(kind: str, names: list[str]) -> None:
+    """Names become VM, switch and NAT names, which Hyper-V compares ignoring case."""
     seen: dict[str, int] = {}
     for index, name in enumerate(names):
-        if name in seen:
+        folded = name.casefold()
+        if folded in seen:
+            first = seen[folded]
+            same = "" if names[first] == name else f" as '{names[first]}' (Hyper-V ignores case)"
             raise _fail(
                 f"{kind}[{index}].name",
-                f"'{name}' is already used by {kind}[{seen[name]}] (allowed: a unique name)",
+                f"'{name}' is already used by {kind}[{first}]{same} (allowed: a unique name)",
             )
-        seen[name] = index
+        seen[folded] = index
 
 
 def _check_credential(key: str, name: str, credentials: set[str]) -> None:

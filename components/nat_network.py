@@ -132,6 +132,8 @@ class NatNetwork(pulumi.ComponentResource):
     ) -> None:
         self.plan = _plan(name, args)
         _claim_host(name, args.host, self.plan.network)
+        # The NAT's host as `components.vm_name_claims` compares hosts (None: not known yet).
+        self.host_key = _host_key(args.host)
         super().__init__(TYPE_TOKEN, name, None, opts)
         self._component_name = name
         self._claimed: dict[str, str] = {

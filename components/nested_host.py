@@ -21,6 +21,7 @@ from components.providers.vm_network_adapter import VmNetworkAdapter, VmNetworkA
 from components.providers.vm_power_state import VmPowerState, VmPowerStateArgs
 from components.providers.vm_processor import VmProcessor, VmProcessorArgs
 from components.providers.windows_feature import WindowsFeature, WindowsFeatureArgs
+from components.vm_name_claims import claim_vm_name
 
 TYPE_TOKEN = "hyperv-lab:index:NestedHost"
 DEFAULT_ADAPTER = "Network Adapter"
@@ -103,8 +104,10 @@ class NestedHost(pulumi.ComponentResource):
         self, name: str, args: NestedHostArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
         _check_args(args)
-        super().__init__(TYPE_TOKEN, name, None, opts)
         vm_name = prefixed(args.vm_name or name)
+        host_key = f"host:{args.host}" if isinstance(args.host, str) else None
+        claim_vm_name(f"NestedHost '{name}'", host_key, vm_name)
+        super().__init__(TYPE_TOKEN, name, None, opts)
 
         vm = Vm(
             f"{name}-vm",

@@ -292,8 +292,8 @@ class ShellSession:
     def close(self) -> None:
         """Best effort: delete the shell (which ends its PowerShell), close the connection.
 
-        One request: WinRM terminates a shell's running commands when the shell is deleted,
-        so a Signal(terminate) before it would only add a round trip to every close."""
+        One request: deleting a shell terminates the commands running in it (MS-WSMV
+        3.1.4.4.1), so a Signal(terminate) before it would only add a round trip to every close."""
         protocol, shell_id = self._protocol, self.shell_id
         self.shell_id = self.command_id = None
         self.broken = True

@@ -396,6 +396,44 @@ def test_emulator_vm_addresses_are_checked_against_the_nat(mocked_stack: StackFa
         EmulatorVm("d", EmulatorVmArgs(nat_network=nat, ip_address="192.168.60.1", credential="g"))
 
 
+def test_two_components_never_name_the_same_vm_on_one_host(mocked_stack: StackFactory) -> None:
+    """The provider adopts VMs tagged with the stack's own owner, so a second component with
+    the same VM name on the same host would silently share the first one's VM."""
+    mocked_stack(prefix="dev-a-")
+    NestedHost("a", NestedHostArgs(host="l0", credential="adm", vm_name="hv"))
+    with pytest.raises(
+        ValueError,
+        match=r"NestedHost 'b' vm_name: 'dev-a-HV' on 'l0' is already the VM of NestedHost 'a'",
+    ):
+        NestedHost(
+            "b", NestedHostArgs(host="l0", credential="adm", vm_name="HV")
+        )  # same for Hyper-V
+    NestedHost("c", NestedHostArgs(host="l9", credential="adm", vm_name="hv"))  # another host
+
+    # An L2 on a NAT of the L0 itself competes with the L1s there; one on an L1 does not.
+    on_l0 = NatNetwork("nat0", NatNetworkArgs(host="l0", prefix="192.168.70.0/24"))
+    with pytest.raises(ValueError, match=r"EmulatorVm 'x' vm_name: 'dev-a-hv' on 'l0' .* 'a'"):
+        EmulatorVm(
+            "x",
+            EmulatorVmArgs(
+                nat_network=on_l0, ip_address="192.168.70.10", credential="g", vm_name="hv"
+            ),
+        )
+    l1 = NestedHost("l1", NestedHostArgs(host="l0", credential="adm"))
+    on_l1 = NatNetwork("nat1", NatNetworkArgs(host=l1, prefix="192.168.71.0/24"))
+    EmulatorVm(
+        "y",
+        EmulatorVmArgs(nat_network=on_l1, ip_address="192.168.71.10", credential="g", vm_name="hv"),
+    )
+    with pytest.raises(ValueError, match=r"EmulatorVm 'z' vm_name: 'dev-a-hv' on 'l1' .* 'y'"):
+        EmulatorVm(
+            "z",
+            EmulatorVmArgs(
+                nat_network=on_l1, ip_address="192.168.71.11", credential="g", vm_name="hv"
+            ),
+        )
+
+
 # -- the whole lab from config ----------------------------------------------------------------
 
 DEMO_LAB = {

@@ -127,6 +127,12 @@ def test_error_is_a_run_error_of_one_line() -> None:
             "hyperv-lab:lab.nested_hosts[1].name: 'hv-a' is already used by nested_hosts[0]",
         ),
         (
+            "nested_hosts.1.name",
+            "HV-A",
+            "hyperv-lab:lab.nested_hosts[1].name: 'HV-A' is already used by nested_hosts[0] "
+            "as 'hv-a' (Hyper-V ignores case)",
+        ),
+        (
             "nat_networks.0.prefix",
             "192.168.100.1/24",
             "hyperv-lab:lab.nat_networks[0].prefix: '192.168.100.1/24' is not an IPv4 network "
