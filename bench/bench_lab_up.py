@@ -454,9 +454,12 @@ def mutating(names: Sequence[str]) -> list[str]:
     return [n for n in names if n.startswith(MUTATING_PREFIXES) and n not in SESSION_ONLY]
 
 
-def state_composition(stack_file: Path) -> dict[str, Any]:
+def state_composition(stack_file: Path) -> dict[str, Any] | None:
     """Size of the state the engine writes at each checkpoint, and what its resources spend it
-    on (bytes of each resource field, summed): the checkpoint's CPU grows with this size."""
+    on (compact JSON bytes of each resource field, summed): the checkpoint's CPU grows with
+    this size. None if the backend keeps it elsewhere (e.g. gzip, another layout)."""
+    if not stack_file.is_file():
+        return None
     text = stack_file.read_text(encoding="utf-8")
     resources = json.loads(text)["checkpoint"]["latest"].get("resources", [])
     by_field: Counter[str] = Counter()
@@ -706,13 +709,12 @@ def print_checkpoint_cost(every_step: dict[str, Any], skipped: dict[str, Any]) -
     state = every_step.get("state")
     if state:
         fields = state["by_field_bytes"]
-        listed = sum(fields.values()) or 1
         top = ", ".join(
-            f"{name} {100 * size / listed:.0f}%" for name, size in list(fields.items())[:6]
+            f"{name} {100 * size / state['bytes']:.0f}%" for name, size in list(fields.items())[:6]
         )
         print(
             f"  state rewritten at each checkpoint, at the end: {state['bytes'] / 1024:.0f} KiB "
-            f"for {state['resources']} resources; by field: {top}\n"
+            f"for {state['resources']} resources; share of the file by resource field: {top}\n"
             "  (stackTrace: the Python SDK's stack of each resource registration, which the "
             "engine keeps in state)"
         )

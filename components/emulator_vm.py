@@ -86,9 +86,9 @@ class EmulatorVm(pulumi.ComponentResource):
         self, name: str, args: EmulatorVmArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
         nat = args.nat_network
-        nat.claim_address(args.ip_address, f"EmulatorVm '{name}'")
         vm_name = prefixed(args.vm_name or name)
         claim_vm_name(f"EmulatorVm '{name}'", nat.host_key, vm_name)
+        nat.claim_address(args.ip_address, f"EmulatorVm '{name}'")
         super().__init__(TYPE_TOKEN, name, None, opts)
         host = nat.host
 

@@ -296,13 +296,19 @@ def _known(names: Iterable[str]) -> str:
 
 
 def _unique(kind: str, names: list[str]) -> None:
-    """Names become VM, switch and NAT names, which Hyper-V compares ignoring case."""
+    """Ignoring case: nested host names become VM names on a shared L0, which Hyper-V compares
+    ignoring case, and names that differ only in case would make references between entries
+    (`host`, `nat_network`) easy to get wrong."""
     seen: dict[str, int] = {}
     for index, name in enumerate(names):
         folded = name.casefold()
         if folded in seen:
             first = seen[folded]
-            same = "" if names[first] == name else f" as '{names[first]}' (Hyper-V ignores case)"
+            same = (
+                ""
+                if names[first] == name
+                else f" as '{names[first]}' (names are compared ignoring case)"
+            )
             raise _fail(
                 f"{kind}[{index}].name",
                 f"'{name}' is already used by {kind}[{first}]{same} (allowed: a unique name)",

@@ -26,6 +26,7 @@ from components.providers.guest_network_config import (
 from components.providers.net_ip_address import NetIpAddress, NetIpAddressArgs
 from components.providers.net_nat import NetNat, NetNatArgs
 from components.providers.vm_switch import VmSwitch, VmSwitchArgs
+from components.vm_name_claims import host_key
 
 TYPE_TOKEN = "hyperv-lab:index:NatNetwork"
 
@@ -91,11 +92,7 @@ _DECLARED: dict[tuple[str, str, str], tuple[str, IPv4Network]] = {}
 
 def _host_key(host: Any) -> str | None:
     """A comparable name for the target host when known at construction time."""
-    if isinstance(host, NestedHost):
-        return f"nested:{host._name}"
-    if isinstance(host, str):
-        return f"host:{host}"
-    return None
+    return host_key(host, host._name if isinstance(host, NestedHost) else None)
 
 
 def _claim_host(component: str, host: Any, network: IPv4Network) -> None:
@@ -126,13 +123,14 @@ class NatNetwork(pulumi.ComponentResource):
     gateway: pulumi.Output[str]
     dns_servers: pulumi.Output[list[str]]
     guests: pulumi.Output[list[dict[str, Any]]]
+    host_key: str | None
+    """The NAT's host as `components.vm_name_claims` compares hosts (None: known only later)."""
 
     def __init__(
         self, name: str, args: NatNetworkArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
         self.plan = _plan(name, args)
         _claim_host(name, args.host, self.plan.network)
-        # The NAT's host as `components.vm_name_claims` compares hosts (None: not known yet).
         self.host_key = _host_key(args.host)
         super().__init__(TYPE_TOKEN, name, None, opts)
         self._component_name = name

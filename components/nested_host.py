@@ -21,7 +21,7 @@ from components.providers.vm_network_adapter import VmNetworkAdapter, VmNetworkA
 from components.providers.vm_power_state import VmPowerState, VmPowerStateArgs
 from components.providers.vm_processor import VmProcessor, VmProcessorArgs
 from components.providers.windows_feature import WindowsFeature, WindowsFeatureArgs
-from components.vm_name_claims import claim_vm_name
+from components.vm_name_claims import claim_vm_name, host_key
 
 TYPE_TOKEN = "hyperv-lab:index:NestedHost"
 DEFAULT_ADAPTER = "Network Adapter"
@@ -105,8 +105,7 @@ class NestedHost(pulumi.ComponentResource):
     ) -> None:
         _check_args(args)
         vm_name = prefixed(args.vm_name or name)
-        host_key = f"host:{args.host}" if isinstance(args.host, str) else None
-        claim_vm_name(f"NestedHost '{name}'", host_key, vm_name)
+        claim_vm_name(f"NestedHost '{name}'", host_key(args.host), vm_name)
         super().__init__(TYPE_TOKEN, name, None, opts)
 
         vm = Vm(

@@ -46,12 +46,14 @@ class Shell:
             raise soap.unknown_command()
         return process
 
-    def close(self) -> None:
+    def close(self) -> list[Process]:
+        """Terminate every command; returns them, so a caller may wait until they are gone."""
         with self.lock:
             processes = list(self.commands.values())
             self.commands.clear()
         for process in processes:
             process.terminate()
+        return processes
 
 
 class ShellManager:
@@ -84,15 +86,17 @@ class ShellManager:
             raise soap.unknown_shell(shell_id)
         return shell
 
-    def delete(self, shell_id: str) -> None:
+    def delete(self, shell_id: str) -> list[Process]:
+        """Remove the shell and terminate its commands (returned, still possibly ending)."""
         with self._lock:
             shell = self._shells.pop(shell_id.upper(), None)
             count = len(self._shells)
         if shell is None:
             raise soap.unknown_shell(shell_id)
-        shell.close()
+        processes = shell.close()
         if self._on_change:
             self._on_change(count)
+        return processes
 
     def close_all(self) -> None:
         """Every shell ends (server stop, host reboot)."""

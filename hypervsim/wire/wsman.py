@@ -148,7 +148,10 @@ class WsmanDispatcher:
 
     def _delete(self, req: soap.WsmanRequest, call: CallInfo) -> bytes:
         shell = self._shell(req)
-        self.shells.delete(shell.shell_id)
+        # Deleting a shell terminates its commands (MS-WSMV 3.1.4.4.1); as with Signal, the
+        # reply comes once their processes are gone (bounded).
+        for process in self.shells.delete(shell.shell_id):
+            process.wait_ended(SIGNAL_WAIT)
         return self._reply(req, f"{ACTION_DELETE}Response", [])
 
     def _get(self, req: soap.WsmanRequest, call: CallInfo) -> bytes:

@@ -409,6 +409,14 @@ def test_two_components_never_name_the_same_vm_on_one_host(mocked_stack: StackFa
             "b", NestedHostArgs(host="l0", credential="adm", vm_name="HV")
         )  # same for Hyper-V
     NestedHost("c", NestedHostArgs(host="l9", credential="adm", vm_name="hv"))  # another host
+    # Same component name under another parent (another URN): still the same VM.
+    group = pulumi.ComponentResource("test:index:Group", "group")
+    with pytest.raises(ValueError, match=r"NestedHost 'c' vm_name: 'dev-a-hv' on 'l9' .* 'c'"):
+        NestedHost(
+            "c",
+            NestedHostArgs(host="l9", credential="adm", vm_name="hv"),
+            pulumi.ResourceOptions(parent=group),
+        )
 
     # An L2 on a NAT of the L0 itself competes with the L1s there; one on an L1 does not.
     on_l0 = NatNetwork("nat0", NatNetworkArgs(host="l0", prefix="192.168.70.0/24"))

@@ -130,7 +130,19 @@ def test_error_is_a_run_error_of_one_line() -> None:
             "nested_hosts.1.name",
             "HV-A",
             "hyperv-lab:lab.nested_hosts[1].name: 'HV-A' is already used by nested_hosts[0] "
-            "as 'hv-a' (Hyper-V ignores case)",
+            "as 'hv-a' (names are compared ignoring case)",
+        ),
+        (
+            "nat_networks.1.name",
+            "NAT-A",
+            "hyperv-lab:lab.nat_networks[1].name: 'NAT-A' is already used by nat_networks[0] "
+            "as 'nat-a' (names are compared ignoring case)",
+        ),
+        (
+            "emulator_vms.1.name",
+            "Phone-1",
+            "hyperv-lab:lab.emulator_vms[1].name: 'Phone-1' is already used by emulator_vms[0] "
+            "as 'phone-1' (names are compared ignoring case)",
         ),
         (
             "nat_networks.0.prefix",
