@@ -301,7 +301,7 @@ def _unique(kind: str, names: list[str]) -> None:
     (`host`, `nat_network`) easy to get wrong."""
     seen: dict[str, int] = {}
     for index, name in enumerate(names):
-        folded = name.casefold()
+        folded = name.lower()  # as components.vm_name_claims and Hyper-V compare
         if folded in seen:
             first = seen[folded]
             same = (

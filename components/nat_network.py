@@ -95,8 +95,7 @@ def _host_key(host: Any) -> str | None:
     return host_key(host, host._name if isinstance(host, NestedHost) else None)
 
 
-def _claim_host(component: str, host: Any, network: IPv4Network) -> None:
-    key = _host_key(host)
+def _claim_host(component: str, key: str | None, network: IPv4Network) -> None:
     if key is None:
         return
     slot = (pulumi.get_project(), pulumi.get_stack(), key)
@@ -130,8 +129,8 @@ class NatNetwork(pulumi.ComponentResource):
         self, name: str, args: NatNetworkArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
         self.plan = _plan(name, args)
-        _claim_host(name, args.host, self.plan.network)
         self.host_key = _host_key(args.host)
+        _claim_host(name, self.host_key, self.plan.network)
         super().__init__(TYPE_TOKEN, name, None, opts)
         self._component_name = name
         self._claimed: dict[str, str] = {

@@ -405,9 +405,8 @@ def test_two_components_never_name_the_same_vm_on_one_host(mocked_stack: StackFa
         ValueError,
         match=r"NestedHost 'b' vm_name: 'dev-a-HV' on 'l0' is already the VM of NestedHost 'a'",
     ):
-        NestedHost(
-            "b", NestedHostArgs(host="l0", credential="adm", vm_name="HV")
-        )  # same for Hyper-V
+        # Hyper-V compares VM names ignoring case.
+        NestedHost("b", NestedHostArgs(host="l0", credential="adm", vm_name="HV"))
     NestedHost("c", NestedHostArgs(host="l9", credential="adm", vm_name="hv"))  # another host
     # Same component name under another parent (another URN): still the same VM.
     group = pulumi.ComponentResource("test:index:Group", "group")
