@@ -1,4 +1,4 @@
-"""Resource registrations carry only the project's frames (the engine stores them in state)."""
+"""Resource registrations carry only their declaring frame (the engine stores traces in state)."""
 
 from __future__ import annotations
 
@@ -9,8 +9,6 @@ import pulumi.runtime.resource as sdk_resource
 import pytest
 
 from components.sdk_stack_traces import KEEP_ENV, trim_sdk_stack_traces
-
-PROJECT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(autouse=True)
@@ -42,32 +40,20 @@ def _declare_vm() -> list[str]:
     return [frame.pc.uri for frame in _Vm().trace.frames]
 
 
-def test_only_project_frames_are_kept_and_the_first_is_the_declaration(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
+def test_only_the_declaring_frame_is_kept(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv(KEEP_ENV, raising=False)
     full = _declare_vm()
-    assert any(not uri.startswith(PROJECT.as_uri()) for uri in full)  # pytest's own frames
-    assert trim_sdk_stack_traces(PROJECT) is True
+    assert len(full) > 1  # this test's caller, pytest's frames, ...
+    assert trim_sdk_stack_traces() is True
     trimmed = _declare_vm()
-    assert trimmed[0] == Path(__file__).resolve().as_uri()  # where _Vm() was called
-    assert trimmed == [uri for uri in full if uri.startswith(PROJECT.as_uri() + "/")]
-    assert len(trimmed) < len(full)
-
-
-def test_the_first_frame_is_kept_even_outside_the_project(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
-) -> None:
-    monkeypatch.delenv(KEEP_ENV, raising=False)
-    trim_sdk_stack_traces(tmp_path)  # no frame lives there
-    trimmed = _declare_vm()
-    assert trimmed == [Path(__file__).resolve().as_uri()]
+    assert trimmed == [Path(__file__).resolve().as_uri()] == full[:1]  # where _Vm() was called
+    assert sdk_resource._get_source_position(_Vm().trace).line > 0  # the SDK's position of it
 
 
 def test_full_traces_are_kept_when_asked(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv(KEEP_ENV, raising=False)
     full = _declare_vm()
-    trim_sdk_stack_traces(PROJECT)
+    trim_sdk_stack_traces()
     monkeypatch.setenv(KEEP_ENV, "1")
-    assert trim_sdk_stack_traces(PROJECT) is False  # a second call restores the SDK's own
+    assert trim_sdk_stack_traces() is False  # a second call restores the SDK's own
     assert _declare_vm() == full
