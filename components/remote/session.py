@@ -29,6 +29,7 @@ from winrm.exceptions import (
 from winrm.protocol import Protocol
 
 from components.config import HostSettings
+from components.remote.direct_transport import use_direct_transport
 from components.remote.errors import (
     HostAuthError,
     HostUnreachableError,
@@ -148,7 +149,7 @@ class ShellSession:
         )
         # requests accepts (connect, read); pywinrm passes this value straight to session.send.
         protocol.transport.read_timeout_sec = (host.connect_timeout_s, host.read_timeout_s)  # type: ignore[assignment]
-        return protocol
+        return use_direct_transport(protocol)
 
     def _protocol_now(self) -> Protocol:
         if self._protocol is None:
