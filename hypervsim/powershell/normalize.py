@@ -35,7 +35,7 @@ def is_single_quote(ch: str) -> bool:
 
 def normalize(source: str) -> str:
     """Return `source` with typographic dashes/quotes turned into ASCII where they are syntax."""
-    if not any(ch in _SPECIAL for ch in source):
+    if _SPECIAL.isdisjoint(source):
         return source
     return _Normalizer(source).run()
 

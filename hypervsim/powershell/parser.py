@@ -17,7 +17,7 @@ from tree_sitter import Language, Node, Parser
 
 from hypervsim.powershell import ast as psast
 from hypervsim.powershell.api import ErrorCategory, ErrorRecord
-from hypervsim.powershell.normalize import SINGLE_QUOTES, is_double_quote, normalize
+from hypervsim.powershell.normalize import DOUBLE_QUOTES, SINGLE_QUOTES, is_double_quote, normalize
 
 _LANGUAGE = Language(tree_sitter_pwsh.language())
 
@@ -103,12 +103,14 @@ def unescape_backticks(text: str) -> str:
     return "".join(out)
 
 
-def _collapse_pairs(text: str, is_quote: Any) -> str:
+def _collapse_pairs(text: str, quotes: frozenset[str]) -> str:
     """A doubled quote (any of the family) stands for its second character."""
+    if quotes.isdisjoint(text):  # most literals (e.g. a framed base64 argument): no scan
+        return text
     out: list[str] = []
     i = 0
     while i < len(text):
-        if is_quote(text[i]) and i + 1 < len(text) and is_quote(text[i + 1]):
+        if text[i] in quotes and i + 1 < len(text) and text[i + 1] in quotes:
             out.append(text[i + 1])
             i += 2
             continue
@@ -119,6 +121,8 @@ def _collapse_pairs(text: str, is_quote: Any) -> str:
 
 def _unescape_expandable(text: str, here: bool) -> str:
     """Text between embedded expressions of a "..." string: backticks and "" pairs."""
+    if "`" not in text and (here or DOUBLE_QUOTES.isdisjoint(text)):
+        return text
     out: list[str] = []
     i = 0
     while i < len(text):
@@ -156,6 +160,9 @@ def parse_number(text: str) -> int | float:
     return int(value) if mult != 1 and value.is_integer() else value
 
 
+_NEWLINE = re.compile("\n")
+
+
 class _Converter:
     """Walks the tree-sitter tree once, producing AST nodes."""
 
@@ -166,10 +173,7 @@ class _Converter:
         self.ascii = len(self.data) == len(self.norm)
         self._b2c: list[int] | None = None
         self.lines = source.replace("\r\n", "\n").split("\n")
-        self._line_starts = [0]
-        for idx, ch in enumerate(self.norm):
-            if ch == "\n":
-                self._line_starts.append(idx + 1)
+        self._line_starts = [0] + [m.end() for m in _NEWLINE.finditer(self.norm)]
 
     # ---------------------------------------------------------------- positions / text
     def _char(self, byte_offset: int) -> int:
@@ -1083,7 +1087,7 @@ class _Converter:
         kind = node.type
         raw = self.orig_text(node)
         if kind == "verbatim_string_characters":
-            return psast.Constant(_collapse_pairs(raw[1:-1], lambda c: c in SINGLE_QUOTES), **pos)
+            return psast.Constant(_collapse_pairs(raw[1:-1], SINGLE_QUOTES), **pos)
         if kind == "verbatim_here_string_characters":
             return psast.Constant(_here_body(raw), **pos)
         here = kind == "expandable_here_string_literal"
