@@ -5,6 +5,10 @@ The VM is created Off with one adapter named "Network Adapter" that is NOT conne
 default disk path. It is identified by its Id (Hyper-V names may repeat or be changed by
 hand). The stack that owns it is written as a tag line `hyperv-lab-owner: <owner>` at the end
 of the VM Notes; `check` refuses, at preview, a name that another stack owns on that host.
+It looks only in a preview: the program marks each registration with `PREVIEW_INPUT` (the
+SDK's dry-run flag; `check` takes it out of the inputs, so it never reaches state or a diff),
+and in an update create.ps1 makes the same refusal in the create's own operation, so a
+lookup there would be two round trips per new VM spent twice.
 
 Create is one operation: create.ps1 makes the VM only if no VM has that name, else reports
 the ones there. An existing VM is adopted when `adopt_existing` is set, or when it is this
@@ -124,6 +128,10 @@ VM_PROPERTIES = PropertySet(
 )
 
 
+PREVIEW_INPUT = "_preview"
+"""Transient input: True when the program runs for a preview (absent: look up, to be safe)."""
+
+
 def compose_notes(notes: str, owner: str) -> str:
     """The Notes text stored on the host: the user's notes, then the owner tag line."""
     if not owner:
@@ -157,11 +165,16 @@ class VmProvider(HostBoundProvider):
     # -- check / diff -----------------------------------------------------------------------
 
     def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
+        news = dict(news)
+        preview = news.pop(PREVIEW_INPUT, True)
         result = super().check(olds, news)
         if result.failures:
             return result
         inputs = result.inputs
         if any(is_unknown(inputs.get(k)) for k in ("host", "name", "owner")):
+            return result
+        if preview is False:
+            # An update: create.ps1 refuses another stack's VM itself (`_adoptable`).
             return result
         if _same_vm_as_before(olds, inputs):
             # The stack's state already holds this VM under the same host, name and owner:
@@ -286,14 +299,14 @@ class VmProvider(HostBoundProvider):
     def _adoptable(op: Operation, found: list[dict[str, Any]], inputs: dict[str, Any]) -> str:
         """Id of the existing VM create may take over, or the reason it may not."""
         label, name, owner = op.ref.label(), inputs["name"], inputs["owner"]
+        conflict = _conflict_message(found, inputs, label)  # adopt_existing cannot lift it
+        if conflict:
+            raise ProviderError(conflict)
         own = bool(owner) and all(split_notes(vm["notes_text"])[1] == owner for vm in found)
         if not (own or op.may_adopt(inputs)):
             raise ProviderError(
                 f"Vm '{name}' already exists on {label}; set adopt_existing=True to manage it"
             )
-        conflict = _conflict_message(found, inputs, label)
-        if conflict:
-            raise ProviderError(conflict)
         if len(found) > 1:
             raise ProviderError(
                 f"{len(found)} VMs named '{name}' exist on {label}; "
@@ -421,4 +434,5 @@ class Vm(pulumi.dynamic.Resource, module="hyperv", name="Vm"):
     ) -> None:
         props = args_props(args)
         props.update(vm_id=None, state=None, vhd_path=None, actual_version=None)
+        props[PREVIEW_INPUT] = pulumi.runtime.is_dry_run()
         super().__init__(VmProvider(), resource_name, props, opts)

@@ -1,6 +1,7 @@
 """Per-developer stacks on one emulated host: two stacks with their own prefixes create,
 coexist and destroy without touching each other; a third stack that would reuse another
-stack's VM name is refused at preview (the owner tag in the VM Notes)."""
+stack's VM name is refused at preview, and by the update's create without one (the owner tag
+in the VM Notes)."""
 
 from __future__ import annotations
 
@@ -29,6 +30,13 @@ def test_two_developer_stacks_coexist_and_a_collision_is_refused_at_preview(
     assert refused.returncode != 0
     assert "belongs to stack 'hyperv-lab/dev-b'" in refused.output, refused.output
     assert "Traceback" not in refused.output
+    # Without a preview the update's create refuses it the same way (check looks only in a
+    # preview), and dev-b's VM is neither adopted nor changed.
+    forced = intruder.pulumi("up", "--yes", "--skip-preview", check=False)
+    assert forced.returncode != 0
+    assert "belongs to stack 'hyperv-lab/dev-b'" in forced.output, forced.output
+    assert "Traceback" not in forced.output
+    assert vm_names(emulator) == ["dev-a-l1", "dev-b-l1"]
 
     # dev-a goes away; dev-b is untouched and still has nothing to change.
     stacks["dev-a"].pulumi("destroy", "--yes", "--skip-preview")

@@ -13,6 +13,7 @@ from components.providers.base import ProviderError
 from components.providers.properties import UNKNOWN
 from components.providers.vm import (
     OWNER_TAG,
+    PREVIEW_INPUT,
     VmProvider,
     compose_notes,
     split_notes,
@@ -210,7 +211,9 @@ def test_vm_without_this_owner_tag_is_refused_without_adopt_existing(
     with pytest.raises(ProviderError) as info:
         vm_provider.create(inputs)
     assert str(info.value) == (
-        f"Vm '{name}' already exists on l0; set adopt_existing=True to manage it"
+        f"VM '{name}' on l0 belongs to stack 'other/stack'"  # adopt_existing would not help
+        if notes.endswith("other/stack")
+        else f"Vm '{name}' already exists on l0; set adopt_existing=True to manage it"
     )
     assert vm_count(host_json, name) == 1
     host_ps(f"Get-VM | Where-Object {{ $_.Name -eq {ps_literal(name)} }} | Remove-VM -Force")
@@ -229,6 +232,30 @@ def test_create_is_one_operation_and_check_one_lookup(
     assert after_check - before == 2  # the owner lookup: one Send + one Receive
     assert after_create - after_check == 2  # existence check folded into create.ps1
     vm_provider.delete(created.id, created.outs)
+
+
+def test_check_in_an_update_leaves_the_owner_check_to_create(
+    vm_provider: VmProvider, emulator: Any, unique: Callable[[str], str]
+) -> None:
+    """The program marks its registrations with the SDK's dry-run flag; outside a preview,
+    check does not look the name up (create.ps1 refuses another stack's VM in the create's
+    own operation), and the mark never reaches the checked inputs (state, diffs)."""
+    name = unique("vm-update-check")
+    theirs = vm_provider.create(checked(vm_provider, name=name, owner="proj/dev-b"))
+    vm_provider.read("00000000-0000-0000-0000-000000000000", {"host": "l0"})  # warm session
+    mine = {"host": "l0", "name": name, "owner": "proj/dev-a"}
+    before = emulator.counters()["requests"]
+    update = vm_provider.check({}, {**mine, PREVIEW_INPUT: False})
+    assert update.failures == [] and PREVIEW_INPUT not in update.inputs
+    assert emulator.counters()["requests"] == before
+    with pytest.raises(ProviderError, match="belongs to stack 'proj/dev-b'"):
+        vm_provider.create({**update.inputs, "adopt_existing": True})
+    preview = vm_provider.check({}, {**mine, PREVIEW_INPUT: True})
+    assert [f.reason for f in preview.failures] == [
+        f"VM '{name}' on l0 belongs to stack 'proj/dev-b'"
+    ]
+    assert PREVIEW_INPUT not in preview.inputs
+    vm_provider.delete(theirs.id, theirs.outs)
 
 
 def test_check_of_a_vm_already_in_state_costs_no_round_trip(
