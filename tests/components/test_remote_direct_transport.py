@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import os
+import warnings
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
+import winrm.transport
 from winrm.protocol import Protocol
 
 from components.remote import POOL, RemotePowerShell
@@ -93,3 +95,30 @@ def test_a_refused_login_is_still_reported_as_such(emulator: Any) -> None:
     with pytest.raises(HostAuthError):
         session.open()
     session.close()
+
+
+def test_the_session_never_falls_back_to_the_environments_ca_trust(
+    emulator: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """pywinrm's default CA lookup reads REQUESTS_CA_BUNDLE (and warns that it will stop);
+    the session passes its CA (or none) explicitly, so nothing of that runs or warns."""
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", "/nonexistent/ca.pem")
+    monkeypatch.setattr(winrm.transport, "DISPLAYED_CA_TRUST_WARNING", False)
+    session = ShellSession(settings_for(emulator), Scrubber([]))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        session.open()
+        session.close()
+    assert [str(w.message) for w in caught] == []
+    host = settings_for(emulator)
+    plain = Protocol(
+        endpoint=str(host.endpoint),
+        transport="ntlm",
+        username=host.user,
+        password=host.password.get_secret_value(),  # type: ignore[union-attr]
+        message_encryption="always",
+    )
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        plain.close_shell(plain.open_shell())
+    assert any("REQUESTS_CA_BUNDLE" in str(w.message) for w in caught)
