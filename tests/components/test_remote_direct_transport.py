@@ -45,6 +45,20 @@ def environ(monkeypatch: pytest.MonkeyPatch) -> Iterator[RecordingEnviron]:
     POOL.close_all()
 
 
+def plain_pywinrm(emulator: Any) -> Protocol:
+    """pywinrm's own Protocol and transport (no DirectTransport) to the emulator, with every
+    setting that reads the environment left at pywinrm's default but the proxy (none)."""
+    host = settings_for(emulator)
+    return Protocol(
+        endpoint=str(host.endpoint),
+        transport="ntlm",
+        username=host.user,
+        password=host.password.get_secret_value(),  # type: ignore[union-attr]
+        message_encryption="always",
+        proxy=None,
+    )
+
+
 def test_requests_never_write_the_environment_only_each_connections_set_up_does(
     emulator: Any, environ: RecordingEnviron
 ) -> None:
@@ -73,15 +87,7 @@ def test_plain_pywinrm_writes_no_proxy_on_every_request(
 ) -> None:
     """Why DirectTransport exists: the same login and shell through pywinrm's own transport
     set and delete os.environ['no_proxy'] (a race between threads)."""
-    host = settings_for(emulator)
-    protocol = Protocol(
-        endpoint=str(host.endpoint),
-        transport="ntlm",
-        username=host.user,
-        password=host.password.get_secret_value(),  # type: ignore[union-attr]
-        message_encryption="always",
-        proxy=None,
-    )
+    protocol = plain_pywinrm(emulator)
     shell = protocol.open_shell()
     protocol.close_shell(shell)
     assert ("del", "no_proxy") in environ.changes
@@ -110,14 +116,7 @@ def test_the_session_never_falls_back_to_the_environments_ca_trust(
         session.open()
         session.close()
     assert [str(w.message) for w in caught] == []
-    host = settings_for(emulator)
-    plain = Protocol(
-        endpoint=str(host.endpoint),
-        transport="ntlm",
-        username=host.user,
-        password=host.password.get_secret_value(),  # type: ignore[union-attr]
-        message_encryption="always",
-    )
+    plain = plain_pywinrm(emulator)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         plain.close_shell(plain.open_shell())
