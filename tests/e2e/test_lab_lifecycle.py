@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 
+from components.providers.vm import PREVIEW_INPUT
 from tests.e2e.conftest import EmulatorFactory, ProjectFactory
 from tests.e2e.lab_stack import (
     in_guest,
@@ -53,10 +54,10 @@ def test_preview_up_drift_repair_update_replace_destroy(
     assert extensions == "True"
     assert "e2e-guest" in in_guest(emulator, "e2e-l1", "Get-VM | ForEach-Object Name")
 
-    # The program's preview mark (`_preview`) is taken out by check: not in state.
+    # The program's preview mark is taken out by check: not in state.
     exported = json.loads(project.pulumi("stack", "export").stdout)
     vms = [r for r in exported["deployment"]["resources"] if r["type"].endswith(":Vm")]
-    assert vms and all("_preview" not in r["inputs"] | r["outputs"] for r in vms)
+    assert vms and all(PREVIEW_INPUT not in r["inputs"] | r["outputs"] for r in vms)
 
     # Nothing to do on a second look.
     project.pulumi("preview", "--expect-no-changes")

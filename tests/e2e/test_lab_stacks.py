@@ -5,8 +5,9 @@ in the VM Notes)."""
 
 from __future__ import annotations
 
+from components.providers.vm import OWNER_TAG
 from tests.e2e.conftest import EmulatorFactory, ProjectFactory
-from tests.e2e.lab_stack import set_passwords, small_lab, vm_names, write_lab
+from tests.e2e.lab_stack import run_ps, set_passwords, small_lab, vm_names, write_lab
 
 
 def test_two_developer_stacks_coexist_and_a_collision_is_refused_at_preview(
@@ -37,6 +38,8 @@ def test_two_developer_stacks_coexist_and_a_collision_is_refused_at_preview(
     assert "belongs to stack 'hyperv-lab/dev-b'" in forced.output, forced.output
     assert "Traceback" not in forced.output
     assert vm_names(emulator) == ["dev-a-l1", "dev-b-l1"]
+    notes = run_ps(emulator, "(Get-VM -Name 'dev-b-l1').Notes")
+    assert notes.endswith(OWNER_TAG + "hyperv-lab/dev-b"), notes
 
     # dev-a goes away; dev-b is untouched and still has nothing to change.
     stacks["dev-a"].pulumi("destroy", "--yes", "--skip-preview")
