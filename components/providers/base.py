@@ -85,6 +85,12 @@ class ProviderError(Exception):
         return (type(self), (str(self),))
 
 
+INVALID_STATE_ERROR_ID = "InvalidState,"
+"""FullyQualifiedErrorId prefix of Hyper-V's refusal to change a VM in its current state
+(e.g. `InvalidState,Microsoft.HyperV.PowerShell.Commands.SetVMProcessor`): the id, not the
+message text, which is localised on non-English hosts."""
+
+
 @contextmanager
 def explain_needs_vm_off(stop_policy: str, why: str) -> Iterator[None]:
     """Around a 'needs VM Off' change: under the 'fail' policy, Windows' refusal to change a
@@ -93,7 +99,7 @@ def explain_needs_vm_off(stop_policy: str, why: str) -> Iterator[None]:
     try:
         yield
     except PowerShellError as exc:
-        if stop_policy == "fail" and "current state" in exc.message:
+        if stop_policy == "fail" and exc.fqid.startswith(INVALID_STATE_ERROR_ID):
             raise ProviderError(
                 f"{exc.host}: {exc.operation} failed: {exc.message} ({why}; set "
                 "stop_policy='stop-and-restore' to let the provider turn it off, apply and "

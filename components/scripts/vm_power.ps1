@@ -1,13 +1,16 @@
 # Shared prelude: apply a change that Hyper-V only allows while a VM is Off.
-#   Invoke-WhileVmOff -VMName $name -Policy $policy -Change { Set-VMProcessor ... }
+#   Invoke-WhileVmOff -VM $target -Policy $policy -Change { Set-VMProcessor ... }
+# The VM is passed as the object the caller found (by Id or exact name), never looked up
+# again by -Name (which treats [ ] * ? as wildcards and matches every VM of that name).
 # Policy 'fail': run the change as is, so a running VM fails with Windows' own rule text.
 # Policy 'stop-and-restore': shut the VM down, apply, start it again only if it was Running.
 # A Paused VM is turned off, changed and left Off, with a warning.
 # Returns a hashtable: previous_state, restarted, warnings (the caller puts it in its JSON).
 function Invoke-WhileVmOff {
-    param([string]$VMName, [string]$Policy, [scriptblock]$Change)
-    $vm = Get-VM -Name $VMName
-    $before = "$($vm.State)"
+    param($VM, [string]$Policy, [scriptblock]$Change)
+    $VM = Get-VM -Id $VM.Id
+    $VMName = $VM.Name
+    $before = "$($VM.State)"
     $warnings = @()
     if ($before -eq 'Off' -or $Policy -ne 'stop-and-restore') {
         & $Change | Out-Null
@@ -15,10 +18,10 @@ function Invoke-WhileVmOff {
     }
     if ($before -eq 'Paused') {
         $warnings += "VM '$VMName' was Paused: it was turned off to apply the change and left Off."
-        Stop-VM -Name $VMName -TurnOff -Force | Out-Null
+        Stop-VM -VM $VM -TurnOff -Force | Out-Null
     }
     else {
-        Stop-VM -Name $VMName -Force | Out-Null
+        Stop-VM -VM $VM -Force | Out-Null
     }
     $restarted = $false
     try {
@@ -26,7 +29,7 @@ function Invoke-WhileVmOff {
     }
     finally {
         if ($before -eq 'Running') {
-            Start-VM -Name $VMName | Out-Null
+            Start-VM -VM $VM | Out-Null
             $restarted = $true
         }
     }

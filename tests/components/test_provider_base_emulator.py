@@ -43,8 +43,9 @@ if ($null -eq $vm) { return (@{ exists = $false } | ConvertTo-Json -Compress) }
     "update": """param([string]$InputJson)
 $in = $InputJson | ConvertFrom-Json
 Set-VM -Name $in.name -Notes $in.notes
-$power = Invoke-WhileVmOff -VMName $in.name -Policy $in.stop_policy -Change {
-    Set-VMProcessor -VMName $in.name -Count $in.cpu_count
+$target = Get-VM | Where-Object { $_.Name -eq $in.name }
+$power = Invoke-WhileVmOff -VM $target -Policy $in.stop_policy -Change {
+    Set-VMProcessor -VM $target -Count $in.cpu_count
 }
 @{ warnings = $power.warnings; restarted = $power.restarted } | ConvertTo-Json -Compress
 """,
@@ -188,3 +189,42 @@ def test_powershell_error_is_one_clean_line_without_secret(provider: ToyVm, emul
     assert "Hyper-V was unable to find a virtual machine with name" in text
     assert "\n" not in text and emulator.password not in text
     assert info.value.__cause__ is None and info.value.__suppress_context__
+
+
+def test_stop_and_restore_acts_on_its_own_vm_not_on_a_wildcard_match(provider: ToyVm) -> None:
+    """`[1]` in a VM name is a wildcard to `-Name`: the power helper must take the VM object,
+    or it would stop and restart `toy-w1` instead of `toy-w[1]`."""
+    host = provider.lab().host("l0")
+    inputs = _inputs(provider, name="toy-w[1]", cpu_count=1)
+    created = provider.create(inputs)
+    RemotePowerShell(host).run(
+        "param($InputJson) New-VM -Name 'toy-w1' | Start-VM; "
+        "Get-VM | Where-Object { $_.Name -eq 'toy-w[1]' } | Start-VM; '{}'",
+        {},
+        "start",
+    )
+    updated = provider.update(
+        created.id, created.outs, {**inputs, "cpu_count": 2, "stop_policy": "stop-and-restore"}
+    )
+    assert updated.outs["cpu_count"] == 2
+    states = RemotePowerShell(host).run(
+        'param($InputJson) $s = @{}; Get-VM | ForEach-Object { $s[$_.Name] = "$($_.State)" }; '
+        "$s | ConvertTo-Json",
+        {},
+        "states",
+    )
+    assert states["toy-w1"] == "Running" and states["toy-w[1]"] == "Running"
+    cpus = RemotePowerShell(host).run(
+        "param($InputJson) @{ w1 = (Get-VMProcessor -VM (Get-VM | Where-Object { $_.Name -eq 'toy-w1' })).Count } "
+        "| ConvertTo-Json",
+        {},
+        "cpus",
+    )
+    assert cpus == {"w1": 1}
+    RemotePowerShell(host).run(
+        "param($InputJson) Get-VM | Where-Object { $_.Name -like 'toy-w*' } | Stop-VM -TurnOff -Force; "
+        "Get-VM | Where-Object { $_.Name -eq 'toy-w1' } | Remove-VM -Force; '{}'",
+        {},
+        "off",
+    )
+    provider.delete(created.id, updated.outs)

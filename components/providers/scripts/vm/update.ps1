@@ -18,7 +18,7 @@ $changeVersion = [bool]$in.raise_version
 
 $power = @{ previous_state = "$($target.State)"; restarted = $false; warnings = @() }
 if ($changeMemory -or $changeVersion) {
-    $power = Invoke-WhileVmOff -VMName $target.Name -Policy $in.stop_policy -Change {
+    $power = Invoke-WhileVmOff -VM $target -Policy $in.stop_policy -Change {
         if ($changeMemory) {
             Set-VMMemory -VM $target -StartupBytes $startup -DynamicMemoryEnabled ([bool]$in.dynamic_memory)
         }

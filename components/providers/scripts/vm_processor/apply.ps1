@@ -23,7 +23,7 @@ $power = @{ previous_state = "$($target.State)"; restarted = $false; warnings = 
 $same = ($cpu.Count -eq [int]$in.count) -and
     ([bool]$cpu.ExposeVirtualizationExtensions -eq [bool]$in.expose_virtualization_extensions)
 if (-not $same) {
-    $power = Invoke-WhileVmOff -VMName $target.Name -Policy $in.stop_policy -Change {
+    $power = Invoke-WhileVmOff -VM $target -Policy $in.stop_policy -Change {
         Set-VMProcessor -VM $target -Count ([int]$in.count) -ExposeVirtualizationExtensions ([bool]$in.expose_virtualization_extensions)
     }
 }
