@@ -32,11 +32,10 @@ from components.config import (
     NAMESPACE,
     PREFIX_KEY,
 )
-from components.naming import PREFIX_PATTERN
+from components.naming import PREFIX_ENV, PREFIX_PATTERN
 from components.nat_addressing import AddressError, first_overlap, parse_member, plan_nat
 
 LAB_KEY = f"{NAMESPACE}:lab"
-PREFIX_ENV = "HYPERV_LAB_PREFIX"
 NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,47}$"
 NAME_RULE = "letters, digits, '_', '.', '-'; starts with a letter or digit; at most 48"
 StopPolicy = Literal["fail", "stop-and-restore"]

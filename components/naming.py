@@ -8,6 +8,7 @@ name already owned by another stack is refused at preview.
 
 from __future__ import annotations
 
+import os
 import re
 
 import pulumi
@@ -17,9 +18,17 @@ from components.config import NAMESPACE
 PREFIX_PATTERN = re.compile(r"^[A-Za-z0-9_-]{0,32}$")
 
 
+PREFIX_ENV = "HYPERV_LAB_PREFIX"
+"""Environment fallback for `hyperv-lab:prefix`, as the config loaders read it."""
+
+
 def lab_prefix() -> str:
-    """The stack's name prefix (`hyperv-lab:prefix`), "" when not set."""
-    return pulumi.Config(NAMESPACE).get("prefix") or ""
+    """The stack's name prefix: `hyperv-lab:prefix`, else `HYPERV_LAB_PREFIX`, else "".
+
+    The lab loaders validate the same two sources in the same order, so the prefix that names
+    the objects is the one that was checked (before, the variable passed validation but the
+    objects were named without it)."""
+    return pulumi.Config(NAMESPACE).get("prefix") or os.environ.get(PREFIX_ENV, "")
 
 
 def prefixed(name: str) -> str:
@@ -32,4 +41,4 @@ def stack_owner() -> str:
     return f"{pulumi.get_project()}/{pulumi.get_stack()}"
 
 
-__all__ = ["PREFIX_PATTERN", "lab_prefix", "prefixed", "stack_owner"]
+__all__ = ["PREFIX_ENV", "PREFIX_PATTERN", "lab_prefix", "prefixed", "stack_owner"]
