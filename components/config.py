@@ -322,13 +322,26 @@ def _as_object(key: str, value: Any) -> dict[str, Any]:
     return dict(value)
 
 
+def password_env_var(name: str) -> str:
+    """The environment variable that holds the password of host or credential `name`:
+    `HYPERV_LAB_PASSWORD_` + the name in upper case, other characters as '_'."""
+    return PASSWORD_ENV_PREFIX + re.sub(r"[^A-Za-z0-9]", "_", name).upper()
+
+
+def set_password_hint(name: str) -> str:
+    """The two ways to give `name` its password, for messages."""
+    return (
+        f"pulumi config set --secret --path '{PASSWORDS_KEY}.{name}', "
+        f"or the environment variable {password_env_var(name)}"
+    )
+
+
 def _with_password(
     name: str, body: dict[str, Any], passwords: dict[str, Any], env: Mapping[str, str]
 ) -> dict[str, Any]:
     """Password from the body, else `hyperv-lab:passwords.<name>`, else the env var."""
     if body.get("password") is None:
-        env_key = PASSWORD_ENV_PREFIX + re.sub(r"[^A-Za-z0-9]", "_", name).upper()
-        found = passwords.get(name, env.get(env_key))
+        found = passwords.get(name, env.get(password_env_var(name)))
         if found is not None:
             body = {**body, "password": found}
     return body
@@ -363,4 +376,6 @@ __all__ = [
     "HostRef",
     "HostSettings",
     "LabConfig",
+    "password_env_var",
+    "set_password_hint",
 ]
