@@ -365,10 +365,20 @@ def password_env_var(name: str) -> str:
     return PASSWORD_ENV_PREFIX + re.sub(r"[^A-Za-z0-9]", "_", name).upper()
 
 
+def set_secret_command(*path: str) -> str:
+    """The command that stores the value at `hyperv-lab:<path...>` as a secret (read from
+    stdin, so the password never lands on a command line or in shell history)."""
+    dotted = "".join(
+        f'["{part}"]' if "." in part or '"' in part else (f".{part}" if i else part)
+        for i, part in enumerate(path)
+    )
+    return f"pulumi config set --secret --path '{NAMESPACE}:{dotted}'"
+
+
 def set_password_hint(name: str) -> str:
     """The two ways to give `name` its password, for messages."""
     return (
-        f"pulumi config set --secret --path '{PASSWORDS_KEY}.{name}', "
+        f"{set_secret_command('passwords', name)}, "
         f"or the environment variable {password_env_var(name)}"
     )
 
@@ -477,4 +487,5 @@ __all__ = [
     "check_stack_config_keys",
     "password_env_var",
     "set_password_hint",
+    "set_secret_command",
 ]
