@@ -74,10 +74,14 @@ def check_stack_config_keys(keys: Iterable[str]) -> None:
     known = sorted(STACK_CONFIG_KEYS)
     for key in sorted(keys):
         namespace, sep, name = key.partition(":")
-        if namespace != NAMESPACE or not sep or name.split(".")[0] in STACK_CONFIG_KEYS:
+        if namespace != NAMESPACE or not sep or name in STACK_CONFIG_KEYS:
             continue
-        close = difflib.get_close_matches(name, known, n=1)
-        hint = f"; did you mean {NAMESPACE}:{close[0]}?" if close else ""
+        head = re.split(r"[.\[]", name, maxsplit=1)[0]
+        if head in STACK_CONFIG_KEYS:  # `config set hyperv-lab:lab.x` without --path
+            hint = f"; to set a value inside {NAMESPACE}:{head}, use pulumi config set --path"
+        else:
+            close = difflib.get_close_matches(name, known, n=1)
+            hint = f"; did you mean {NAMESPACE}:{close[0]}?" if close else ""
         listed = ", ".join(f"{NAMESPACE}:{k}" for k in known)
         raise ConfigError(f"{key}: unknown key (known: {listed}{hint})")
 
@@ -425,14 +429,26 @@ def first_error(exc: ValidationError) -> Any:
     return next((e for e in errors if e["type"] == "extra_forbidden"), errors[0])
 
 
+_CLI_TYPES = {
+    "int_type": "int",
+    "float_type": "float",
+    "bool_type": "bool",
+    "string_type": "string",
+}
+
+
 def wrong_type_hint(err: Mapping[str, Any]) -> str:
     """For a value of the wrong type (strict models take no "4" for 4): what was given, by
-    its kind only (never the value: it may be a secret), and how to write it."""
-    if not str(err["type"]).endswith("_type"):
+    its kind only (never the value: it may be a secret), and how to write it. `pulumi config
+    set --path` types whole numbers and true/false itself; anything else needs `--type`."""
+    kind = str(err["type"])
+    if not kind.endswith("_type"):
         return ""
     given = err.get("input")
+    cli = _CLI_TYPES.get(kind)
+    flag = f", or pulumi config set --path --type {cli}" if cli else ""
     if isinstance(given, str):
-        return " (got text: write numbers and true/false without quotes)"
+        return f" (got text: write it without quotes in YAML{flag})"
     kinds = {
         bool: "a boolean",
         int: "a number",
@@ -440,8 +456,10 @@ def wrong_type_hint(err: Mapping[str, Any]) -> str:
         list: "a list",
         dict: "an object",
     }
-    kind = kinds.get(type(given), type(given).__name__)
-    return f" (got {kind})"
+    got = kinds.get(type(given), type(given).__name__)
+    if kind == "string_type" and isinstance(given, (bool, int, float)):
+        return f" (got {got}: quote it in YAML{flag})"
+    return f" (got {got})"
 
 
 def user_keys(model: type[BaseModel]) -> list[str]:

@@ -149,7 +149,7 @@ def test_unknown_host_key_lists_the_allowed_ones() -> None:
             {"l0": {**L0, "read_timeout_s": "60"}},
             {},
             "hyperv-lab:hosts.l0.read_timeout_s: Input should be a valid integer (got text: "
-            "write numbers and true/false without quotes)",
+            "write it without quotes in YAML, or pulumi config set --path --type int)",
         ),
         (
             {"l0": {**L0, "retries": True}},
@@ -157,11 +157,22 @@ def test_unknown_host_key_lists_the_allowed_ones() -> None:
             "hyperv-lab:hosts.l0.retries: Input should be a valid integer (got a boolean)",
         ),
         (
+            {"l0": {**L0, "backoff_s": "0.5"}},  # what `config set --path ... 0.5` stores
+            {},
+            "hyperv-lab:hosts.l0.backoff_s: Input should be a valid number (got text: write it "
+            "without quotes in YAML, or pulumi config set --path --type float)",
+        ),
+        (
             {"l0": L0},
             {"g": {"user": "u", "password": "p", "wait_s": "30"}},
             "hyperv-lab:credentials.g.wait_s: Input should be a valid number (got text",
         ),
-        ({"l0": {**L0, "user": 7}}, {}, "hyperv-lab:hosts.l0.user: Input should be a valid string"),
+        (
+            {"l0": {**L0, "user": 7}},
+            {},
+            "hyperv-lab:hosts.l0.user: Input should be a valid string (got a number: quote it "
+            "in YAML, or pulumi config set --path --type string)",
+        ),
     ],
 )
 def test_values_of_the_wrong_type_are_refused_not_coerced(
@@ -193,6 +204,13 @@ def test_unknown_stack_config_key_is_refused_naming_the_known_ones() -> None:
     check_stack_config_keys([f"hyperv-lab:{k}" for k in STACK_CONFIG_KEYS] + ["pulumi:tags"])
     with pytest.raises(ConfigError, match=r"^hyperv-lab:zzz: unknown key \(known: [^;]*\)$"):
         check_stack_config_keys(["hyperv-lab:zzz"])
+    # Set without --path, a dotted key is a top-level key of its own that nothing reads.
+    with pytest.raises(ConfigError) as info:
+        check_stack_config_keys(["hyperv-lab:hosts.l0.user"])
+    assert str(info.value).startswith("hyperv-lab:hosts.l0.user: unknown key (known: ")
+    assert str(info.value).endswith(
+        "; to set a value inside hyperv-lab:hosts, use pulumi config set --path)"
+    )
 
 
 @pytest.mark.parametrize(

@@ -366,7 +366,7 @@ def test_one_secret_entry_does_not_make_a_plain_one_secret() -> None:
             "nested_hosts.0.cpu_count",
             "4",
             "hyperv-lab:lab.nested_hosts[0].cpu_count: Input should be a valid integer (got text: "
-            "write numbers and true/false without quotes)",
+            "write it without quotes in YAML, or pulumi config set --path --type int)",
         ),
         (
             "nested_hosts.0.mac_address_spoofing",
