@@ -156,8 +156,10 @@ class HostSettings(_Strict):
             raise ValueError(
                 "'endpoint' is required (e.g. http://host:5985/wsman) unless 'via' is set"
             )
-        if not self.user or self.password is None:
-            raise ValueError("'user' and 'password' are required for a WinRM endpoint")
+        if not self.user:
+            raise ValueError("'user' is required for a WinRM endpoint")
+        if self.password is None:
+            raise ValueError(f"no password for a WinRM endpoint ({set_password_hint(self.name)})")
         if self.operation_timeout_s >= self.read_timeout_s:
             raise ValueError("'operation_timeout_s' must be lower than 'read_timeout_s'")
         if self.transport == "basic" and not self.is_https:
@@ -311,6 +313,7 @@ class LabConfig(_Strict):
                 f"{CREDENTIALS_KEY}.{name}",
                 Credential,
                 _with_password(name, _as_object(f"{CREDENTIALS_KEY}.{name}", body), pw_raw, env),
+                entry=name,
             )
             for name, body in creds_raw.items()
         }
@@ -398,10 +401,15 @@ def _with_password(
     return body
 
 
-def _validate(key: str, model: type[_M], data: Any) -> _M:
+def _validate(key: str, model: type[_M], data: Any, entry: str | None = None) -> _M:
+    """`model` from `data`; ConfigError naming `key` (`entry`: the name whose password is
+    looked up, for a missing one)."""
     try:
         return model.model_validate(data)
     except ValidationError as exc:
+        err = first_error(exc)
+        if entry is not None and err["type"] == "missing" and tuple(err["loc"]) == ("password",):
+            raise ConfigError(f"{key}: no password ({set_password_hint(entry)})") from None
         raise ConfigError(_one_line(key, exc, model)) from None
 
 

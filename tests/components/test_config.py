@@ -95,7 +95,13 @@ def test_vm_route_resolves_parent_and_credential_and_lists_all_secrets() -> None
         ),
         ({"read_timeout_s": 5, "operation_timeout_s": 20}, "must be lower than 'read_timeout_s'"),
         ({"ca_bundle": "/ca.pem"}, "'ca_bundle' only applies to an https:// endpoint"),
-        ({"password": None}, "'user' and 'password' are required"),
+        (
+            {"password": None},
+            "hyperv-lab:hosts.l0: no password for a WinRM endpoint (pulumi config set --secret "
+            "--path 'hyperv-lab:passwords.l0', or the environment variable "
+            "HYPERV_LAB_PASSWORD_L0)",
+        ),
+        ({"user": ""}, "hyperv-lab:hosts.l0: 'user' is required for a WinRM endpoint"),
     ],
 )
 def test_config_mistakes_are_one_line_naming_the_key(change: dict, message: str) -> None:
@@ -128,6 +134,16 @@ def test_missing_ca_bundle_file_is_one_line_naming_the_host(tmp_path: Path) -> N
     assert str(info.value) == (
         f"hyperv-lab:hosts.l0: 'ca_bundle' {missing} is not a file (allowed: the PEM file of "
         "the CA that signed the host's WinRM HTTPS certificate)"
+    )
+
+
+def test_credential_without_password_says_how_to_set_it() -> None:
+    with pytest.raises(ConfigError) as info:
+        LabConfig.from_sources(credentials={"lab-admin": {"user": "Administrator"}}, environ={})
+    assert str(info.value) == (
+        "hyperv-lab:credentials.lab-admin: no password (pulumi config set --secret --path "
+        "'hyperv-lab:passwords.lab-admin', or the environment variable "
+        "HYPERV_LAB_PASSWORD_LAB_ADMIN)"
     )
 
 

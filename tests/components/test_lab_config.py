@@ -479,3 +479,34 @@ def test_typo_beside_a_required_key_names_the_typo() -> None:
         "hyperv-lab:lab.emulator_vms[0].ip_adress: unknown key (allowed: name, nat_network, "
         "ip_address,"
     )
+
+
+def test_program_checks_hosts_and_credentials_without_reading_passwords(tmp_path: Path) -> None:
+    """What the providers will refuse is refused at preview by the program, which only sees
+    that each password is there (stack config or environment), never its value."""
+    from components.lab_config import _check_connections
+
+    l0 = {"endpoint": "http://127.0.0.1:5985/wsman", "user": "Administrator"}
+    creds = {"lab-admin": {"user": "Administrator"}}
+    env = {"HYPERV_LAB_PASSWORD_LAB_ADMIN": "env-secret"}
+    _check_connections({"l0": l0}, creds, {"l0": "cfg-secret"}, env, "dev-", None)
+
+    def refusal(hosts: dict[str, Any], passwords: dict[str, Any]) -> str:
+        with pytest.raises(LabConfigError) as caught:
+            _check_connections(hosts, creds, passwords, env, "", None)
+        message = str(caught.value)
+        assert "cfg-secret" not in message and "env-secret" not in message
+        return message
+
+    assert refusal({"l0": l0}, {}) == (
+        "hyperv-lab:hosts.l0: no password for a WinRM endpoint (pulumi config set --secret "
+        "--path 'hyperv-lab:passwords.l0', or the environment variable HYPERV_LAB_PASSWORD_L0)"
+    )
+    missing_ca = tmp_path / "ca.pem"
+    https = {**l0, "endpoint": "https://127.0.0.1:5986/wsman", "ca_bundle": str(missing_ca)}
+    assert refusal({"l0": https}, {"l0": "cfg-secret"}).startswith(
+        f"hyperv-lab:hosts.l0: 'ca_bundle' {missing_ca} is not a file"
+    )
+    assert refusal({"l0": {**l0, "retries": "3"}}, {"l0": "cfg-secret"}).startswith(
+        "hyperv-lab:hosts.l0.retries: Input should be a valid integer (got text"
+    )
