@@ -417,7 +417,7 @@ def _one_line(key: str, exc: ValidationError, model: type[BaseModel] | None = No
     """`key.field: message` for the first error; the value itself is never echoed (secrets)."""
     err = first_error(exc)
     loc = ".".join(str(p) for p in err["loc"])
-    where = f"{key}.{loc}" if loc else key
+    where = f"{key}{':' if key == NAMESPACE else '.'}{loc}" if loc else key
     msg = err["msg"]
     if err["type"] == "literal_error":
         msg = f"must be one of {err.get('ctx', {}).get('expected', '')}"

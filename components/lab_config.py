@@ -221,8 +221,9 @@ def load_lab(environ: Mapping[str, str] | None = None) -> Lab:
         is_secret=lambda path: _is_secret(path, written),
     )
     prefix = config.get("prefix") or env.get(PREFIX_ENV, "")
+    lab = parse_lab(raw, hosts=hosts, credentials=creds, prefix=prefix)
     _check_connections(hosts, creds, passwords, env, prefix, config.get("journal_dir"))
-    return parse_lab(raw, hosts=hosts, credentials=creds, prefix=prefix)
+    return lab
 
 
 _SET = "(set)"

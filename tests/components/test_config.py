@@ -137,6 +137,12 @@ def test_missing_ca_bundle_file_is_one_line_naming_the_host(tmp_path: Path) -> N
     )
 
 
+def test_a_top_level_value_is_named_by_its_stack_config_key() -> None:
+    with pytest.raises(ConfigError) as info:
+        LabConfig.from_sources(prefix="dev a", environ={})
+    assert str(info.value).startswith("hyperv-lab:prefix: String should match pattern")
+
+
 def test_credential_without_password_says_how_to_set_it() -> None:
     with pytest.raises(ConfigError) as info:
         LabConfig.from_sources(credentials={"lab-admin": {"user": "Administrator"}}, environ={})
