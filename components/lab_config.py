@@ -25,10 +25,10 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from ipaddress import IPv4Network
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal, TypeAlias
 
 import pulumi
-import yaml
+import yaml  # type: ignore[import-untyped]
 from pulumi.runtime.config import CONFIG, get_config_env, is_config_secret
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -75,12 +75,20 @@ def _as_provider_declares(props: PropertySet, name: str) -> Any:
     return props.props[name].type
 
 
-VmMemoryMb = _as_provider_declares(VM_PROPERTIES, "memory_startup_mb")
-VmDiskGb = _as_provider_declares(VM_PROPERTIES, "disk_size_gb")
-VmVersion = _as_provider_declares(VM_PROPERTIES, "version")
-VmNotes = _as_provider_declares(VM_PROPERTIES, "notes")
-CpuCount = _as_provider_declares(VM_PROCESSOR_PROPERTIES, "count")
-SwitchName = _as_provider_declares(VM_NETWORK_ADAPTER_PROPERTIES, "switch_name")
+if TYPE_CHECKING:  # the plain types, for type checkers; pydantic gets the declared ones
+    VmMemoryMb: TypeAlias = int
+    VmDiskGb: TypeAlias = int
+    CpuCount: TypeAlias = int
+    VmNotes: TypeAlias = str
+    VmVersion: TypeAlias = str | None
+    SwitchName: TypeAlias = str | None
+else:
+    VmMemoryMb = _as_provider_declares(VM_PROPERTIES, "memory_startup_mb")
+    VmDiskGb = _as_provider_declares(VM_PROPERTIES, "disk_size_gb")
+    VmVersion = _as_provider_declares(VM_PROPERTIES, "version")
+    VmNotes = _as_provider_declares(VM_PROPERTIES, "notes")
+    CpuCount = _as_provider_declares(VM_PROCESSOR_PROPERTIES, "count")
+    SwitchName = _as_provider_declares(VM_NETWORK_ADAPTER_PROPERTIES, "switch_name")
 
 
 class NestedHostSpec(_Spec):
