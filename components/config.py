@@ -9,8 +9,8 @@ Passwords are `SecretStr`: they never show in repr, str, errors or logs. A mista
 
 Every `hyperv-lab:*` key must be one of `STACK_CONFIG_KEYS` (a typo such as `prefx` would
 otherwise drop the setting silently), and values are taken as typed: `"30"` is not a number
-and `"yes"` not a boolean (stack YAML and `pulumi config set --path` both keep numbers and
-booleans typed; only file paths are read from text).
+and `"yes"` not a boolean (stack YAML keeps them typed, `pulumi config set --path` types whole
+numbers and true/false and takes `--type` for the rest; only file paths are read from text).
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ import os
 import re
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Any, Literal, TypeVar, Union, get_args, get_origin
+from typing import Any, Literal, TypeVar, get_args
 
 from pydantic import (
     AnyHttpUrl,
@@ -45,14 +45,14 @@ CREDENTIALS_ENV = "HYPERV_LAB_CREDENTIALS"
 PASSWORD_ENV_PREFIX = "HYPERV_LAB_PASSWORD_"
 JOURNAL_DIR_ENV = "HYPERV_LAB_JOURNAL_DIR"
 
-STACK_CONFIG_KEYS: dict[str, str] = {
-    "hosts": "the Hyper-V hosts (L0) and how to reach them",
-    "credentials": "guest logins for PowerShell Direct, by name",
-    "passwords": "passwords of hosts and credentials, by name (secrets only)",
-    "prefix": "prefix of every name this stack makes on the hosts",
-    "journal_dir": "where creates whose outcome is unknown are remembered",
-    "lab": "the lab: nested hosts, NAT networks, emulator VMs",
-}
+STACK_CONFIG_KEYS: tuple[str, ...] = (
+    "hosts",  # the Hyper-V hosts (L0) and how to reach them
+    "credentials",  # guest logins for PowerShell Direct, by name
+    "passwords",  # passwords of hosts and credentials, by name (secrets only)
+    "prefix",  # prefix of every name this stack makes on the hosts
+    "journal_dir",  # where creates whose outcome is unknown are remembered
+    "lab",  # the lab: nested hosts, NAT networks, emulator VMs
+)
 """Every `hyperv-lab:<key>` the program and the providers read; any other is refused."""
 
 DEFAULT_GUEST_WAIT_S = 180.0
@@ -494,11 +494,10 @@ def _inner_model(annotation: Any) -> Any:
     """The BaseModel inside `X | None`, `list[X]`, `dict[str, X]`, or None."""
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
         return annotation
-    if get_origin(annotation) in (Union, list, dict) or get_args(annotation):
-        for arg in get_args(annotation):
-            found = _inner_model(arg)
-            if found is not None:
-                return found
+    for arg in get_args(annotation):
+        found = _inner_model(arg)
+        if found is not None:
+            return found
     return None
 
 
