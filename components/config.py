@@ -6,16 +6,22 @@ Sources, in order: the Pulumi stack config a dynamic provider receives in `confi
 `HYPERV_LAB_CREDENTIALS`, `HYPERV_LAB_PASSWORD_<NAME>`, `HYPERV_LAB_JOURNAL_DIR`).
 Passwords are `SecretStr`: they never show in repr, str, errors or logs. A mistake becomes
 `ConfigError` with one line naming the key and the allowed values.
+
+Every `hyperv-lab:*` key must be one of `STACK_CONFIG_KEYS` (a typo such as `prefx` would
+otherwise drop the setting silently), and values are taken as typed: `"30"` is not a number
+and `"yes"` not a boolean (stack YAML keeps them typed, `pulumi config set --path` types whole
+numbers and true/false and takes `--type` for the rest; only file paths are read from text).
 """
 
 from __future__ import annotations
 
+import difflib
 import json
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Any, Literal, TypeVar
+from typing import Any, Literal, TypeVar, get_args
 
 from pydantic import (
     AnyHttpUrl,
@@ -39,6 +45,16 @@ CREDENTIALS_ENV = "HYPERV_LAB_CREDENTIALS"
 PASSWORD_ENV_PREFIX = "HYPERV_LAB_PASSWORD_"
 JOURNAL_DIR_ENV = "HYPERV_LAB_JOURNAL_DIR"
 
+STACK_CONFIG_KEYS: tuple[str, ...] = (
+    "hosts",  # the Hyper-V hosts (L0) and how to reach them
+    "credentials",  # guest logins for PowerShell Direct, by name
+    "passwords",  # passwords of hosts and credentials, by name (secrets only)
+    "prefix",  # prefix of every name this stack makes on the hosts
+    "journal_dir",  # where creates whose outcome is unknown are remembered
+    "lab",  # the lab: nested hosts, NAT networks, emulator VMs
+)
+"""Every `hyperv-lab:<key>` the program and the providers read; any other is refused."""
+
 DEFAULT_GUEST_WAIT_S = 180.0
 """How long a guest operation waits for an existing VM's guest to answer PowerShell Direct
 (it may still be booting); `hyperv-lab:credentials.<name>.wait_s` changes it."""
@@ -52,8 +68,26 @@ class ConfigError(ValueError):
     """A configuration mistake, as one line naming the key and what is allowed."""
 
 
+def check_stack_config_keys(keys: Iterable[str]) -> None:
+    """Refuse a `hyperv-lab:*` key that nothing reads, naming the known ones (and the
+    closest, for a typo). Keys of other namespaces (`pulumi:`, providers') are not ours."""
+    known = sorted(STACK_CONFIG_KEYS)
+    for key in sorted(keys):
+        namespace, sep, name = key.partition(":")
+        if namespace != NAMESPACE or not sep or name in STACK_CONFIG_KEYS:
+            continue
+        head = re.split(r"[.\[]", name, maxsplit=1)[0]
+        if head in STACK_CONFIG_KEYS:  # `config set hyperv-lab:lab.x` without --path
+            hint = f"; to set a value inside {NAMESPACE}:{head}, use pulumi config set --path"
+        else:
+            close = difflib.get_close_matches(name, known, n=1)
+            hint = f"; did you mean {NAMESPACE}:{close[0]}?" if close else ""
+        listed = ", ".join(f"{NAMESPACE}:{k}" for k in known)
+        raise ConfigError(f"{key}: unknown key (known: {listed}{hint})")
+
+
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, strict=True)
 
 
 class Credential(_Strict):
@@ -91,7 +125,7 @@ class HostSettings(_Strict):
     user: str | None = None
     password: SecretStr | None = None
     ca_bundle: Path | None = Field(
-        default=None, description="PEM CA bundle that signed the HTTPS cert"
+        default=None, strict=False, description="PEM CA bundle that signed the HTTPS cert"
     )
     connect_timeout_s: float = Field(default=10.0, gt=0)
     read_timeout_s: int = Field(default=30, gt=1)
@@ -122,8 +156,10 @@ class HostSettings(_Strict):
             raise ValueError(
                 "'endpoint' is required (e.g. http://host:5985/wsman) unless 'via' is set"
             )
-        if not self.user or self.password is None:
-            raise ValueError("'user' and 'password' are required for a WinRM endpoint")
+        if not self.user:
+            raise ValueError("'user' is required for a WinRM endpoint")
+        if self.password is None:
+            raise ValueError(f"no password for a WinRM endpoint ({set_password_hint(self.name)})")
         if self.operation_timeout_s >= self.read_timeout_s:
             raise ValueError("'operation_timeout_s' must be lower than 'read_timeout_s'")
         if self.transport == "basic" and not self.is_https:
@@ -132,6 +168,12 @@ class HostSettings(_Strict):
             )
         if self.ca_bundle is not None and not self.is_https:
             raise ValueError("'ca_bundle' only applies to an https:// endpoint")
+        if self.ca_bundle is not None and not self.ca_bundle.is_file():
+            relative = "" if self.ca_bundle.is_absolute() else f", relative to {Path.cwd()}"
+            raise ValueError(
+                f"'ca_bundle' {self.ca_bundle} is not a file (allowed: the PEM file of the CA "
+                f"that signed the host's WinRM HTTPS certificate{relative})"
+            )
         return self
 
     @property
@@ -206,6 +248,7 @@ class LabConfig(_Strict):
     prefix: str = Field(default="", pattern=r"^[A-Za-z0-9_-]{0,32}$")
     journal_dir: Path | None = Field(
         default=None,
+        strict=False,
         description="where creates whose outcome is unknown are remembered (None: the "
         "user's state directory)",
     )
@@ -270,6 +313,7 @@ class LabConfig(_Strict):
                 f"{CREDENTIALS_KEY}.{name}",
                 Credential,
                 _with_password(name, _as_object(f"{CREDENTIALS_KEY}.{name}", body), pw_raw, env),
+                entry=name,
             )
             for name, body in creds_raw.items()
         }
@@ -322,45 +366,151 @@ def _as_object(key: str, value: Any) -> dict[str, Any]:
     return dict(value)
 
 
+def password_env_var(name: str) -> str:
+    """The environment variable that holds the password of host or credential `name`:
+    `HYPERV_LAB_PASSWORD_` + the name in upper case, other characters as '_'."""
+    return PASSWORD_ENV_PREFIX + re.sub(r"[^A-Za-z0-9]", "_", name).upper()
+
+
+def set_secret_command(*path: str) -> str:
+    """The command that stores the value at `hyperv-lab:<path...>` as a secret (read from
+    stdin, so the password never lands on a command line or in shell history)."""
+    dotted = "".join(
+        f'["{part}"]' if "." in part or '"' in part else (f".{part}" if i else part)
+        for i, part in enumerate(path)
+    )
+    return f"pulumi config set --secret --path '{NAMESPACE}:{dotted}'"
+
+
+def set_password_hint(name: str) -> str:
+    """The two ways to give `name` its password, for messages."""
+    return (
+        f"{set_secret_command('passwords', name)}, "
+        f"or the environment variable {password_env_var(name)}"
+    )
+
+
 def _with_password(
     name: str, body: dict[str, Any], passwords: dict[str, Any], env: Mapping[str, str]
 ) -> dict[str, Any]:
     """Password from the body, else `hyperv-lab:passwords.<name>`, else the env var."""
     if body.get("password") is None:
-        env_key = PASSWORD_ENV_PREFIX + re.sub(r"[^A-Za-z0-9]", "_", name).upper()
-        found = passwords.get(name, env.get(env_key))
+        found = passwords.get(name, env.get(password_env_var(name)))
         if found is not None:
             body = {**body, "password": found}
     return body
 
 
-def _validate(key: str, model: type[_M], data: Any) -> _M:
+def _validate(key: str, model: type[_M], data: Any, entry: str | None = None) -> _M:
+    """`model` from `data`; ConfigError naming `key` (`entry`: the name whose password is
+    looked up, for a missing one)."""
     try:
         return model.model_validate(data)
     except ValidationError as exc:
-        raise ConfigError(_one_line(key, exc)) from None
+        err = first_error(exc)
+        if entry is not None and err["type"] == "missing" and tuple(err["loc"]) == ("password",):
+            raise ConfigError(f"{key}: no password ({set_password_hint(entry)})") from None
+        raise ConfigError(_one_line(key, exc, model)) from None
 
 
-def _one_line(key: str, exc: ValidationError) -> str:
+def _one_line(key: str, exc: ValidationError, model: type[BaseModel] | None = None) -> str:
     """`key.field: message` for the first error; the value itself is never echoed (secrets)."""
-    err = exc.errors(include_input=False, include_url=False)[0]
+    err = first_error(exc)
     loc = ".".join(str(p) for p in err["loc"])
-    where = f"{key}.{loc}" if loc else key
+    where = f"{key}{':' if key == NAMESPACE else '.'}{loc}" if loc else key
     msg = err["msg"]
     if err["type"] == "literal_error":
         msg = f"must be one of {err.get('ctx', {}).get('expected', '')}"
     elif err["type"] == "extra_forbidden":
-        msg = "unknown key"
+        at = model_at(model, err["loc"][:-1]) if model else None
+        allowed = f" (allowed: {', '.join(user_keys(at))})" if at else ""
+        msg = f"unknown key{allowed}"
     elif msg.startswith("Value error, "):
         msg = msg[len("Value error, ") :]
-    return f"{where}: {msg}"
+    return f"{where}: {msg}{wrong_type_hint(err)}"
+
+
+def first_error(exc: ValidationError) -> Any:
+    """The error to report: an unknown key first (a typo'd key also makes the key it meant
+    "missing", and the typo is the thing to fix)."""
+    errors = exc.errors(include_url=False)
+    return next((e for e in errors if e["type"] == "extra_forbidden"), errors[0])
+
+
+_CLI_TYPES = {
+    "int_type": "int",
+    "float_type": "float",
+    "bool_type": "bool",
+    "string_type": "string",
+}
+
+
+def wrong_type_hint(err: Mapping[str, Any]) -> str:
+    """For a value of the wrong type (strict models take no "4" for 4): what was given, by
+    its kind only (never the value: it may be a secret), and how to write it. `pulumi config
+    set --path` types whole numbers and true/false itself; anything else needs `--type`."""
+    kind = str(err["type"])
+    if not kind.endswith("_type"):
+        return ""
+    given = err.get("input")
+    cli = _CLI_TYPES.get(kind)
+    flag = f", or pulumi config set --path --type {cli}" if cli else ""
+    if isinstance(given, str):
+        return f" (got text: write it without quotes in YAML{flag})"
+    kinds = {
+        bool: "a boolean",
+        int: "a number",
+        float: "a number",
+        list: "a list",
+        dict: "an object",
+    }
+    got = kinds.get(type(given), type(given).__name__)
+    if kind == "string_type" and isinstance(given, (bool, int, float)):
+        return f" (got {got}: quote it in YAML{flag})"
+    return f" (got {got})"
+
+
+def user_keys(model: type[BaseModel]) -> list[str]:
+    """The keys a user may write for `model`, in declaration order (a host's `name` is its
+    entry's key in hyperv-lab:hosts, filled in by `LabConfig.from_sources`)."""
+    return [k for k in model.model_fields if not (model is HostSettings and k == "name")]
+
+
+def model_at(model: type[BaseModel], loc: Iterable[Any]) -> type[BaseModel] | None:
+    """The model that validates the value at `loc` below `model` (list indexes and dict keys
+    skipped), for listing the keys allowed there."""
+    current: Any = model
+    for part in loc:
+        if not isinstance(current, type) or not issubclass(current, BaseModel):
+            return None
+        field = current.model_fields.get(str(part))
+        if field is None:
+            continue  # a list index or a dict key: the container's item model stays current
+        current = _inner_model(field.annotation)
+    return current if isinstance(current, type) and issubclass(current, BaseModel) else None
+
+
+def _inner_model(annotation: Any) -> Any:
+    """The BaseModel inside `X | None`, `list[X]`, `dict[str, X]`, or None."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in get_args(annotation):
+        found = _inner_model(arg)
+        if found is not None:
+            return found
+    return None
 
 
 __all__ = [
+    "STACK_CONFIG_KEYS",
     "ConfigError",
     "Credential",
     "GuestRoute",
     "HostRef",
     "HostSettings",
     "LabConfig",
+    "check_stack_config_keys",
+    "password_env_var",
+    "set_password_hint",
+    "set_secret_command",
 ]

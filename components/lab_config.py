@@ -8,6 +8,12 @@ credential that is not configured, NAT prefixes that are not IPv4 networks, gate
 addresses outside their prefix or on its network/broadcast address, duplicate names or
 addresses, two NATs on one host (Windows allows one NetNat per host), and NAT prefixes that
 overlap along a nesting chain (an L1's NAT inside its L0's NAT cannot route).
+
+Also refused there: a `hyperv-lab:*` key nothing reads, a value of the wrong type (strict
+models: `"4"` is not 4), a plain-text password, and host settings the providers would refuse
+(`components.config` checks them, here without the password values). A lab field that becomes
+a provider property takes that property's declared type and bounds (`*_PROPERTIES`), so what
+the provider would refuse mid-update is refused here, under its stack-config path.
 """
 
 from __future__ import annotations
@@ -18,10 +24,12 @@ import os
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from ipaddress import IPv4Network
-from typing import Any, Literal
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any, Literal, TypeAlias
 
 import pulumi
-from pulumi.runtime.config import is_config_secret
+import yaml  # type: ignore[import-untyped]
+from pulumi.runtime.config import CONFIG, get_config_env, is_config_secret
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from components.config import (
@@ -30,10 +38,22 @@ from components.config import (
     HOSTS_ENV,
     HOSTS_KEY,
     NAMESPACE,
+    PASSWORD_ENV_PREFIX,
     PREFIX_KEY,
+    ConfigError,
+    LabConfig,
+    check_stack_config_keys,
+    first_error,
+    password_env_var,
+    set_secret_command,
+    wrong_type_hint,
 )
 from components.naming import PREFIX_ENV, PREFIX_PATTERN
 from components.nat_addressing import AddressError, first_overlap, parse_member, plan_nat
+from components.providers.properties import PropertySet
+from components.providers.vm import VM_PROPERTIES
+from components.providers.vm_network_adapter import VM_NETWORK_ADAPTER_PROPERTIES
+from components.providers.vm_processor import VM_PROCESSOR_PROPERTIES
 
 LAB_KEY = f"{NAMESPACE}:lab"
 NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,47}$"
@@ -46,7 +66,28 @@ class LabConfigError(pulumi.RunError):
 
 
 class _Spec(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+
+def _as_provider_declares(props: PropertySet, name: str) -> Any:
+    """The type, bounds and checks the provider declares for property `name`."""
+    return props.props[name].type
+
+
+if TYPE_CHECKING:  # the plain types, for type checkers; pydantic gets the declared ones
+    VmMemoryMb: TypeAlias = int
+    VmDiskGb: TypeAlias = int
+    CpuCount: TypeAlias = int
+    VmNotes: TypeAlias = str
+    VmVersion: TypeAlias = str | None
+    SwitchName: TypeAlias = str | None
+else:
+    VmMemoryMb = _as_provider_declares(VM_PROPERTIES, "memory_startup_mb")
+    VmDiskGb = _as_provider_declares(VM_PROPERTIES, "disk_size_gb")
+    VmVersion = _as_provider_declares(VM_PROPERTIES, "version")
+    VmNotes = _as_provider_declares(VM_PROPERTIES, "notes")
+    CpuCount = _as_provider_declares(VM_PROCESSOR_PROPERTIES, "count")
+    SwitchName = _as_provider_declares(VM_NETWORK_ADAPTER_PROPERTIES, "switch_name")
 
 
 class NestedHostSpec(_Spec):
@@ -55,14 +96,14 @@ class NestedHostSpec(_Spec):
     name: str = Field(pattern=NAME_PATTERN, description="VM name before the stack prefix")
     host: str = Field(description="an L0 host name from hyperv-lab:hosts")
     credential: str = Field(description="guest login name from hyperv-lab:credentials")
-    switch: str | None = Field(default=None, description="switch on the L0 for its adapter")
+    switch: SwitchName = Field(default=None, description="switch on the L0 for its adapter")
     mac_address_spoofing: bool = True
     generation: Literal[1, 2] = 2
-    memory_startup_mb: int = Field(default=4096, ge=512, le=12 * 1024 * 1024)
-    cpu_count: int = Field(default=2, ge=1, le=240)
-    disk_size_gb: int = Field(default=60, ge=1, le=64 * 1024)
-    version: str | None = Field(default=None, pattern=r"^\d{1,2}\.\d{1,2}$")
-    notes: str = ""
+    memory_startup_mb: Annotated[VmMemoryMb, Field(ge=512)] = 4096  # Hyper-V inside needs it
+    cpu_count: CpuCount = 2
+    disk_size_gb: VmDiskGb = 60
+    version: VmVersion = None
+    notes: VmNotes = ""
     stop_policy: StopPolicy = "fail"
     adopt_existing: bool = False
 
@@ -98,11 +139,11 @@ class EmulatorVmSpec(_Spec):
     ip_address: str
     credential: str | None = Field(default=None, description="default: the nested host's")
     generation: Literal[1, 2] = 2
-    memory_startup_mb: int = Field(default=2048, ge=32, le=12 * 1024 * 1024)
+    memory_startup_mb: VmMemoryMb = 2048
     dynamic_memory: bool = False
-    disk_size_gb: int = Field(default=40, ge=1, le=64 * 1024)
+    disk_size_gb: VmDiskGb = 40
     dns_servers: list[str] | None = None
-    notes: str = ""
+    notes: VmNotes = ""
     stop_policy: StopPolicy = "fail"
     adopt_existing: bool = False
 
@@ -166,6 +207,10 @@ def load_lab(environ: Mapping[str, str] | None = None) -> Lab:
     """Read and check the lab from the running program's stack config (and environment)."""
     env = os.environ if environ is None else environ
     config = pulumi.Config(NAMESPACE)
+    try:
+        check_stack_config_keys(_stack_config_keys())
+    except ConfigError as exc:
+        raise LabConfigError(str(exc)) from None
     raw = _config_value(config, "lab")
     if raw is None:
         raise LabConfigError(
@@ -176,40 +221,118 @@ def load_lab(environ: Mapping[str, str] | None = None) -> Lab:
     creds = _as_object(
         CREDENTIALS_KEY, _config_value(config, "credentials") or env.get(CREDENTIALS_ENV)
     )
+    passwords = _as_object(f"{NAMESPACE}:passwords", _config_value(config, "passwords"))
+    written = _stack_file_config()
     refuse_plain_passwords(
-        {"hosts": hosts, "credentials": creds},
-        has_passwords=config.get("passwords") is not None,
-        is_secret=lambda key: is_config_secret(f"{NAMESPACE}:{key}"),
+        {"hosts": hosts, "credentials": creds, "passwords": passwords},
+        is_secret=lambda path: _is_secret(path, written),
     )
     prefix = config.get("prefix") or env.get(PREFIX_ENV, "")
-    return parse_lab(raw, hosts=hosts, credentials=creds, prefix=prefix)
+    lab = parse_lab(raw, hosts=hosts, credentials=creds, prefix=prefix)
+    _check_connections(hosts, creds, passwords, env, prefix, config.get("journal_dir"))
+    return lab
+
+
+_SET = "(set)"
+"""Stands in for a password in the program's checks: the providers alone read the values."""
+
+
+def _check_connections(
+    hosts: Mapping[str, Any],
+    creds: Mapping[str, Any],
+    passwords: Mapping[str, Any],
+    env: Mapping[str, str],
+    prefix: str,
+    journal_dir: str | None,
+) -> None:
+    """What the providers will build from hosts and credentials, checked now: an unknown or
+    mistyped setting, a missing password or CA file fails the preview instead of each
+    resource. Passwords are only seen to be there."""
+
+    def masked(entries: Mapping[str, Any]) -> dict[str, Any]:
+        return {
+            name: {**body, "password": _SET}
+            if isinstance(body, Mapping) and body.get("password") is not None
+            else body
+            for name, body in entries.items()
+        }
+
+    try:
+        LabConfig.from_sources(
+            hosts=masked(hosts),
+            credentials=masked(creds),
+            passwords=dict.fromkeys(passwords, _SET),
+            prefix=prefix,
+            environ={k: _SET if k.startswith(PASSWORD_ENV_PREFIX) else v for k, v in env.items()},
+            journal_dir=journal_dir,
+        )
+    except ConfigError as exc:
+        raise LabConfigError(str(exc)) from None
 
 
 def refuse_plain_passwords(
     sections: Mapping[str, Mapping[str, Any]],
     *,
-    has_passwords: bool,
-    is_secret: Callable[[str], bool],
+    is_secret: Callable[[tuple[str, ...]], bool],
 ) -> None:
     """A password in stack config must be a secret (`pulumi config set --secret`).
 
     Plain-text ones would sit readable in the stack file and in state, so they are refused
-    before anything runs, with the command that stores them properly.
+    before anything runs, with the command that stores them properly. `sections` holds the
+    `hosts`, `credentials` (a `password` in an entry) and `passwords` (each entry) values;
+    `is_secret` answers for one path below the namespace, e.g. ("passwords", "l0").
     """
     for section, entries in sections.items():
         for name, body in entries.items():
-            if isinstance(body, Mapping) and body.get("password") is not None:
-                if not is_secret(section):
-                    raise LabConfigError(
-                        f"{NAMESPACE}:{section}.{name}.password: plain-text passwords are "
-                        f"refused (allowed: a secret, e.g. pulumi config set --secret --path "
-                        f"'{NAMESPACE}:passwords.{name}', or HYPERV_LAB_PASSWORD_<NAME>)"
-                    )
-    if has_passwords and not is_secret("passwords"):
-        raise LabConfigError(
-            f"{NAMESPACE}:passwords: must be set as a secret (allowed: pulumi config set "
-            f"--secret --path '{NAMESPACE}:passwords.<name>')"
-        )
+            if section == "passwords":
+                path: tuple[str, ...] = (section, name)
+            elif isinstance(body, Mapping) and body.get("password") is not None:
+                path = (section, name, "password")
+            else:
+                continue
+            if not is_secret(path):
+                raise LabConfigError(
+                    f"{NAMESPACE}:{'.'.join(path)}: plain-text passwords are refused "
+                    f"(allowed: a secret: {set_secret_command(*path)} reads it from stdin; "
+                    f"or the environment variable {password_env_var(name)})"
+                )
+
+
+def _stack_config_keys() -> set[str]:
+    """Every key of the running program's stack config (`project:key`)."""
+    return set(CONFIG.get()) | set(get_config_env())
+
+
+def _is_secret(path: tuple[str, ...], written: Mapping[str, Any]) -> bool:
+    """Whether the value at `hyperv-lab:<path>` was stored as a secret.
+
+    The engine marks a whole key secret when any value inside it is (`passwords` with one
+    `--secret` entry and one plain one is "secret"), so the stack file, where each secret
+    value is written as `{secure: ...}`, decides for the entries it holds."""
+    key = f"{NAMESPACE}:{path[0]}"
+    if not is_config_secret(key):
+        return False
+    node: Any = written.get(key, written.get(path[0]))
+    for part in path[1:]:
+        if not isinstance(node, Mapping) or part not in node:
+            return True  # not in the stack file (e.g. from an environment): the key decides
+        node = node[part]
+    return node is None or (isinstance(node, Mapping) and set(node) == {"secure"})
+
+
+def _stack_file_config() -> Mapping[str, Any]:
+    """The `config:` of the stack file `Pulumi.<stack>.yaml` (in the project's
+    `stackConfigDir`), as written; empty when it cannot be read."""
+    try:
+        root = Path(pulumi.get_root_directory() or ".")
+        project = yaml.safe_load((root / "Pulumi.yaml").read_text(encoding="utf-8")) or {}
+        folder = root / str(project.get("stackConfigDir") or ".")
+        stack_file = folder / f"Pulumi.{pulumi.get_stack()}.yaml"
+        doc = yaml.safe_load(stack_file.read_text(encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError):
+        return {}
+    config = doc.get("config") if isinstance(doc, Mapping) else None
+    return config if isinstance(config, Mapping) else {}
 
 
 def _config_value(config: pulumi.Config, key: str) -> str | None:
@@ -241,7 +364,7 @@ def _path(loc: Iterable[Any]) -> str:
 
 
 def _one_line(exc: ValidationError) -> str:
-    err = exc.errors(include_url=False)[0]
+    err = first_error(exc)
     loc = tuple(err["loc"])
     kind = err["type"]
     ctx = err.get("ctx", {})
@@ -262,8 +385,12 @@ def _one_line(exc: ValidationError) -> str:
         low = getattr(field, "metadata", None)
         bounds = _bounds(low)
         return f"{_path(loc)}: {given!r} is out of range (allowed: {bounds})"
+    if kind == "multiple_of":
+        return (
+            f"{_path(loc)}: {given!r} is not allowed (allowed: a multiple of {ctx['multiple_of']})"
+        )
     msg = str(err["msg"]).removeprefix("Value error, ")
-    return f"{_path(loc)}: {msg}"
+    return f"{_path(loc)}: {msg}{wrong_type_hint(err)}"
 
 
 def _field_of(loc: tuple[Any, ...]) -> Any:
@@ -273,10 +400,12 @@ def _field_of(loc: tuple[Any, ...]) -> Any:
 
 
 def _bounds(metadata: Any) -> str:
-    low = high = None
-    for item in metadata or []:
-        low = getattr(item, "ge", low)
-        high = getattr(item, "le", high)
+    """The tightest bounds among the field's constraints (a lab field may narrow the
+    provider's: a nested host's memory starts at 512 MB, a VM's at 32)."""
+    lows = [item.ge for item in metadata or [] if getattr(item, "ge", None) is not None]
+    highs = [item.le for item in metadata or [] if getattr(item, "le", None) is not None]
+    low = max(lows) if lows else None
+    high = min(highs) if highs else None
     if low is not None and high is not None:
         return f"{low} to {high}"
     return f">= {low}" if low is not None else f"<= {high}"

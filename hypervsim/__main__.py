@@ -1,5 +1,9 @@
 """`python -m hypervsim serve ...` (the emulated host) and `python -m hypervsim show --state F`.
 
+`serve --host-profile list` prints the physical host profiles to choose from. A mistake on
+the command line (an unknown profile, a non-loopback `--bind`) is one line and exit code 2,
+never a traceback.
+
 The WinRM password comes from `--password-file FILE` or the environment variable
 HYPERVSIM_PASSWORD (preferred: neither shows up in `ps`); `--password` still works but
 puts the password on the command line, where every local user can read it.
@@ -8,6 +12,7 @@ puts the password on the command line, where every local user can read it.
 from __future__ import annotations
 
 import argparse
+import ipaddress
 import json
 import os
 import signal
@@ -18,6 +23,9 @@ import urllib.request
 from pathlib import Path
 
 from hypervsim.wire.faults import FaultSpec
+from hypervsim.world.profiles import DEFAULT_PROFILE, PROFILES
+
+LIST_PROFILES = "list"
 
 
 def _fault(text: str) -> FaultSpec:
@@ -25,6 +33,42 @@ def _fault(text: str) -> FaultSpec:
         return FaultSpec.parse(text)
     except ValueError as exc:
         raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _profile(text: str) -> str:
+    if text == LIST_PROFILES or text in PROFILES:
+        return text
+    known = ", ".join(sorted(PROFILES))
+    raise argparse.ArgumentTypeError(
+        f"unknown host profile {text!r} (allowed: {known}; '{LIST_PROFILES}' describes them)"
+    )
+
+
+def _loopback(text: str) -> str:
+    """The emulator accepts any password scheme a test asks for: never reachable from
+    another machine, so only loopback addresses are allowed."""
+    try:
+        loopback = text == "localhost" or ipaddress.ip_address(text).is_loopback
+    except ValueError:
+        loopback = False
+    if not loopback:
+        raise argparse.ArgumentTypeError(
+            f"{text!r}: the emulator binds to loopback only (allowed: 127.0.0.1, ::1, localhost)"
+        )
+    return text
+
+
+def describe_profiles() -> str:
+    """One line per host profile: name, Windows build, edition, CPU, VBS, size."""
+    lines = []
+    for name, p in sorted(PROFILES.items()):
+        default = " (default)" if name == DEFAULT_PROFILE else ""
+        vbs = ", VBS on" if p.vbs else ""
+        lines.append(
+            f"{name}{default}: build {p.build} {p.edition}, {p.cpu_vendor}{vbs}, "
+            f"{p.logical_processors} logical processors, {p.memory_bytes // 1024**3} GiB"
+        )
+    return "\n".join(lines)
 
 
 PASSWORD_ENV = "HYPERVSIM_PASSWORD"
@@ -66,7 +110,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     serve = sub.add_parser("serve", help="run the emulated Hyper-V host's WinRM listener")
     serve.add_argument("--port", type=int, default=5985, help="TCP port (0: any free port)")
-    serve.add_argument("--user", required=True)
+    serve.add_argument("--user", help="the account WinRM accepts (required to serve)")
     secret = serve.add_mutually_exclusive_group()
     secret.add_argument(
         "--password-file",
@@ -77,14 +121,21 @@ def build_parser() -> argparse.ArgumentParser:
         "--password",
         help=f"the password itself (visible in `ps`; prefer --password-file or {PASSWORD_ENV})",
     )
-    serve.add_argument("--bind", default="127.0.0.1", help="loopback address to bind")
+    serve.add_argument(
+        "--bind", type=_loopback, default="127.0.0.1", help="loopback address to bind"
+    )
     serve.add_argument("--https", action="store_true", help="TLS with a self-signed CA")
     serve.add_argument("--cert-dir", type=Path, help="where ca.pem and the server cert live")
     serve.add_argument(
         "--allow-unencrypted", action="store_true", help="accept Basic and plain SOAP over HTTP"
     )
     serve.add_argument("--state", type=Path, help="persist the whole world in this JSON file")
-    serve.add_argument("--host-profile", default="server2022-intel")
+    serve.add_argument(
+        "--host-profile",
+        type=_profile,
+        default=DEFAULT_PROFILE,
+        help=f"the physical host to emulate ('{LIST_PROFILES}' describes the choices)",
+    )
     serve.add_argument("--latency-ms", type=float, default=0.0, help="delay per HTTP round trip")
     serve.add_argument(
         "--ps-start-ms", type=float, default=0.0, help="cost of each PowerShell process start"
@@ -198,8 +249,14 @@ def show(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
     if args.command == "serve":
+        if args.host_profile == LIST_PROFILES:
+            print(describe_profiles())
+            return 0
+        if not args.user:
+            parser.error("serve: --user is required")
         return serve(args)
     return show(args)
 

@@ -28,7 +28,7 @@ from winrm.exceptions import (
 )
 from winrm.protocol import Protocol
 
-from components.config import HostSettings
+from components.config import HostSettings, set_password_hint
 from components.remote.direct_transport import use_direct_transport
 from components.remote.errors import (
     HostAuthError,
@@ -242,7 +242,7 @@ class ShellSession:
                 operation,
                 f"{self.host.endpoint} refused user '{self.host.user}' with transport "
                 f"'{self.host.transport}': check hyperv-lab:hosts.{name}.user and its password "
-                "(pulumi config set --secret) or HYPERV_LAB_PASSWORD_<NAME>",
+                f"({set_password_hint(name)})",
             )
         if isinstance(exc, requests.exceptions.SSLError):
             return HostAuthError(name, operation, self._tls_refusal(str(exc)))
@@ -271,6 +271,12 @@ class ShellSession:
             return (
                 f"TLS certificate of {endpoint} is not issued for that host name: use a name "
                 f"the certificate lists in hyperv-lab:hosts.{name}.endpoint, or reissue it"
+            )
+        if self.host.ca_bundle is not None:
+            return (
+                f"TLS certificate of {endpoint} is not signed by the CA in "
+                f"hyperv-lab:hosts.{name}.ca_bundle ({self.host.ca_bundle}): point it at the "
+                "CA bundle that signed the host's WinRM HTTPS certificate"
             )
         return (
             f"TLS certificate of {endpoint} is not trusted: set "

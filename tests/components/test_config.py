@@ -3,10 +3,19 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
-from components.config import ConfigError, HostRef, HostSettings, LabConfig
+from components.config import (
+    STACK_CONFIG_KEYS,
+    ConfigError,
+    HostRef,
+    HostSettings,
+    LabConfig,
+    check_stack_config_keys,
+    password_env_var,
+)
 
 SECRET = "S3cr€t-pw"
 L0 = {"endpoint": "http://127.0.0.1:5985/wsman", "user": "Administrator", "password": SECRET}
@@ -86,7 +95,13 @@ def test_vm_route_resolves_parent_and_credential_and_lists_all_secrets() -> None
         ),
         ({"read_timeout_s": 5, "operation_timeout_s": 20}, "must be lower than 'read_timeout_s'"),
         ({"ca_bundle": "/ca.pem"}, "'ca_bundle' only applies to an https:// endpoint"),
-        ({"password": None}, "'user' and 'password' are required"),
+        (
+            {"password": None},
+            "hyperv-lab:hosts.l0: no password for a WinRM endpoint (pulumi config set --secret "
+            "--path 'hyperv-lab:passwords.l0', or the environment variable "
+            "HYPERV_LAB_PASSWORD_L0)",
+        ),
+        ({"user": ""}, "hyperv-lab:hosts.l0: 'user' is required for a WinRM endpoint"),
     ],
 )
 def test_config_mistakes_are_one_line_naming_the_key(change: dict, message: str) -> None:
@@ -97,16 +112,139 @@ def test_config_mistakes_are_one_line_naming_the_key(change: dict, message: str)
     assert "\n" not in text and SECRET not in text
 
 
-def test_basic_over_https_with_ca_bundle_is_accepted() -> None:
+def test_basic_over_https_with_ca_bundle_is_accepted(tmp_path: Path) -> None:
+    ca = tmp_path / "ca.pem"
+    ca.write_text("-----BEGIN CERTIFICATE-----\n")
     host = HostSettings(
         name="l0",
         endpoint="https://127.0.0.1:5986/wsman",
         transport="basic",
         user="u",
         password=SECRET,
-        ca_bundle="/tmp/ca.pem",
+        ca_bundle=str(ca),  # a path is text in stack config
     )
-    assert host.is_https and str(host.ca_bundle) == "/tmp/ca.pem"
+    assert host.is_https and host.ca_bundle == ca
+
+
+def test_missing_ca_bundle_file_is_one_line_naming_the_host(tmp_path: Path) -> None:
+    missing = tmp_path / "no-such-ca.pem"
+    https = {**L0, "endpoint": "https://127.0.0.1:5986/wsman", "ca_bundle": str(missing)}
+    with pytest.raises(ConfigError) as info:
+        LabConfig.from_sources(hosts={"l0": https}, environ={})
+    assert str(info.value) == (
+        f"hyperv-lab:hosts.l0: 'ca_bundle' {missing} is not a file (allowed: the PEM file of "
+        "the CA that signed the host's WinRM HTTPS certificate)"
+    )
+
+
+def test_a_top_level_value_is_named_by_its_stack_config_key() -> None:
+    with pytest.raises(ConfigError) as info:
+        LabConfig.from_sources(prefix="dev a", environ={})
+    assert str(info.value).startswith("hyperv-lab:prefix: String should match pattern")
+
+
+def test_credential_without_password_says_how_to_set_it() -> None:
+    with pytest.raises(ConfigError) as info:
+        LabConfig.from_sources(credentials={"lab-admin": {"user": "Administrator"}}, environ={})
+    assert str(info.value) == (
+        "hyperv-lab:credentials.lab-admin: no password (pulumi config set --secret --path "
+        "'hyperv-lab:passwords.lab-admin', or the environment variable "
+        "HYPERV_LAB_PASSWORD_LAB_ADMIN)"
+    )
+
+
+def test_unknown_host_key_lists_the_allowed_ones() -> None:
+    with pytest.raises(ConfigError) as info:
+        LabConfig.from_sources(hosts={"l0": {**L0, "endpiont": "x"}}, environ={})
+    message = str(info.value)
+    assert message.startswith("hyperv-lab:hosts.l0.endpiont: unknown key (allowed: endpoint, ")
+    assert "ca_bundle" in message and "max_sessions" in message
+    assert "(allowed: name" not in message  # a host's name is its key, not a setting
+    with pytest.raises(ConfigError, match=r"credentials.g.usr: unknown key \(allowed: user, "):
+        LabConfig.from_sources(credentials={"g": {"usr": "x", "password": "p"}}, environ={})
+
+
+@pytest.mark.parametrize(
+    ("hosts", "credentials", "message"),
+    [
+        (
+            {"l0": {**L0, "read_timeout_s": "60"}},
+            {},
+            "hyperv-lab:hosts.l0.read_timeout_s: Input should be a valid integer (got text: "
+            "write it without quotes in YAML, or pulumi config set --path --type int)",
+        ),
+        (
+            {"l0": {**L0, "retries": True}},
+            {},
+            "hyperv-lab:hosts.l0.retries: Input should be a valid integer (got a boolean)",
+        ),
+        (
+            {"l0": {**L0, "backoff_s": "0.5"}},  # what `config set --path ... 0.5` stores
+            {},
+            "hyperv-lab:hosts.l0.backoff_s: Input should be a valid number (got text: write it "
+            "without quotes in YAML, or pulumi config set --path --type float)",
+        ),
+        (
+            {"l0": L0},
+            {"g": {"user": "u", "password": "p", "wait_s": "30"}},
+            "hyperv-lab:credentials.g.wait_s: Input should be a valid number (got text",
+        ),
+        (
+            {"l0": {**L0, "user": 7}},
+            {},
+            "hyperv-lab:hosts.l0.user: Input should be a valid string (got a number: quote it "
+            "in YAML, or pulumi config set --path --type string)",
+        ),
+    ],
+)
+def test_values_of_the_wrong_type_are_refused_not_coerced(
+    hosts: dict, credentials: dict, message: str
+) -> None:
+    with pytest.raises(ConfigError) as info:
+        LabConfig.from_sources(hosts=hosts, credentials=credentials, environ={})
+    assert str(info.value).startswith(message)
+    assert SECRET not in str(info.value)
+
+
+def test_typed_values_in_json_text_keep_working() -> None:
+    """`pulumi config set hyperv-lab:hosts '<json>'` arrives as text: its numbers stay numbers."""
+    hosts = json.dumps({"l0": {**L0, "read_timeout_s": 60, "backoff_s": 1}})
+    lab = LabConfig.from_sources(hosts=hosts, environ={}, journal_dir="/srv/journal")
+    assert lab.host("l0").read_timeout_s == 60 and lab.host("l0").backoff_s == 1.0
+    assert lab.journal_dir == Path("/srv/journal")
+
+
+def test_unknown_stack_config_key_is_refused_naming_the_known_ones() -> None:
+    with pytest.raises(ConfigError) as info:
+        check_stack_config_keys(["hyperv-lab:hosts", "hyperv-lab:prefx", "aws:region"])
+    message = str(info.value)
+    assert message == (
+        "hyperv-lab:prefx: unknown key (known: "
+        + ", ".join(f"hyperv-lab:{k}" for k in sorted(STACK_CONFIG_KEYS))
+        + "; did you mean hyperv-lab:prefix?)"
+    )
+    check_stack_config_keys([f"hyperv-lab:{k}" for k in STACK_CONFIG_KEYS] + ["pulumi:tags"])
+    with pytest.raises(ConfigError, match=r"^hyperv-lab:zzz: unknown key \(known: [^;]*\)$"):
+        check_stack_config_keys(["hyperv-lab:zzz"])
+    # Set without --path, a dotted key is a top-level key of its own that nothing reads.
+    with pytest.raises(ConfigError) as info:
+        check_stack_config_keys(["hyperv-lab:hosts.l0.user"])
+    assert str(info.value).startswith("hyperv-lab:hosts.l0.user: unknown key (known: ")
+    assert str(info.value).endswith(
+        "; to set a value inside hyperv-lab:hosts, use pulumi config set --path)"
+    )
+
+
+@pytest.mark.parametrize(
+    ("name", "variable"),
+    [("l0", "HYPERV_LAB_PASSWORD_L0"), ("lab-admin", "HYPERV_LAB_PASSWORD_LAB_ADMIN")],
+)
+def test_password_variable_is_computed_from_the_name(name: str, variable: str) -> None:
+    assert password_env_var(name) == variable
+    host = LabConfig.from_sources(
+        hosts={name: {k: v for k, v in L0.items() if k != "password"}}, environ={variable: SECRET}
+    ).host(name)
+    assert host.password is not None and host.password.get_secret_value() == SECRET
 
 
 @pytest.mark.parametrize(

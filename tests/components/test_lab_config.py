@@ -302,21 +302,211 @@ def test_shipped_stack_files_are_valid_and_hold_no_password(name: str) -> None:
 
 
 def test_plain_text_passwords_in_stack_config_are_refused() -> None:
-    from components.lab_config import LabConfigError, refuse_plain_passwords
+    from components.lab_config import refuse_plain_passwords
 
     hosts = {"l0": {"endpoint": "http://127.0.0.1:5985/wsman", "user": "u", "password": "pw"}}
     with pytest.raises(LabConfigError) as refused:
-        refuse_plain_passwords(
-            {"hosts": hosts, "credentials": {}}, has_passwords=False, is_secret=lambda _: False
-        )
+        refuse_plain_passwords({"hosts": hosts, "credentials": {}}, is_secret=lambda _: False)
     message = str(refused.value)
-    assert message.startswith("hyperv-lab:hosts.l0.password: plain-text passwords are refused")
-    assert "pw" not in message.replace("password", "")
-    # The same value set with --secret is accepted; so is a secret passwords map.
-    refuse_plain_passwords(
-        {"hosts": hosts, "credentials": {}}, has_passwords=True, is_secret=lambda _: True
+    assert message == (
+        "hyperv-lab:hosts.l0.password: plain-text passwords are refused (allowed: a secret: "
+        "pulumi config set --secret --path 'hyperv-lab:hosts.l0.password' reads it from stdin; "
+        "or the environment variable HYPERV_LAB_PASSWORD_L0)"
     )
-    with pytest.raises(LabConfigError, match=r"^hyperv-lab:passwords: must be set as a secret"):
-        refuse_plain_passwords(
-            {"hosts": {}, "credentials": {}}, has_passwords=True, is_secret=lambda _: False
+    # An entry of hyperv-lab:passwords: the command names that entry (a dotted name quoted).
+    for name, config_path, variable in [
+        ("lab-admin", "hyperv-lab:passwords.lab-admin", "HYPERV_LAB_PASSWORD_LAB_ADMIN"),
+        ("hv.01", 'hyperv-lab:passwords["hv.01"]', "HYPERV_LAB_PASSWORD_HV_01"),
+    ]:
+        with pytest.raises(LabConfigError) as refused:
+            refuse_plain_passwords(
+                {"passwords": {"l0": "secret", name: "plain"}},
+                is_secret=lambda path: path == ("passwords", "l0"),
+            )
+        assert str(refused.value).startswith(
+            f"hyperv-lab:passwords.{name}: plain-text passwords are refused (allowed: a secret: "
+            f"pulumi config set --secret --path '{config_path}' reads it from stdin; "
+            f"or the environment variable {variable})"
         )
+        assert "plain" not in str(refused.value).replace("plain-text", "")
+    # The same values set with --secret are accepted.
+    refuse_plain_passwords(
+        {"hosts": hosts, "credentials": {}, "passwords": {"l0": "x"}}, is_secret=lambda _: True
+    )
+
+
+def test_one_secret_entry_does_not_make_a_plain_one_secret() -> None:
+    """Why a plain entry next to a secret one got through: the engine marks the whole
+    `hyperv-lab:passwords` key secret when any entry is; the stack file tells them apart."""
+    from pulumi.runtime.config import _SECRET_KEYS, CONFIG, set_all_config
+
+    from components.lab_config import _is_secret
+
+    written = {
+        "hyperv-lab:passwords": {"l0": {"secure": "v1:abc"}, "lab-admin": "plain-pw"},
+        "hyperv-lab:hosts": {"l0": {"endpoint": "http://x:5985/wsman"}},
+    }
+    config_token, secret_token = CONFIG.set({}), _SECRET_KEYS.set(set())
+    try:
+        set_all_config({"hyperv-lab:passwords": "{}"}, ["hyperv-lab:passwords"])
+        assert _is_secret(("passwords", "l0"), written)
+        assert not _is_secret(("passwords", "lab-admin"), written)
+        assert _is_secret(("passwords", "from-an-environment"), written)  # the key decides
+        assert not _is_secret(("hosts", "l0", "password"), written)  # key not secret at all
+        assert _is_secret(("passwords", "lab-admin"), {})  # no stack file: the key decides
+    finally:
+        CONFIG.reset(config_token)
+        _SECRET_KEYS.reset(secret_token)
+
+
+@pytest.mark.parametrize(
+    ("path", "value", "expected"),
+    [
+        (
+            "nested_hosts.0.cpu_count",
+            "4",
+            "hyperv-lab:lab.nested_hosts[0].cpu_count: Input should be a valid integer (got text: "
+            "write it without quotes in YAML, or pulumi config set --path --type int)",
+        ),
+        (
+            "nested_hosts.0.mac_address_spoofing",
+            "yes",
+            "hyperv-lab:lab.nested_hosts[0].mac_address_spoofing: Input should be a valid "
+            "boolean (got text",
+        ),
+        (
+            "emulator_vms.0.adopt_existing",
+            1,
+            "hyperv-lab:lab.emulator_vms[0].adopt_existing: Input should be a valid boolean "
+            "(got a number)",
+        ),
+        (
+            "nested_hosts.0.memory_startup_mb",
+            4096.5,
+            "hyperv-lab:lab.nested_hosts[0].memory_startup_mb: Input should be a valid integer "
+            "(got a number)",
+        ),
+    ],
+)
+def test_values_of_the_wrong_type_are_refused_not_coerced(
+    path: str, value: Any, expected: str
+) -> None:
+    with pytest.raises(LabConfigError) as caught:
+        _parse(_broken(path, value))
+    assert str(caught.value).startswith(expected), str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("path", "value", "props", "prop", "expected"),
+    [
+        (
+            "emulator_vms.0.memory_startup_mb",
+            2049,
+            "vm",
+            "memory_startup_mb",
+            "hyperv-lab:lab.emulator_vms[0].memory_startup_mb: 2049 is not allowed "
+            "(allowed: a multiple of 2)",
+        ),
+        (
+            "emulator_vms.0.memory_startup_mb",
+            16,
+            "vm",
+            "memory_startup_mb",
+            "hyperv-lab:lab.emulator_vms[0].memory_startup_mb: 16 is out of range "
+            "(allowed: 32 to 12582912)",
+        ),
+        (
+            "nested_hosts.0.disk_size_gb",
+            70000,
+            "vm",
+            "disk_size_gb",
+            "hyperv-lab:lab.nested_hosts[0].disk_size_gb: 70000 is out of range "
+            "(allowed: 1 to 65536)",
+        ),
+        (
+            "nested_hosts.0.cpu_count",
+            0,
+            "processor",
+            "count",
+            "hyperv-lab:lab.nested_hosts[0].cpu_count: 0 is out of range (allowed: 1 to 2048)",
+        ),
+        (
+            "emulator_vms.0.notes",
+            "hi\nhyperv-lab-owner: someone/else",
+            "vm",
+            "notes",
+            "hyperv-lab:lab.emulator_vms[0].notes: must not contain a line starting with "
+            "'hyperv-lab-owner:'",
+        ),
+        (
+            "nested_hosts.0.switch",
+            "",
+            "adapter",
+            "switch_name",
+            "hyperv-lab:lab.nested_hosts[0].switch: String should have at least 1 character",
+        ),
+    ],
+)
+def test_a_value_the_provider_refuses_is_refused_under_its_config_path(
+    path: str, value: Any, props: str, prop: str, expected: str
+) -> None:
+    """The lab field takes the provider property's own rule: the provider does refuse the
+    value (so it would fail mid-update as a resource property), and the lab refuses it first,
+    naming the stack-config path."""
+    from components.providers.vm import VM_PROPERTIES
+    from components.providers.vm_network_adapter import VM_NETWORK_ADAPTER_PROPERTIES
+    from components.providers.vm_processor import VM_PROCESSOR_PROPERTIES
+
+    kinds = {
+        "vm": (VM_PROPERTIES, {"host": "l0", "name": "vm"}),
+        "processor": (VM_PROCESSOR_PROPERTIES, {"host": "l0", "vm_name": "vm"}),
+        "adapter": (VM_NETWORK_ADAPTER_PROPERTIES, {"host": "l0", "vm_name": "vm"}),
+    }
+    property_set, required = kinds[props]
+    _, failures = property_set.check({**required, prop: value})
+    assert [f.prop for f in failures] == [prop]
+    with pytest.raises(LabConfigError) as caught:
+        _parse(_broken(path, value))
+    assert str(caught.value).startswith(expected), str(caught.value)
+
+
+def test_typo_beside_a_required_key_names_the_typo() -> None:
+    lab = copy.deepcopy(GOOD)
+    lab["emulator_vms"][0]["ip_adress"] = lab["emulator_vms"][0].pop("ip_address")
+    with pytest.raises(LabConfigError) as caught:
+        _parse(lab)
+    assert str(caught.value).startswith(
+        "hyperv-lab:lab.emulator_vms[0].ip_adress: unknown key (allowed: name, nat_network, "
+        "ip_address,"
+    )
+
+
+def test_program_checks_hosts_and_credentials_without_reading_passwords(tmp_path: Path) -> None:
+    """What the providers will refuse is refused at preview by the program, which only sees
+    that each password is there (stack config or environment), never its value."""
+    from components.lab_config import _check_connections
+
+    l0 = {"endpoint": "http://127.0.0.1:5985/wsman", "user": "Administrator"}
+    creds = {"lab-admin": {"user": "Administrator"}}
+    env = {"HYPERV_LAB_PASSWORD_LAB_ADMIN": "env-secret"}
+    _check_connections({"l0": l0}, creds, {"l0": "cfg-secret"}, env, "dev-", None)
+
+    def refusal(hosts: dict[str, Any], passwords: dict[str, Any]) -> str:
+        with pytest.raises(LabConfigError) as caught:
+            _check_connections(hosts, creds, passwords, env, "", None)
+        message = str(caught.value)
+        assert "cfg-secret" not in message and "env-secret" not in message
+        return message
+
+    assert refusal({"l0": l0}, {}) == (
+        "hyperv-lab:hosts.l0: no password for a WinRM endpoint (pulumi config set --secret "
+        "--path 'hyperv-lab:passwords.l0', or the environment variable HYPERV_LAB_PASSWORD_L0)"
+    )
+    missing_ca = tmp_path / "ca.pem"
+    https = {**l0, "endpoint": "https://127.0.0.1:5986/wsman", "ca_bundle": str(missing_ca)}
+    assert refusal({"l0": https}, {"l0": "cfg-secret"}).startswith(
+        f"hyperv-lab:hosts.l0: 'ca_bundle' {missing_ca} is not a file"
+    )
+    assert refusal({"l0": {**l0, "retries": "3"}}, {"l0": "cfg-secret"}).startswith(
+        "hyperv-lab:hosts.l0.retries: Input should be a valid integer (got text"
+    )

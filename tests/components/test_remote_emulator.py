@@ -147,6 +147,9 @@ def test_wrong_password_is_an_auth_error_without_the_secret(emulator: Any) -> No
     text = f"{info.value} {info.value!r} {info.value.args}"
     assert wrong not in text and emulator.password not in text
     assert "refused user" in text and "password" in text
+    # The variable the provider really reads for host "l0", and the secret config path.
+    assert "HYPERV_LAB_PASSWORD_L0" in text and "<NAME>" not in text
+    assert "pulumi config set --secret --path 'hyperv-lab:passwords.l0'" in text
 
 
 def test_broken_shell_is_replaced_transparently(emulator: Any) -> None:

@@ -3,6 +3,8 @@ and not-yet-valid cases also run against the emulator in tests/reliability/test_
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from components.config import HostSettings
@@ -10,9 +12,13 @@ from components.remote import Scrubber
 from components.remote.session import ShellSession
 
 
-def refusal(detail: str) -> str:
+def refusal(detail: str, ca_bundle: Path | None = None) -> str:
     host = HostSettings(
-        name="lab1", endpoint="https://lab1.example.test:5986/wsman", user="u", password="p-123"
+        name="lab1",
+        endpoint="https://lab1.example.test:5986/wsman",
+        user="u",
+        password="p-123",
+        ca_bundle=ca_bundle,
     )
     return ShellSession(host, Scrubber(["p-123"]))._tls_refusal(detail)
 
@@ -40,3 +46,12 @@ def test_refusal_names_the_real_fix(detail: str, says: str, points_to_ca: bool) 
     assert says in message and "https://lab1.example.test:5986/wsman" in message
     assert ("hyperv-lab:hosts.lab1.ca_bundle" in message) is points_to_ca
     assert "p-123" not in message
+
+
+def test_untrusted_with_a_ca_bundle_set_names_that_file_not_set_it(tmp_path: Path) -> None:
+    """The user already set ca_bundle: telling them to set it would send them in circles."""
+    other_ca = tmp_path / "other-ca.pem"
+    other_ca.write_text("-----BEGIN CERTIFICATE-----\n")
+    message = refusal("certificate verify failed: unable to get local issuer certificate", other_ca)
+    assert f"is not signed by the CA in hyperv-lab:hosts.lab1.ca_bundle ({other_ca})" in message
+    assert "not trusted: set" not in message

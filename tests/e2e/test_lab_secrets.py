@@ -5,7 +5,7 @@ failures included."""
 from __future__ import annotations
 
 from tests.e2e.conftest import EmulatorFactory, ProjectFactory
-from tests.e2e.lab_stack import GUEST_PASSWORD, set_passwords, small_lab, write_lab
+from tests.e2e.lab_stack import GUEST_PASSWORD, outputs, set_passwords, small_lab, write_lab
 
 WRONG_PASSWORD = "Wrong-e2e-Secret-7!"
 
@@ -20,6 +20,7 @@ def test_passwords_never_in_state_export_or_output(
     project.pulumi("preview")
     project.pulumi("up", "--yes", "--skip-preview")
     project.pulumi("preview", "--diff", "--expect-no-changes")
+    before = outputs(project)
 
     # A failure: the host password is wrong (from the environment this time) while a change
     # has to reach the host. (`refresh` would still use the provider recorded in state.)
@@ -30,6 +31,10 @@ def test_passwords_never_in_state_export_or_output(
     write_lab(project, "sec", emulator, lab, prefix="sec-")
     failed = project.pulumi("up", "--yes", "--skip-preview", check=False)
     assert failed.returncode != 0, failed.output
+    # The CLI then lists every stack output as removed (the engine stops the program at the
+    # first failure, before it registers its outputs: pulumi/pulumi#15755); the stack keeps
+    # them, unchanged.
+    assert outputs(project) == before
 
     # Back to the right password from the environment: the change and the destroy work.
     project.env["HYPERV_LAB_PASSWORD_L0"] = emulator.password

@@ -79,6 +79,23 @@ def test_self_signed_https_without_ca_asks_for_ca_bundle(
     assert emu.counters()["logins"] == 0  # no credential was ever sent to an untrusted peer
 
 
+def test_https_with_another_ca_says_that_ca_does_not_sign_it(
+    emulator_factory: EmulatorFactory,
+) -> None:
+    """ca_bundle is set, to the wrong CA: the message names that file instead of asking the
+    user to set what they already set."""
+    emu = emulator_factory(https=True)
+    other = emulator_factory(https=True)  # its own self-signed CA
+    assert other.ca_path is not None and other.ca_path != emu.ca_path
+    with pytest.raises(ProviderError) as refused:
+        create_switch(stack_config(emu, ca_bundle=str(other.ca_path)), "auth-other-ca")
+    message = str(refused.value)
+    assert f"not signed by the CA in hyperv-lab:hosts.l0.ca_bundle ({other.ca_path})" in message
+    assert "not trusted: set" not in message
+    assert_no_secret(message, emu.password)
+    assert emu.counters()["logins"] == 0
+
+
 def test_self_signed_https_with_its_ca_works(emulator_factory: EmulatorFactory) -> None:
     """The fix the message above names does fix it."""
     emu = emulator_factory(https=True)

@@ -41,3 +41,54 @@ def test_non_loopback_bind_is_refused() -> None:
 
     with pytest.raises(ValueError, match="loopback"):
         WinRmServer(World.create(), ServerConfig(user="u", password="p", bind="0.0.0.0"))
+
+
+def _hypervsim(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "hypervsim", *args],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+    )
+
+
+def test_host_profile_list_describes_every_profile() -> None:
+    from hypervsim.world.profiles import PROFILES
+
+    run = _hypervsim("serve", "--host-profile", "list")
+    assert run.returncode == 0, run.stderr
+    lines = run.stdout.splitlines()
+    assert sorted(line.split(":")[0].split(" ")[0] for line in lines) == sorted(PROFILES)
+    assert "server2022-intel (default): build 20348 server, Intel" in run.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (
+            ["--host-profile", "server2099"],
+            "unknown host profile 'server2099' (allowed: server2016-amd,",
+        ),
+        (["--bind", "0.0.0.0"], "'0.0.0.0': the emulator binds to loopback only"),
+        (["--bind", "my-laptop"], "'my-laptop': the emulator binds to loopback only"),
+    ],
+)
+def test_command_line_mistakes_are_one_line_without_traceback(
+    args: list[str], expected: str
+) -> None:
+    run = _hypervsim("serve", "--user", "u", "--password", "p", *args)
+    assert run.returncode == 2
+    assert expected in run.stderr
+    assert "Traceback" not in run.stderr
+    assert [line for line in run.stderr.splitlines() if "error:" in line] == [
+        line for line in run.stderr.splitlines() if expected in line
+    ]
+
+
+def test_serve_without_user_is_refused_by_the_parser() -> None:
+    run = _hypervsim("serve", "--password", "p")
+    assert run.returncode == 2
+    assert "--user is required" in run.stderr
+    assert "Traceback" not in run.stderr
