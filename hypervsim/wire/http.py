@@ -80,7 +80,10 @@ class WsmanRequestHandler(BaseHTTPRequestHandler):
         content_type: str | None = None,
         headers: list[tuple[str, str]] | None = None,
         close: bool = False,
+        cut: bool = False,
     ) -> None:
+        """Answer; `cut`: announce the whole body but write only half of it, then drop the
+        connection (a reply cut in transit)."""
         app = self.server.app
         if app.config.latency_ms > 0:
             time.sleep(app.config.latency_ms / 1000.0)  # modelled round trip, no lock held
@@ -94,6 +97,11 @@ class WsmanRequestHandler(BaseHTTPRequestHandler):
             self.send_header("Connection", "close")
             self.close_connection = True
         self.end_headers()
+        if cut:
+            self.wfile.write(body[: len(body) // 2])
+            self.wfile.flush()
+            self._drop()
+            return
         if body:
             self.wfile.write(body)
         app.counters.add("bytes_out", len(body))
@@ -208,12 +216,15 @@ class WsmanRequestHandler(BaseHTTPRequestHandler):
             app.counters.add("faults")  # it ran; the reply is lost in transit
             self._drop()
             return
+        cut = decision.fate is RequestFate.CUT_REPLY
+        if cut:
+            app.counters.add("faults")  # it ran; the reply is cut halfway
         if sealed:
             assert self.conn_auth.context is not None
             payload = encryption.seal(self.conn_auth.context, reply)  # type: ignore[arg-type]
-            self._send(status, payload, encryption.CONTENT_TYPE, headers=extra)
+            self._send(status, payload, encryption.CONTENT_TYPE, headers=extra, cut=cut)
         else:
-            self._send(status, reply, SOAP_CONTENT_TYPE, headers=extra)
+            self._send(status, reply, SOAP_CONTENT_TYPE, headers=extra, cut=cut)
 
     _final_token: str | None = None
 
