@@ -152,6 +152,9 @@ class WsmanRequestHandler(BaseHTTPRequestHandler):
             self._send(413, close=True)
             return
         body = self.rfile.read(length) if length else b""
+        if self.path.split("?", 1)[0] == "/hypervsim/shell-clock":
+            self._advance_shell_clock(body)
+            return
         if self.path.split("?", 1)[0].lower() != "/wsman":
             self._send(404)
             return
@@ -225,6 +228,17 @@ class WsmanRequestHandler(BaseHTTPRequestHandler):
             self._send(status, payload, encryption.CONTENT_TYPE, headers=extra, cut=cut)
         else:
             self._send(status, reply, SOAP_CONTENT_TYPE, headers=extra, cut=cut)
+
+    def _advance_shell_clock(self, body: bytes) -> None:
+        """Test control, beside the counters: `{"advance_s": 300}` lets that much idle time
+        pass for every shell at once (they expire as if it had); answers what expired."""
+        try:
+            seconds = float(json.loads(body or b"{}")["advance_s"])
+        except (ValueError, KeyError, TypeError):
+            self._send(400)
+            return
+        expired = self.server.app.shells.advance_clock(seconds)
+        self._send(200, json.dumps({"expired": expired}).encode(), "application/json")
 
     _final_token: str | None = None
 

@@ -6,6 +6,7 @@ MaxConcurrentOperationsPerUser; an open shell and each of its live commands is o
 shell that receives no request for its idle timeout is deleted with its processes. The idle
 timeout is the one the client asked for in Create (rsp:IdleTimeOut), capped by the host's
 winrs IdleTimeout (7200000 ms) and at least the quota's documented minimum of 1000 ms.
+Tests let idle time pass without waiting through `POST /hypervsim/shell-clock`.
 """
 
 from __future__ import annotations
@@ -101,11 +102,22 @@ class ShellManager:
         self.max_operations_per_user = max_operations_per_user
         self.idle_timeout_s = idle_timeout_s
         self._clock = clock
+        self._clock_offset = 0.0  # time the host was told to let pass (`advance_clock`)
         self._shells: dict[str, Shell] = {}
         self._lock = threading.Lock()
         self._on_change = on_change
         self._reaper: threading.Thread | None = None
         self._stop_reaper = threading.Event()
+
+    def _now(self) -> float:
+        return self._clock() + self._clock_offset
+
+    def advance_clock(self, seconds: float) -> int:
+        """Let `seconds` pass for the shells' idle clocks at once (tests of expiry without
+        waiting it out); returns how many shells then expired."""
+        with self._lock:
+            self._clock_offset += max(0.0, seconds)
+        return self.expire_idle()
 
     def idle_timeout_for(self, requested_s: float | None) -> float:
         """The idle timeout a new shell gets when its client asked for `requested_s`."""
@@ -128,7 +140,7 @@ class ShellManager:
                     raise soap.max_shells(self.max_shells_per_user)
                 if operations >= self.max_operations_per_user:
                     raise soap.max_operations(self.max_operations_per_user)
-                shell.last_used = self._clock()
+                shell.last_used = self._now()
                 self._shells[shell.shell_id.upper()] = shell
         finally:
             self._end(expired)
@@ -153,13 +165,13 @@ class ShellManager:
             if shell is None:
                 raise soap.unknown_shell(shell_id)
             shell.busy += 1
-            shell.last_used = self._clock()
+            shell.last_used = self._now()
         try:
             yield shell
         finally:
             with self._lock:
                 shell.busy -= 1
-                shell.last_used = self._clock()
+                shell.last_used = self._now()
 
     def get(self, shell_id: str) -> Shell:
         """The shell (no use recorded: for looking, not for serving a client's request)."""
@@ -222,7 +234,7 @@ class ShellManager:
             self._reaper = None
 
     def _take_expired(self) -> list[Shell]:
-        now = self._clock()
+        now = self._now()
         with self._lock:
             expired = [s for s in self._shells.values() if s.idle_expired(now)]
             for shell in expired:

@@ -160,3 +160,17 @@ def test_shells_and_their_commands_count_toward_max_concurrent_operations(
     assert info.value.wsman_fault_code == MAX_OPERATIONS
     p.cleanup_command(shell_id, first)  # a terminated command is no longer an operation
     p.run_command(shell_id, "powershell", ["-NoProfile", "-Command", "-"])
+
+
+def test_without_an_idle_timeout_a_shell_lives_two_idle_hours(
+    emulator_factory: EmulatorFactory,
+) -> None:
+    emu = emulator_factory()
+    p = protocol(emu)
+    shell_id = p.open_shell()
+    assert emu.advance_shell_clock(7200 - 60) == 0  # the host's clock, not a wait
+    p.close_shell(p.open_shell())  # another shell's use does not keep this one alive
+    assert emu.advance_shell_clock(60) == 1
+    with pytest.raises(WSManFaultError) as info:
+        p.run_command(shell_id, "cmd", ["/c", "echo", "x"])
+    assert info.value.wsman_fault_code == INVALID_SELECTORS
