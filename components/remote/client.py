@@ -153,9 +153,12 @@ class SessionPool:
             for session in evicted:
                 self._forget_locked(session)
         if evicted:
-            threading.Thread(
-                target=lambda: [s.close() for s in evicted], name="evict-shells", daemon=True
-            ).start()
+
+            def close_evicted() -> None:
+                for session in evicted:
+                    session.close()
+
+            threading.Thread(target=close_evicted, name="evict-shells", daemon=True).start()
 
     def close_all(self) -> None:
         """Delete every shell this process opened and forget what was learnt about hosts

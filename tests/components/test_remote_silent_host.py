@@ -11,6 +11,7 @@ import socket
 import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 import pytest
 
@@ -62,17 +63,18 @@ def silent() -> Iterator[SilentListener]:
 
 
 def silent_host(listener: SilentListener, name: str = "mute") -> HostSettings:
-    return HostSettings(
-        name=name,
-        endpoint=f"http://127.0.0.1:{listener.port}/wsman",
-        user="lab-admin",
-        password="Silent-host-pw-1",
-        connect_timeout_s=2,
-        read_timeout_s=2,
-        operation_timeout_s=1,
-        retries=1,
-        backoff_s=0.01,
-    )
+    values: dict[str, Any] = {
+        "name": name,
+        "endpoint": f"http://127.0.0.1:{listener.port}/wsman",
+        "user": "lab-admin",
+        "password": "Silent-host-pw-1",
+        "connect_timeout_s": 2,
+        "read_timeout_s": 2,
+        "operation_timeout_s": 1,
+        "retries": 1,
+        "backoff_s": 0.01,
+    }
+    return HostSettings(**values)
 
 
 def test_after_a_host_failed_to_answer_the_rest_of_the_run_fails_fast_for_it(
