@@ -155,6 +155,17 @@ class Emulator:
             data: dict[str, int] = json.load(response)
         return data
 
+    def advance_shell_clock(self, seconds: float) -> int:
+        """Let `seconds` of idle time pass for the host's shells at once; how many expired."""
+        request = urllib.request.Request(
+            f"{self.base_url}/hypervsim/shell-clock",
+            data=json.dumps({"advance_s": seconds}).encode(),
+            method="POST",
+        )
+        context = ssl.create_default_context(cafile=str(self.ca_path)) if self.https else None
+        with urllib.request.urlopen(request, timeout=10, context=context) as response:
+            return int(json.load(response)["expired"])
+
     def kill(self) -> None:
         """SIGKILL, as a crash would: nothing gets a chance to flush."""
         if self.process is not None and self.process.poll() is None:

@@ -8,6 +8,7 @@ from components.remote.client import POOL, RemotePowerShell, SessionPool, load_s
 from components.remote.errors import (
     GuestVmMissingError,
     HostAuthError,
+    HostQuotaError,
     HostUnreachableError,
     OutcomeUnknownError,
     PowerShellError,
@@ -20,6 +21,7 @@ __all__ = [
     "POOL",
     "GuestVmMissingError",
     "HostAuthError",
+    "HostQuotaError",
     "HostUnreachableError",
     "OutcomeUnknownError",
     "PowerShellError",

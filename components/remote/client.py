@@ -3,6 +3,12 @@
 Per process, warm sessions are pooled per host (a thread takes one, uses it alone, gives it
 back), so concurrent provider calls never share a shell and each sequential call costs about
 two round trips. Hosts reached through PowerShell Direct run through their parent's session.
+
+When the host refuses a new shell for the user's quota, the process makes do with the shells
+it already holds there (callers wait for one); holding none, the operation fails with one line
+saying what is going on and how to clear it. When the host no longer knows a shell (its WinRM
+restarted, or the shell idled out), every idle shell of that host is as suspect: they are all
+dropped and the operation runs on a new one.
 """
 
 from __future__ import annotations
@@ -18,9 +24,12 @@ from pathlib import Path
 from typing import Any
 
 from components.config import HostSettings
+from components.remote import session as session_module
+from components.remote.breaker import HostBreaker
 from components.remote.errors import (
     GUEST_VM_MISSING_ID,
     GuestVmMissingError,
+    HostQuotaError,
     OutcomeUnknownError,
     PowerShellError,
     RemoteProtocolError,
@@ -28,7 +37,12 @@ from components.remote.errors import (
 )
 from components.remote.framing import build_request, decode_document, inputs_json
 from components.remote.script_source import with_preludes
-from components.remote.session import ShellGoneError, ShellSession
+from components.remote.session import (
+    ShellGoneError,
+    ShellQuotaError,
+    ShellSession,
+    idle_timeout_text,
+)
 
 log = logging.getLogger(__name__)
 
@@ -36,13 +50,24 @@ GUEST_SCRIPT = Path(__file__).with_name("scripts") / "invoke_in_guest.ps1"
 
 
 class SessionPool:
-    """Idle warm sessions per connection identity; thread-safe; closed at interpreter exit."""
+    """Idle warm sessions per connection identity; thread-safe; closed at interpreter exit.
+
+    Also holds what this run learnt about each host: that its shell quota leaves room for
+    only the shells held (`hold_fewer`), and which hosts did not answer (`breaker`). Both are
+    forgotten by `close_all`, the end of a run.
+    """
+
+    # An idle session is dropped a little before the host would delete its shell, so the
+    # next operation does not pay a request to find out.
+    _STALE_FRACTION = 0.9
 
     def __init__(self) -> None:
         self._lock = threading.Condition()
         self._idle: dict[str, list[ShellSession]] = {}
         self._all: set[ShellSession] = set()
         self._live: dict[str, int] = {}  # sessions per key, idle or in use
+        self._cap: dict[str, int] = {}  # fewer than max_sessions: the host's quota said so
+        self.breaker = HostBreaker()
 
     @staticmethod
     def key(host: HostSettings) -> str:
@@ -51,22 +76,39 @@ class SessionPool:
         return f"{host.pool_key()}#{digest}"
 
     def acquire(self, host: HostSettings, scrub: Scrubber) -> ShellSession:
-        """An idle session, a new one while the host's `max_sessions` allows, else wait for one
-        to be released (more shells than the host's quota would only fail and retry)."""
+        """An idle session, a new one while the host's `max_sessions` (and its quota) allows,
+        else wait for one to be released (more shells than that would only be refused)."""
         key = self.key(host)
-        with self._lock:
-            while True:
-                idle = self._idle.get(key)
-                if idle:
-                    return idle.pop()
-                if self._live.get(key, 0) < host.max_sessions:
-                    self._live[key] = self._live.get(key, 0) + 1
-                    break
-                self._lock.wait()
-        session = ShellSession(host, scrub)
+        stale: list[ShellSession] = []
+        try:
+            with self._lock:
+                while True:
+                    session = self._take_idle_locked(key, stale)
+                    if session is not None:
+                        return session
+                    limit = min(host.max_sessions, self._cap.get(key, host.max_sessions))
+                    if self._live.get(key, 0) < limit:
+                        self._live[key] = self._live.get(key, 0) + 1
+                        break
+                    self._lock.wait()
+        finally:
+            for old in stale:
+                old.close()  # its shell may still exist: delete it rather than leave it
+        session = ShellSession(host, scrub, self.breaker)
         with self._lock:
             self._all.add(session)
         return session
+
+    def _take_idle_locked(self, key: str, stale: list[ShellSession]) -> ShellSession | None:
+        idle = self._idle.get(key)
+        limit = session_module.SHELL_IDLE_TIMEOUT_S * self._STALE_FRACTION
+        while idle:
+            session = idle.pop()
+            if session.idle_s < limit:
+                return session
+            self._forget_locked(session)
+            stale.append(session)
+        return None
 
     def release(self, session: ShellSession) -> None:
         if session.broken:
@@ -78,20 +120,55 @@ class SessionPool:
 
     def discard(self, session: ShellSession) -> None:
         with self._lock:
-            if session in self._all:
-                self._all.discard(session)
-                key = self.key(session.host)
-                self._live[key] = max(0, self._live.get(key, 0) - 1)
-                self._lock.notify()
+            self._forget_locked(session)
         session.close()
 
+    def _forget_locked(self, session: ShellSession) -> None:
+        if session in self._all:
+            self._all.discard(session)
+            key = self.key(session.host)
+            self._live[key] = max(0, self._live.get(key, 0) - 1)
+            self._lock.notify_all()
+
+    def hold_fewer(self, refused: ShellSession) -> int:
+        """The host refused `refused` a shell for the user's quota: from now on this process
+        keeps to the sessions it holds on that host (callers wait for one of them). Discards
+        `refused`; returns how many sessions remain (0: nothing to fall back to)."""
+        key = self.key(refused.host)
+        with self._lock:
+            self._forget_locked(refused)
+            held = self._live.get(key, 0)
+            if held:
+                self._cap[key] = held
+        refused.close()
+        return held
+
+    def evict_idle(self, host: HostSettings) -> None:
+        """Drop every idle session of `host`: its WinRM forgot one of their shells, so a
+        restart may have ended them all. Their shells are deleted in the background (best
+        effort: most are gone), so the operation that found out does not wait for that."""
+        key = self.key(host)
+        with self._lock:
+            evicted = self._idle.pop(key, [])
+            for session in evicted:
+                self._forget_locked(session)
+        if evicted:
+
+            def close_evicted() -> None:
+                for session in evicted:
+                    session.close()
+
+            threading.Thread(target=close_evicted, name="evict-shells", daemon=True).start()
+
     def close_all(self) -> None:
-        """Delete every shell this process opened (atexit; also handy in tests)."""
+        """Delete every shell this process opened and forget what was learnt about hosts
+        (atexit, the end of a run; also handy in tests)."""
         with self._lock:
             sessions = list(self._all)
             self._all.clear()
             self._idle.clear()
             self._live.clear()
+            self._cap.clear()
             self._lock.notify_all()
         # In parallel: the engine gives an exiting provider process little time, and each
         # close is two round trips to a possibly distant host.
@@ -100,6 +177,7 @@ class SessionPool:
             thread.start()
         for thread in threads:
             thread.join(timeout=30)
+        self.breaker.reset()
 
 
 POOL = SessionPool()
@@ -181,7 +259,8 @@ class RemotePowerShell:
 
     def _execute(self, text: str, inputs: dict[str, Any], operation: str) -> Any:
         request = build_request(text, inputs)
-        for attempt in (1, 2):
+        replaced = False
+        while True:
             session = self._pool.acquire(self.host, self._scrub)
             try:
                 envelope = session.execute(request, operation, self.host.script_timeout_s)
@@ -196,23 +275,47 @@ class RemotePowerShell:
                             "the operation's outcome is unknown"
                         ),
                     ) from None
-                if attempt == 2:
+                if replaced:
                     raise RemoteProtocolError(
                         self.host.name,
                         operation,
                         self._scrub(f"the remote shell went away twice ({gone.detail})"),
                     ) from None
+                replaced = True
+                self._pool.evict_idle(self.host)
                 log.info(
                     "shell on %s was gone; replaced it before running %s", self.host.name, operation
                 )
                 request = build_request(text, inputs)
+                continue
+            except ShellQuotaError as refused:
+                if self._pool.hold_fewer(session) == 0:
+                    raise self._quota_error(operation, refused.quota) from None
+                log.info(
+                    "%s refused another shell (%s); waiting for one this process holds",
+                    self.host.name,
+                    refused.quota,
+                )
                 continue
             except BaseException:
                 self._pool.discard(session)
                 raise
             self._pool.release(session)
             return envelope
-        raise AssertionError("unreachable")
+
+    def _quota_error(self, operation: str, quota: str) -> HostQuotaError:
+        """One line: what the host refused, why this run cannot help it, how it clears."""
+        what = "shells" if quota == "MaxShellsPerUser" else "WinRM operations"
+        idle = idle_timeout_text(session_module.SHELL_IDLE_TIMEOUT_S)
+        return HostQuotaError(
+            self.host.name,
+            operation,
+            f"{self.host.endpoint} refused a new shell: user '{self.host.user}' already has "
+            f"as many {what} open there as the host allows ({quota}) and this run holds none "
+            f"of them. Shells left by killed runs of hyperv-lab close after {idle} idle (other "
+            "tools' shells after the host's IdleTimeout, 2 hours by default); to close them "
+            "all now, run Restart-Service WinRM on the host",
+        )
 
     def _run_in_guest(self, text: str, inputs: dict[str, Any], operation: str) -> dict[str, Any]:
         """Run through the parent host with the PowerShell Direct wrapper; errors name this host."""

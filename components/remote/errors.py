@@ -90,6 +90,12 @@ class OutcomeUnknownError(RemoteError):
     re-reads the object to learn what happened."""
 
 
+class HostQuotaError(RemoteError):
+    """The host refused a new WinRM shell: the user's quota is used up (MaxShellsPerUser or
+    MaxConcurrentOperationsPerUser) and this process holds no shell there to use instead.
+    Nothing was sent: the operation did not run."""
+
+
 class HostAuthError(RemoteError):
     """The host refused the credentials or the transport settings are unsafe."""
 

@@ -7,18 +7,25 @@ connection, so they survive); a 5xx on a logged-in connection on that same conne
 401 on a connection that was logged in (the host forgot the login) after one fresh login.
 When a Receive reply may have been lost, the PowerShell is asked to print the operation's
 frame again, so its result is not lost. When the host stops answering after the operation
-was sent, the failure is `OutcomeUnknownError` (it may have run). A PowerShell error is data
-in the envelope and is never retried.
+was sent, the failure is `OutcomeUnknownError` (it may have run); a reply cut off in the
+middle (an incomplete read) is a lost reply like any other. A PowerShell error is data in the
+envelope and is never retried.
+
+Shells are opened with a short idle timeout (`SHELL_IDLE_TIMEOUT_S`), so those of a killed
+run free the user's shell quota soon. A host that failed to answer at all is remembered for
+the rest of the run (`HostBreaker`): later operations on it fail at once.
 """
 
 from __future__ import annotations
 
+import http.client
 import logging
 import time
 from collections.abc import Callable
 from typing import TypeVar
 
 import requests
+import urllib3.exceptions
 from winrm.exceptions import (
     AuthenticationError,
     WinRMError,
@@ -29,6 +36,7 @@ from winrm.exceptions import (
 from winrm.protocol import Protocol
 
 from components.config import HostSettings, set_password_hint
+from components.remote.breaker import HostBreaker
 from components.remote.direct_transport import use_direct_transport
 from components.remote.errors import (
     HostAuthError,
@@ -55,7 +63,29 @@ POWERSHELL_ARGS = ("-NoLogo", "-NoProfile", "-NonInteractive", "-Command", "-")
 UTF8_CODEPAGE = 65001
 _FAULT_INVALID_SELECTORS = 2150858843  # the shell (or command) is unknown to the host
 _FAULT_MAX_SHELLS = 2150859173
+_FAULT_MAX_OPERATIONS = 2150859174
 _STDERR_KEEP = 64 * 1024
+
+SHELL_IDLE_TIMEOUT_S = 300.0
+"""Idle timeout asked for each shell (rsp:IdleTimeOut). Windows keeps an idle shell two hours
+by default and allows a user 30 shells: a killed `pulumi up` cannot delete its shells, so a
+few kills in a row would lock the user out for hours. After five idle minutes the host deletes
+them itself. A live run barely notices: a warm shell unused that long is replaced by a new one
+(one Create and one PowerShell start) before its next operation."""
+
+# Ways a reply can be cut off after it began: the request may have been carried out.
+_CUT_REPLY = (
+    requests.exceptions.ChunkedEncodingError,
+    urllib3.exceptions.ProtocolError,
+    http.client.IncompleteRead,
+)
+
+
+def idle_timeout_text(seconds: float) -> str:
+    """`300` -> '5 min', `3` -> '3 s' (for messages)."""
+    if seconds >= 60 and seconds % 60 == 0:
+        return f"{int(seconds // 60)} min"
+    return f"{seconds:g} s"
 
 
 class ShellGoneError(Exception):
@@ -70,15 +100,27 @@ class ShellGoneError(Exception):
         super().__init__(detail)
 
 
+class ShellQuotaError(Exception):
+    """The host refused a new shell or command: the user's quota (`quota`) is used up."""
+
+    def __init__(self, quota: str, detail: str) -> None:
+        self.quota = quota
+        self.detail = detail
+        super().__init__(detail)
+
+
 class _TransientError(Exception):
     """A transport fault worth retrying (wraps the original for the final message).
 
     `answered`: the host replied (a 5xx) on an intact connection, which may then be kept.
+    `silent`: nothing at all came back (refused, reset, timed out), unlike a 5xx or a reply
+    cut off halfway: a host that stays silent through every retry is not asked again.
     """
 
-    def __init__(self, detail: str, answered: bool = False) -> None:
+    def __init__(self, detail: str, answered: bool = False, silent: bool = False) -> None:
         self.detail = detail
         self.answered = answered
+        self.silent = silent
         super().__init__(detail)
 
 
@@ -90,13 +132,18 @@ def _classify(exc: BaseException) -> BaseException:
         return exc
     if isinstance(exc, requests.exceptions.SSLError):
         return exc
+    if isinstance(exc, _CUT_REPLY):
+        # The reply began and was cut off: the request may have been carried out.
+        return _TransientError(f"reply cut off: {type(exc).__name__}")
     if isinstance(exc, (requests.exceptions.ConnectionError, requests.exceptions.Timeout)):
-        return _TransientError(type(exc).__name__)
+        return _TransientError(type(exc).__name__, silent=True)
     if isinstance(exc, WSManFaultError):
         if exc.wsman_fault_code == _FAULT_INVALID_SELECTORS:
             return ShellGoneError(started=False, detail="the host no longer knows the shell")
         if exc.wsman_fault_code == _FAULT_MAX_SHELLS:
-            return _TransientError("the host's shell quota (MaxShellsPerUser) is exhausted")
+            return ShellQuotaError("MaxShellsPerUser", exc.reason)
+        if exc.wsman_fault_code == _FAULT_MAX_OPERATIONS:
+            return ShellQuotaError("MaxConcurrentOperationsPerUser", exc.reason)
         return exc
     if isinstance(exc, KeyError) and exc.args == ("www-authenticate",):
         # requests_ntlm got a non-401 answer (e.g. a 5xx) in the middle of its handshake.
@@ -109,7 +156,9 @@ def _classify(exc: BaseException) -> BaseException:
 class ShellSession:
     """Login + shell + long-lived `powershell -Command -` on one endpoint (not thread-safe)."""
 
-    def __init__(self, host: HostSettings, scrub: Scrubber) -> None:
+    def __init__(
+        self, host: HostSettings, scrub: Scrubber, breaker: HostBreaker | None = None
+    ) -> None:
         if host.via is not None or host.endpoint is None:
             raise ValueError("ShellSession needs a host with a WinRM endpoint")
         if host.transport == "basic" and not host.is_https:
@@ -128,6 +177,33 @@ class ShellSession:
         self.command_id: str | None = None
         self.broken = False
         self.transport_retries = 0
+        self._breaker = breaker or HostBreaker()
+        self._last_used = time.monotonic()
+
+    @property
+    def idle_s(self) -> float:
+        """Seconds since this session's shell was last used (the host's idle clock)."""
+        return time.monotonic() - self._last_used
+
+    @property
+    def _endpoint(self) -> str:
+        return str(self.host.endpoint)
+
+    def _host_down(self, operation: str, how: str, may_have_run: bool) -> BaseException:
+        """The fast failure for a host that did not answer earlier in this run."""
+        if may_have_run:
+            return OutcomeUnknownError(
+                self.host.name,
+                operation,
+                f"{self._endpoint} stopped answering ({how}) after the operation was sent; "
+                "the operation's outcome is unknown",
+            )
+        return HostUnreachableError(
+            self.host.name,
+            operation,
+            f"{self._endpoint} did not answer earlier in this run ({how}); not waiting for it "
+            "again in this run: check that the host is up and its WinRM service answers",
+        )
 
     # -- connection -------------------------------------------------------------------------
 
@@ -176,20 +252,33 @@ class ShellSession:
         transport = self._protocol.transport if self._protocol is not None else None
         return getattr(transport, "encryption", None) is not None
 
-    def _call(self, operation: str, action: Callable[[Protocol], _T], *, sent: bool = False) -> _T:
+    def _call(
+        self,
+        operation: str,
+        action: Callable[[Protocol], _T],
+        *,
+        sent: bool = False,
+        sends: bool = False,
+    ) -> _T:
         """Run one WS-Man request, retrying transport faults on a fresh connection with backoff.
 
         A 401 on a connection that was already logged in means the host forgot the login
         (restart, idle close); the request was not processed, so it is sent again after one
         fresh login that does not count against `retries`. A refused fresh login is final.
-        `sent`: the operation may already be running (its Send may have arrived), so running
-        out of retries means its outcome is unknown, not that the host was never reached.
+        `sent`: the operation was sent before (it may be running); `sends`: this request sends
+        it. Then running out of retries means its outcome is unknown, not that the host was
+        never reached. Retries stop as soon as the host is known not to answer (this thread or
+        another found out), and a host that stayed silent through every retry is remembered.
         """
         attempts = self.host.retries + 1
         attempt = 0
         relogin_allowed = True
         last = ""
+        last_silent = False
         while attempt < attempts:
+            down = self._breaker.down(self._endpoint)
+            if down is not None:
+                raise self._host_down(operation, down, sent or (sends and attempt > 0))
             if attempt:
                 time.sleep(self.host.backoff_s * (2 ** (attempt - 1)))
             try:
@@ -202,7 +291,7 @@ class ShellSession:
                     self._drop_connection()
                     continue
                 if isinstance(kind, _TransientError):
-                    last = kind.detail
+                    last, last_silent = kind.detail, kind.silent
                     self.transport_retries += 1
                     attempt += 1
                     log.debug(
@@ -217,7 +306,9 @@ class ShellSession:
                 raise self._translate(operation, kind) from None
             self._logged_in = True
             return result
-        if sent:
+        if last_silent:
+            self._breaker.trip(self._endpoint, f"{last} on {attempts} attempt(s)")
+        if sent or sends:
             raise OutcomeUnknownError(
                 self.host.name,
                 operation,
@@ -234,7 +325,7 @@ class ShellSession:
     def _translate(self, operation: str, exc: BaseException) -> BaseException:
         """A user-facing error for a non-retryable fault (messages scrubbed, no pywinrm noise)."""
         name = self.host.name
-        if isinstance(exc, (ShellGoneError, WinRMOperationTimeoutError)):
+        if isinstance(exc, (ShellGoneError, ShellQuotaError, WinRMOperationTimeoutError)):
             return exc
         if isinstance(exc, AuthenticationError):
             return HostAuthError(
@@ -286,9 +377,14 @@ class ShellSession:
     # -- lifecycle --------------------------------------------------------------------------
 
     def open(self) -> None:
-        """Login, open a UTF-8 shell and start the one long-lived PowerShell."""
+        """Login, open a UTF-8 shell and start the one long-lived PowerShell.
+
+        Raises ShellQuotaError when the host refuses the shell or the command for the user's
+        quota (no retry: only closing shells frees it)."""
+        idle = f"PT{SHELL_IDLE_TIMEOUT_S:g}S"
         self.shell_id = self._call(
-            "open shell", lambda p: p.open_shell(codepage=UTF8_CODEPAGE, noprofile=True)
+            "open shell",
+            lambda p: p.open_shell(codepage=UTF8_CODEPAGE, noprofile=True, idle_timeout=idle),
         )
         shell_id = self.shell_id
         self.command_id = self._call(
@@ -304,6 +400,8 @@ class ShellSession:
         protocol, shell_id = self._protocol, self.shell_id
         self.shell_id = self.command_id = None
         self.broken = True
+        if self._breaker.down(self._endpoint) is not None:
+            protocol = None  # it did not answer: its idle timeout will delete the shell
         if protocol is not None and shell_id is not None:
             self._best_effort(lambda p: p.close_shell(shell_id, close_session=False))
         self._drop_connection()
@@ -331,6 +429,10 @@ class ShellSession:
         PowerShell (then the caller may retry on a new shell); OutcomeUnknownError when the
         host stopped answering after the line may have reached it.
         """
+        down = self._breaker.down(self._endpoint)
+        if down is not None:
+            self.broken = True
+            raise self._host_down(operation, down, may_have_run=False)
         if self.shell_id is None or self.command_id is None:
             self.open()
         shell_id, command_id = self.shell_id, self.command_id
@@ -340,12 +442,14 @@ class ShellSession:
             self._call(
                 operation,
                 lambda p: p.send_command_input(shell_id, command_id, request.stdin),
-                sent=True,
+                sends=True,
             )
+            envelope = self._receive(request.key, operation, timeout_s)
         except BaseException:
             self.broken = True
             raise
-        return self._receive(request.key, operation, timeout_s)
+        self._last_used = time.monotonic()
+        return envelope
 
     def _receive(self, key: str, operation: str, timeout_s: float) -> Envelope:
         shell_id, command_id = self.shell_id, self.command_id

@@ -7,6 +7,9 @@ Specs:
   middle of a login it interrupts the handshake.
 - `drop-reply:P`: with probability P, carry out a WS-Man request but close the connection
   instead of answering (the reply is lost in transit; the client cannot know it ran).
+- `cut-reply:P`: with probability P, carry out a WS-Man request, then send the reply's headers
+  and only half of its body before closing the connection (cut mid-reply: the client's HTTP
+  stack reports an incomplete read, and cannot know the request ran).
 - `slow-receive:MS`: delay every Receive reply by MS milliseconds.
 - `reboot-host-after:N`: the host reboots once, right after the N-th request: the world's
   `reboot_host()` runs and every shell is gone.
@@ -24,6 +27,7 @@ class FaultKind(enum.Enum):
     DROP_AFTER = "drop-after"
     HTTP500 = "http500"
     DROP_REPLY = "drop-reply"
+    CUT_REPLY = "cut-reply"
     SLOW_RECEIVE = "slow-receive"
     REBOOT_HOST_AFTER = "reboot-host-after"
 
@@ -45,7 +49,10 @@ class FaultSpec:
             known = ", ".join(k.value for k in FaultKind)
             raise ValueError(f"unknown fault {name!r} (known: {known})") from None
         value = float(raw)
-        if kind in (FaultKind.HTTP500, FaultKind.DROP_REPLY) and not 0.0 <= value <= 1.0:
+        if (
+            kind in (FaultKind.HTTP500, FaultKind.DROP_REPLY, FaultKind.CUT_REPLY)
+            and not 0.0 <= value <= 1.0
+        ):
             raise ValueError(f"{kind.value} probability must be between 0 and 1")
         if value < 0:
             raise ValueError(f"fault value must not be negative: {text!r}")
@@ -57,6 +64,7 @@ class RequestFate(enum.Enum):
     DROP = "drop"
     HTTP500 = "http500"
     DROP_REPLY = "drop-reply"  # serve the request, then close the connection unanswered
+    CUT_REPLY = "cut-reply"  # serve the request, then close halfway through the reply's body
 
 
 @dataclass(frozen=True)
@@ -94,6 +102,9 @@ class FaultInjector:
                 elif spec.kind is FaultKind.DROP_REPLY:
                     if self._random.random() < spec.value and fate is RequestFate.SERVE:
                         fate = RequestFate.DROP_REPLY
+                elif spec.kind is FaultKind.CUT_REPLY:
+                    if self._random.random() < spec.value and fate is RequestFate.SERVE:
+                        fate = RequestFate.CUT_REPLY
                 elif spec.kind is FaultKind.REBOOT_HOST_AFTER:
                     if not self._rebooted and self._count > spec.value:
                         self._rebooted = True

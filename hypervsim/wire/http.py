@@ -80,7 +80,10 @@ class WsmanRequestHandler(BaseHTTPRequestHandler):
         content_type: str | None = None,
         headers: list[tuple[str, str]] | None = None,
         close: bool = False,
+        cut: bool = False,
     ) -> None:
+        """Answer; `cut`: announce the whole body but write only half of it, then drop the
+        connection (a reply cut in transit)."""
         app = self.server.app
         if app.config.latency_ms > 0:
             time.sleep(app.config.latency_ms / 1000.0)  # modelled round trip, no lock held
@@ -94,6 +97,11 @@ class WsmanRequestHandler(BaseHTTPRequestHandler):
             self.send_header("Connection", "close")
             self.close_connection = True
         self.end_headers()
+        if cut:
+            self.wfile.write(body[: len(body) // 2])
+            self.wfile.flush()
+            self._drop()
+            return
         if body:
             self.wfile.write(body)
         app.counters.add("bytes_out", len(body))
@@ -144,6 +152,9 @@ class WsmanRequestHandler(BaseHTTPRequestHandler):
             self._send(413, close=True)
             return
         body = self.rfile.read(length) if length else b""
+        if self.path.split("?", 1)[0] == "/hypervsim/shell-clock":
+            self._advance_shell_clock(body)
+            return
         if self.path.split("?", 1)[0].lower() != "/wsman":
             self._send(404)
             return
@@ -208,12 +219,26 @@ class WsmanRequestHandler(BaseHTTPRequestHandler):
             app.counters.add("faults")  # it ran; the reply is lost in transit
             self._drop()
             return
+        cut = decision.fate is RequestFate.CUT_REPLY
+        if cut:
+            app.counters.add("faults")  # it ran; the reply is cut halfway
         if sealed:
             assert self.conn_auth.context is not None
             payload = encryption.seal(self.conn_auth.context, reply)  # type: ignore[arg-type]
-            self._send(status, payload, encryption.CONTENT_TYPE, headers=extra)
+            self._send(status, payload, encryption.CONTENT_TYPE, headers=extra, cut=cut)
         else:
-            self._send(status, reply, SOAP_CONTENT_TYPE, headers=extra)
+            self._send(status, reply, SOAP_CONTENT_TYPE, headers=extra, cut=cut)
+
+    def _advance_shell_clock(self, body: bytes) -> None:
+        """Test control, beside the counters: `{"advance_s": 300}` lets that much idle time
+        pass for every shell at once (they expire as if it had); answers what expired."""
+        try:
+            seconds = float(json.loads(body or b"{}")["advance_s"])
+        except (ValueError, KeyError, TypeError):
+            self._send(400)
+            return
+        expired = self.server.app.shells.advance_clock(seconds)
+        self._send(200, json.dumps({"expired": expired}).encode(), "application/json")
 
     _final_token: str | None = None
 

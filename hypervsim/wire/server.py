@@ -18,7 +18,12 @@ from hypervsim.wire.counters import Counters
 from hypervsim.wire.faults import FaultInjector, FaultSpec
 from hypervsim.wire.http import WsmanHttpServer
 from hypervsim.wire.processes import ProcessContext, SessionFactory, default_session_factory
-from hypervsim.wire.shells import MAX_SHELLS_PER_USER, Shell, ShellManager
+from hypervsim.wire.shells import (
+    MAX_OPERATIONS_PER_USER,
+    MAX_SHELLS_PER_USER,
+    Shell,
+    ShellManager,
+)
 from hypervsim.wire.tls import (
     CertificatePaths,
     ensure_certificates,
@@ -48,6 +53,7 @@ class ServerConfig:
     seed: int = 0
     faults: list[FaultSpec] = field(default_factory=list)
     max_shells_per_user: int = MAX_SHELLS_PER_USER
+    max_operations_per_user: int = MAX_OPERATIONS_PER_USER
     max_envelope_kb: int = MAX_ENVELOPE_KB
     max_receive_wait: float = MAX_RECEIVE_WAIT
     verbose: bool = False
@@ -75,7 +81,11 @@ class WinRmServer:
         self.credentials = Credentials(config.user, config.password)
         self.counters = Counters()
         self.faults = FaultInjector(config.faults, config.seed)
-        self.shells = ShellManager(config.max_shells_per_user, self._shells_changed)
+        self.shells = ShellManager(
+            config.max_shells_per_user,
+            self._shells_changed,
+            max_operations_per_user=config.max_operations_per_user,
+        )
         self.session_factory = session_factory or default_session_factory
         self.dispatcher = WsmanDispatcher(
             self.shells,
@@ -109,12 +119,14 @@ class WinRmServer:
             daemon=True,
         )
         self._thread.start()
+        self.shells.start_reaper()
 
     def stop(self) -> None:
         if self._http is not None:
             self._http.shutdown()
             self._http.server_close()
             self._http = None
+        self.shells.stop_reaper()
         self.shells.close_all()
         if self._user_file is not None:
             try:

@@ -42,6 +42,8 @@ for _prefix, _uri in _PREFIXES.items():
 CODE_TIMED_OUT = 2150858793
 CODE_INVALID_SELECTORS = 2150858843
 CODE_MAX_SHELLS = 2150859173
+CODE_MAX_OPERATIONS = 2150859174
+CODE_SCHEMA_VALIDATION = 2150858817
 CODE_INVALID_XML = 2150858819
 CODE_ACTION_NOT_SUPPORTED = 2150858771
 CODE_INVALID_PARAMETER = 87
@@ -120,6 +122,25 @@ def max_shells(limit: int) -> SoapFaultError:
         "raise the quota for this user. "
     )
     return SoapFaultError("s:Sender", "w:QuotaLimit", text, CODE_MAX_SHELLS, text)
+
+
+def max_operations(limit: int) -> SoapFaultError:
+    text = (
+        f"The WS-Management service cannot process the request. This user is allowed a maximum "
+        f"number of {limit} concurrent operations, which has been exceeded. Close existing "
+        "operations for this user, or raise the quota for this user. "
+    )
+    return SoapFaultError("s:Sender", "w:QuotaLimit", text, CODE_MAX_OPERATIONS, text)
+
+
+def schema_validation() -> SoapFaultError:
+    """A body element whose value its schema refuses (e.g. an IdleTimeOut in milliseconds
+    where an xs:duration belongs)."""
+    text = (
+        "The SOAP XML in the message does not match the corresponding XML schema definition. "
+        "Change the XML and retry. "
+    )
+    return SoapFaultError("s:Sender", "w:SchemaValidationError", text, CODE_SCHEMA_VALIDATION, text)
 
 
 def invalid_xml(detail: str) -> SoapFaultError:

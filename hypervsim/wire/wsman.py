@@ -63,31 +63,31 @@ class WsmanDispatcher:
         self.slow_receive_seconds = slow_receive_seconds
 
     def handle(self, req: soap.WsmanRequest, call: CallInfo) -> bytes:
-        handlers = {
-            ACTION_CREATE: self._create,
+        transfer = {ACTION_CREATE: self._create, ACTION_GET: self._get}
+        on_shell = {
             ACTION_DELETE: self._delete,
-            ACTION_GET: self._get,
             ACTION_COMMAND: self._command,
             ACTION_SEND: self._send,
             ACTION_RECEIVE: self._receive,
             ACTION_SIGNAL: self._signal,
         }
-        handler = handlers.get(req.action)
+        if req.action in transfer:
+            return transfer[req.action](req, call)
+        handler = on_shell.get(req.action)
         if handler is None:
             raise soap.action_not_supported(req.action)
-        return handler(req, call)
-
-    def _reply(self, req: soap.WsmanRequest, action: str, body: list[ET.Element]) -> bytes:
-        return soap.build_envelope(action, req.message_id, body)
-
-    def _shell(self, req: soap.WsmanRequest) -> Shell:
         shell_id = req.selectors.get("ShellId")
         if not shell_id:
             raise soap.invalid_selectors(
                 "The WS-Management service cannot process the request because the ShellId "
                 "selector is missing. "
             )
-        return self.shells.get(shell_id)
+        # A request naming a shell is activity: the shell's idle time starts when it ends.
+        with self.shells.using(shell_id) as shell:
+            return handler(req, call, shell)
+
+    def _reply(self, req: soap.WsmanRequest, action: str, body: list[ET.Element]) -> bytes:
+        return soap.build_envelope(action, req.message_id, body)
 
     # -- transfer ------------------------------------------------------------------------
     def _create(self, req: soap.WsmanRequest, call: CallInfo) -> bytes:
@@ -110,11 +110,13 @@ class WsmanDispatcher:
         wd = body_shell.findtext(q(NS_SHELL, "WorkingDirectory"))
         if wd:
             shell.working_directory = wd.strip()
-        for tag in ("IdleTimeOut", "Lifetime"):
-            value = body_shell.findtext(q(NS_SHELL, tag))
-            seconds = soap.parse_duration(value) if value else None
-            if seconds is not None:
-                shell.idle_timeout = f"PT{seconds:.3f}S"
+        idle_text = body_shell.findtext(q(NS_SHELL, "IdleTimeOut"))
+        requested_idle: float | None = None
+        if idle_text is not None:
+            requested_idle = soap.parse_duration(idle_text)
+            if requested_idle is None:  # e.g. milliseconds where an xs:duration belongs
+                raise soap.schema_validation()
+        shell.idle_timeout_s = self.shells.idle_timeout_for(requested_idle)
         shell.input_streams = (body_shell.findtext(q(NS_SHELL, "InputStreams")) or "stdin").strip()
         shell.output_streams = (
             body_shell.findtext(q(NS_SHELL, "OutputStreams")) or "stdout stderr"
@@ -146,8 +148,7 @@ class WsmanDispatcher:
         ET.SubElement(info, q(NS_SHELL, "ShellInactivity")).text = "P0DT0H0M0S"
         return self._reply(req, f"{ACTION_CREATE}Response", [created, info])
 
-    def _delete(self, req: soap.WsmanRequest, call: CallInfo) -> bytes:
-        shell = self._shell(req)
+    def _delete(self, req: soap.WsmanRequest, call: CallInfo, shell: Shell) -> bytes:
         # Deleting a shell terminates its commands (MS-WSMV 3.1.4.4.1); as with Signal, the
         # reply comes once their processes are gone (bounded).
         for process in self.shells.delete(shell.shell_id):
@@ -168,7 +169,7 @@ class WsmanDispatcher:
         winrs = ET.SubElement(cfg, q(NS_CONFIG, "Winrs"))
         for name, value in (
             ("AllowRemoteShellAccess", "true"),
-            ("IdleTimeout", "7200000"),
+            ("IdleTimeout", str(round(self.shells.idle_timeout_s * 1000))),
             ("MaxConcurrentUsers", "2147483647"),
             ("MaxShellsPerUser", str(self.shells.max_shells_per_user)),
         ):
@@ -176,8 +177,7 @@ class WsmanDispatcher:
         return self._reply(req, f"{ACTION_GET}Response", [cfg])
 
     # -- shell ---------------------------------------------------------------------------
-    def _command(self, req: soap.WsmanRequest, call: CallInfo) -> bytes:
-        shell = self._shell(req)
+    def _command(self, req: soap.WsmanRequest, call: CallInfo, shell: Shell) -> bytes:
         line = req.body.find(q(NS_SHELL, "CommandLine"))
         if line is None:
             raise soap.invalid_xml("the Command body has no rsp:CommandLine")
@@ -187,6 +187,7 @@ class WsmanDispatcher:
         if skip_cmd and "\\" not in command and "/" not in command:
             raise soap.file_not_found()
         command_id = (line.get("CommandId") or soap.new_uuid()).upper()
+        self.shells.check_new_command(shell.owner)
         process = create_process(self.context_factory(shell), command, arguments, skip_cmd)
         shell.add_command(command_id, process)
         self.counters.add("commands")
@@ -195,8 +196,7 @@ class WsmanDispatcher:
         ET.SubElement(response, q(NS_SHELL, "CommandId")).text = command_id
         return self._reply(req, f"{ACTION_COMMAND}Response", [response])
 
-    def _send(self, req: soap.WsmanRequest, call: CallInfo) -> bytes:
-        shell = self._shell(req)
+    def _send(self, req: soap.WsmanRequest, call: CallInfo, shell: Shell) -> bytes:
         send = req.body.find(q(NS_SHELL, "Send"))
         if send is None:
             raise soap.invalid_xml("the Send body has no rsp:Send")
@@ -207,8 +207,7 @@ class WsmanDispatcher:
             process.send_stdin(data, end)
         return self._reply(req, f"{ACTION_SEND}Response", [ET.Element(q(NS_SHELL, "SendResponse"))])
 
-    def _receive(self, req: soap.WsmanRequest, call: CallInfo) -> bytes:
-        shell = self._shell(req)
+    def _receive(self, req: soap.WsmanRequest, call: CallInfo, shell: Shell) -> bytes:
         desired = req.body.find(f"{q(NS_SHELL, 'Receive')}/{q(NS_SHELL, 'DesiredStream')}")
         if desired is None or not desired.get("CommandId"):
             raise soap.invalid_parameter()
@@ -250,8 +249,7 @@ class WsmanDispatcher:
             ET.SubElement(state, q(NS_SHELL, "ExitCode")).text = str(exit_code or 0)
         return self._reply(req, f"{ACTION_RECEIVE}Response", [response])
 
-    def _signal(self, req: soap.WsmanRequest, call: CallInfo) -> bytes:
-        shell = self._shell(req)
+    def _signal(self, req: soap.WsmanRequest, call: CallInfo, shell: Shell) -> bytes:
         signal = req.body.find(q(NS_SHELL, "Signal"))
         if signal is None:
             raise soap.invalid_xml("the Signal body has no rsp:Signal")

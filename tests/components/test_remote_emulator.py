@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -31,6 +32,15 @@ ECHO = """param([string]$InputJson)
 $in = $InputJson | ConvertFrom-Json
 @{ name = $in.name; count = $in.count } | ConvertTo-Json -Compress
 """
+SLOW_ECHO = """param([string]$InputJson)
+$in = $InputJson | ConvertFrom-Json
+Start-Sleep -Milliseconds 500
+@{ name = $in.name; count = $in.count } | ConvertTo-Json -Compress
+"""
+COUNTER = (
+    "param($InputJson) $global:Runs = $global:Runs + 1; "
+    "@{ runs = $global:Runs } | ConvertTo-Json -Compress"
+)
 NASTY = (
     'it\'s \u2018quoted\u2019 \u201ctwice\u201d "x" $(Remove-VM *) `n back`tick'
     "\r\nnew line ünïcødé 名前 😀 @{a=1}; exit 7"
@@ -229,6 +239,55 @@ def test_host_reboot_drops_shells_and_the_next_operation_gets_a_new_one(
     client.run(ECHO, {"name": "before", "count": 0}, "echo")
     emu.restart()  # all shells gone, same port and state
     assert client.run(ECHO, {"name": "after", "count": 1}, "echo") == {"name": "after", "count": 1}
+
+
+def test_after_winrm_restarts_the_retry_opens_a_new_shell_not_another_dead_one(
+    emulator_factory: Any,
+) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    emu = emulator_factory()
+    client = RemotePowerShell(settings_for(emu))
+    barrier = threading.Barrier(3)
+
+    def overlapping(i: int) -> dict[str, Any]:
+        barrier.wait()  # three operations at once: three warm shells
+        return client.run(SLOW_ECHO, {"name": f"w{i}", "count": i}, "echo")
+
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        assert [r["count"] for r in pool.map(overlapping, range(3))] == [0, 1, 2]
+    assert sum(len(v) for v in POOL._idle.values()) == 3
+    emu.restart()  # WinRM comes back on the same port: every shell is gone
+    assert client.run(ECHO, {"name": "after", "count": 9}, "echo") == {"name": "after", "count": 9}
+    assert emu.counters()["shells_opened"] == 1  # one new shell, no second dead one tried
+
+
+def test_replies_cut_midway_neither_repeat_nor_lose_an_operation(emulator_factory: Any) -> None:
+    # Requests are carried out, but some replies stop halfway (an incomplete read).
+    emu = emulator_factory(faults=("cut-reply:0.25",), seed=5)
+    client = RemotePowerShell(settings_for(emu, retries=8))
+    runs = [client.run(COUNTER, {}, "count")["runs"] for _ in range(8)]
+    assert runs == list(range(1, 9))  # each ran exactly once, in one PowerShell, none lost
+    assert emu.counters()["faults"] > 0
+
+
+def test_a_cut_reply_that_is_not_retried_is_a_clear_error_never_a_raw_one(
+    emulator_factory: Any,
+) -> None:
+    """Without retries, a cut reply ends the operation: 'outcome unknown' once the operation
+    was sent (the journal and the re-read take over), 'did not answer' before."""
+    emu = emulator_factory(faults=("cut-reply:0.3",), seed=11)
+    client = RemotePowerShell(settings_for(emu, retries=0))
+    seen: set[type[BaseException]] = set()
+    for _ in range(12):
+        try:
+            client.run(COUNTER, {}, "count")
+        except (OutcomeUnknownError, HostUnreachableError) as exc:
+            seen.add(type(exc))
+            message = str(exc)
+            assert "\n" not in message and message.startswith("[l0] "), message
+            assert "reply cut off" in message or "outcome is unknown" in message, message
+    assert OutcomeUnknownError in seen
 
 
 def test_a_login_lost_to_a_restart_is_renewed_but_a_refused_renewal_is_an_auth_error(

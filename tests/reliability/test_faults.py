@@ -1,5 +1,6 @@
-"""Fault matrix: connection drop, HTTP 500, slow receive and host reboot (`--fault`) during
-create, update and delete of every provider, through the real providers and real WinRM.
+"""Fault matrix: connection drop, HTTP 500, replies cut halfway, slow receive and host reboot
+(`--fault`) during create, update and delete of every provider, through the real providers and
+real WinRM.
 
 Each case: the subject's prerequisites (a VM, a switch, a running guest) and, for update and
 delete, the object itself are made on a healthy host; the host restarts with the fault; the
@@ -258,6 +259,7 @@ FAULTS = (
     "drop-after:2",  # during the login: nothing ran
     "drop-after:LATE",  # the last reply is lost: the operation ran, the client can't know
     "http500:0.3",
+    "cut-reply:0.3",  # replies cut halfway (an incomplete read): the requests were carried out
     "slow-receive:300",
     "reboot-host-after:3",  # before the operation's line was sent
     "reboot-host-after:LATE",  # while the operation runs

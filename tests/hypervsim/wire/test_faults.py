@@ -93,3 +93,18 @@ def test_http500_on_a_logged_in_connection_keeps_its_login_and_sealing(
     assert command_id
     counters = emu.counters()
     assert (counters["logins"], counters["faults"], counters["commands"]) == (1, 1, 1)
+
+
+def test_cut_reply_carries_out_the_request_and_cuts_its_answer_halfway(
+    emulator_factory: EmulatorFactory,
+) -> None:
+    from winrm.protocol import Protocol
+
+    assert FaultSpec.parse("cut-reply:0.5") == FaultSpec(FaultKind.CUT_REPLY, 0.5)
+    emu = emulator_factory(faults=("cut-reply:1",))
+    p = Protocol(emu.endpoint, transport="ntlm", username=emu.user, password=emu.password)
+    # The headers announce the whole body; half of it arrives, then the connection closes.
+    with pytest.raises(requests.exceptions.ChunkedEncodingError, match="IncompleteRead"):
+        p.open_shell()
+    counters = emu.counters()
+    assert counters["shells_opened"] == 1 and counters["faults"] == 1
