@@ -57,7 +57,7 @@ from components.remote import RemoteError
 log = logging.getLogger(__name__)
 
 OWNER_TAG = "hyperv-lab-owner: "
-"""Prefix of the Notes line that names the owning stack (`<project>/<stack>`)."""
+"""Prefix of the Notes line that names the owning stack (`<project>/<stack>[/<owner_id>]`)."""
 
 _VERSION = re.compile(r"^\d+\.\d+$")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
@@ -116,7 +116,7 @@ VM_PROPERTIES = PropertySet(
             "owner",
             Annotated[str, Field(max_length=200), AfterValidator(_owner)],
             default="",
-            doc="owning stack '<project>/<stack>', kept as a tag line in the Notes",
+            doc="owning stack '<project>/<stack>[/<owner_id>]', kept as a tag line in the Notes",
         ),
         STOP_POLICY_PROP,
         ADOPT_PROP,
