@@ -32,7 +32,7 @@ from components.config import (
     NAMESPACE,
     PREFIX_KEY,
 )
-from components.naming import PREFIX_ENV, PREFIX_PATTERN
+from components.naming import PREFIX_ENV, PREFIX_PATTERN, owner_id
 from components.nat_addressing import AddressError, first_overlap, parse_member, plan_nat
 
 LAB_KEY = f"{NAMESPACE}:lab"
@@ -182,6 +182,7 @@ def load_lab(environ: Mapping[str, str] | None = None) -> Lab:
         is_secret=lambda key: is_config_secret(f"{NAMESPACE}:{key}"),
     )
     prefix = config.get("prefix") or env.get(PREFIX_ENV, "")
+    owner_id()  # a wrong hyperv-lab:owner_id fails here, before anything is registered
     return parse_lab(raw, hosts=hosts, credentials=creds, prefix=prefix)
 
 

@@ -283,3 +283,20 @@ def test_an_existing_stack_takes_an_owner_id_and_keeps_its_vm(
     assert notes.endswith(f"{OWNER_TAG}hyperv-lab/dev-old/{new_id}"), notes
     assert run_ps(emulator, "(Get-VM -Name 'dev-old-l1').Id.ToString()") == vm_id
     project.pulumi("preview", "--expect-no-changes")
+
+
+def test_an_owner_id_that_is_not_a_uuid_fails_preview_with_one_line(
+    pulumi_project: ProjectFactory, hypervsim_server: EmulatorFactory
+) -> None:
+    emulator = hypervsim_server()
+    project = pulumi_project(stack="dev-typo", name="dev-typo")
+    write_lab(project, "dev-typo", emulator, one_vm_lab(), prefix="dev-typo-")
+    set_passwords(project, emulator)
+    project.set_config("hyperv-lab:owner_id", "alice")
+    result = project.pulumi("preview", check=False)
+    assert result.returncode != 0
+    expected = "hyperv-lab:owner_id: 'alice' is not a UUID"
+    assert [line for line in result.output.splitlines() if expected in line], result.output
+    assert "Traceback" not in result.output
+    assert "hyperv-lab:index:NestedHost" not in result.output  # nothing registered
+    assert vm_names(emulator) == []
