@@ -19,6 +19,7 @@ import subprocess
 import time
 import uuid
 from collections.abc import Iterator
+from dataclasses import dataclass
 from glob import glob
 from typing import Any
 from urllib.parse import urlsplit
@@ -78,23 +79,29 @@ def psql(url: str, query: str) -> str:
     ).stdout.strip()  # fmt: skip
 
 
-@pytest.fixture
-def shared_backend(team_backend: str) -> Iterator[str]:
+@dataclass(frozen=True)
+class SharedBackend:
     """A fresh state store for one test: its own table in the team database."""
-    table = f"e2e_{uuid.uuid4().hex[:12]}"
-    yield f"{team_backend}&table={table}"
-    psql(team_backend, f"DROP TABLE IF EXISTS {table}")
+
+    database_url: str
+    table: str
+
+    @property
+    def url(self) -> str:
+        """The `PULUMI_BACKEND_URL` for it."""
+        return f"{self.database_url}&table={self.table}"
+
+    def lock_count(self) -> int:
+        """Lock files the DIY backend holds in the table (`.pulumi/locks/...` keys)."""
+        query = f"SELECT count(*) FROM {self.table} WHERE key LIKE '%/.pulumi/locks/%'"
+        return int(psql(self.database_url, query))
 
 
-def lock_count(backend_url: str) -> int:
-    """Lock files the DIY backend holds in its table (`.pulumi/locks/...` keys)."""
-    table = backend_url.rsplit("table=", 1)[1]
-    return int(
-        psql(
-            backend_url.split("&table=")[0],
-            f"SELECT count(*) FROM {table} WHERE key LIKE '%/.pulumi/locks/%'",
-        )
-    )
+@pytest.fixture
+def shared_backend(team_backend: str) -> Iterator[SharedBackend]:
+    backend = SharedBackend(team_backend, f"e2e_{uuid.uuid4().hex[:12]}")
+    yield backend
+    psql(team_backend, f"DROP TABLE IF EXISTS {backend.table}")
 
 
 def one_vm_lab() -> dict[str, Any]:
@@ -165,12 +172,12 @@ def process_tree(pid: int) -> list[int]:
 
 
 def test_two_developers_share_a_postgres_backend_with_locking_and_recovery(
-    pulumi_project: ProjectFactory, hypervsim_server: EmulatorFactory, shared_backend: str
+    pulumi_project: ProjectFactory, hypervsim_server: EmulatorFactory, shared_backend: SharedBackend
 ) -> None:
     # Latency per round trip keeps an `up` running long enough to be caught in the middle.
     emulator = hypervsim_server("--latency-ms", "20")
-    alice = developer_stack(pulumi_project, "alice", shared_backend, name="alice")
-    bob = developer_stack(pulumi_project, "bob", shared_backend, name="bob")
+    alice = developer_stack(pulumi_project, "alice", shared_backend.url, name="alice")
+    bob = developer_stack(pulumi_project, "bob", shared_backend.url, name="bob")
     for project, stack in ((alice, "dev-alice"), (bob, "dev-bob")):
         write_lab(project, stack, emulator, one_vm_lab(), prefix=f"{stack}-")
         set_passwords(project, emulator)
@@ -178,7 +185,7 @@ def test_two_developers_share_a_postgres_backend_with_locking_and_recovery(
     # Alice runs `up` from two shells: while the first holds the stack's lock (its CLI paused
     # right there), the second is refused with the lock message and changes nothing.
     first = start_up(alice)
-    wait_until(lambda: lock_count(shared_backend) == 1, first, "the first up took its lock")
+    wait_until(lambda: shared_backend.lock_count() == 1, first, "the first up took its lock")
     os.kill(first.pid, signal.SIGSTOP)
     try:
         second = alice.pulumi("up", "--yes", "--skip-preview", check=False)
@@ -188,10 +195,10 @@ def test_two_developers_share_a_postgres_backend_with_locking_and_recovery(
     assert LOCK_MESSAGE in second.output, second.output
     assert f"(pid {first.pid})" in second.output, second.output
     # The lock's address names the backend without its password.
-    assert str(urlsplit(shared_backend).password) not in second.output
+    assert str(urlsplit(shared_backend.url).password) not in second.output
     output = first.communicate(timeout=600)[0]
     assert first.returncode == 0, output
-    assert lock_count(shared_backend) == 0
+    assert shared_backend.lock_count() == 0
 
     # Bob's run is killed (SIGKILL: CLI, language host, providers) in the middle of its update.
     crashed = start_up(bob)
@@ -202,12 +209,12 @@ def test_two_developers_share_a_postgres_backend_with_locking_and_recovery(
         except ProcessLookupError:
             pass
     crashed.communicate(timeout=60)
-    assert lock_count(shared_backend) == 1
+    assert shared_backend.lock_count() == 1
     stale = bob.pulumi("up", "--yes", "--skip-preview", check=False)
     assert stale.returncode != 0
     assert LOCK_MESSAGE in stale.output, stale.output
     bob.pulumi("cancel", "--yes")
-    assert lock_count(shared_backend) == 0
+    assert shared_backend.lock_count() == 0
     # The killed run's interrupted creates are dropped from state; the providers find what they
     # had made on the host as their own (owner tag) when `up` creates them again.
     bob.pulumi("refresh", "--clear-pending-creates", "--yes", "--skip-preview")
@@ -229,10 +236,10 @@ def test_two_developers_share_a_postgres_backend_with_locking_and_recovery(
 
 
 def test_same_stack_name_and_prefix_on_another_backend_cannot_take_over_the_vms(
-    pulumi_project: ProjectFactory, hypervsim_server: EmulatorFactory, shared_backend: str
+    pulumi_project: ProjectFactory, hypervsim_server: EmulatorFactory, shared_backend: SharedBackend
 ) -> None:
     emulator = hypervsim_server()
-    alice = developer_stack(pulumi_project, "alice", shared_backend, name="alice")
+    alice = developer_stack(pulumi_project, "alice", shared_backend.url, name="alice")
     write_lab(alice, "dev-alice", emulator, one_vm_lab(), prefix="dev-alice-")
     set_passwords(alice, emulator)
     alice.pulumi("up", "--yes", "--skip-preview")
