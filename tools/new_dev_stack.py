@@ -115,7 +115,8 @@ def main(argv: list[str] | None = None) -> int:
     except DevStackError as exc:
         print(f"{PROG}: {exc}", file=sys.stderr)
         return 1
-    print(f"Created {target} (prefix {dev_prefix(args.name)}, new owner id). Next:")
+    print(f"Created {target} (prefix {dev_prefix(args.name)}, new owner id).")
+    print("Next, with PULUMI_BACKEND_URL set to the team's backend (README, Working as a team):")
     for step in steps:
         print(f"  {step}")
     return 0
