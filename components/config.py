@@ -52,6 +52,7 @@ STACK_CONFIG_KEYS: tuple[str, ...] = (
     "prefix",  # prefix of every name this stack makes on the hosts
     "journal_dir",  # where creates whose outcome is unknown are remembered
     "lab",  # the lab: nested hosts, NAT networks, emulator VMs
+    "owner_id",  # this stack's id in the owner tag, so same-named stacks never share VMs
 )
 """Every `hyperv-lab:<key>` the program and the providers read; any other is refused."""
 

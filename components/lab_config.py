@@ -48,7 +48,7 @@ from components.config import (
     set_secret_command,
     wrong_type_hint,
 )
-from components.naming import PREFIX_ENV, PREFIX_PATTERN
+from components.naming import PREFIX_ENV, PREFIX_PATTERN, owner_id
 from components.nat_addressing import AddressError, first_overlap, parse_member, plan_nat
 from components.providers.properties import PropertySet
 from components.providers.vm import VM_PROPERTIES
@@ -228,6 +228,7 @@ def load_lab(environ: Mapping[str, str] | None = None) -> Lab:
         is_secret=lambda path: _is_secret(path, written),
     )
     prefix = config.get("prefix") or env.get(PREFIX_ENV, "")
+    owner_id()  # a wrong hyperv-lab:owner_id fails here, before anything is registered
     lab = parse_lab(raw, hosts=hosts, credentials=creds, prefix=prefix)
     _check_connections(hosts, creds, passwords, env, prefix, config.get("journal_dir"))
     return lab

@@ -2,14 +2,19 @@
 
 Two developers' stacks can target the same Hyper-V host; what keeps them apart is the prefix
 (`hyperv-lab:prefix`, e.g. "dev-a-") put in front of every VM, switch and NAT name a component
-creates, and the owner tag (`<project>/<stack>`) the Vm provider writes into the VM Notes so a
-name already owned by another stack is refused at preview.
+creates, and the owner tag the Vm provider writes into the VM Notes so a name already owned by
+another stack is refused at preview. The tag is `<project>/<stack>/<owner_id>` when the stack has
+an owner id (`hyperv-lab:owner_id`, a UUID that `scripts/new-dev-stack` makes once per stack),
+else `<project>/<stack>`: stack names repeat across backends (two developers' `dev-a` on two
+state stores), the id does not, so another backend's stack of the same name and prefix is
+refused instead of taking over this one's VMs.
 """
 
 from __future__ import annotations
 
 import os
 import re
+import uuid
 
 import pulumi
 
@@ -17,6 +22,8 @@ from components.config import NAMESPACE
 
 PREFIX_PATTERN = re.compile(r"^[A-Za-z0-9_-]{0,32}$")
 
+
+OWNER_ID_KEY = f"{NAMESPACE}:owner_id"
 
 PREFIX_ENV = "HYPERV_LAB_PREFIX"
 """Environment fallback for `hyperv-lab:prefix`, as the config loaders read it."""
@@ -36,9 +43,42 @@ def prefixed(name: str) -> str:
     return f"{lab_prefix()}{name}"
 
 
+class OwnerIdError(pulumi.RunError):
+    """`hyperv-lab:owner_id` is not a UUID (one line, reported without a traceback)."""
+
+
+def owner_id() -> str | None:
+    """The stack's owner id in canonical form, or None when `hyperv-lab:owner_id` is unset.
+
+    Canonical (lower case, hyphenated) so that the same id written another way still names
+    the same owner."""
+    raw = pulumi.Config(NAMESPACE).get("owner_id")
+    if raw is None or raw == "":
+        return None
+    try:
+        return str(uuid.UUID(raw.strip()))
+    except ValueError:
+        raise OwnerIdError(
+            f"{OWNER_ID_KEY}: {raw!r} is not a UUID (allowed: a UUID such as "
+            "3f2b8c1e-0d4a-4c7e-9b1f-2a6d5e8c9f01; scripts/new-dev-stack makes one)"
+        ) from None
+
+
 def stack_owner() -> str:
-    """Owner tag the Vm provider writes into the VM Notes: `<project>/<stack>`."""
-    return f"{pulumi.get_project()}/{pulumi.get_stack()}"
+    """Owner tag the Vm provider writes into the VM Notes: `<project>/<stack>/<owner_id>`, or
+    `<project>/<stack>` for a stack without an owner id."""
+    base = f"{pulumi.get_project()}/{pulumi.get_stack()}"
+    oid = owner_id()
+    return f"{base}/{oid}" if oid else base
 
 
-__all__ = ["PREFIX_ENV", "PREFIX_PATTERN", "lab_prefix", "prefixed", "stack_owner"]
+__all__ = [
+    "OWNER_ID_KEY",
+    "PREFIX_ENV",
+    "PREFIX_PATTERN",
+    "OwnerIdError",
+    "lab_prefix",
+    "owner_id",
+    "prefixed",
+    "stack_owner",
+]

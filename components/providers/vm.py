@@ -57,7 +57,7 @@ from components.remote import RemoteError
 log = logging.getLogger(__name__)
 
 OWNER_TAG = "hyperv-lab-owner: "
-"""Prefix of the Notes line that names the owning stack (`<project>/<stack>`)."""
+"""Prefix of the Notes line that names the owning stack (`<project>/<stack>[/<owner_id>]`)."""
 
 _VERSION = re.compile(r"^\d+\.\d+$")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
@@ -116,7 +116,7 @@ VM_PROPERTIES = PropertySet(
             "owner",
             Annotated[str, Field(max_length=200), AfterValidator(_owner)],
             default="",
-            doc="owning stack '<project>/<stack>', kept as a tag line in the Notes",
+            doc="owning stack '<project>/<stack>[/<owner_id>]', kept as a tag line in the Notes",
         ),
         STOP_POLICY_PROP,
         ADOPT_PROP,
@@ -177,8 +177,9 @@ class VmProvider(HostBoundProvider):
             # An update: create.ps1 refuses another stack's VM itself (`_adoptable`).
             return result
         if _same_vm_as_before(olds, inputs):
-            # The stack's state already holds this VM under the same host, name and owner:
-            # a lookup would only cost two round trips per VM on every preview and update.
+            # The stack's state already holds this VM under the same host and name: a lookup
+            # would only cost two round trips per VM on every preview and update. A new owner
+            # (an owner id added, the stack renamed) re-tags it in the update.
             return result
         conflict = self._owner_conflict(inputs)
         if conflict:
@@ -347,9 +348,10 @@ class VmProvider(HostBoundProvider):
 
 
 def _same_vm_as_before(olds: dict[str, Any], inputs: dict[str, Any]) -> bool:
-    """Whether the previous inputs (from state) name the same VM: same host, name and owner."""
+    """Whether the previous inputs (from state) name the same VM: same host and name. The
+    owner is not compared: the VM is this stack's whatever its tag says now."""
     return bool(olds) and all(
-        k in olds and equivalent(olds[k], inputs.get(k)) for k in ("host", "name", "owner")
+        k in olds and equivalent(olds[k], inputs.get(k)) for k in ("host", "name")
     )
 
 

@@ -150,9 +150,12 @@ def pulumi_project(tmp_path: Path, engine_env: dict[str, str]) -> Iterator[Proje
         stack: str = "e2e",
         name: str = "project",
         only: tuple[str, ...] | None = None,
+        backend_url: str | None = None,
+        init: bool = True,
     ) -> PulumiProject:
         """Copy `program` (by default the project's own program: just `PROJECT_PROGRAM_FILES`,
-        or the files named in `only`) and create the stack `stack` on a fresh backend."""
+        or the files named in `only`) and create the stack `stack` on a fresh backend (or on
+        `backend_url`, a shared one); `init=False` leaves the `stack init` to the test."""
         directory = tmp_path / name
         if only is None and program == REPO_ROOT:
             only = PROJECT_PROGRAM_FILES
@@ -170,14 +173,15 @@ def pulumi_project(tmp_path: Path, engine_env: dict[str, str]) -> Iterator[Proje
         backend_dir.mkdir()
         env = {
             **engine_env,
-            "PULUMI_BACKEND_URL": f"file://{backend_dir}",
+            "PULUMI_BACKEND_URL": backend_url or f"file://{backend_dir}",
             "PULUMI_CONFIG_PASSPHRASE": TEST_PASSPHRASE,
             "PYTHONPATH": os.pathsep.join(
                 [str(REPO_ROOT), *filter(None, [engine_env.get("PYTHONPATH", "")])]
             ),
         }
         project = PulumiProject(directory=directory, backend_dir=backend_dir, env=env)
-        project.pulumi("stack", "init", stack)
+        if init:
+            project.pulumi("stack", "init", stack)
         created.append(project)
         return project
 

@@ -262,7 +262,7 @@ def test_check_of_a_vm_already_in_state_costs_no_round_trip(
     vm_provider: VmProvider, emulator: Any, unique: Callable[[str], str]
 ) -> None:
     """Previews and updates of a lab must not look up every VM again: the state's previous
-    inputs (same host, name and owner) already say the VM is this stack's."""
+    inputs (same host and name) already say the VM is this stack's."""
     name = unique("vm-known")
     olds = {"host": "l0", "name": name, "owner": "proj/dev-a", "memory_startup_mb": 512}
     vm_provider.read("00000000-0000-0000-0000-000000000000", {"host": "l0"})  # warm session
@@ -284,6 +284,23 @@ def test_check_of_a_vm_already_in_state_costs_no_round_trip(
     renamed = vm_provider.check(olds, {**olds, "name": name + "-2"})
     assert renamed.failures == []
     assert emulator.counters()["requests"] - before == 2  # a new name is looked up
+
+
+def test_a_vm_in_state_whose_owner_changes_is_re_tagged_not_refused(
+    vm_provider: VmProvider, host_json: Callable[[str], Any], unique: Callable[[str], str]
+) -> None:
+    """A stack that gets an owner id (`proj/dev-a` -> `proj/dev-a/<id>`) keeps its VM: the
+    preview's check does not take the old tag for another stack's, the update rewrites it."""
+    name = unique("vm-new-owner")
+    inputs = checked(vm_provider, name=name, owner="proj/dev-a")
+    created = vm_provider.create(inputs)
+    new_owner = "proj/dev-a/3f2b8c1e-0d4a-4c7e-9b1f-2a6d5e8c9f01"
+    result = vm_provider.check(inputs, {**inputs, "owner": new_owner, PREVIEW_INPUT: True})
+    assert result.failures == []
+    assert vm_provider.diff(created.id, created.outs, result.inputs).changes
+    vm_provider.update(created.id, created.outs, result.inputs)
+    assert vm_state(host_json, created.id)["notes"] == f"{OWNER_TAG}{new_owner}"
+    vm_provider.delete(created.id, created.outs)
 
 
 def test_check_refuses_a_name_owned_by_another_stack(
