@@ -14,6 +14,7 @@ import os
 import secrets
 import select
 import signal
+import socket
 import ssl
 import subprocess
 import sys
@@ -30,6 +31,29 @@ import pytest
 REPO_ROOT = Path(__file__).resolve().parent.parent
 READY_PREFIX = "hypervsim listening on "
 STARTUP_LIMIT_SECONDS = 60.0
+
+
+def port_outside_ephemeral_range() -> int:
+    """A free loopback port below the kernel's ephemeral range.
+
+    A restarted emulator must get its old port back. A port the kernel handed out (`--port 0`)
+    lies in the ephemeral range, where any client socket on the machine (this run's own WinRM
+    connections included) may take it while the emulator is down: "Address already in use"."""
+    low = 32768
+    try:
+        low = int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        pass
+    rng = secrets.SystemRandom()
+    for _ in range(200):
+        port = rng.randrange(max(1024, low - 12000), low)
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    return 0
 
 
 @dataclass
@@ -104,6 +128,18 @@ class Emulator:
 
     def start(self) -> Emulator:
         """Start the server (on the previous port after a restart) and wait for its ready line."""
+        if self.port != 0:
+            return self._start_on(self.port)
+        for attempt in range(3):  # another run on the machine may take the port we picked
+            try:
+                return self._start_on(port_outside_ephemeral_range())
+            except RuntimeError as exc:
+                if attempt == 2 or "Address already in use" not in str(exc):
+                    raise
+        raise AssertionError("unreachable")
+
+    def _start_on(self, port: int) -> Emulator:
+        self.port = port
         env = dict(os.environ)
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO_ROOT), env.get("PYTHONPATH")]))
         env["PYTHONUNBUFFERED"] = "1"
