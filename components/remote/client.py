@@ -17,9 +17,11 @@ import weakref
 from pathlib import Path
 from typing import Any
 
-from components.config import HostSettings
+from components.config import PASSWORDS_KEY, GuestRoute, HostSettings
 from components.remote.errors import (
+    GUEST_LOGIN_REFUSED_ID,
     GUEST_VM_MISSING_ID,
+    GuestLoginError,
     GuestVmMissingError,
     OutcomeUnknownError,
     PowerShellError,
@@ -225,6 +227,7 @@ class RemotePowerShell:
                 via.password.get_secret_value().encode("utf-8")
             ).decode("ascii"),
             "wait_s": via.wait_s,
+            "login_retry_s": via.login_retry_s,
             "script_b64": base64.b64encode(text.encode("utf-8")).decode("ascii"),
             "input_json": inputs_json(inputs),
         }
@@ -232,6 +235,14 @@ class RemotePowerShell:
         try:
             return parent.run(load_script(GUEST_SCRIPT), wrapper_inputs, operation)
         except PowerShellError as exc:
+            if exc.fqid.startswith(GUEST_LOGIN_REFUSED_ID):
+                raise GuestLoginError(
+                    self.host.name,
+                    operation,
+                    self._scrub(_login_refused(via, exc)),
+                    exc.category,
+                    exc.fqid,
+                ) from None
             missing = isinstance(exc, GuestVmMissingError) or exc.fqid.startswith(
                 GUEST_VM_MISSING_ID
             )
@@ -239,3 +250,16 @@ class RemotePowerShell:
             raise kind(
                 self.host.name, operation, self._scrub(exc.message), exc.category, exc.fqid
             ) from None
+
+
+def _login_refused(via: GuestRoute, exc: PowerShellError) -> str:
+    """What to do when the guest refuses the login: which credential, which VM, which command
+    (never the password)."""
+    name = via.credential or "<name>"
+    which = f"credential '{via.credential}'" if via.credential else "the guest credential"
+    return (
+        f"the guest of VM '{via.vm_name}' on {via.parent.name} refuses {which} (user "
+        f"'{via.user}'): {exc.message}; set the password that guest was given (by the VM's "
+        f"answer file, or the image's own login): pulumi config set --secret --path "
+        f"'{PASSWORDS_KEY}.{name}'"
+    )
