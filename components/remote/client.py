@@ -235,7 +235,17 @@ class RemotePowerShell:
         try:
             return parent.run(load_script(GUEST_SCRIPT), wrapper_inputs, operation)
         except PowerShellError as exc:
-            if exc.fqid.startswith(GUEST_LOGIN_REFUSED_ID):
+            depth = _refused_depth(exc.fqid)
+            if depth is not None and depth > 0:
+                # A VM further inside refused its login: its own client level reports it.
+                raise PowerShellError(
+                    self.host.name,
+                    operation,
+                    self._scrub(exc.message),
+                    exc.category,
+                    GUEST_LOGIN_REFUSED_ID + ".1" * (depth - 1),
+                ) from None
+            if depth == 0:
                 raise GuestLoginError(
                     self.host.name,
                     operation,
@@ -250,6 +260,16 @@ class RemotePowerShell:
             raise kind(
                 self.host.name, operation, self._scrub(exc.message), exc.category, exc.fqid
             ) from None
+
+
+def _refused_depth(fqid: str) -> int | None:
+    """How many VMs further in than this route a refused login happened (0: this route's own
+    VM), from the wrapper's ErrorId `HyperVLab.GuestLoginRefused[.1...]`; None: no refusal."""
+    error_id = fqid.split(",", 1)[0]
+    if not error_id.startswith(GUEST_LOGIN_REFUSED_ID):
+        return None
+    rest = error_id[len(GUEST_LOGIN_REFUSED_ID) :]
+    return rest.count(".1") if rest == ".1" * rest.count(".1") else None
 
 
 def _login_refused(via: GuestRoute, exc: PowerShellError) -> str:

@@ -51,9 +51,20 @@ while ($true) {
     }
 }
 
-Invoke-Command -VMName $in.vm_name -Credential $cred -ErrorAction Stop -ArgumentList $in.script_b64, $in.input_json -ScriptBlock {
-    param($ScriptB64, $Json)
-    $ErrorActionPreference = 'Stop'
-    $inner = [scriptblock]::Create([Text.Encoding]::UTF8.GetString([Convert]::FromBase64String($ScriptB64)))
-    & $inner $Json
+try {
+    Invoke-Command -VMName $in.vm_name -Credential $cred -ErrorAction Stop -ArgumentList $in.script_b64, $in.input_json -ScriptBlock {
+        param($ScriptB64, $Json)
+        $ErrorActionPreference = 'Stop'
+        $inner = [scriptblock]::Create([Text.Encoding]::UTF8.GetString([Convert]::FromBase64String($ScriptB64)))
+        & $inner $Json
+    }
+}
+catch {
+    # A login refused one level deeper (the inner script is this wrapper for a VM inside this
+    # one) is marked '.1' per level, so each client level can tell its own refusal apart.
+    $id = "$($_.FullyQualifiedErrorId)".Split(',')[0]
+    if ($id -like 'HyperVLab.GuestLoginRefused*') {
+        Write-Error -Message $_.Exception.Message -ErrorId "$id.1" -Category AuthenticationError -ErrorAction Stop
+    }
+    throw $_
 }
