@@ -54,7 +54,8 @@ try {
             $disk = Mount-VHD -Path $vhdPath -Passthru
             $mounted = $true
             try {
-                $letters = @($disk | Get-Disk | Get-Partition | Where-Object DriveLetter | ForEach-Object { "$($_.DriveLetter)" })
+                # Only partitions with a letter (Windows reports the others with a NUL character).
+                $letters = @($disk | Get-Disk | Get-Partition | Where-Object DriveLetter | ForEach-Object { "$($_.DriveLetter)" } | Where-Object { $_ -match '^[A-Za-z]$' })
                 $root = $null
                 foreach ($letter in $letters) {
                     if (Test-Path -LiteralPath "${letter}:\Windows" -PathType Container) { $root = "${letter}:\"; break }
