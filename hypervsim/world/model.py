@@ -19,10 +19,14 @@ from typing import Any
 
 from pydantic import BaseModel, Field, PrivateAttr
 
+from hypervsim.world.disks import DiskHost
 from hypervsim.world.features import FeatureSet, default_features
+from hypervsim.world.filesystem import WINDOWS_DIRS, FileSystem, Volume, default_volume
 from hypervsim.world.hyperv import HyperVHost
+from hypervsim.world.images import ImageSpec, install_image
 from hypervsim.world.profiles import DEFAULT_PROFILE, GiB, get_profile
 from hypervsim.world.records import (
+    Account,
     Feature,
     IPAddress,
     NetAdapter,
@@ -64,7 +68,7 @@ class VM(BaseModel):
         return next((a for a in self.adapters if a.id == adapter_id), None)
 
 
-class Computer(HyperVHost, TcpIpStack, FeatureSet, BaseModel):
+class Computer(HyperVHost, DiskHost, FileSystem, TcpIpStack, FeatureSet, BaseModel):
     """One Windows machine: the physical L0 host or the guest OS of a VM."""
 
     name: str
@@ -85,6 +89,11 @@ class Computer(HyperVHost, TcpIpStack, FeatureSet, BaseModel):
     nats: list[NetNat] = Field(default_factory=list)
     next_if_index: int = 2
     restart_count: int = 0
+    files: Volume = Field(default_factory=lambda: default_volume(*WINDOWS_DIRS))
+    # Local accounts PowerShell Direct logs on with; None: a guest made by the old model
+    # (any credential), kept only until every caller boots from images.
+    accounts: list[Account] | None = None
+    time_zone: str = "Pacific Standard Time"
 
     _world: World | None = PrivateAttr(default=None)
     _vm: VM | None = PrivateAttr(default=None)
@@ -184,6 +193,10 @@ class World:
         root.new_switch(
             "External", "External", net_adapter_name="Ethernet", allow_management_os=True
         )
+        image_path, family, build, edition = p.image
+        install_image(root, ImageSpec(image_path, family, build, edition))
+        # The old model's images (an OS "installed" without Setup), until every caller uses
+        # real images.
         for path, build, edition in (
             ("C:\\Images\\WS2016.vhdx", 14393, "server"),
             ("C:\\Images\\WS2019.vhdx", 17763, "server"),

@@ -41,3 +41,15 @@ def test_non_loopback_bind_is_refused() -> None:
 
     with pytest.raises(ValueError, match="loopback"):
         WinRmServer(World.create(), ServerConfig(user="u", password="p", bind="0.0.0.0"))
+
+
+def test_bad_image_value_is_one_clear_line(capsys: pytest.CaptureFixture[str]) -> None:
+    from hypervsim.__main__ import main
+
+    code = main(
+        ["serve", "--user", "u", "--password", "p", "--image", "C:\\x.vhdx=family=linux,build=1"]
+    )
+    err = capsys.readouterr().err
+    assert code == 2
+    assert err.count("\n") == 1 and "Traceback" not in err
+    assert err.startswith("hypervsim: bad --image value ") and "family must be" in err

@@ -134,6 +134,7 @@ def test_vm_names_may_repeat_like_hyperv(world: World) -> None:
 def test_guest_os_comes_from_base_image(world: World) -> None:
     vm = world.root.new_vm("old", vhd_path="C:\\Images\\WS2016.vhdx")
     assert vm.guest is not None and vm.guest.build == 14393 and vm.guest.edition == "server"
+    world.root.fs_mkdir("C:\\VMs")
     diff = world.root.new_vhd("C:\\VMs\\c.vhdx", parent_path="C:\\Images\\Win11.vhdx")
     vm2 = world.root.new_vm("client", vhd_path=diff.path)
     assert vm2.guest.edition == "client" and vm2.guest.build == 22621
