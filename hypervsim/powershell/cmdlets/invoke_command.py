@@ -8,10 +8,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from hypervsim.powershell.api import Invocation, Param, ParamKind, cmdlet
+from hypervsim.powershell.api import Invocation, Param, ParamKind, PSObject, cmdlet
 from hypervsim.powershell.cmdlets.world_bridge import flatten, report, strings
+from hypervsim.powershell.values import SecureString, to_string
 from hypervsim.world.errors import WorldError
-from hypervsim.world.model import VM
+from hypervsim.world.guest_os import check_credential
+from hypervsim.world.model import VM, Computer
 
 L = ParamKind.LIST
 S = ParamKind.SWITCH
@@ -138,5 +140,21 @@ def invoke_command(inv: Invocation) -> Iterable[Any]:
                 ),
             )
             continue
+        if not credential_valid(vm.guest, inv.bound.get("Credential")):
+            report(
+                inv,
+                _err("The credential is invalid.", "InvalidCredential", "InvalidArgument", vm.name),
+            )
+            continue
         out += inv.invoke(block, args, computer=vm.guest)
     return out
+
+
+def credential_valid(guest: Computer, credential: Any) -> bool:
+    """A PSCredential logs on to the guest only with one of its accounts' name and password."""
+    if not isinstance(credential, PSObject):
+        return guest.accounts is None
+    user = to_string(credential.get("UserName") or "")
+    secret = credential.get("Password")
+    password = secret.plain if isinstance(secret, SecureString) else to_string(secret or "")
+    return check_credential(guest.accounts, guest.name, user, password)
