@@ -75,7 +75,8 @@ def _computer(c: Computer, indent: str, lines: list[str]) -> None:
                 f"spoofing={'On' if a.mac_spoofing else 'Off'}"
             )
         for d in vm.hard_drives:
-            lines.append(f"{inner}  disk {d}")
+            where = f"{d.controller_type} {d.controller_number}:{d.controller_location}"
+            lines.append(f"{inner}  disk {d.path} ({where})")
         if vm.guest is not None:
             _computer(vm.guest, inner + "  ", lines)
 

@@ -15,6 +15,7 @@ from hypervsim.world.guest_os import UNATTEND_PATH, administrator, hash_password
 from hypervsim.world.profiles import GiB, default_vm_version, supported_vm_versions, version_tuple
 from hypervsim.world.records import (
     GuestOs,
+    HardDrive,
     InstalledOs,
     NetAdapter,
     Vhd,
@@ -98,6 +99,8 @@ class HyperVHost:
         def os_image_of(self, disk: Vhd) -> Vhd | None: ...
         def disk_volume_layers(self, disk: Vhd) -> list[Volume]: ...
         def disk_written(self, disk: Vhd, grown: int) -> None: ...
+        def disk_busy(self, disk: Vhd) -> bool: ...
+        def disk_has_busy_children(self, disk: Vhd) -> bool: ...
 
     # ---- the Hyper-V service itself ------------------------------------------------------
     def require_hyperv(self, command: str) -> None:
@@ -264,12 +267,12 @@ class HyperVHost:
                 self.fs_mkdir(folder)
             disk = self.new_disk(new_vhd_path, new_vhd_size or 127 * GiB)
             disk.attached_to = vm.id
-            vm.hard_drives.append(disk.path)
+            vm.hard_drives.append(self._drive_for(vm, disk.path))
             # A new, empty disk: the lab installs the host's own Windows on first boot.
             os_image = GuestOs(build=self.build, edition=self.edition)
         elif base is not None:
             base.attached_to = vm.id
-            vm.hard_drives.append(base.path)
+            vm.hard_drives.append(self._drive_for(vm, base.path))
             image = self.os_image_of(base)
             if image is None or image.generation is None:
                 os_image = self._os_of(base)  # the old model's images: an OS from the start
@@ -285,6 +288,92 @@ class HyperVHost:
         self._link_guest(vm)
         return vm
 
+    def _drive_for(
+        self,
+        vm: VM,
+        path: str,
+        controller_type: str | None = None,
+        number: int | None = None,
+        location: int | None = None,
+    ) -> HardDrive:
+        """Where a new drive goes: the given slot, else the first free one (IDE 0:0, 0:1, 1:0,
+        1:1 on generation 1; SCSI 0:0, 0:1, ... on generation 2)."""
+        kind = (controller_type or ("IDE" if vm.generation == 1 else "SCSI")).upper()
+        taken = {
+            (d.controller_number, d.controller_location)
+            for d in vm.hard_drives
+            if d.controller_type == kind
+        }
+        per_controller = 2 if kind == "IDE" else 64
+        numbers = [number] if number is not None else list(range(2 if kind == "IDE" else 4))
+        for n in numbers:
+            locations = [location] if location is not None else list(range(per_controller))
+            for loc in locations:
+                if (n, loc) not in taken:
+                    return HardDrive(
+                        path=path,
+                        controller_type=kind,
+                        controller_number=n,
+                        controller_location=loc,
+                    )
+        raise modify_device_failed(
+            vm,
+            "Virtual Hard Disk",
+            f"The specified controller location is already in use. ({kind} {numbers[0]}:"
+            f"{location if location is not None else 0})",
+        )
+
+    def add_hard_disk_drive(
+        self,
+        vm: VM,
+        path: str,
+        controller_type: str | None = None,
+        number: int | None = None,
+        location: int | None = None,
+    ) -> HardDrive:
+        """Add-VMHardDiskDrive: the file must exist; IDE only on generation 1 and only while
+        Off; a disk open elsewhere cannot go into a running VM."""
+        kind = (controller_type or ("IDE" if vm.generation == 1 else "SCSI")).upper()
+        if kind == "IDE" and vm.generation == 2:
+            raise WorldError(
+                f"Failed to add device 'Virtual Hard Disk'.\n'{vm.name}': Generation 2 virtual machines do not "
+                "support IDE controllers.",
+                reason="InvalidParameter",
+                category="InvalidArgument",
+                target=vm.name,
+            )
+        disk = self.vhd(path)
+        if disk is None:
+            raise WorldError(
+                f"Failed to add device 'Virtual Hard Disk'.\nThe system cannot find the file specified. ('{path}')",
+                reason="ObjectNotFound",
+                category="ObjectNotFound",
+                target=path,
+            )
+        if vm.state != "Off" and kind == "IDE":
+            raise modify_device_failed(vm, "Virtual Hard Disk", INVALID_STATE_TEXT)
+        if vm.state != "Off" and (self.disk_busy(disk) or (self.disk_has_busy_children(disk))):
+            raise WorldError(
+                f"Failed to add device 'Virtual Hard Disk'.\nThe process cannot access the file '{disk.path}' "
+                "because it is being used by another process.",
+                reason="ResourceBusy",
+                category="ResourceBusy",
+                target=disk.path,
+            )
+        drive = self._drive_for(vm, disk.path, kind, number, location)
+        vm.hard_drives.append(drive)
+        disk.attached_to = vm.id
+        return drive
+
+    def remove_hard_disk_drive(self, vm: VM, drive: HardDrive) -> None:
+        """Remove-VMHardDiskDrive: IDE drives only while Off; the file stays."""
+        if vm.state != "Off" and drive.controller_type == "IDE":
+            raise modify_device_failed(vm, "Virtual Hard Disk", INVALID_STATE_TEXT)
+        vm.hard_drives.remove(drive)
+        disk = self.vhd(drive.path)
+        if disk is not None and disk.attached_to == vm.id:
+            disk.attached_to = None
+
     def _os_of(self, disk: Vhd) -> GuestOs:
         image = self.os_image_of(disk)
         if image is not None and image.os_build is not None and image.os_edition is not None:
@@ -294,7 +383,8 @@ class HyperVHost:
     def boot_image(self, vm: VM) -> Vhd | None:
         """The OS image the VM's first disk boots (a copy of / a child of one), if its
         generation matches the VM's: otherwise the firmware finds nothing to boot."""
-        disk = self.vhd(vm.hard_drives[0]) if vm.hard_drives else None
+        drive = vm.boot_drive()
+        disk = self.vhd(drive.path) if drive is not None else None
         image = self.os_image_of(disk) if disk is not None else None
         if image is None or image.generation != vm.generation:
             return None
@@ -309,7 +399,8 @@ class HyperVHost:
         image = self.boot_image(vm)
         if image is None:
             return
-        disk = self.vhd(vm.hard_drives[0])
+        drive = vm.boot_drive()
+        disk = self.vhd(drive.path) if drive is not None else None
         assert disk is not None
         installed = next((d.installed for d in self.disk_chain(disk) if d.installed), None)
         if installed is None:
@@ -403,8 +494,8 @@ class HyperVHost:
         """A VM's disk (or a parent of it) open elsewhere (mounted on the host, or a disk of a
         running VM) cannot be opened by the starting VM."""
         controller = "Synthetic SCSI Controller" if vm.generation == 2 else "IDE Controller"
-        for path in vm.hard_drives:
-            disk = self.vhd(path)
+        for drive in vm.hard_drives:
+            disk = self.vhd(drive.path)
             if disk is None:
                 continue
             for i, d in enumerate(self.disk_chain(disk)):

@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, Field, PrivateAttr
+from pydantic import BaseModel, Field, PrivateAttr, field_validator
 
 from hypervsim.world.disks import DiskHost
 from hypervsim.world.features import FeatureSet, default_features
@@ -28,6 +28,7 @@ from hypervsim.world.profiles import DEFAULT_PROFILE, GiB, get_profile
 from hypervsim.world.records import (
     Account,
     Feature,
+    HardDrive,
     IPAddress,
     NetAdapter,
     NetNat,
@@ -60,12 +61,33 @@ class VM(BaseModel):
     notes: str = ""
     vbs_opt_out: bool = False
     adapters: list[VMNetworkAdapter] = Field(default_factory=list)
-    hard_drives: list[str] = Field(default_factory=list)
+    hard_drives: list[HardDrive] = Field(default_factory=list)
     guest: Computer | None = None
     guest_up: bool = False
 
     def adapter(self, adapter_id: str) -> VMNetworkAdapter | None:
         return next((a for a in self.adapters if a.id == adapter_id), None)
+
+    @field_validator("hard_drives", mode="before")
+    @classmethod
+    def _paths_of_old_states(cls, value: Any) -> Any:
+        """State files of the old model kept plain paths."""
+        if isinstance(value, list):
+            return [{"path": v} if isinstance(v, str) else v for v in value]
+        return value
+
+    def boot_drive(self) -> HardDrive | None:
+        """The drive the firmware boots: IDE 0:0 first on generation 1, SCSI 0:0 on 2."""
+        order = {"IDE": 0, "SCSI": 1}
+        drives = sorted(
+            self.hard_drives,
+            key=lambda d: (
+                order.get(d.controller_type, 2),
+                d.controller_number,
+                d.controller_location,
+            ),
+        )
+        return drives[0] if drives else None
 
 
 class Computer(HyperVHost, DiskHost, FileSystem, TcpIpStack, FeatureSet, BaseModel):

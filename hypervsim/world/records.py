@@ -129,6 +129,15 @@ class Vhd(BaseModel):
     mounted_read_only: bool = False
 
 
+class HardDrive(BaseModel):
+    """A VM's hard disk drive: the disk file and where it sits (Get-VMHardDiskDrive)."""
+
+    path: str
+    controller_type: str = "SCSI"  # "IDE" (generation 1) | "SCSI"
+    controller_number: int = 0
+    controller_location: int = 0
+
+
 class GuestOs(BaseModel):
     """What a VM boots: its Windows build and edition ("server" or "client")."""
 

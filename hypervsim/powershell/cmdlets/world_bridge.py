@@ -82,6 +82,11 @@ class RestartState(PSEnum):
     Maybe = 2
 
 
+class ControllerType(PSEnum):
+    IDE = 0
+    SCSI = 1
+
+
 class VhdType(PSEnum):
     Unknown = 0
     Fixed = 2
