@@ -22,6 +22,7 @@ from pydantic import BaseModel, Field, PrivateAttr, field_validator
 from hypervsim.world.disks import DiskHost
 from hypervsim.world.features import FeatureSet, default_features
 from hypervsim.world.filesystem import WINDOWS_DIRS, FileSystem, Volume, default_volume
+from hypervsim.world.guest_services import GuestServices
 from hypervsim.world.hyperv import HyperVHost
 from hypervsim.world.images import ImageSpec, install_image
 from hypervsim.world.profiles import DEFAULT_PROFILE, GiB, get_profile
@@ -64,6 +65,8 @@ class VM(BaseModel):
     hard_drives: list[HardDrive] = Field(default_factory=list)
     guest: Computer | None = None
     guest_up: bool = False
+    # Integration services switched away from their default (Guest Service Interface: off).
+    integration_services: dict[str, bool] = Field(default_factory=dict)
 
     def adapter(self, adapter_id: str) -> VMNetworkAdapter | None:
         return next((a for a in self.adapters if a.id == adapter_id), None)
@@ -90,7 +93,7 @@ class VM(BaseModel):
         return drives[0] if drives else None
 
 
-class Computer(HyperVHost, DiskHost, FileSystem, TcpIpStack, FeatureSet, BaseModel):
+class Computer(HyperVHost, DiskHost, GuestServices, FileSystem, TcpIpStack, FeatureSet, BaseModel):
     """One Windows machine: the physical L0 host or the guest OS of a VM."""
 
     name: str
