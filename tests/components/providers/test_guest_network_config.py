@@ -255,10 +255,8 @@ def test_l2_guest_two_levels_deep_reaches_outside_through_l1_nat(
     GuestNetworkConfig through L1; Internet only once every piece is right."""
     run_ps(
         emulator,
-        f"New-VM -Name '{L1}' -Generation 2 -MemoryStartupBytes 8GB -NewVHDPath C:\\VMs\\L1.vhdx "
-        "-SwitchName External | Out-Null\n"
-        f"Set-VMProcessor -VMName '{L1}' -ExposeVirtualizationExtensions $true\n"
-        f"Start-VM -Name '{L1}'",
+        image_vm_script(L1, IMAGE, GUEST_PASSWORD, memory="8GB")
+        + f"\nConnect-VMNetworkAdapter -VMName '{L1}' -SwitchName External",
     )
     l1 = {"parent": "l0", "vm_name": L1, "credential": "guest"}
     feature = provider_factory(WindowsFeatureProvider)
@@ -282,14 +280,14 @@ def test_l2_guest_two_levels_deep_reaches_outside_through_l1_nat(
             prefix_length=24,
         )
     )
+    # The image goes into the L1 as an admin would copy it, then the L2 boots from it there.
     run_ps(
         emulator,
-        in_guest(
-            L1,
-            f"New-VM -Name '{L2}' -Generation 2 -MemoryStartupBytes 2GB -NewVHDPath C:\\VMs\\L2.vhdx "
-            f"-SwitchName VmNAT | Out-Null; Start-VM -Name '{L2}'; 'ok'",
-        ),
+        f"Enable-VMIntegrationService -VMName '{L1}' -Name 'Guest Service Interface'\n"
+        f"Copy-VMFile -Name '{L1}' -SourcePath '{IMAGE}' -DestinationPath '{IMAGE}' "
+        "-FileSource Host -CreateFullPath",
     )
+    run_ps(emulator, in_guest(L1, image_guest(L2, "VmNAT") + "\n'ok'"))
     guest_net = provider_factory(GuestNetworkConfigProvider)
     inputs = checked(
         guest_net,
