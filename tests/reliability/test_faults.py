@@ -32,6 +32,7 @@ from components.providers.vm_processor import VmProcessorProvider
 from components.providers.vm_switch import VmSwitchProvider
 from components.providers.windows_feature import WindowsFeatureProvider
 from components.remote import POOL
+from tests.components.providers.image_vms import image_vm_script
 from tests.conftest import Emulator, EmulatorFactory
 from tests.reliability.conftest import GUEST_PASSWORD, GUEST_USER, configure, json_runner
 from tests.reliability.conftest import stack_config as make_stack_config
@@ -39,6 +40,7 @@ from tests.reliability.conftest import stack_config as make_stack_config
 State = tuple[str, dict[str, Any]] | None
 
 OPS = ("create", "update", "delete")
+IMAGE = "C:\\Images\\WS2022-Datacenter.vhdx"  # the emulated host's generalized image
 
 # PowerShell Direct into a guest for the census of guest-side objects; the guest credential is
 # the test's own constant, so pasting it into this test script is safe.
@@ -209,12 +211,7 @@ SUBJECTS = (
         present=["InstallPending"],
         changed=["Installed"],
         deleted=["InstallPending"],
-        setup=(
-            "New-VM -Name fault-l1 -Generation 2 -MemoryStartupBytes 4GB "
-            "-NewVHDPath C:\\VMs\\fault-l1.vhdx | Out-Null\n"
-            "Set-VMProcessor -VMName fault-l1 -ExposeVirtualizationExtensions $true\n"
-            "Start-VM -Name fault-l1"
-        ),
+        setup=image_vm_script("fault-l1", IMAGE, GUEST_PASSWORD),
         settled=keys("installed", "restart_needed"),
         host_ops=("create", "update"),
     ),
@@ -246,9 +243,8 @@ SUBJECTS = (
         deleted=["dns "],
         setup=(
             "New-VMSwitch -Name fault-g-sw -SwitchType Internal | Out-Null\n"
-            "New-VM -Name fault-guest -Generation 2 -MemoryStartupBytes 2GB "
-            "-NewVHDPath C:\\VMs\\fault-guest.vhdx -SwitchName fault-g-sw | Out-Null\n"
-            "Start-VM -Name fault-guest"
+            + image_vm_script("fault-guest", IMAGE, GUEST_PASSWORD, expose=False, memory="2GB")
+            + "\nConnect-VMNetworkAdapter -VMName fault-guest -SwitchName fault-g-sw"
         ),
         settled=keys("ip_address", "dns_servers", "gateway"),
     ),
