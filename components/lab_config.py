@@ -7,7 +7,9 @@ Python runtime prints without a traceback): unknown keys, out-of-range sizes, a 
 credential that is not configured, NAT prefixes that are not IPv4 networks, gateways and guest
 addresses outside their prefix or on its network/broadcast address, duplicate names or
 addresses, two NATs on one host (Windows allows one NetNat per host), and NAT prefixes that
-overlap along a nesting chain (an L1's NAT inside its L0's NAT cannot route).
+overlap along a nesting chain (an L1's NAT inside its L0's NAT cannot route), and VM images
+that are not configured, on another host, of another generation, or (for a nested host) of a
+Windows build that cannot run Hyper-V inside a VM.
 """
 
 from __future__ import annotations
@@ -16,21 +18,28 @@ import ipaddress
 import json
 import os
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from ipaddress import IPv4Network
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import pulumi
 from pulumi.runtime.config import is_config_secret
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
 
+from components.answer_file import check_computer_name
 from components.config import (
     CREDENTIALS_ENV,
     CREDENTIALS_KEY,
     HOSTS_ENV,
     HOSTS_KEY,
+    IMAGES_ENV,
+    IMAGES_KEY,
     NAMESPACE,
     PREFIX_KEY,
+    ConfigError,
+    DiskMode,
+    ImageSpec,
+    parse_images,
 )
 from components.naming import PREFIX_PATTERN
 from components.nat_addressing import AddressError, first_overlap, parse_member, plan_nat
@@ -40,6 +49,8 @@ PREFIX_ENV = "HYPERV_LAB_PREFIX"
 NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,47}$"
 NAME_RULE = "letters, digits, '_', '.', '-'; starts with a letter or digit; at most 48"
 StopPolicy = Literal["fail", "stop-and-restore"]
+ComputerName = Annotated[str, AfterValidator(check_computer_name)]
+"""A NetBIOS computer name as Windows Setup takes it (default: from the VM name)."""
 
 
 class LabConfigError(pulumi.RunError):
@@ -56,12 +67,15 @@ class NestedHostSpec(_Spec):
     name: str = Field(pattern=NAME_PATTERN, description="VM name before the stack prefix")
     host: str = Field(description="an L0 host name from hyperv-lab:hosts")
     credential: str = Field(description="guest login name from hyperv-lab:credentials")
+    image: str = Field(description="a base image name from hyperv-lab:images on the same host")
+    disk: DiskMode = "differencing"
+    computer_name: ComputerName | None = None
+    time_zone: str = Field(default="UTC", min_length=1, max_length=64)
     switch: str | None = Field(default=None, description="switch on the L0 for its adapter")
     mac_address_spoofing: bool = True
     generation: Literal[1, 2] = 2
     memory_startup_mb: int = Field(default=4096, ge=512, le=12 * 1024 * 1024)
     cpu_count: int = Field(default=2, ge=1, le=240)
-    disk_size_gb: int = Field(default=60, ge=1, le=64 * 1024)
     version: str | None = Field(default=None, pattern=r"^\d{1,2}\.\d{1,2}$")
     notes: str = ""
     stop_policy: StopPolicy = "fail"
@@ -98,10 +112,16 @@ class EmulatorVmSpec(_Spec):
     nat_network: str = Field(description="name of a NAT network on a nested host")
     ip_address: str
     credential: str | None = Field(default=None, description="default: the nested host's")
+    image: str = Field(
+        description="a base image name from hyperv-lab:images on the nested host's L0 (it is "
+        "copied into the nested host)"
+    )
+    disk: DiskMode = "differencing"
+    computer_name: ComputerName | None = None
+    time_zone: str = Field(default="UTC", min_length=1, max_length=64)
     generation: Literal[1, 2] = 2
     memory_startup_mb: int = Field(default=2048, ge=32, le=12 * 1024 * 1024)
     dynamic_memory: bool = False
-    disk_size_gb: int = Field(default=40, ge=1, le=64 * 1024)
     dns_servers: list[str] | None = None
     notes: str = ""
     stop_policy: StopPolicy = "fail"
@@ -134,10 +154,11 @@ _MODEL_AT: dict[tuple[str, ...], type[BaseModel]] = {
 
 @dataclass(frozen=True)
 class Lab:
-    """A checked lab description plus the stack-wide name prefix."""
+    """A checked lab description plus the stack-wide name prefix and the base images."""
 
     spec: LabSpec
     prefix: str
+    images: Mapping[str, ImageSpec] = field(default_factory=dict)
 
 
 def parse_lab(
@@ -145,10 +166,12 @@ def parse_lab(
     *,
     hosts: Iterable[str],
     credentials: Iterable[str],
+    images: Mapping[str, ImageSpec | Mapping[str, Any]] | str | None = None,
     prefix: str = "",
 ) -> Lab:
     """Validate `raw` (the `hyperv-lab:lab` value, JSON text or object) against the names
-    configured in `hyperv-lab:hosts` / `hyperv-lab:credentials`. Raises LabConfigError."""
+    configured in `hyperv-lab:hosts` / `hyperv-lab:credentials` / `hyperv-lab:images`.
+    Raises LabConfigError."""
     if not PREFIX_PATTERN.match(prefix):
         raise LabConfigError(
             f"{PREFIX_KEY}: '{prefix}' is not allowed "
@@ -159,8 +182,19 @@ def parse_lab(
         spec = LabSpec.model_validate(data)
     except ValidationError as exc:
         raise LabConfigError(_one_line(exc)) from None
+    image_specs = _images(images)
     _check_references_and_addresses(spec, set(hosts), set(credentials))
-    return Lab(spec=spec, prefix=prefix)
+    _check_images(spec, image_specs)
+    return Lab(spec=spec, prefix=prefix, images=image_specs)
+
+
+def _images(raw: Mapping[str, Any] | str | None) -> dict[str, ImageSpec]:
+    if isinstance(raw, Mapping) and all(isinstance(v, ImageSpec) for v in raw.values()):
+        return dict(raw)
+    try:
+        return parse_images(raw)
+    except ConfigError as exc:
+        raise LabConfigError(str(exc)) from None
 
 
 def load_lab(environ: Mapping[str, str] | None = None) -> Lab:
@@ -183,7 +217,8 @@ def load_lab(environ: Mapping[str, str] | None = None) -> Lab:
         is_secret=lambda key: is_config_secret(f"{NAMESPACE}:{key}"),
     )
     prefix = config.get("prefix") or env.get(PREFIX_ENV, "")
-    return parse_lab(raw, hosts=hosts, credentials=creds, prefix=prefix)
+    images = _config_value(config, "images") or env.get(IMAGES_ENV)
+    return parse_lab(raw, hosts=hosts, credentials=creds, images=images, prefix=prefix)
 
 
 def refuse_plain_passwords(
@@ -440,6 +475,45 @@ def _check_references_and_addresses(spec: LabSpec, hosts: set[str], credentials:
         taken[vm_nat.name][address] = f"{key}.ip_address"
         _check_credential(f"{key}.credential", vm.credential or host.credential, credentials)
         _check_dns(f"{key}.dns_servers", vm.dns_servers or [])
+
+
+def _check_images(spec: LabSpec, images: Mapping[str, ImageSpec]) -> None:
+    """Each VM's image: configured, on the host the VM's disk is made from, of the VM's
+    generation; a nested host's image must be able to run Hyper-V inside."""
+    nested = {h.name: h for h in spec.nested_hosts}
+    vms: list[tuple[str, str, int, str, bool]] = [
+        (f"nested_hosts[{i}]", h.image, h.generation, h.host, True)
+        for i, h in enumerate(spec.nested_hosts)
+    ]
+    for index, vm in enumerate(spec.emulator_vms):
+        nat = spec.nat_network(vm.nat_network)
+        assert nat is not None and nat.host in nested  # checked before
+        vms.append(
+            (f"emulator_vms[{index}]", vm.image, vm.generation, nested[nat.host].host, False)
+        )
+    for key, name, generation, l0, runs_hyper_v in vms:
+        image = images.get(name)
+        if image is None:
+            raise _fail(
+                f"{key}.image",
+                f"unknown image '{name}' (allowed: {_known(images)}; define it in {IMAGES_KEY})",
+            )
+        if image.host != l0:
+            raise _fail(
+                f"{key}.image",
+                f"image '{name}' is on host '{image.host}', not on '{l0}' (allowed: an image "
+                f"on '{l0}')",
+            )
+        if image.generation != generation:
+            raise _fail(
+                f"{key}.image",
+                f"image '{name}' is for generation {image.generation} VMs, the VM is "
+                f"generation {generation} (allowed: an image of generation {generation}, or "
+                f"generation: {image.generation})",
+            )
+        refusal = image.refuses_nested(name) if runs_hyper_v else None
+        if refusal is not None:
+            raise _fail(f"{key}.image", refusal)
 
 
 def _ancestors(host: str, nested: Mapping[str, NestedHostSpec]) -> set[str]:
