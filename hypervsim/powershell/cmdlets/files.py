@@ -371,13 +371,38 @@ def remove_item(inv: Invocation) -> Iterable[Any]:
     return []
 
 
+def _session_computer(inv: Invocation, param: str) -> Computer | None:
+    """The guest at the other end of -ToSession/-FromSession (None: error reported)."""
+    from hypervsim.powershell.cmdlets.invoke_command import session_broken, session_vms
+
+    vms = session_vms(inv, param)
+    if not vms:
+        return None
+    vm = vms[0]
+    if vm.state != "Running" or vm.guest is None or not vm.guest_up:
+        _fail(inv, session_broken(vm))
+        return None
+    return vm.guest
+
+
 def _copy_or_move(inv: Invocation, move: bool) -> list[Any]:
     b = inv.bound
     dest = to_string(b.get("Destination") or _cwd(inv))
+    source, target = inv.computer, inv.computer
+    if not move and b.get("ToSession") is not None:
+        guest = _session_computer(inv, "ToSession")
+        if guest is None:
+            return []
+        target = guest
+    if not move and b.get("FromSession") is not None:
+        guest = _session_computer(inv, "FromSession")
+        if guest is None:
+            return []
+        source = guest
     out: list[Any] = []
     for raw, literal in _paths(inv):
         try:
-            items = _expand(inv, inv.computer, raw, literal)
+            items = _expand(inv, source, raw, literal)
             if items is None:
                 _fail(inv, _not_found(_full(inv, raw)))
                 continue
@@ -385,8 +410,12 @@ def _copy_or_move(inv: Invocation, move: bool) -> list[Any]:
                 if move:
                     done = inv.computer.fs_move(item.full, dest, _cwd(inv))
                 else:
-                    done = inv.computer.fs_copy(
-                        item.full, dest, cwd=_cwd(inv), recurse=bool(b.get("Recurse"))
+                    done = source.fs_copy(
+                        item.full,
+                        dest,
+                        cwd=_cwd(inv),
+                        target=target,
+                        recurse=bool(b.get("Recurse")),
                     )
                 if b.get("PassThru"):
                     out.append(item_object(done))

@@ -118,3 +118,39 @@ def test_copy_into_a_vm_that_is_off(ps: Run, world: World) -> None:
     assert errors(r) and errors(r)[0].startswith(PREFIX)
     assert "current state" in errors(r)[0]
     assert state(world) == before
+
+
+CRED = (
+    "$c = New-Object System.Management.Automation.PSCredential('Administrator', "
+    "(ConvertTo-SecureString 'P@ssw0rd!' -AsPlainText -Force))\n"
+)
+
+
+def test_copy_item_to_and_from_a_powershell_direct_session(ps: Run, world: World) -> None:
+    _l1(ps, world)
+    r = ps(
+        CRED + "$s = New-PSSession -VMName l1 -Credential $c\n"
+        "Invoke-Command -Session $s { New-Item -ItemType Directory C:\\Images | Out-Null }\n"
+        f"Copy-Item -LiteralPath '{IMAGE}' -Destination C:\\Images\\base.vhdx -ToSession $s\n"
+        "Invoke-Command -Session $s { (Get-FileHash C:\\Images\\base.vhdx).Hash; Set-Content C:\\out.txt back }\n"
+        f"(Get-FileHash '{IMAGE}').Hash\n"
+        "Copy-Item -Path C:\\out.txt -Destination C:\\back.txt -FromSession $s\n"
+        "Get-Content C:\\back.txt\n"
+        "Remove-PSSession $s"
+    )
+    assert not errors(r)
+    inner, outer, back = lines(r)
+    assert inner == outer and back == "back"
+
+
+def test_session_with_a_wrong_password_is_refused(ps: Run, world: World) -> None:
+    _l1(ps, world)
+    before = state(world)
+    r = ps(
+        "$c = New-Object System.Management.Automation.PSCredential('Administrator', "
+        "(ConvertTo-SecureString 'nope' -AsPlainText -Force))\n"
+        "$s = New-PSSession -VMName l1 -Credential $c\n"
+        "$null -eq $s"
+    )
+    assert errors(r) == ["The credential is invalid."] and lines(r) == ["True"]
+    assert state(world) == before
