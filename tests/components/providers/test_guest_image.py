@@ -13,6 +13,7 @@ from pulumi.dynamic import ConfigureRequest
 
 from components.providers.base import ProviderError
 from components.providers.guest_image import GuestImageProvider
+from components.remote import OutcomeUnknownError, PowerShellError
 from tests.components.providers.conftest import GUEST_PASSWORD, GUEST_USER, ps_literal
 from tests.components.providers.image_vms import image_vm_script
 from tests.conftest import Emulator, _new_emulator
@@ -293,3 +294,59 @@ def test_source_and_destination_replace_guest_does_not(provider: GuestImageProvi
     news = {**inputs_for(provider, "L1-a"), "adopt_existing": True}
     diff = provider.diff("x", olds, news)
     assert diff.changes is True and diff.replaces == []
+
+
+def test_a_failed_copy_leaves_the_guest_service_interface_as_it_was(
+    provider: GuestImageProvider, make_l1: Callable[[], str], host_ps: Callable[[str], str]
+) -> None:
+    vm = make_l1()
+    with pytest.raises(ProviderError) as info:
+        provider.create(inputs_for(provider, vm, destination_path="Z:\\Images\\x.vhdx"))
+    assert str(info.value).startswith("l0: create GuestImage failed: ")
+    assert not gsi_enabled(host_ps, vm)
+
+
+class _InterruptedCopy(GuestImageProvider):
+    """The real copy reaches the guest, then the host reports the copy failed (e.g. the
+    connection to the guest dropped near the end)."""
+
+    def _copy(self, op: Any, props: Any, existing: Any, overwrite: bool) -> dict[str, Any]:
+        super()._copy(op, props, existing, overwrite)
+        raise PowerShellError(op.ref.label(), op.label, "Failed to copy the file.", "", "")
+
+
+def test_an_interrupted_copy_is_rolled_back(
+    stack_config: Any, make_l1: Callable[[], str], host_ps: Callable[[str], str]
+) -> None:
+    provider = _InterruptedCopy()
+    provider.configure(ConfigureRequest(stack_config))  # type: ignore[arg-type]
+    vm = make_l1()
+    with pytest.raises(ProviderError) as info:
+        provider.create(inputs_for(provider, vm))
+    assert "Failed to copy the file. (the damaged copy was removed)" in str(info.value)
+    assert guest_hash(host_ps, vm) == "missing"
+
+
+class _LostReply(GuestImageProvider):
+    """The first copy happens but its reply is lost (the outcome is unknown)."""
+
+    lost = 1
+
+    def _copy(self, op: Any, props: Any, existing: Any, overwrite: bool) -> dict[str, Any]:
+        got = super()._copy(op, props, existing, overwrite)
+        if self.lost:
+            self.lost -= 1
+            raise OutcomeUnknownError(op.ref.label(), op.label, "the reply was lost")
+        return got
+
+
+def test_a_copy_whose_reply_was_lost_is_recognised_by_its_hash(
+    stack_config: Any, make_l1: Callable[[], str], host_ps: Callable[[str], str]
+) -> None:
+    provider = _LostReply()
+    provider.configure(ConfigureRequest(stack_config))  # type: ignore[arg-type]
+    vm = make_l1()
+    created = provider.create(inputs_for(provider, vm))
+    source = host_hash(host_ps)
+    assert created.outs["sha256"] == created.outs["guest_sha256"] == source
+    assert provider.lost == 0 and guest_hash(host_ps, vm) == source

@@ -33,21 +33,16 @@ $service = 'Guest Service Interface'
 if (-not (Get-VMIntegrationService -VMName $vm.Name -Name $service).Enabled) {
     Enable-VMIntegrationService -VMName $vm.Name -Name $service
     $result.guest_service_turned_on = $true
+    # Its guest side starts on demand: wait (bounded) until Hyper-V reports contact with it.
+    $waited = 0
+    while ($waited -lt 30 -and
+        (Get-VMIntegrationService -VMName $vm.Name -Name $service).PrimaryStatusDescription -ne 'OK') {
+        Start-Sleep -Seconds 1
+        $waited = $waited + 1
+    }
 }
 try {
-    # Just after the service is turned on, its guest side may take a moment to start.
-    $waited = 0
-    while ($true) {
-        try {
-            Copy-VMFile -Name $vm.Name -SourcePath $in.source_path -DestinationPath $in.destination_path -FileSource Host -CreateFullPath -Force -ErrorAction Stop
-            break
-        }
-        catch {
-            if (-not $result.guest_service_turned_on -or $waited -ge 30) { throw }
-            Start-Sleep -Seconds 2
-            $waited = $waited + 2
-        }
-    }
+    Copy-VMFile -Name $vm.Name -SourcePath $in.source_path -DestinationPath $in.destination_path -FileSource Host -CreateFullPath -Force -ErrorAction Stop
 }
 finally {
     if ($result.guest_service_turned_on) {
