@@ -136,3 +136,24 @@ def test_image_that_cannot_run_hyper_v_inside_is_refused_at_preview(
     assert vm_names(emulator) == []
     state = json.loads(project.pulumi("stack", "export").stdout)
     assert not state["deployment"].get("resources")
+
+
+def test_image_missing_on_its_host_is_refused_at_preview(
+    pulumi_project: ProjectFactory, hypervsim_server: EmulatorFactory
+) -> None:
+    emulator = hypervsim_server()
+    project = pulumi_project(stack="gone")
+    missing = "C:\\Images\\WS2022-Gone.vhdx"
+    images = {"ws2022": {**IMAGES["ws2022"], "path": missing}}
+    write_lab(project, "gone", emulator, small_lab(), prefix="gone-", images=images)
+    set_passwords(project, emulator)
+
+    refused = project.pulumi("preview", check=False)
+    assert refused.returncode != 0
+    expected = (
+        f"image 'ws2022' not found on l0: no file '{missing}' (allowed: the path of an "
+        "existing .vhdx in hyperv-lab:images)"
+    )
+    assert expected in refused.output, refused.output
+    assert "Traceback" not in refused.output
+    assert vm_names(emulator) == []
