@@ -87,7 +87,8 @@ class GuestImageProvider(HostBoundProvider):
             return result
         if guest.host is None:  # a PowerShell Direct route: it must lead into this very VM
             assert guest.parent is not None
-            if guest.vm_name != values["vm_name"] or guest.parent != HostRef.parse(values["host"]):
+            same_vm = str(guest.vm_name).lower() == str(values["vm_name"]).lower()  # as Hyper-V
+            if not same_vm or guest.parent != HostRef.parse(values["host"]):
                 result.failures.append(
                     CheckFailure(
                         "guest",

@@ -22,6 +22,7 @@ from typing import Any
 import pytest
 
 from components.providers.base import HostBoundProvider, ProviderError
+from components.providers.guest_image import GuestImageProvider
 from components.providers.guest_network_config import GuestNetworkConfigProvider
 from components.providers.net_ip_address import NetIpAddressProvider
 from components.providers.net_nat import NetNatProvider
@@ -247,6 +248,32 @@ SUBJECTS = (
             + "\nConnect-VMNetworkAdapter -VMName fault-guest -SwitchName fault-g-sw"
         ),
         settled=keys("ip_address", "dns_servers", "gateway"),
+    ),
+)
+
+IMAGE = "C:\\Images\\WS2022-Datacenter.vhdx"
+SUBJECTS += (
+    Subject(
+        "GuestImage",  # the update re-checks the copy by hash and has nothing to copy
+        GuestImageProvider,
+        {
+            "vm_name": "fault-img",
+            "guest": {"parent": "l0", "vm_name": "fault-img", "credential": "guest"},
+            "source_path": IMAGE,
+            "destination_path": IMAGE,
+        },
+        {"adopt_existing": True},
+        in_guest(
+            "fault-img",
+            f"if (Test-Path -LiteralPath '{IMAGE}' -PathType Leaf) {{ 'copy' }}",
+        )
+        + '\n"gsi $((Get-VMIntegrationService -VMName fault-img '
+        "-Name 'Guest Service Interface').Enabled)\"",
+        present=["copy", "gsi False"],
+        changed=None,
+        deleted=["gsi False"],
+        setup=image_vm_script("fault-img", IMAGE, GUEST_PASSWORD),
+        settled=keys("sha256", "guest_sha256"),
     ),
 )
 
