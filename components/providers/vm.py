@@ -7,10 +7,10 @@ host's default disk path: with a base image (`image`/`image_path`), a differenci
 before the first boot (computer name, time zone, and the Administrator password of the VM's
 `credential`, read from config at create time: see `components.answer_file`); without one, a
 new empty VHD (a VM that boots nothing, for tests of the host side only). Delete removes the
-disk files the VM used and never the image. It is identified by its Id (Hyper-V names may repeat or be changed by
-hand). The stack that owns it is written as a tag line `hyperv-lab-owner: <owner>` at the end
-of the VM Notes; `check` refuses, at preview, a name that another stack owns on that host.
-It looks only in a preview: the program marks each registration with `PREVIEW_INPUT` (the
+disk files the VM used and never the image. It is identified by its Id (Hyper-V names may
+repeat or be changed by hand). The stack that owns it is written as a tag line
+`hyperv-lab-owner: <owner>` at the end of the VM Notes; `check` refuses, at preview, a name
+that another stack owns on that host, and a missing image file. It looks only in a preview: the program marks each registration with `PREVIEW_INPUT` (the
 SDK's dry-run flag; `check` takes it out of the inputs, so it never reaches state or a diff),
 and in an update create.ps1 makes the same refusal in the create's own operation, so a
 lookup there would be two round trips per new VM spent twice.
@@ -239,7 +239,7 @@ class VmProvider(HostBoundProvider):
         if failure is not None:
             result.failures.append(failure)
             return result
-        if any(is_unknown(inputs.get(k)) for k in ("host", "name", "owner", "image_path")):
+        if any(is_unknown(inputs.get(k)) for k in ("host", "name", "owner")):
             return result
         if preview is False:
             # An update: create.ps1 refuses another stack's VM itself (`_adoptable`).
@@ -274,8 +274,14 @@ class VmProvider(HostBoundProvider):
         """One round trip: a VM of that name tagged with another owner, and a missing image."""
         try:
             op = self._operation(inputs, "check")
+            image_path = inputs.get("image_path")  # unknown: a copy made later in this update
             found = self.run_described(
-                op, "find", {"name": inputs["name"], "image_path": inputs.get("image_path")}
+                op,
+                "find",
+                {
+                    "name": inputs["name"],
+                    "image_path": None if is_unknown(image_path) else image_path,
+                },
             )
         except (RemoteError, ProviderError) as exc:
             log.warning("check Vm: could not look for an owner conflict or the image: %s", exc)
