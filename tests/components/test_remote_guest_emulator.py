@@ -129,3 +129,26 @@ def test_a_wrong_guest_password_names_the_credential_and_the_fix(emu: Emulator) 
         "pulumi config set --secret --path 'hyperv-lab:passwords.guest'"
     )
     assert WRONG_PW not in f"{info.value} {info.value!r}" and GUEST_PW not in str(info.value)
+
+
+def test_a_vm_whose_disk_holds_no_os_fails_after_the_bounded_wait(emu: Emulator) -> None:
+    l0 = RemotePowerShell(lab_for(emu).host("l0"))
+    l0.run(
+        """param([string]$InputJson)
+New-VM -Name 'no-os' -MemoryStartupBytes 1GB -Generation 2 -NewVHDPath 'C:\\VMs\\no-os.vhdx' `
+    -NewVHDSizeBytes 10GB | Out-Null
+Start-VM -Name 'no-os'
+'{}'
+""",
+        {},
+        "make no-os",
+    )
+    guest = _guest(lab_for(emu, wait_s=2), "no-os")
+    with pytest.raises(PowerShellError) as info:
+        guest.run(ECHO, {"name": "x"}, "echo in guest")
+    assert info.value.guest_not_answering
+    assert info.value.message.startswith(
+        "The guest of VM 'no-os' did not answer PowerShell Direct within 2 s (a VM whose disk "
+        "holds no operating system never answers: check its image): An error has occurred "
+        "which Windows PowerShell cannot handle. A remote session might have ended."
+    ), info.value.message
