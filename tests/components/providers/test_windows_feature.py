@@ -15,7 +15,11 @@ from components.providers.base import ProviderError
 from components.providers.windows_feature import WindowsFeatureProvider
 from components.remote import PowerShellError
 from components.remote.errors import GUEST_NOT_ANSWERING_ID
+from tests.components.providers.conftest import GUEST_PASSWORD
+from tests.components.providers.image_vms import image_vm_script
 from tests.conftest import Emulator, _new_emulator
+
+IMAGE = "C:\\Images\\WS2022-Datacenter.vhdx"  # the emulated host's generalized image
 
 
 @pytest.fixture(scope="module")
@@ -33,21 +37,12 @@ def provider(provider_factory: Callable[[type[Any]], Any]) -> WindowsFeatureProv
 
 @pytest.fixture
 def make_l1(host_ps: Callable[[str], str], unique: Callable[[str], str]) -> Callable[..., str]:
-    """make_l1(expose=True, image=None) -> name of a running L1 VM (plain PowerShell)."""
+    """make_l1(expose=True, image=WS2022) -> name of a running L1 VM booted from `image` with
+    an answer file setting the test credential's password (plain PowerShell)."""
 
-    def make(expose: bool = True, image: str | None = None) -> str:
+    def make(expose: bool = True, image: str = IMAGE) -> str:
         name = unique("L1")
-        disk = f"C:\\VMs\\{name}.vhdx"
-        if image is None:
-            create = f"New-VM -Name {name} -Generation 2 -MemoryStartupBytes 4GB -NewVHDPath {disk}"
-        else:
-            host_ps(f"New-VHD -Path {disk} -ParentPath {image} -Differencing | Out-Null")
-            create = f"New-VM -Name {name} -Generation 2 -MemoryStartupBytes 4GB -VHDPath {disk}"
-        host_ps(
-            f"{create} | Out-Null\n"
-            f"Set-VMProcessor -VMName {name} -ExposeVirtualizationExtensions ${str(expose).lower()}\n"
-            f"Start-VM -Name {name}"
-        )
+        host_ps(image_vm_script(name, image, GUEST_PASSWORD, expose=expose))
         return name
 
     return make
