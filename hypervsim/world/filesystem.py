@@ -158,7 +158,9 @@ def part_not_found(path: str, reason: str) -> WorldError:
     return _err(
         f"Could not find a part of the path '{path}'.",
         reason,
-        "WriteError" if "NewItem" in reason else "ObjectNotFound",
+        {"NewItemIOError": "WriteError", "FileOpenFailure": "OpenError"}.get(
+            reason, "ObjectNotFound"
+        ),
         "System.IO.DirectoryNotFoundException",
         path,
     )

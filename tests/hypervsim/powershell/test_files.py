@@ -207,3 +207,12 @@ def test_files_survive_save_and_load(world: World, tmp_path) -> None:  # type: i
     again = World.load(tmp_path / "w.json")
     assert again.root.fs_read("C:\\keep\\A.TXT") == "kept\r\n"
     assert again.root.fs_hash(IMAGE) == world.root.fs_hash(IMAGE)
+
+
+def test_out_file_into_missing_directory(ps: Run, world: World) -> None:
+    before = state(world)
+    r = ps("'x' | Out-File -FilePath C:\\Nope\\o.txt")
+    assert errors(r) == ["Could not find a part of the path 'C:\\Nope\\o.txt'."]
+    assert fqids(r) == ["FileOpenFailure,Microsoft.PowerShell.Commands.OutFileCommand"]
+    assert [x.error.category.name for x in r.records if x.error is not None] == ["OpenError"]
+    assert state(world) == before
