@@ -484,12 +484,12 @@ class FileSystem:
         if e.is_dir:
             below = self.fs_walk(p.full)
             if below and not recurse:
+                # Remove-Item asks to confirm; a remote (non-interactive) host cannot prompt.
                 raise _err(
-                    f"The item at {p.full} has children and the Recurse parameter was not "
-                    "specified. If you continue, all children will be removed with the item. "
-                    "Are you sure you want to continue?",
-                    "RemoveItemUnauthorizedAccessError",
-                    "InvalidOperation",
+                    "Windows PowerShell is in NonInteractive mode. Read and Prompt functionality "
+                    "is not available.",
+                    "HostFunctionPromptNotImplemented",
+                    "NotImplemented",
                     "System.Management.Automation.Host.HostException",
                     p.full,
                 )
