@@ -390,8 +390,22 @@ class FileSystem:
         """Set-/Add-Content, Out-File, New-Item -ItemType File: the directory must exist."""
         p, v = self._resolve(path, cwd)
         disk = self._disk_at(p)
+        if disk is not None and (
+            create_only or self.disk_busy(disk) or self.disk_has_busy_children(disk)
+        ):
+            if create_only:
+                raise _err(
+                    f"The file '{p.full}' already exists.",
+                    "NewItemIOError",
+                    "WriteError",
+                    "System.IO.IOException",
+                    p.full,
+                )
+            if self.disk_busy(disk) or self.disk_has_busy_children(disk):
+                raise in_use(disk.path, reason.replace("DirectoryNotFound", "IO"))
         if disk is not None:
-            raise in_use(disk.path, reason.replace("DirectoryNotFound", "IO"))
+            # A disk file nobody holds open is overwritten like any file (it is no disk after).
+            self.vhds.remove(disk)
         parent = v.get(parent_of(p.rel))
         if parent is None or not parent.is_dir:
             raise part_not_found(p.full, reason)

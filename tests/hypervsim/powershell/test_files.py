@@ -205,6 +205,27 @@ def test_disk_of_a_running_vm_cannot_be_removed(ps: Run, world: World) -> None:
     assert state(world) == before
 
 
+def test_disk_file_is_overwritten_when_nobody_holds_it_and_refused_while_in_use(
+    ps: Run, world: World
+) -> None:
+    ps("$vm = New-VM -Name v -Generation 2 -NewVHDPath C:\\VMs\\v.vhdx -NewVHDSizeBytes 20GB")
+    ps("New-VHD -Path C:\\VMs\\spare.vhdx -SizeBytes 1GB | Out-Null")
+    r = ps(
+        "Set-Content -LiteralPath C:\\VMs\\spare.vhdx -Value 'text now'\n"
+        "Get-Content -LiteralPath C:\\VMs\\spare.vhdx\n"
+        "Test-Path -LiteralPath C:\\VMs\\spare.vhdx"
+    )
+    assert not errors(r)
+    assert lines(r) == ["text now", "True"]
+    r = ps("Get-VHD -Path C:\\VMs\\spare.vhdx")
+    assert len(errors(r)) == 1
+    ps("Start-VM -Name v")
+    before = state(world)
+    r = ps("Set-Content -LiteralPath C:\\VMs\\v.vhdx -Value 'oops'")
+    assert len(errors(r)) == 1 and "being used by another process" in errors(r)[0]
+    assert state(world) == before
+
+
 def test_files_survive_save_and_load(world: World, tmp_path) -> None:  # type: ignore[no-untyped-def]
     world.root.fs_mkdir("C:\\Keep")
     world.root.fs_write("C:\\Keep\\a.txt", "kept\r\n", encoding="utf8")
