@@ -60,8 +60,8 @@ def _computer(c: Computer, indent: str, lines: list[str]) -> None:
     files = sum(1 for e in c.files.entries.values() if not e.is_dir and not e.deleted)
     if files:
         lines.append(f"{inner}files: {files}")
-    for d in c.vhds:
-        lines.append(f"{inner}{_disk(d)}")
+    for disk in c.vhds:
+        lines.append(f"{inner}{_disk(disk)}")
     for vm in c.vms:
         lines.append(
             f"{inner}VM {vm.name} [{vm.state}] gen{vm.generation} v{vm.version} "

@@ -158,7 +158,9 @@ def part_not_found(path: str, reason: str) -> WorldError:
     return _err(
         f"Could not find a part of the path '{path}'.",
         reason,
-        "WriteError" if "NewItem" in reason else "ObjectNotFound",
+        {"NewItemIOError": "WriteError", "FileOpenFailure": "OpenError"}.get(
+            reason, "ObjectNotFound"
+        ),
         "System.IO.DirectoryNotFoundException",
         path,
     )
@@ -388,8 +390,22 @@ class FileSystem:
         """Set-/Add-Content, Out-File, New-Item -ItemType File: the directory must exist."""
         p, v = self._resolve(path, cwd)
         disk = self._disk_at(p)
+        if disk is not None and (
+            create_only or self.disk_busy(disk) or self.disk_has_busy_children(disk)
+        ):
+            if create_only:
+                raise _err(
+                    f"The file '{p.full}' already exists.",
+                    "NewItemIOError",
+                    "WriteError",
+                    "System.IO.IOException",
+                    p.full,
+                )
+            if self.disk_busy(disk) or self.disk_has_busy_children(disk):
+                raise in_use(disk.path, reason.replace("DirectoryNotFound", "IO"))
         if disk is not None:
-            raise in_use(disk.path, reason.replace("DirectoryNotFound", "IO"))
+            # A disk file nobody holds open is overwritten like any file (it is no disk after).
+            self.vhds.remove(disk)
         parent = v.get(parent_of(p.rel))
         if parent is None or not parent.is_dir:
             raise part_not_found(p.full, reason)
@@ -482,12 +498,12 @@ class FileSystem:
         if e.is_dir:
             below = self.fs_walk(p.full)
             if below and not recurse:
+                # Remove-Item asks to confirm; a remote (non-interactive) host cannot prompt.
                 raise _err(
-                    f"The item at {p.full} has children and the Recurse parameter was not "
-                    "specified. If you continue, all children will be removed with the item. "
-                    "Are you sure you want to continue?",
-                    "RemoveItemUnauthorizedAccessError",
-                    "InvalidOperation",
+                    "Windows PowerShell is in NonInteractive mode. Read and Prompt functionality "
+                    "is not available.",
+                    "HostFunctionPromptNotImplemented",
+                    "NotImplemented",
                     "System.Management.Automation.Host.HostException",
                     p.full,
                 )

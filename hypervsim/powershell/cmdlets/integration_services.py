@@ -9,6 +9,7 @@ from hypervsim.powershell.api import Invocation, Param, ParamKind, PSObject, cmd
 from hypervsim.powershell.cmdlets.world_bridge import (
     HYPERV_MODULE,
     as_bool,
+    flatten,
     hyperv_host,
     report,
     strings,
@@ -56,24 +57,38 @@ def get_vm_integration_service(inv: Invocation) -> Iterable[Any]:
     wanted = [n.lower() for n in strings(inv.bound.get("Name"))]
     return [
         service_object(host, vm, name)
-        for vm in target_vms(inv, host, lookup=True)
+        for vm in target_vms(inv, host, lookup=True, name_is_vm=False)
         for name in INTEGRATION_SERVICES
         if not wanted or name.lower() in wanted
     ]
 
 
+def _targets(inv: Invocation, host: Computer) -> list[tuple[VM, str]]:
+    """(VM, service name) pairs: service objects piped from Get-VMIntegrationService, or the
+    VMs of -VMName / -VM with each -Name."""
+    items = [
+        *flatten(inv.bound.get("VMIntegrationService") or []),
+        *flatten(inv.bound.get("VM") or []),
+        *flatten(inv.input or []),
+    ]
+    services = [i.ref for i in items if isinstance(i, PSObject) and isinstance(i.ref, tuple)]
+    if services:
+        return [(vm, name) for vm, name in services]
+    names = strings(inv.bound.get("Name"))
+    return [(vm, name) for vm in target_vms(inv, host, name_is_vm=False) for name in names]
+
+
 def _set(inv: Invocation, enabled: bool) -> list[Any]:
     host = hyperv_host(inv)
     out: list[Any] = []
-    for vm in target_vms(inv, host):
-        for name in strings(inv.bound.get("Name")):
-            try:
-                host.set_integration_service(vm, name, enabled)
-            except WorldError as err:
-                report(inv, err)
-                continue
-            if as_bool(inv.bound.get("Passthru", False)):
-                out.append(service_object(host, vm, host.integration_service_name(vm, name)))
+    for vm, name in _targets(inv, host):
+        try:
+            host.set_integration_service(vm, name, enabled)
+        except WorldError as err:
+            report(inv, err)
+            continue
+        if as_bool(inv.bound.get("Passthru", False)):
+            out.append(service_object(host, vm, host.integration_service_name(vm, name)))
     return out
 
 
@@ -81,6 +96,7 @@ def _set(inv: Invocation, enabled: bool) -> list[Any]:
     "Enable-VMIntegrationService",
     *VM_PARAMS,
     Param("Name", L, position=1),
+    Param("VMIntegrationService", L),
     Param("Passthru", S),
     module=HYPERV_MODULE,
 )
@@ -92,6 +108,7 @@ def enable_vm_integration_service(inv: Invocation) -> Iterable[Any]:
     "Disable-VMIntegrationService",
     *VM_PARAMS,
     Param("Name", L, position=1),
+    Param("VMIntegrationService", L),
     Param("Passthru", S),
     module=HYPERV_MODULE,
 )

@@ -88,8 +88,8 @@ def invoke_command(inv: Invocation) -> Iterable[Any]:
     args = (
         flatten(inv.bound.get("ArgumentList")) if inv.bound.get("ArgumentList") is not None else []
     )
+    out: list[Any] = []
     if inv.bound.get("Session") is not None:
-        out: list[Any] = []
         for vm in session_vms(inv):
             if vm.state != "Running" or vm.guest is None or not vm.guest_up:
                 report(inv, session_broken(vm))
@@ -117,7 +117,6 @@ def invoke_command(inv: Invocation) -> Iterable[Any]:
                 )
                 return []
         return inv.invoke(block, args)
-    out: list[Any] = []
     for vm in _resolve(inv):
         if connect(inv, vm):
             assert vm.guest is not None
@@ -202,7 +201,7 @@ def session_vms(inv: Invocation, param: str = "Session") -> list[VM]:
 )
 def new_ps_session(inv: Invocation) -> Iterable[Any]:
     """PowerShell Direct sessions (-VMName/-VMId with -Credential)."""
-    out = []
+    out: list[PSObject] = []
     for vm in _resolve(inv):
         if connect(inv, vm):
             out.append(

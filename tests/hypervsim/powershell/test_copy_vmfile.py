@@ -55,6 +55,22 @@ def test_integration_services_as_windows_lists_them(ps: Run, world: World) -> No
     assert state(world) == before
 
 
+def test_integration_service_by_vm_object_and_from_the_pipeline(ps: Run, world: World) -> None:
+    """With -VM, -Name is the service (Windows' VMObject parameter set), and service objects
+    piped from Get-VMIntegrationService name both the VM and the service."""
+    _l1(ps, world)
+    r = ps(
+        "$vm = Get-VM -Name l1\n"
+        "Enable-VMIntegrationService -VM $vm -Name 'Guest Service Interface'\n"
+        "(Get-VMIntegrationService -VM $vm -Name 'Guest Service Interface').Enabled\n"
+        "Get-VMIntegrationService -VMName l1 -Name 'Guest Service Interface' | Disable-VMIntegrationService\n"
+        "(Get-VMIntegrationService -VMName l1 | Where-Object Name -eq 'Guest Service Interface').Enabled\n"
+        "@(Get-VMIntegrationService -VM $vm).Count"
+    )
+    assert not errors(r)
+    assert lines(r) == ["True", "False", "6"]
+
+
 def test_copy_needs_the_guest_service_interface(ps: Run, world: World) -> None:
     _l1(ps, world)
     before = state(world)

@@ -143,9 +143,14 @@ def test_remove_item_directory_needs_recurse(ps: Run, world: World) -> None:
     ps("New-Item -ItemType Directory C:\\R\\S | Out-Null; Set-Content C:\\R\\S\\f.txt x")
     before = state(world)
     r = ps("Remove-Item -LiteralPath C:\\R")
-    assert errors(r)[0].startswith(
-        "The item at C:\\R has children and the Recurse parameter was not specified."
-    )
+    # Remove-Item would ask to confirm; a remote host cannot prompt
+    assert errors(r) == [
+        "Windows PowerShell is in NonInteractive mode. Read and Prompt functionality is not "
+        "available."
+    ]
+    assert fqids(r) == [
+        "HostFunctionPromptNotImplemented,Microsoft.PowerShell.Commands.RemoveItemCommand"
+    ]
     assert state(world) == before
     r = ps("Remove-Item -LiteralPath C:\\R -Recurse -Force; Test-Path C:\\R")
     assert lines(r) == ["False"]
@@ -200,6 +205,27 @@ def test_disk_of_a_running_vm_cannot_be_removed(ps: Run, world: World) -> None:
     assert state(world) == before
 
 
+def test_disk_file_is_overwritten_when_nobody_holds_it_and_refused_while_in_use(
+    ps: Run, world: World
+) -> None:
+    ps("$vm = New-VM -Name v -Generation 2 -NewVHDPath C:\\VMs\\v.vhdx -NewVHDSizeBytes 20GB")
+    ps("New-VHD -Path C:\\VMs\\spare.vhdx -SizeBytes 1GB | Out-Null")
+    r = ps(
+        "Set-Content -LiteralPath C:\\VMs\\spare.vhdx -Value 'text now'\n"
+        "Get-Content -LiteralPath C:\\VMs\\spare.vhdx\n"
+        "Test-Path -LiteralPath C:\\VMs\\spare.vhdx"
+    )
+    assert not errors(r)
+    assert lines(r) == ["text now", "True"]
+    r = ps("Get-VHD -Path C:\\VMs\\spare.vhdx")
+    assert len(errors(r)) == 1
+    ps("Start-VM -Name v")
+    before = state(world)
+    r = ps("Set-Content -LiteralPath C:\\VMs\\v.vhdx -Value 'oops'")
+    assert len(errors(r)) == 1 and "being used by another process" in errors(r)[0]
+    assert state(world) == before
+
+
 def test_files_survive_save_and_load(world: World, tmp_path) -> None:  # type: ignore[no-untyped-def]
     world.root.fs_mkdir("C:\\Keep")
     world.root.fs_write("C:\\Keep\\a.txt", "kept\r\n", encoding="utf8")
@@ -207,3 +233,12 @@ def test_files_survive_save_and_load(world: World, tmp_path) -> None:  # type: i
     again = World.load(tmp_path / "w.json")
     assert again.root.fs_read("C:\\keep\\A.TXT") == "kept\r\n"
     assert again.root.fs_hash(IMAGE) == world.root.fs_hash(IMAGE)
+
+
+def test_out_file_into_missing_directory(ps: Run, world: World) -> None:
+    before = state(world)
+    r = ps("'x' | Out-File -FilePath C:\\Nope\\o.txt")
+    assert errors(r) == ["Could not find a part of the path 'C:\\Nope\\o.txt'."]
+    assert fqids(r) == ["FileOpenFailure,Microsoft.PowerShell.Commands.OutFileCommand"]
+    assert [x.error.category.name for x in r.records if x.error is not None] == ["OpenError"]
+    assert state(world) == before
