@@ -82,14 +82,9 @@ def administrator(password_hash: str) -> Account:
     return Account(name="Administrator", password_hash=password_hash)
 
 
-def check_credential(
-    accounts: list[Account] | None, computer_name: str, user: str, password: str
-) -> bool:
+def check_credential(accounts: list[Account], computer_name: str, user: str, password: str) -> bool:
     """Whether user/password log on to a guest: `Administrator`, `.\\Administrator` or
-    `COMPUTERNAME\\Administrator` (case-insensitive). `accounts` None: the old model's guest
-    that accepted anything."""
-    if accounts is None:
-        return True
+    `COMPUTERNAME\\Administrator` (case-insensitive)."""
     domain, sep, name = user.rpartition("\\")
     if sep and domain.lower() not in (".", computer_name.lower()):
         return False

@@ -14,7 +14,6 @@ from hypervsim.world.filesystem import View, parse_path
 from hypervsim.world.guest_os import UNATTEND_PATH, administrator, hash_password, parse_unattend
 from hypervsim.world.profiles import GiB, default_vm_version, supported_vm_versions, version_tuple
 from hypervsim.world.records import (
-    GuestOs,
     HardDrive,
     InstalledOs,
     NetAdapter,
@@ -187,8 +186,7 @@ class HyperVHost:
         path: str | None = None,
     ) -> VM:
         """New-VM. VM names may repeat on one host (Hyper-V identifies VMs by Id)."""
-        from hypervsim.world.features import default_features
-        from hypervsim.world.model import VM, Computer
+        from hypervsim.world.model import VM
 
         self.require_hyperv("New-VM")
         if generation not in (1, 2):
@@ -259,33 +257,19 @@ class HyperVHost:
                 mac_address=world.new_mac(),
             )
         )
-        os_image: GuestOs | None = None
         if new_vhd_path:
-            # New-VM creates the folder of a new disk (as Hyper-V's wizard does).
+            # New-VM creates the folder of a new disk (as Hyper-V's wizard does). The disk is
+            # empty: the VM will run, but nothing boots from it.
             folder = parse_path(new_vhd_path).full.rsplit("\\", 1)[0]
             if self.fs_item(folder) is None:
                 self.fs_mkdir(folder)
             disk = self.new_disk(new_vhd_path, new_vhd_size or 127 * GiB)
             disk.attached_to = vm.id
             vm.hard_drives.append(self._drive_for(vm, disk.path))
-            # A new, empty disk: the lab installs the host's own Windows on first boot.
-            os_image = GuestOs(build=self.build, edition=self.edition)
         elif base is not None:
             base.attached_to = vm.id
             vm.hard_drives.append(self._drive_for(vm, base.path))
-            image = self.os_image_of(base)
-            if image is None or image.generation is None:
-                os_image = self._os_of(base)  # the old model's images: an OS from the start
-        if os_image is not None:
-            vm.guest = Computer(
-                name=world.new_computer_name(),
-                build=os_image.build,
-                edition=os_image.edition,
-                cpu_vendor=self.cpu_vendor,
-                features=default_features(os_image.edition, hyperv_installed=False),
-            )
         self.vms.append(vm)
-        self._link_guest(vm)
         return vm
 
     def _drive_for(
@@ -373,12 +357,6 @@ class HyperVHost:
         disk = self.vhd(drive.path)
         if disk is not None and disk.attached_to == vm.id:
             disk.attached_to = None
-
-    def _os_of(self, disk: Vhd) -> GuestOs:
-        image = self.os_image_of(disk)
-        if image is not None and image.os_build is not None and image.os_edition is not None:
-            return GuestOs(build=image.os_build, edition=image.os_edition)
-        return GuestOs(build=self.build, edition=self.edition)
 
     def boot_image(self, vm: VM) -> Vhd | None:
         """The OS image the VM's first disk boots (a copy of / a child of one), if its
@@ -639,12 +617,9 @@ class HyperVHost:
                 f"The number of virtual processors for virtual machine '{vm.name}' is out of range. "
                 f"The range is 1 through {limit}. (Virtual machine ID {vm.id})",
             )
-        if (
-            expose
-            and count > NESTED_L1_VCPU_LIMIT
-            and vm.guest is not None
-            and vm.guest.build <= 17763
-        ):
+        image = self.boot_image(vm) if vm.guest is None else None
+        os_build = vm.guest.build if vm.guest is not None else (image.os_build if image else None)
+        if expose and count > NESTED_L1_VCPU_LIMIT and os_build is not None and os_build <= 17763:
             raise modify_device_failed(
                 vm,
                 "Processor",

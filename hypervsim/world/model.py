@@ -115,9 +115,8 @@ class Computer(HyperVHost, DiskHost, GuestServices, FileSystem, TcpIpStack, Feat
     next_if_index: int = 2
     restart_count: int = 0
     files: Volume = Field(default_factory=lambda: default_volume(*WINDOWS_DIRS))
-    # Local accounts PowerShell Direct logs on with; None: a guest made by the old model
-    # (any credential), kept only until every caller boots from images.
-    accounts: list[Account] | None = None
+    # Local accounts PowerShell Direct logs on with (set by Windows Setup at first boot).
+    accounts: list[Account] = Field(default_factory=list)
     time_zone: str = "Pacific Standard Time"
 
     _world: World | None = PrivateAttr(default=None)
@@ -220,17 +219,6 @@ class World:
         )
         image_path, family, build, edition = p.image
         install_image(root, ImageSpec(image_path, family, build, edition))
-        # The old model's images (an OS "installed" without Setup), until every caller uses
-        # real images.
-        for path, build, edition in (
-            ("C:\\Images\\WS2016.vhdx", 14393, "server"),
-            ("C:\\Images\\WS2019.vhdx", 17763, "server"),
-            ("C:\\Images\\WS2022.vhdx", 20348, "server"),
-            ("C:\\Images\\Win11.vhdx", 22621, "client"),
-        ):
-            root.vhds.append(
-                Vhd(path=path, size_bytes=127 * GiB, os_build=build, os_edition=edition)
-            )
         return world
 
     def _link(self) -> None:

@@ -136,10 +136,3 @@ class HardDrive(BaseModel):
     controller_type: str = "SCSI"  # "IDE" (generation 1) | "SCSI"
     controller_number: int = 0
     controller_location: int = 0
-
-
-class GuestOs(BaseModel):
-    """What a VM boots: its Windows build and edition ("server" or "client")."""
-
-    build: int
-    edition: str

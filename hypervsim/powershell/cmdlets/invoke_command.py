@@ -171,7 +171,7 @@ def session_broken(vm: VM) -> WorldError:
 def credential_valid(guest: Computer, credential: Any) -> bool:
     """A PSCredential logs on to the guest only with one of its accounts' name and password."""
     if not isinstance(credential, PSObject):
-        return guest.accounts is None
+        return False
     user = to_string(credential.get("UserName") or "")
     secret = credential.get("Password")
     password = secret.plain if isinstance(secret, SecureString) else to_string(secret or "")

@@ -154,3 +154,25 @@ def test_session_with_a_wrong_password_is_refused(ps: Run, world: World) -> None
     )
     assert errors(r) == ["The credential is invalid."] and lines(r) == ["True"]
     assert state(world) == before
+
+
+def test_copy_into_a_vm_on_an_empty_disk(ps: Run, world: World) -> None:
+    r = ps(
+        "New-VM -Name bare -Generation 2 -NewVHDPath C:\\VMs\\bare.vhdx | Out-Null\n"
+        "Enable-VMIntegrationService -VMName bare -Name 'Guest Service Interface'\n"
+        "Start-VM -Name bare"
+    )
+    assert not errors(r)
+    before = state(world)
+    r = ps(
+        f"Copy-VMFile -Name bare -SourcePath '{IMAGE}' -DestinationPath C:\\x.vhdx -FileSource Host"
+    )
+    assert errors(r) and errors(r)[0].startswith(
+        "Failed to initiate copying files to the guest.\n'bare' failed to initiate copying files"
+    )
+    r = ps(CRED + "$s = New-PSSession -VMName bare -Credential $c")
+    assert errors(r) == [
+        "An error has occurred which Windows PowerShell cannot handle. A remote session might "
+        "have ended."
+    ]
+    assert state(world) == before
