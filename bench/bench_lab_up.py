@@ -72,7 +72,7 @@ from tests.e2e.conftest import (  # noqa: E402
     PulumiProject,
     PulumiResult,
 )
-from tests.e2e.lab_stack import GUEST_CREDENTIAL, set_passwords, write_lab  # noqa: E402
+from tests.e2e.lab_stack import GUEST_CREDENTIAL, IMAGE, set_passwords, write_lab  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent / "results" / "lab_up.json"
 STACK = "bench"
@@ -139,10 +139,10 @@ def lab_of(size: int) -> dict[str, Any]:
                 "name": host,
                 "host": "l0",
                 "credential": GUEST_CREDENTIAL,
+                "image": IMAGE,
                 "switch": "External",
                 "memory_startup_mb": 4096,
                 "cpu_count": 2,
-                "disk_size_gb": 20,
             }
         )
         nats.append(
@@ -153,8 +153,8 @@ def lab_of(size: int) -> dict[str, Any]:
                 "name": f"guest-{i:02d}",
                 "nat_network": nat,
                 "ip_address": f"{net}.10",
+                "image": IMAGE,
                 "memory_startup_mb": 1024,
-                "disk_size_gb": 10,
             }
         )
     return {"nested_hosts": hosts, "nat_networks": nats, "emulator_vms": vms}

@@ -1,9 +1,10 @@
 """Typed stack configuration: which Hyper-V hosts exist and how to reach them.
 
 Sources, in order: the Pulumi stack config a dynamic provider receives in `configure()`
-(`hyperv-lab:hosts`, `hyperv-lab:credentials`, `hyperv-lab:passwords`,
+(`hyperv-lab:hosts`, `hyperv-lab:credentials`, `hyperv-lab:passwords`, `hyperv-lab:images`,
 `hyperv-lab:journal_dir`), then environment variables (`HYPERV_LAB_HOSTS`,
-`HYPERV_LAB_CREDENTIALS`, `HYPERV_LAB_PASSWORD_<NAME>`, `HYPERV_LAB_JOURNAL_DIR`).
+`HYPERV_LAB_CREDENTIALS`, `HYPERV_LAB_PASSWORD_<NAME>`, `HYPERV_LAB_IMAGES`,
+`HYPERV_LAB_JOURNAL_DIR`).
 Passwords are `SecretStr`: they never show in repr, str, errors or logs. A mistake becomes
 `ConfigError` with one line naming the key and the allowed values.
 
@@ -39,11 +40,13 @@ HOSTS_KEY = f"{NAMESPACE}:hosts"
 CREDENTIALS_KEY = f"{NAMESPACE}:credentials"
 PASSWORDS_KEY = f"{NAMESPACE}:passwords"
 PREFIX_KEY = f"{NAMESPACE}:prefix"
+IMAGES_KEY = f"{NAMESPACE}:images"
 JOURNAL_DIR_KEY = f"{NAMESPACE}:journal_dir"
 HOSTS_ENV = "HYPERV_LAB_HOSTS"
 CREDENTIALS_ENV = "HYPERV_LAB_CREDENTIALS"
 PASSWORD_ENV_PREFIX = "HYPERV_LAB_PASSWORD_"
 JOURNAL_DIR_ENV = "HYPERV_LAB_JOURNAL_DIR"
+IMAGES_ENV = "HYPERV_LAB_IMAGES"
 
 STACK_CONFIG_KEYS: tuple[str, ...] = (
     "hosts",  # the Hyper-V hosts (L0) and how to reach them
@@ -52,6 +55,7 @@ STACK_CONFIG_KEYS: tuple[str, ...] = (
     "prefix",  # prefix of every name this stack makes on the hosts
     "journal_dir",  # where creates whose outcome is unknown are remembered
     "lab",  # the lab: nested hosts, NAT networks, emulator VMs
+    "images",  # OS base images on the hosts, by name
     "owner_id",  # this stack's id in the owner tag, so same-named stacks never share VMs
 )
 """Every `hyperv-lab:<key>` the program and the providers read; any other is refused."""
@@ -59,6 +63,11 @@ STACK_CONFIG_KEYS: tuple[str, ...] = (
 DEFAULT_GUEST_WAIT_S = 180.0
 """How long a guest operation waits for an existing VM's guest to answer PowerShell Direct
 (it may still be booting); `hyperv-lab:credentials.<name>.wait_s` changes it."""
+DEFAULT_LOGIN_RETRY_S = 60.0
+"""How long PowerShell Direct retries "The credential is invalid." before reporting it: on a
+real host a new guest refuses every login for a while as it specializes (the Administrator
+password from the answer file is set in its last pass); a wrong password never heals, so the
+wait is short. `hyperv-lab:credentials.<name>.login_retry_s` changes it."""
 
 _M = TypeVar("_M", bound=BaseModel)
 
@@ -103,6 +112,13 @@ class Credential(_Strict):
         description="as a guest login: how long to wait for the guest to answer (it may "
         "still be booting); a VM that does not exist fails at once",
     )
+    login_retry_s: float = Field(
+        default=DEFAULT_LOGIN_RETRY_S,
+        ge=0,
+        le=3600,
+        description="as a guest login: how long 'The credential is invalid.' is retried (a "
+        "new guest refuses logins while it specializes); within wait_s",
+    )
 
 
 class GuestRoute(_Strict):
@@ -114,6 +130,12 @@ class GuestRoute(_Strict):
     password: SecretStr
     wait_s: float = Field(
         default=DEFAULT_GUEST_WAIT_S, gt=0, description="bounded wait for the guest to answer"
+    )
+    login_retry_s: float = Field(
+        default=DEFAULT_LOGIN_RETRY_S, ge=0, description="bounded retry of an invalid login"
+    )
+    credential: str | None = Field(
+        default=None, description="name of the credential in hyperv-lab:credentials (messages)"
     )
 
 
@@ -241,11 +263,76 @@ class HostRef(_Strict):
         return f"{self.parent.label()}>{self.vm_name}"
 
 
+HYPER_V_INSIDE_MIN_BUILD = 14393
+"""Nested virtualization needs Windows Server 2016 / Windows 10 1607 (build 14393) or later
+inside the VM (Microsoft's nested-virtualization prerequisites)."""
+
+_IMAGE_PATH = re.compile(r"^(?:[A-Za-z]:\\|\\\\)[^\x00-\x1f<>\"|?*]+\.vhdx?$", re.IGNORECASE)
+ImageOs = Literal["windows-server", "windows-client"]
+DiskMode = Literal["differencing", "copy"]
+
+
+class ImageSpec(_Strict):
+    """A base OS image (a VHDX) on a Hyper-V host that VMs boot from.
+
+    `generalized` images (sysprepped) get an answer file written into each VM's disk before its
+    first boot (computer name, Administrator password, time zone); a prepared image
+    (`generalized: false`) boots as it is, so the VM's credential must already be its login.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+    host: str = Field(pattern=_NAME, description="the host in hyperv-lab:hosts the file is on")
+    path: str = Field(description="absolute Windows path of the .vhdx (or .vhd) on that host")
+    os: ImageOs
+    build: int = Field(ge=1, le=999_999, description="Windows build number, e.g. 20348")
+    generation: Literal[1, 2]
+    generalized: bool = True
+
+    @field_validator("path")
+    @classmethod
+    def _windows_vhd_path(cls, value: str) -> str:
+        if not _IMAGE_PATH.match(value):
+            raise ValueError(
+                "must be an absolute Windows path of a .vhdx or .vhd file "
+                "(e.g. C:\\Images\\WS2022-Datacenter.vhdx)"
+            )
+        return value
+
+    @property
+    def can_run_hyper_v(self) -> bool:
+        """Whether a VM booted from this image can run Hyper-V inside (nested)."""
+        return self.build >= HYPER_V_INSIDE_MIN_BUILD
+
+    def refuses_nested(self, name: str) -> str | None:
+        """Why a nested Hyper-V host cannot boot this image, or None."""
+        if self.can_run_hyper_v:
+            return None
+        return (
+            f"image '{name}' is {self.os} build {self.build}, which cannot run Hyper-V inside "
+            f"a VM (nested virtualization needs build {HYPER_V_INSIDE_MIN_BUILD} or later)"
+        )
+
+
+def parse_images(raw: Any) -> dict[str, ImageSpec]:
+    """`hyperv-lab:images` (JSON text or an object) as checked specs; ConfigError on one line."""
+    images: dict[str, ImageSpec] = {}
+    for name, body in _as_object(IMAGES_KEY, raw).items():
+        if not re.match(_NAME, name):
+            raise ConfigError(
+                f"{IMAGES_KEY}.{name}: not a valid image name (allowed: letters, digits, '_', "
+                "'.', '-'; starts with a letter or digit)"
+            )
+        images[name] = _validate(f"{IMAGES_KEY}.{name}", ImageSpec, body)
+    return images
+
+
 class LabConfig(_Strict):
     """Everything a provider needs to reach hosts, resolved from config + environment."""
 
     hosts: dict[str, HostSettings] = Field(default_factory=dict)
     credentials: dict[str, Credential] = Field(default_factory=dict)
+    images: dict[str, ImageSpec] = Field(default_factory=dict)
     prefix: str = Field(default="", pattern=r"^[A-Za-z0-9_-]{0,32}$")
     journal_dir: Path | None = Field(
         default=None,
@@ -263,12 +350,7 @@ class LabConfig(_Strict):
                 raise ConfigError(f"{HOSTS_KEY}: unknown host '{ref.host}' (known: {known})")
             return self.hosts[ref.host]
         assert ref.parent is not None and ref.vm_name is not None and ref.credential is not None
-        if ref.credential not in self.credentials:
-            known = ", ".join(sorted(self.credentials)) or "none configured"
-            raise ConfigError(
-                f"{CREDENTIALS_KEY}: unknown credential '{ref.credential}' (known: {known})"
-            )
-        cred = self.credentials[ref.credential]
+        cred = self.credential(ref.credential)
         parent = self.host(ref.parent)
         return HostSettings(
             name=_route_name(parent.name, ref.vm_name),
@@ -278,8 +360,24 @@ class LabConfig(_Strict):
                 user=cred.user,
                 password=cred.password,
                 wait_s=cred.wait_s,
+                login_retry_s=cred.login_retry_s,
+                credential=ref.credential,
             ),
         )
+
+    def credential(self, name: str) -> Credential:
+        """The named guest login; ConfigError naming it and the known ones."""
+        if name not in self.credentials:
+            known = ", ".join(sorted(self.credentials)) or "none configured"
+            raise ConfigError(f"{CREDENTIALS_KEY}: unknown credential '{name}' (known: {known})")
+        return self.credentials[name]
+
+    def image(self, name: str) -> ImageSpec:
+        """The named base image; ConfigError naming it and the known ones."""
+        if name not in self.images:
+            known = ", ".join(sorted(self.images)) or "none configured"
+            raise ConfigError(f"{IMAGES_KEY}: unknown image '{name}' (known: {known})")
+        return self.images[name]
 
     @classmethod
     def from_sources(
@@ -290,6 +388,7 @@ class LabConfig(_Strict):
         prefix: Any = None,
         environ: Mapping[str, str] | None = None,
         journal_dir: Any = None,
+        images: Any = None,
     ) -> LabConfig:
         """Build from raw config values (JSON text or objects), filling gaps from `environ`."""
         env = os.environ if environ is None else environ
@@ -324,6 +423,7 @@ class LabConfig(_Strict):
             {
                 "hosts": host_models,
                 "credentials": cred_models,
+                "images": parse_images(images if images is not None else env.get(IMAGES_ENV)),
                 "prefix": prefix or env.get("HYPERV_LAB_PREFIX", ""),
                 "journal_dir": journal_dir or env.get(JOURNAL_DIR_ENV) or None,
             },
@@ -339,6 +439,7 @@ class LabConfig(_Strict):
             prefix=config.get(PREFIX_KEY),
             environ=environ,
             journal_dir=config.get(JOURNAL_DIR_KEY),
+            images=config.get(IMAGES_KEY),
         )
 
     @classmethod
@@ -509,8 +610,10 @@ __all__ = [
     "GuestRoute",
     "HostRef",
     "HostSettings",
+    "ImageSpec",
     "LabConfig",
     "check_stack_config_keys",
+    "parse_images",
     "password_env_var",
     "set_password_hint",
     "set_secret_command",

@@ -1,8 +1,10 @@
 """`EmulatorVm`: an L2 VM inside a NestedHost, on its NatNetwork, with a static address.
 
 What a developer's per-stack phone emulator or test VM needs: a VM on the L1 (named with the
-stack prefix so two developers never collide), its adapter on the NAT's internal switch, the
-VM running, and the guest's address/gateway/DNS set inside it by PowerShell Direct.
+stack prefix so two developers never collide), booted from a base image (an image on the
+L1's own host is copied into the L1 once, checked by hash, see `NestedHost.image_inside`), its
+adapter on the NAT's internal switch, the VM running, and the guest's address/gateway/DNS set
+inside it by PowerShell Direct.
 """
 
 from __future__ import annotations
@@ -13,6 +15,8 @@ from typing import Any, Literal
 
 import pulumi
 
+from components.base_image import BaseImage, check_image_for, resolve_image
+from components.config import DiskMode
 from components.naming import prefixed, stack_owner
 from components.nat_network import NatNetwork
 from components.providers.guest_network_config import (
@@ -39,7 +43,22 @@ class EmulatorVmArgs:
     """Static IPv4 address inside the NAT prefix."""
 
     credential: str
-    """Name of the guest login in `hyperv-lab:credentials` for PowerShell Direct."""
+    """Name of the guest login in `hyperv-lab:credentials` for PowerShell Direct; the answer
+    file gives the guest's Administrator its password."""
+
+    image: str | BaseImage
+    """The base image the VM boots from: a name in `hyperv-lab:images` or a `BaseImage`. On a
+    NatNetwork inside a NestedHost, an image on that L1's own host is copied into the L1; one
+    on the L1 itself is used where it is. Changing it replaces the VM."""
+
+    disk: DiskMode = "differencing"
+    """'differencing': the system disk is a child of the image; 'copy': a full copy."""
+
+    computer_name: str | None = None
+    """Guest computer name set at first boot; None = the VM name made a NetBIOS name."""
+
+    time_zone: str = "UTC"
+    """Windows time zone id set at first boot."""
 
     vm_name: str | None = None
     """VM name on the L1 before the stack prefix; defaults to the component's name."""
@@ -52,9 +71,6 @@ class EmulatorVmArgs:
 
     dynamic_memory: bool = False
     """Let Hyper-V balance memory (fine for an L2 that does not nest further)."""
-
-    disk_size_gb: int = 40
-    """Size of the new system VHD (changing it replaces the VM)."""
 
     dns_servers: Sequence[str] | None = None
     """DNS servers inside the guest; None = the NatNetwork's `dns_servers`."""
@@ -86,11 +102,14 @@ class EmulatorVm(pulumi.ComponentResource):
         self, name: str, args: EmulatorVmArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
         nat = args.nat_network
+        image = resolve_image(args.image)
+        check_image_for(f"EmulatorVm '{name}'", image, args.generation, hyper_v_inside=False)
         vm_name = prefixed(args.vm_name or name)
         claim_vm_name(f"EmulatorVm '{name}'", nat.host_key, vm_name)
         nat.claim_address(args.ip_address, f"EmulatorVm '{name}'")
         super().__init__(TYPE_TOKEN, name, None, opts)
         host = nat.host
+        image_path = _image_path(name, nat, image)
 
         vm = Vm(
             f"{name}-vm",
@@ -100,7 +119,13 @@ class EmulatorVm(pulumi.ComponentResource):
                 generation=args.generation,
                 memory_startup_mb=args.memory_startup_mb,
                 dynamic_memory=args.dynamic_memory,
-                disk_size_gb=args.disk_size_gb,
+                image=image.name,
+                image_path=image_path,
+                disk=args.disk,
+                generalized=image.spec.generalized,
+                computer_name=args.computer_name,
+                time_zone=args.time_zone,
+                credential=args.credential,
                 version=None,
                 notes=args.notes,
                 owner=stack_owner(),
@@ -164,6 +189,26 @@ class EmulatorVm(pulumi.ComponentResource):
                 "internet_reachable": self.internet_reachable,
             }
         )
+
+
+def _image_path(name: str, nat: NatNetwork, image: BaseImage) -> pulumi.Input[str]:
+    """The image's path on the NAT's host: a copy inside the NestedHost when the image is on
+    that L1's own host, else the image where it is (it must be on the NAT's host then)."""
+    nested = nat.nested_host
+    if nested is None:
+        if isinstance(nat.host, str) and image.spec.host != nat.host:
+            raise ValueError(
+                f"EmulatorVm '{name}' image: '{image.name}' is on host '{image.spec.host}', not "
+                f"on '{nat.host}' (allowed: an image on '{nat.host}')"
+            )
+        return image.spec.path
+    if isinstance(nested.parent_host, str) and image.spec.host != nested.parent_host:
+        raise ValueError(
+            f"EmulatorVm '{name}' image: '{image.name}' is on host '{image.spec.host}', not on "
+            f"'{nested.parent_host}' where NestedHost '{nested._name}' runs (allowed: an image "
+            f"on '{nested.parent_host}')"
+        )
+    return nested.image_inside(image)
 
 
 __all__ = ["TYPE_TOKEN", "EmulatorVm", "EmulatorVmArgs"]

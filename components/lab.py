@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 import pulumi
 
+from components.base_image import BaseImage
 from components.emulator_vm import EmulatorVm, EmulatorVmArgs
 from components.lab_config import Lab
 from components.nat_network import NatGuest, NatNetwork, NatNetworkArgs
@@ -68,10 +69,13 @@ def build_lab(lab: Lab) -> BuiltLab:
             NestedHostArgs(
                 host=nh.host,
                 credential=nh.credential,
+                image=BaseImage(nh.image, lab.images[nh.image]),
+                disk=nh.disk,
+                computer_name=nh.computer_name,
+                time_zone=nh.time_zone,
                 generation=nh.generation,
                 memory_startup_mb=nh.memory_startup_mb,
                 cpu_count=nh.cpu_count,
-                disk_size_gb=nh.disk_size_gb,
                 version=nh.version,
                 switch_name=nh.switch,
                 mac_address_spoofing=nh.mac_address_spoofing,
@@ -112,10 +116,13 @@ def build_lab(lab: Lab) -> BuiltLab:
                 nat_network=built.nat_networks[vm.nat_network],
                 ip_address=vm.ip_address,
                 credential=vm.credential or host_spec.credential,
+                image=BaseImage(vm.image, lab.images[vm.image]),
+                disk=vm.disk,
+                computer_name=vm.computer_name,
+                time_zone=vm.time_zone,
                 generation=vm.generation,
                 memory_startup_mb=vm.memory_startup_mb,
                 dynamic_memory=vm.dynamic_memory,
-                disk_size_gb=vm.disk_size_gb,
                 dns_servers=vm.dns_servers,
                 notes=vm.notes,
                 stop_policy=vm.stop_policy,

@@ -14,6 +14,9 @@ models: `"4"` is not 4), a plain-text password, and host settings the providers 
 (`components.config` checks them, here without the password values). A lab field that becomes
 a provider property takes that property's declared type and bounds (`*_PROPERTIES`), so what
 the provider would refuse mid-update is refused here, under its stack-config path.
+
+Also refused: VM images that are not configured, on another host, of another generation, or
+(for a nested host) of a Windows build that cannot run Hyper-V inside a VM.
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ import ipaddress
 import json
 import os
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from ipaddress import IPv4Network
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Literal, TypeAlias
@@ -30,20 +33,26 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal, TypeAlias
 import pulumi
 import yaml  # type: ignore[import-untyped]
 from pulumi.runtime.config import CONFIG, get_config_env, is_config_secret
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
 
+from components.answer_file import check_computer_name
 from components.config import (
     CREDENTIALS_ENV,
     CREDENTIALS_KEY,
     HOSTS_ENV,
     HOSTS_KEY,
+    IMAGES_ENV,
+    IMAGES_KEY,
     NAMESPACE,
     PASSWORD_ENV_PREFIX,
     PREFIX_KEY,
     ConfigError,
+    DiskMode,
+    ImageSpec,
     LabConfig,
     check_stack_config_keys,
     first_error,
+    parse_images,
     password_env_var,
     set_secret_command,
     wrong_type_hint,
@@ -59,6 +68,8 @@ LAB_KEY = f"{NAMESPACE}:lab"
 NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,47}$"
 NAME_RULE = "letters, digits, '_', '.', '-'; starts with a letter or digit; at most 48"
 StopPolicy = Literal["fail", "stop-and-restore"]
+ComputerName = Annotated[str, AfterValidator(check_computer_name)]
+"""A NetBIOS computer name as Windows Setup takes it (default: from the VM name)."""
 
 
 class LabConfigError(pulumi.RunError):
@@ -76,14 +87,12 @@ def _as_provider_declares(props: PropertySet, name: str) -> Any:
 
 if TYPE_CHECKING:  # the plain types, for type checkers; pydantic gets the declared ones
     VmMemoryMb: TypeAlias = int
-    VmDiskGb: TypeAlias = int
     CpuCount: TypeAlias = int
     VmNotes: TypeAlias = str
     VmVersion: TypeAlias = str | None
     SwitchName: TypeAlias = str | None
 else:
     VmMemoryMb = _as_provider_declares(VM_PROPERTIES, "memory_startup_mb")
-    VmDiskGb = _as_provider_declares(VM_PROPERTIES, "disk_size_gb")
     VmVersion = _as_provider_declares(VM_PROPERTIES, "version")
     VmNotes = _as_provider_declares(VM_PROPERTIES, "notes")
     CpuCount = _as_provider_declares(VM_PROCESSOR_PROPERTIES, "count")
@@ -96,12 +105,15 @@ class NestedHostSpec(_Spec):
     name: str = Field(pattern=NAME_PATTERN, description="VM name before the stack prefix")
     host: str = Field(description="an L0 host name from hyperv-lab:hosts")
     credential: str = Field(description="guest login name from hyperv-lab:credentials")
+    image: str = Field(description="a base image name from hyperv-lab:images on the same host")
+    disk: DiskMode = "differencing"
+    computer_name: ComputerName | None = None
+    time_zone: str = Field(default="UTC", min_length=1, max_length=64)
     switch: SwitchName = Field(default=None, description="switch on the L0 for its adapter")
     mac_address_spoofing: bool = True
     generation: Literal[1, 2] = 2
     memory_startup_mb: Annotated[VmMemoryMb, Field(ge=512)] = 4096  # Hyper-V inside needs it
     cpu_count: CpuCount = 2
-    disk_size_gb: VmDiskGb = 60
     version: VmVersion = None
     notes: VmNotes = ""
     stop_policy: StopPolicy = "fail"
@@ -138,10 +150,16 @@ class EmulatorVmSpec(_Spec):
     nat_network: str = Field(description="name of a NAT network on a nested host")
     ip_address: str
     credential: str | None = Field(default=None, description="default: the nested host's")
+    image: str = Field(
+        description="a base image name from hyperv-lab:images on the nested host's L0 (it is "
+        "copied into the nested host)"
+    )
+    disk: DiskMode = "differencing"
+    computer_name: ComputerName | None = None
+    time_zone: str = Field(default="UTC", min_length=1, max_length=64)
     generation: Literal[1, 2] = 2
     memory_startup_mb: VmMemoryMb = 2048
     dynamic_memory: bool = False
-    disk_size_gb: VmDiskGb = 40
     dns_servers: list[str] | None = None
     notes: VmNotes = ""
     stop_policy: StopPolicy = "fail"
@@ -174,10 +192,11 @@ _MODEL_AT: dict[tuple[str, ...], type[BaseModel]] = {
 
 @dataclass(frozen=True)
 class Lab:
-    """A checked lab description plus the stack-wide name prefix."""
+    """A checked lab description plus the stack-wide name prefix and the base images."""
 
     spec: LabSpec
     prefix: str
+    images: Mapping[str, ImageSpec] = field(default_factory=dict)
 
 
 def parse_lab(
@@ -185,10 +204,12 @@ def parse_lab(
     *,
     hosts: Iterable[str],
     credentials: Iterable[str],
+    images: Mapping[str, ImageSpec | Mapping[str, Any]] | str | None = None,
     prefix: str = "",
 ) -> Lab:
     """Validate `raw` (the `hyperv-lab:lab` value, JSON text or object) against the names
-    configured in `hyperv-lab:hosts` / `hyperv-lab:credentials`. Raises LabConfigError."""
+    configured in `hyperv-lab:hosts` / `hyperv-lab:credentials` / `hyperv-lab:images`.
+    Raises LabConfigError."""
     if not PREFIX_PATTERN.match(prefix):
         raise LabConfigError(
             f"{PREFIX_KEY}: '{prefix}' is not allowed "
@@ -199,8 +220,19 @@ def parse_lab(
         spec = LabSpec.model_validate(data)
     except ValidationError as exc:
         raise LabConfigError(_one_line(exc)) from None
+    image_specs = _images(images)
     _check_references_and_addresses(spec, set(hosts), set(credentials))
-    return Lab(spec=spec, prefix=prefix)
+    _check_images(spec, image_specs)
+    return Lab(spec=spec, prefix=prefix, images=image_specs)
+
+
+def _images(raw: Mapping[str, Any] | str | None) -> dict[str, ImageSpec]:
+    if isinstance(raw, Mapping) and all(isinstance(v, ImageSpec) for v in raw.values()):
+        return dict(raw)
+    try:
+        return parse_images(raw)
+    except ConfigError as exc:
+        raise LabConfigError(str(exc)) from None
 
 
 def load_lab(environ: Mapping[str, str] | None = None) -> Lab:
@@ -229,7 +261,8 @@ def load_lab(environ: Mapping[str, str] | None = None) -> Lab:
     )
     prefix = config.get("prefix") or env.get(PREFIX_ENV, "")
     owner_id()  # a wrong hyperv-lab:owner_id fails here, before anything is registered
-    lab = parse_lab(raw, hosts=hosts, credentials=creds, prefix=prefix)
+    images = _config_value(config, "images") or env.get(IMAGES_ENV)
+    lab = parse_lab(raw, hosts=hosts, credentials=creds, images=images, prefix=prefix)
     _check_connections(hosts, creds, passwords, env, prefix, config.get("journal_dir"))
     return lab
 
@@ -569,6 +602,45 @@ def _check_references_and_addresses(spec: LabSpec, hosts: set[str], credentials:
         taken[vm_nat.name][address] = f"{key}.ip_address"
         _check_credential(f"{key}.credential", vm.credential or host.credential, credentials)
         _check_dns(f"{key}.dns_servers", vm.dns_servers or [])
+
+
+def _check_images(spec: LabSpec, images: Mapping[str, ImageSpec]) -> None:
+    """Each VM's image: configured, on the host the VM's disk is made from, of the VM's
+    generation; a nested host's image must be able to run Hyper-V inside."""
+    nested = {h.name: h for h in spec.nested_hosts}
+    vms: list[tuple[str, str, int, str, bool]] = [
+        (f"nested_hosts[{i}]", h.image, h.generation, h.host, True)
+        for i, h in enumerate(spec.nested_hosts)
+    ]
+    for index, vm in enumerate(spec.emulator_vms):
+        nat = spec.nat_network(vm.nat_network)
+        assert nat is not None and nat.host in nested  # checked before
+        vms.append(
+            (f"emulator_vms[{index}]", vm.image, vm.generation, nested[nat.host].host, False)
+        )
+    for key, name, generation, l0, runs_hyper_v in vms:
+        image = images.get(name)
+        if image is None:
+            raise _fail(
+                f"{key}.image",
+                f"unknown image '{name}' (allowed: {_known(images)}; define it in {IMAGES_KEY})",
+            )
+        if image.host != l0:
+            raise _fail(
+                f"{key}.image",
+                f"image '{name}' is on host '{image.host}', not on '{l0}' (allowed: an image "
+                f"on '{l0}')",
+            )
+        if image.generation != generation:
+            raise _fail(
+                f"{key}.image",
+                f"image '{name}' is for generation {image.generation} VMs, the VM is "
+                f"generation {generation} (allowed: an image of generation {generation}, or "
+                f"generation: {image.generation})",
+            )
+        refusal = image.refuses_nested(name) if runs_hyper_v else None
+        if refusal is not None:
+            raise _fail(f"{key}.image", refusal)
 
 
 def _ancestors(host: str, nested: Mapping[str, NestedHostSpec]) -> set[str]:

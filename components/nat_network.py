@@ -130,6 +130,8 @@ class NatNetwork(pulumi.ComponentResource):
     ) -> None:
         self.plan = _plan(name, args)
         self.host_key = _host_key(args.host)
+        self.nested_host = args.host if isinstance(args.host, NestedHost) else None
+        """The NestedHost this NAT is inside, when it was given as one (images come through it)."""
         _claim_host(name, self.host_key, self.plan.network)
         super().__init__(TYPE_TOKEN, name, None, opts)
         self._component_name = name

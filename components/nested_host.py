@@ -1,7 +1,9 @@
 """`NestedHost`: a VM on a Hyper-V host that is itself a Hyper-V host (an "L1").
 
 Follows Microsoft's nested-virtualization procedure in the order Windows requires it: the VM
-is created Off with static memory, its processor exposes the virtualization extensions while
+is created Off with static memory from a base image that can run Hyper-V inside (Windows
+Server 2016 / Windows 10 1607 or later; its disk a differencing child or a copy of the image,
+with the answer file that sets the credential's password), its processor exposes the virtualization extensions while
 it is Off, its adapter allows MAC address spoofing (so L2 guests' frames leave through it),
 then it is started and the Hyper-V role is installed inside it (with the restart that needs).
 Its `host` output is the connection object other resources put in their `host` input to
@@ -15,7 +17,10 @@ from typing import Any, Literal
 
 import pulumi
 
+from components.base_image import BaseImage, check_image_for, resolve_image
+from components.config import DiskMode
 from components.naming import prefixed, stack_owner
+from components.providers.guest_image import GuestImage, GuestImageArgs
 from components.providers.vm import Vm, VmArgs
 from components.providers.vm_network_adapter import VmNetworkAdapter, VmNetworkAdapterArgs
 from components.providers.vm_power_state import VmPowerState, VmPowerStateArgs
@@ -25,6 +30,8 @@ from components.vm_name_claims import claim_vm_name, host_key
 
 TYPE_TOKEN = "hyperv-lab:index:NestedHost"
 DEFAULT_ADAPTER = "Network Adapter"
+GUEST_IMAGES_DIR = "C:\\Images"
+"""Folder inside an L1 that holds the copies of the images its L2 guests boot from."""
 
 HostInput = str | dict[str, Any]
 """A host name from `hyperv-lab:hosts` (e.g. "l0"), or a route dict (another L1's `host`)."""
@@ -39,7 +46,22 @@ class NestedHostArgs:
 
     credential: str
     """Name of the guest login in `hyperv-lab:credentials` used for PowerShell Direct into
-    the VM (its password is a `--secret` in `hyperv-lab:passwords`, never an input)."""
+    the VM (its password is a `--secret` in `hyperv-lab:passwords`, never an input); the
+    answer file gives the guest's Administrator that password."""
+
+    image: str | BaseImage
+    """The base image the VM boots from: a name in `hyperv-lab:images` (on `host`), or a
+    `BaseImage`. Changing it replaces the VM."""
+
+    disk: DiskMode = "differencing"
+    """'differencing': the system disk is a child of the image (fast, small); 'copy': a full
+    copy (independent of the image file)."""
+
+    computer_name: str | None = None
+    """Guest computer name set at first boot; None = the VM name made a NetBIOS name."""
+
+    time_zone: str = "UTC"
+    """Windows time zone id set at first boot (e.g. "W. Europe Standard Time")."""
 
     vm_name: str | None = None
     """VM name on the host before the stack prefix; defaults to the component's name."""
@@ -52,9 +74,6 @@ class NestedHostArgs:
 
     cpu_count: int = 2
     """Virtual processors; the virtualization extensions are always exposed."""
-
-    disk_size_gb: int = 60
-    """Size of the new system VHD (changing it replaces the VM)."""
 
     version: str | None = None
     """VM configuration version (e.g. "10.0"); None = the host's default."""
@@ -89,6 +108,19 @@ def _check_args(args: NestedHostArgs) -> None:
         raise ValueError(f"NestedHost generation: {args.generation} (allowed: 1, 2)")
     if not args.credential:
         raise ValueError("NestedHost credential: required (a name in hyperv-lab:credentials)")
+    if not args.image:
+        raise ValueError("NestedHost image: required (a name in hyperv-lab:images)")
+
+
+def _image(name: str, args: NestedHostArgs) -> BaseImage:
+    image = resolve_image(args.image)
+    check_image_for(f"NestedHost '{name}'", image, args.generation, hyper_v_inside=True)
+    if isinstance(args.host, str) and image.spec.host != args.host:
+        raise ValueError(
+            f"NestedHost '{name}' image: '{image.name}' is on host '{image.spec.host}', not on "
+            f"'{args.host}' (allowed: an image on '{args.host}')"
+        )
+    return image
 
 
 class NestedHost(pulumi.ComponentResource):
@@ -104,9 +136,12 @@ class NestedHost(pulumi.ComponentResource):
         self, name: str, args: NestedHostArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
         _check_args(args)
+        image = _image(name, args)
         vm_name = prefixed(args.vm_name or name)
         claim_vm_name(f"NestedHost '{name}'", host_key(args.host), vm_name)
         super().__init__(TYPE_TOKEN, name, None, opts)
+        self.parent_host = args.host
+        """The Hyper-V host this L1 runs on (where the images for its guests come from)."""
 
         vm = Vm(
             f"{name}-vm",
@@ -116,7 +151,13 @@ class NestedHost(pulumi.ComponentResource):
                 generation=args.generation,
                 memory_startup_mb=args.memory_startup_mb,
                 dynamic_memory=False,
-                disk_size_gb=args.disk_size_gb,
+                image=image.name,
+                image_path=image.spec.path,
+                disk=args.disk,
+                generalized=image.spec.generalized,
+                computer_name=args.computer_name,
+                time_zone=args.time_zone,
+                credential=args.credential,
                 version=args.version,
                 notes=args.notes,
                 owner=stack_owner(),
@@ -190,6 +231,8 @@ class NestedHost(pulumi.ComponentResource):
                 }
             ]
         )
+        self._vm = vm
+        self._images_inside: dict[str, pulumi.Output[str]] = {}
         self.register_outputs(
             {
                 "vm_id": self.vm_id,
@@ -200,5 +243,29 @@ class NestedHost(pulumi.ComponentResource):
             }
         )
 
+    def image_inside(self, image: BaseImage) -> pulumi.Output[str]:
+        """Path inside this L1 of a copy of `image` (which lives on the L1's own host), for
+        the L2 VMs made from it: one checked copy per image, made once however many guests
+        use it, and removed with the L1."""
+        if image.name not in self._images_inside:
+            copy = GuestImage(
+                f"{self._name}-image-{image.name}",
+                GuestImageArgs(
+                    host=self.parent_host,
+                    vm_name=self.vm_name,
+                    guest=self.host,
+                    source_path=image.spec.path,
+                    destination_path=guest_image_path(image.spec.path),
+                ),
+                pulumi.ResourceOptions(parent=self, deleted_with=self._vm),
+            )
+            self._images_inside[image.name] = copy.destination_path
+        return self._images_inside[image.name]
 
-__all__ = ["TYPE_TOKEN", "HostInput", "NestedHost", "NestedHostArgs"]
+
+def guest_image_path(source_path: str) -> str:
+    """Where an L1 keeps its copy of an image: `C:\\Images\\<the image's file name>`."""
+    return GUEST_IMAGES_DIR + "\\" + source_path.replace("/", "\\").rsplit("\\", 1)[-1]
+
+
+__all__ = ["GUEST_IMAGES_DIR", "TYPE_TOKEN", "HostInput", "NestedHost", "NestedHostArgs"]

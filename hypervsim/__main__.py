@@ -142,6 +142,15 @@ def build_parser() -> argparse.ArgumentParser:
     )
     serve.add_argument("--seed", type=int, default=0)
     serve.add_argument(
+        "--image",
+        action="append",
+        default=[],
+        metavar="PATH=DESC",
+        help="an OS image file on the host, e.g. 'C:\\Images\\WS2012R2.vhdx=family=windows-server,"
+        "build=9600,edition=server,generation=1,generalized=true' (or generalized=false,"
+        "admin_password=... for a prepared image)",
+    )
+    serve.add_argument(
         "--executed-keep",
         type=int,
         default=None,
@@ -163,6 +172,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def serve(args: argparse.Namespace) -> int:
     from hypervsim.wire.server import ServerConfig, WinRmServer
+    from hypervsim.world.images import install_image, parse_image_spec
     from hypervsim.world.model import World
 
     try:
@@ -170,12 +180,21 @@ def serve(args: argparse.Namespace) -> int:
     except PasswordError as exc:
         print(f"hypervsim: {exc}", file=sys.stderr)
         return 2
+    images = []
+    for text in args.image:
+        try:
+            images.append(parse_image_spec(text))
+        except ValueError as exc:
+            print(f"hypervsim: bad --image value {text!r}: {exc}", file=sys.stderr)
+            return 2
     if args.state is not None and args.state.exists():
         world = World.load(args.state)
     else:
         world = World.create(args.host_profile, args.seed)
-        if args.state is not None:
-            world.save(args.state)
+    for spec in images:
+        install_image(world.root, spec)
+    if args.state is not None and (images or not args.state.exists()):
+        world.save(args.state)
     if args.executed_keep is not None:
         world.executed_keep = max(1, args.executed_keep)
     config = ServerConfig(

@@ -1,11 +1,16 @@
 """`Vm`: a Hyper-V virtual machine (generation, memory, disk, configuration version, notes).
 
 The VM is created Off with one adapter named "Network Adapter" that is NOT connected
-(`VmNetworkAdapter` manages switch and spoofing) and a new VHD `<name>.vhdx` at the host's
-default disk path. It is identified by its Id (Hyper-V names may repeat or be changed by
-hand). The stack that owns it is written as a tag line `hyperv-lab-owner: <owner>` at the end
-of the VM Notes; `check` refuses, at preview, a name that another stack owns on that host.
-It looks only in a preview: the program marks each registration with `PREVIEW_INPUT` (the
+(`VmNetworkAdapter` manages switch and spoofing) and its system disk `<name>.vhdx` at the
+host's default disk path: with a base image (`image`/`image_path`), a differencing child of it
+(or a full copy, `disk='copy'`) into which, for a generalized image, the answer file is written
+before the first boot (computer name, time zone, and the Administrator password of the VM's
+`credential`, read from config at create time: see `components.answer_file`); without one, a
+new empty VHD (a VM that boots nothing, for tests of the host side only). Delete removes the
+disk files the VM used and never the image. It is identified by its Id (Hyper-V names may
+repeat or be changed by hand). The stack that owns it is written as a tag line
+`hyperv-lab-owner: <owner>` at the end of the VM Notes; `check` refuses, at preview, a name
+that another stack owns on that host, and a missing image file. It looks only in a preview: the program marks each registration with `PREVIEW_INPUT` (the
 SDK's dry-run flag; `check` takes it out of the inputs, so it never reaches state or a diff),
 and in an update create.ps1 makes the same refusal in the create's own operation, so a
 lookup there would be two round trips per new VM spent twice.
@@ -33,7 +38,14 @@ from pulumi import Input, Output, ResourceOptions
 from pulumi.dynamic import CheckFailure, CheckResult, DiffResult
 from pydantic import AfterValidator, Field
 
-from components.config import HostRef
+from components.answer_file import (
+    PANTHER_PATH,
+    answer_file,
+    check_computer_name,
+    computer_name_for,
+    encode_password,
+)
+from components.config import ConfigError, DiskMode, HostRef
 from components.providers.base import (
     ADOPT_PROP,
     HOST_PROP,
@@ -52,7 +64,7 @@ from components.providers.properties import (
     equivalent,
     is_unknown,
 )
-from components.remote import RemoteError
+from components.remote import PowerShellError, RemoteError, Scrubber
 
 log = logging.getLogger(__name__)
 
@@ -88,6 +100,9 @@ VmName = Annotated[str, Field(min_length=1, max_length=100), AfterValidator(_vm_
 MemoryMb = Annotated[int, Field(ge=32, le=12 * 1024 * 1024, multiple_of=2)]
 DiskGb = Annotated[int, Field(ge=1, le=64 * 1024)]
 Version = Annotated[str, Field(pattern=_VERSION.pattern)]
+ComputerName = Annotated[str, AfterValidator(check_computer_name)]
+TimeZone = Annotated[str, Field(min_length=1, max_length=64)]
+ImagePath = Annotated[str, Field(min_length=4, max_length=1000), AfterValidator(_vm_name)]
 
 VM_PROPERTIES = PropertySet(
     "Vm",
@@ -103,7 +118,56 @@ VM_PROPERTIES = PropertySet(
             doc="startup memory in MB (multiple of 2)",
         ),
         Prop("dynamic_memory", bool, default=False, needs_off=True, doc="dynamic memory on/off"),
-        Prop("disk_size_gb", DiskGb, default=60, replaces=True, doc="size of the new VHD in GB"),
+        Prop(
+            "disk_size_gb",
+            DiskGb,
+            default=60,
+            replaces=True,
+            doc="size of a new empty VHD in GB (a disk made from an image has the image's size)",
+        ),
+        Prop("image", str | None, default=None, replaces=True, doc="base image name (records)"),
+        Prop(
+            "image_path",
+            ImagePath | None,
+            default=None,
+            replaces=True,
+            doc="the base image's path on the host; None = a new empty VHD",
+        ),
+        Prop(
+            "disk",
+            DiskMode,
+            default="differencing",
+            replaces=True,
+            doc="'differencing' (a child of the image) or 'copy' (a full copy)",
+        ),
+        Prop(
+            "generalized",
+            bool,
+            default=True,
+            replaces=True,
+            doc="the image is sysprepped: write the answer file into the new disk",
+        ),
+        Prop(
+            "computer_name",
+            ComputerName | None,
+            default=None,
+            replaces=True,
+            doc="guest computer name (None = the VM name made a NetBIOS name); first boot only",
+        ),
+        Prop(
+            "time_zone",
+            TimeZone,
+            default="UTC",
+            replaces=True,
+            doc="Windows time zone id of the guest; first boot only",
+        ),
+        Prop(
+            "credential",
+            str | None,
+            default=None,
+            doc="guest login in hyperv-lab:credentials whose password the answer file sets "
+            "for Administrator (a name; the password is read from config at create time)",
+        ),
         Prop(
             "version",
             Version | None,
@@ -171,6 +235,10 @@ class VmProvider(HostBoundProvider):
         if result.failures:
             return result
         inputs = result.inputs
+        failure = self._credential_failure(inputs)
+        if failure is not None:
+            result.failures.append(failure)
+            return result
         if any(is_unknown(inputs.get(k)) for k in ("host", "name", "owner")):
             return result
         if preview is False:
@@ -181,20 +249,58 @@ class VmProvider(HostBoundProvider):
             # would only cost two round trips per VM on every preview and update. A new owner
             # (an owner id added, the stack renamed) re-tags it in the update.
             return result
-        conflict = self._owner_conflict(inputs)
-        if conflict:
-            result.failures.append(CheckFailure("name", conflict))
+        result.failures.extend(self._preview_lookup(inputs))
         return result
 
-    def _owner_conflict(self, inputs: dict[str, Any]) -> str | None:
-        """Message if a VM of that name on the host is tagged with another owner."""
+    def _credential_failure(self, inputs: dict[str, Any]) -> CheckFailure | None:
+        """An image that needs an answer file needs a configured credential for its password."""
+        name = inputs.get("credential")
+        if is_unknown(name) or is_unknown(inputs.get("image_path")):
+            return None
+        if name is None:
+            if inputs.get("image_path") and inputs.get("generalized", True):
+                return CheckFailure(
+                    "credential",
+                    "required with a generalized image: the answer file sets the "
+                    "Administrator password of this credential",
+                )
+            return None
+        try:
+            self.lab().credential(name)
+        except (ConfigError, ProviderError) as exc:
+            return CheckFailure("credential", str(exc))
+        return None
+
+    def _preview_lookup(self, inputs: dict[str, Any]) -> list[CheckFailure]:
+        """One round trip: a VM of that name tagged with another owner, and a missing image."""
         try:
             op = self._operation(inputs, "check")
-            found = self.run_described(op, "find", {"name": inputs["name"]})["vms"]
+            image_path = inputs.get("image_path")  # unknown: a copy made later in this update
+            found = self.run_described(
+                op,
+                "find",
+                {
+                    "name": inputs["name"],
+                    "image_path": None if is_unknown(image_path) else image_path,
+                },
+            )
         except (RemoteError, ProviderError) as exc:
-            log.warning("check Vm: could not look for an owner conflict: %s", exc)
-            return None
-        return _conflict_message(found, inputs, op.ref.label())
+            log.warning("check Vm: could not look for an owner conflict or the image: %s", exc)
+            return []
+        failures = []
+        conflict = _conflict_message(found["vms"], inputs, op.ref.label())
+        if conflict:
+            failures.append(CheckFailure("name", conflict))
+        if found.get("image_exists") is False:
+            failures.append(
+                CheckFailure(
+                    "image_path",
+                    f"image '{inputs.get('image')}' not found on {op.ref.label()}: no file "
+                    f"'{inputs['image_path']}' (allowed: the path of an existing .vhdx in "
+                    "hyperv-lab:images)",
+                )
+            )
+        return failures
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
         d = self._diff(olds, news)
@@ -215,25 +321,53 @@ class VmProvider(HostBoundProvider):
     # -- hooks ------------------------------------------------------------------------------
 
     def create_object(self, op: Operation, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
-        made = self.run_described(
-            op,
-            "create",
-            {
-                "name": inputs["name"],
-                "generation": inputs["generation"],
-                "memory_startup_mb": inputs["memory_startup_mb"],
-                "dynamic_memory": inputs["dynamic_memory"],
-                "disk_size_gb": inputs["disk_size_gb"],
-                "vhd_file": vhd_file_name(inputs["name"]),
-                "version": inputs.get("version"),
-                "notes_text": compose_notes(inputs["notes"], inputs["owner"]),
-            },
-        )
+        document, secrets = self._answer_file(inputs)
+        try:
+            made = self.run_described(
+                op,
+                "create",
+                {
+                    "name": inputs["name"],
+                    "generation": inputs["generation"],
+                    "memory_startup_mb": inputs["memory_startup_mb"],
+                    "dynamic_memory": inputs["dynamic_memory"],
+                    "disk_size_gb": inputs["disk_size_gb"],
+                    "vhd_file": vhd_file_name(inputs["name"]),
+                    "version": inputs.get("version"),
+                    "notes_text": compose_notes(inputs["notes"], inputs["owner"]),
+                    "image": inputs.get("image"),
+                    "image_path": inputs.get("image_path"),
+                    "disk": inputs.get("disk", "differencing"),
+                    "answer_file": document,
+                    "answer_file_path": PANTHER_PATH,
+                },
+            )
+        except RemoteError as exc:
+            raise _scrubbed(exc, secrets) from None
         if made["status"] == "created":
             return made["vm_id"], self._computed(made, inputs)
         vm_id = self._adoptable(op, made["vms"], inputs)
         got = self._converge(op, vm_id, inputs, raise_version=False)
         return vm_id, self._computed(got, inputs)
+
+    def _answer_file(self, inputs: dict[str, Any]) -> tuple[str | None, list[str]]:
+        """The answer file for a generalized image (None otherwise), and the secrets it holds
+        (to scrub from any error text)."""
+        if not inputs.get("image_path") or not inputs.get("generalized", True):
+            return None, []
+        name = inputs.get("credential")
+        if not name:
+            raise ProviderError(
+                f"Vm '{inputs['name']}': a generalized image needs 'credential' (its password "
+                "becomes the Administrator password in the answer file)"
+            )
+        try:
+            password = self.lab().credential(name).password.get_secret_value()
+        except ConfigError as exc:
+            raise ProviderError(str(exc)) from None
+        computer = inputs.get("computer_name") or computer_name_for(inputs["name"])
+        text = answer_file(computer, password, inputs.get("time_zone") or "UTC")
+        return text, [password, encode_password(password)]
 
     def find_created(
         self, op: Operation, inputs: dict[str, Any]
@@ -244,8 +378,9 @@ class VmProvider(HostBoundProvider):
             "generation": inputs["generation"],
             "memory_startup_mb": inputs["memory_startup_mb"],
             "dynamic_memory": inputs["dynamic_memory"],
-            "disk_size_gb": inputs["disk_size_gb"],
         }
+        if not inputs.get("image_path"):
+            wanted["disk_size_gb"] = inputs["disk_size_gb"]
         made = [vm for vm in found if all(vm.get(k) == v for k, v in wanted.items())]
         if len(made) != 1:
             return None
@@ -257,12 +392,15 @@ class VmProvider(HostBoundProvider):
             return None
         notes, owner = split_notes(got["notes_text"])
         declared = props.get("version")
+        # A disk made from an image has the image's size: the declared size (of an empty
+        # disk) is not compared then.
+        size = props.get("disk_size_gb") if props.get("image_path") else got["disk_size_gb"]
         return {
             "name": got["name"],
             "generation": got["generation"],
             "memory_startup_mb": got["memory_startup_mb"],
             "dynamic_memory": got["dynamic_memory"],
-            "disk_size_gb": got["disk_size_gb"],
+            "disk_size_gb": size,
             "version": _seen_version(declared, got["actual_version"]),
             "notes": notes,
             "owner": owner,
@@ -292,7 +430,7 @@ class VmProvider(HostBoundProvider):
         return self._computed(got, news)
 
     def delete_object(self, op: Operation, id_: str, props: dict[str, Any]) -> None:
-        op.run("delete", {"vm_id": id_})
+        op.run("delete", {"vm_id": id_, "image_path": props.get("image_path")})
 
     # -- helpers ----------------------------------------------------------------------------
 
@@ -348,11 +486,24 @@ class VmProvider(HostBoundProvider):
 
 
 def _same_vm_as_before(olds: dict[str, Any], inputs: dict[str, Any]) -> bool:
-    """Whether the previous inputs (from state) name the same VM: same host and name. The
-    owner is not compared: the VM is this stack's whatever its tag says now."""
-    return bool(olds) and all(
-        k in olds and equivalent(olds[k], inputs.get(k)) for k in ("host", "name")
+    """Whether the previous inputs (from state) name the same VM: same host and name, made from
+    the same image path. The owner is not compared: the VM is this stack's whatever its tag
+    says now."""
+    return (
+        bool(olds)
+        and all(k in olds and equivalent(olds[k], inputs.get(k)) for k in ("host", "name"))
+        and equivalent(olds.get("image_path"), inputs.get("image_path"))
     )
+
+
+def _scrubbed(exc: RemoteError, secrets: list[str]) -> RemoteError:
+    """The same failure with the answer file's secrets taken out of its text."""
+    if not secrets:
+        return exc
+    scrub = Scrubber(secrets)
+    if isinstance(exc, PowerShellError):
+        return type(exc)(exc.host, exc.operation, scrub(exc.message), exc.category, exc.fqid)
+    return type(exc)(exc.host, exc.operation, scrub(exc.message))
 
 
 def _conflict_message(
@@ -396,7 +547,22 @@ class VmArgs:
     dynamic_memory: Input[bool] = False
     """Dynamic memory; switching it needs the VM Off."""
     disk_size_gb: Input[int] = 60
-    """Size of the new system VHD in GB; changing it replaces the VM."""
+    """Size of a new empty system VHD in GB (no image); changing it replaces the VM."""
+    image: Input[str | None] = None
+    """Name of the base image (recorded; changing it replaces the VM)."""
+    image_path: Input[str | None] = None
+    """Path of the base image on `host`; None = a new empty VHD (the VM boots nothing)."""
+    disk: Input[DiskMode] = "differencing"
+    """'differencing' (a child disk of the image) or 'copy' (a full copy of it)."""
+    generalized: Input[bool] = True
+    """The image is sysprepped: an answer file is written into the new disk."""
+    computer_name: Input[str | None] = None
+    """Guest computer name set at first boot; None = the VM name made a NetBIOS name."""
+    time_zone: Input[str] = "UTC"
+    """Windows time zone id set at first boot."""
+    credential: Input[str | None] = None
+    """Guest login in `hyperv-lab:credentials` whose password the answer file gives the
+    built-in Administrator (the password itself is read by the provider, never an input)."""
     version: Input[str | None] = None
     """Minimum configuration version (e.g. "9.0"); None = the host default. Raising it runs
     Update-VMVersion in place (VM Off); lowering it replaces the VM."""

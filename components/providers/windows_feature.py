@@ -1,7 +1,9 @@
 """`WindowsFeature`: a Windows feature (Hyper-V by default) installed inside a machine,
 typically an L1 NestedHost's guest reached through PowerShell Direct.
 
-Install-WindowsFeature on Windows Server, Enable-WindowsOptionalFeature on client Windows.
+Install-WindowsFeature on Windows Server; on client Windows 10/11, which has no
+Install-WindowsFeature, Enable-WindowsOptionalFeature -Online -All -NoRestart (Hyper-V is
+`Microsoft-Hyper-V` there, with its parent features, as Microsoft documents it).
 With `restart=True` a guest whose install needs a restart is restarted by the install
 operation itself (`Restart-Computer -Force` inside it, one round trip pair fewer than a
 separate restart call); the provider then waits, bounded, until the guest answers again and
@@ -182,9 +184,10 @@ class WindowsFeatureArgs:
     """The machine to install on: usually a guest route `{"parent", "vm_name", "credential"}`
     (a NestedHost's `host` output); a configured host name is never restarted."""
     name: Input[str] = "Hyper-V"
-    """Server Manager feature name ("Hyper-V" maps to the DISM names on client Windows)."""
+    """Server Manager feature name ("Hyper-V" is `Microsoft-Hyper-V` on client Windows)."""
     include_management_tools: Input[bool] = True
-    """Also install the management tools (Hyper-V PowerShell module and GUI)."""
+    """Also install the management tools (Windows Server; on client Windows Hyper-V is
+    enabled with -All, Microsoft's documented form, whatever this says)."""
     restart: Input[bool] = True
     """Restart the guest when the install needs it, and wait until it is back."""
 

@@ -6,6 +6,7 @@ result = RemotePowerShell(settings).run(Path(".../get_vm.ps1"), {"name": name}, 
 
 from components.remote.client import POOL, RemotePowerShell, SessionPool, load_script
 from components.remote.errors import (
+    GuestLoginError,
     GuestVmMissingError,
     HostAuthError,
     HostQuotaError,
@@ -19,6 +20,7 @@ from components.remote.errors import (
 
 __all__ = [
     "POOL",
+    "GuestLoginError",
     "GuestVmMissingError",
     "HostAuthError",
     "HostQuotaError",

@@ -23,11 +23,13 @@ import weakref
 from pathlib import Path
 from typing import Any
 
-from components.config import HostSettings
+from components.config import PASSWORDS_KEY, GuestRoute, HostSettings
 from components.remote import session as session_module
 from components.remote.breaker import HostBreaker
 from components.remote.errors import (
+    GUEST_LOGIN_REFUSED_ID,
     GUEST_VM_MISSING_ID,
+    GuestLoginError,
     GuestVmMissingError,
     HostQuotaError,
     OutcomeUnknownError,
@@ -328,6 +330,7 @@ class RemotePowerShell:
                 via.password.get_secret_value().encode("utf-8")
             ).decode("ascii"),
             "wait_s": via.wait_s,
+            "login_retry_s": via.login_retry_s,
             "script_b64": base64.b64encode(text.encode("utf-8")).decode("ascii"),
             "input_json": inputs_json(inputs),
         }
@@ -335,6 +338,24 @@ class RemotePowerShell:
         try:
             return parent.run(load_script(GUEST_SCRIPT), wrapper_inputs, operation)
         except PowerShellError as exc:
+            depth = _refused_depth(exc.fqid)
+            if depth is not None and depth > 0:
+                # A VM further inside refused its login: its own client level reports it.
+                raise PowerShellError(
+                    self.host.name,
+                    operation,
+                    self._scrub(exc.message),
+                    exc.category,
+                    GUEST_LOGIN_REFUSED_ID + ".1" * (depth - 1),
+                ) from None
+            if depth == 0:
+                raise GuestLoginError(
+                    self.host.name,
+                    operation,
+                    self._scrub(_login_refused(via, exc)),
+                    exc.category,
+                    exc.fqid,
+                ) from None
             missing = isinstance(exc, GuestVmMissingError) or exc.fqid.startswith(
                 GUEST_VM_MISSING_ID
             )
@@ -342,3 +363,26 @@ class RemotePowerShell:
             raise kind(
                 self.host.name, operation, self._scrub(exc.message), exc.category, exc.fqid
             ) from None
+
+
+def _refused_depth(fqid: str) -> int | None:
+    """How many VMs further in than this route a refused login happened (0: this route's own
+    VM), from the wrapper's ErrorId `HyperVLab.GuestLoginRefused[.1...]`; None: no refusal."""
+    error_id = fqid.split(",", 1)[0]
+    if not error_id.startswith(GUEST_LOGIN_REFUSED_ID):
+        return None
+    rest = error_id[len(GUEST_LOGIN_REFUSED_ID) :]
+    return rest.count(".1") if rest == ".1" * rest.count(".1") else None
+
+
+def _login_refused(via: GuestRoute, exc: PowerShellError) -> str:
+    """What to do when the guest refuses the login: which credential, which VM, which command
+    (never the password)."""
+    name = via.credential or "<name>"
+    which = f"credential '{via.credential}'" if via.credential else "the guest credential"
+    return (
+        f"the guest of VM '{via.vm_name}' on {via.parent.name} refuses {which} (user "
+        f"'{via.user}'): {exc.message}; set the password that guest was given (by the VM's "
+        f"answer file, or the image's own login): pulumi config set --secret --path "
+        f"'{PASSWORDS_KEY}.{name}'"
+    )

@@ -76,6 +76,15 @@ GUEST_NOT_ANSWERING_ID = "HyperVLab.GuestNotAnswering"
 answer within the wait (it may be restarting): nothing ran inside it."""
 
 
+GUEST_LOGIN_REFUSED_ID = "HyperVLab.GuestLoginRefused"
+"""ErrorId the PowerShell Direct wrapper writes when the guest kept answering "The credential
+is invalid." for longer than the credential's login_retry_s."""
+
+
+class GuestLoginError(PowerShellError):
+    """The guest refuses the route's credential (wrong password, or not the image's login)."""
+
+
 class GuestVmMissingError(PowerShellError):
     """A guest route's VM does not exist on its parent host (so neither does anything in it)."""
 

@@ -231,10 +231,19 @@ def collapse(items: list[Any]) -> Any:
     return list(items)
 
 
+class PSChar(str):
+    """A System.Char (a one-character str): the NUL char a CIM property uses for "no drive
+    letter" is false, like the number it is."""
+
+    __slots__ = ()
+
+
 def to_bool(value: Any) -> bool:
     """PowerShell truthiness."""
     if value is None or value is NOTHING:
         return False
+    if isinstance(value, PSChar):
+        return value != "\0"
     if isinstance(value, bool):
         return value
     if isinstance(value, int | float):
@@ -336,6 +345,8 @@ def type_name_of(value: Any) -> str:
         return "System.Int32" if -(2**31) <= value < 2**31 else "System.Int64"
     if isinstance(value, float):
         return "System.Double"
+    if isinstance(value, PSChar):
+        return "System.Char"
     if isinstance(value, str):
         return "System.String"
     if isinstance(value, list | tuple):

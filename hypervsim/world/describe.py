@@ -6,12 +6,29 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # pragma: no cover
     from hypervsim.world.model import Computer, World
+    from hypervsim.world.records import Vhd
 
 GiB = 1024**3
 
 
 def _size(n: int) -> str:
     return f"{n / GiB:g} GB" if n >= GiB else f"{n // 1024**2} MB"
+
+
+def _disk(d: Vhd) -> str:
+    what = [d.vhd_type.lower(), f"file {_size(d.file_size)}"]
+    if d.os_build is not None:
+        kind = "generalized" if d.generalized else "prepared"
+        gen = f" gen{d.generation}" if d.generation else ""
+        what.append(f"image {d.os_edition} build {d.os_build}{gen} {kind}")
+    if d.parent_path:
+        what.append(f"parent {d.parent_path}")
+    if d.installed is not None:
+        what.append(f"installed {d.installed.computer_name}{' (OOBE)' if d.installed.oobe else ''}")
+    if d.disk_number is not None:
+        letter = f" {d.drive_letter}:" if d.drive_letter else ""
+        what.append(f"mounted disk {d.disk_number}{letter}")
+    return f"vhd {d.path} [{', '.join(what)}]"
 
 
 def _computer(c: Computer, indent: str, lines: list[str]) -> None:
@@ -40,6 +57,11 @@ def _computer(c: Computer, indent: str, lines: list[str]) -> None:
         lines.append(
             f'{inner}netadapter "{nic.name}" #{nic.interface_index} {c.adapter_status(nic)} {addrs}{gw}{dns}'
         )
+    files = sum(1 for e in c.files.entries.values() if not e.is_dir and not e.deleted)
+    if files:
+        lines.append(f"{inner}files: {files}")
+    for disk in c.vhds:
+        lines.append(f"{inner}{_disk(disk)}")
     for vm in c.vms:
         lines.append(
             f"{inner}VM {vm.name} [{vm.state}] gen{vm.generation} v{vm.version} "
@@ -53,7 +75,8 @@ def _computer(c: Computer, indent: str, lines: list[str]) -> None:
                 f"spoofing={'On' if a.mac_spoofing else 'Off'}"
             )
         for d in vm.hard_drives:
-            lines.append(f"{inner}  disk {d}")
+            where = f"{d.controller_type} {d.controller_number}:{d.controller_location}"
+            lines.append(f"{inner}  disk {d.path} ({where})")
         if vm.guest is not None:
             _computer(vm.guest, inner + "  ", lines)
 

@@ -10,10 +10,20 @@ import fnmatch
 from typing import TYPE_CHECKING
 
 from hypervsim.world.errors import WorldError
+from hypervsim.world.filesystem import View, parse_path
+from hypervsim.world.guest_os import UNATTEND_PATH, administrator, hash_password, parse_unattend
 from hypervsim.world.profiles import GiB, default_vm_version, supported_vm_versions, version_tuple
-from hypervsim.world.records import GuestOs, NetAdapter, Vhd, VMNetworkAdapter, VMSwitch
+from hypervsim.world.records import (
+    HardDrive,
+    InstalledOs,
+    NetAdapter,
+    Vhd,
+    VMNetworkAdapter,
+    VMSwitch,
+)
 
 if TYPE_CHECKING:  # pragma: no cover
+    from hypervsim.world.filesystem import Item, Volume
     from hypervsim.world.model import VM, World
 
 MAX_VCPUS = 240  # Hyper-V's per-VM maximum (generation 2, Server 2022)
@@ -78,6 +88,18 @@ class HyperVHost:
         def dhcp_configure(self, adapter: NetAdapter) -> None: ...
         def complete_restart(self) -> None: ...
         def _link_guest(self, vm: VM) -> None: ...
+        def vhd(self, path: str) -> Vhd | None: ...
+        def fs_item(self, path: str, cwd: str = "C:\\") -> Item | None: ...
+        def fs_mkdir(self, path: str, cwd: str = "C:\\", force: bool = False) -> Item: ...
+        def new_disk(
+            self, path: str, size_bytes: int, vhd_type: str = "Dynamic", parent: Vhd | None = None
+        ) -> Vhd: ...
+        def disk_chain(self, disk: Vhd) -> list[Vhd]: ...
+        def os_image_of(self, disk: Vhd) -> Vhd | None: ...
+        def disk_volume_layers(self, disk: Vhd) -> list[Volume]: ...
+        def disk_written(self, disk: Vhd, grown: int) -> None: ...
+        def disk_busy(self, disk: Vhd) -> bool: ...
+        def disk_has_busy_children(self, disk: Vhd) -> bool: ...
 
     # ---- the Hyper-V service itself ------------------------------------------------------
     def require_hyperv(self, command: str) -> None:
@@ -146,9 +168,6 @@ class HyperVHost:
             )
         return sw
 
-    def vhd(self, path: str) -> Vhd | None:
-        return next((v for v in self.vhds if v.path.lower() == path.lower()), None)
-
     def owner_vm(self, adapter: VMNetworkAdapter) -> VM | None:
         return next((vm for vm in self.vms if any(a is adapter for a in vm.adapters)), None)
 
@@ -167,8 +186,7 @@ class HyperVHost:
         path: str | None = None,
     ) -> VM:
         """New-VM. VM names may repeat on one host (Hyper-V identifies VMs by Id)."""
-        from hypervsim.world.features import default_features
-        from hypervsim.world.model import VM, Computer
+        from hypervsim.world.model import VM
 
         self.require_hyperv("New-VM")
         if generation not in (1, 2):
@@ -197,7 +215,7 @@ class HyperVHost:
                 category="InvalidArgument",
                 exception_type="System.Management.Automation.ParameterBindingException",
             )
-        if new_vhd_path and self.vhd(new_vhd_path):
+        if new_vhd_path and self.fs_item(new_vhd_path) is not None:
             raise WorldError(
                 f"Failed to create the virtual hard disk.\nThe system failed to create '{new_vhd_path}': "
                 "The file exists. (0x80070050).",
@@ -239,39 +257,172 @@ class HyperVHost:
                 mac_address=world.new_mac(),
             )
         )
-        os_image: GuestOs | None = None
         if new_vhd_path:
-            disk = Vhd(path=new_vhd_path, size_bytes=new_vhd_size or 127 * GiB, attached_to=vm.id)
-            self.vhds.append(disk)
-            vm.hard_drives.append(disk.path)
-            # A new, empty disk: the lab installs the host's own Windows on first boot.
-            os_image = GuestOs(build=self.build, edition=self.edition)
+            # New-VM creates the folder of a new disk (as Hyper-V's wizard does). The disk is
+            # empty: the VM will run, but nothing boots from it.
+            folder = parse_path(new_vhd_path).full.rsplit("\\", 1)[0]
+            if self.fs_item(folder) is None:
+                self.fs_mkdir(folder)
+            disk = self.new_disk(new_vhd_path, new_vhd_size or 127 * GiB)
+            disk.attached_to = vm.id
+            vm.hard_drives.append(self._drive_for(vm, disk.path))
         elif base is not None:
             base.attached_to = vm.id
-            vm.hard_drives.append(base.path)
-            os_image = self._os_of(base)
-        if os_image is not None:
-            vm.guest = Computer(
-                name=world.new_computer_name(),
-                build=os_image.build,
-                edition=os_image.edition,
-                cpu_vendor=self.cpu_vendor,
-                features=default_features(os_image.edition, hyperv_installed=False),
-            )
+            vm.hard_drives.append(self._drive_for(vm, base.path))
         self.vms.append(vm)
-        self._link_guest(vm)
         return vm
 
-    def _os_of(self, disk: Vhd) -> GuestOs:
-        seen = disk
-        while seen.os_build is None and seen.parent_path:
-            parent = self.vhd(seen.parent_path)
-            if parent is None:
-                break
-            seen = parent
-        if seen.os_build is not None and seen.os_edition is not None:
-            return GuestOs(build=seen.os_build, edition=seen.os_edition)
-        return GuestOs(build=self.build, edition=self.edition)
+    def _drive_for(
+        self,
+        vm: VM,
+        path: str,
+        controller_type: str | None = None,
+        number: int | None = None,
+        location: int | None = None,
+    ) -> HardDrive:
+        """Where a new drive goes: the given slot, else the first free one (IDE 0:0, 0:1, 1:0,
+        1:1 on generation 1; SCSI 0:0, 0:1, ... on generation 2)."""
+        kind = (controller_type or ("IDE" if vm.generation == 1 else "SCSI")).upper()
+        taken = {
+            (d.controller_number, d.controller_location)
+            for d in vm.hard_drives
+            if d.controller_type == kind
+        }
+        per_controller = 2 if kind == "IDE" else 64
+        numbers = [number] if number is not None else list(range(2 if kind == "IDE" else 4))
+        for n in numbers:
+            locations = [location] if location is not None else list(range(per_controller))
+            for loc in locations:
+                if (n, loc) not in taken:
+                    return HardDrive(
+                        path=path,
+                        controller_type=kind,
+                        controller_number=n,
+                        controller_location=loc,
+                    )
+        raise modify_device_failed(
+            vm,
+            "Virtual Hard Disk",
+            f"The specified controller location is already in use. ({kind} {numbers[0]}:"
+            f"{location if location is not None else 0})",
+        )
+
+    def add_hard_disk_drive(
+        self,
+        vm: VM,
+        path: str,
+        controller_type: str | None = None,
+        number: int | None = None,
+        location: int | None = None,
+    ) -> HardDrive:
+        """Add-VMHardDiskDrive: the file must exist; IDE only on generation 1 and only while
+        Off; a disk open elsewhere cannot go into a running VM."""
+        kind = (controller_type or ("IDE" if vm.generation == 1 else "SCSI")).upper()
+        if kind == "IDE" and vm.generation == 2:
+            raise WorldError(
+                f"Failed to add device 'Virtual Hard Disk'.\n'{vm.name}': Generation 2 virtual machines do not "
+                "support IDE controllers.",
+                reason="InvalidParameter",
+                category="InvalidArgument",
+                target=vm.name,
+            )
+        disk = self.vhd(path)
+        if disk is None:
+            raise WorldError(
+                f"Failed to add device 'Virtual Hard Disk'.\nThe system cannot find the file specified. ('{path}')",
+                reason="ObjectNotFound",
+                category="ObjectNotFound",
+                target=path,
+            )
+        if vm.state != "Off" and kind == "IDE":
+            raise modify_device_failed(vm, "Virtual Hard Disk", INVALID_STATE_TEXT)
+        if vm.state != "Off" and (self.disk_busy(disk) or (self.disk_has_busy_children(disk))):
+            raise WorldError(
+                f"Failed to add device 'Virtual Hard Disk'.\nThe process cannot access the file '{disk.path}' "
+                "because it is being used by another process.",
+                reason="ResourceBusy",
+                category="ResourceBusy",
+                target=disk.path,
+            )
+        drive = self._drive_for(vm, disk.path, kind, number, location)
+        vm.hard_drives.append(drive)
+        disk.attached_to = vm.id
+        return drive
+
+    def remove_hard_disk_drive(self, vm: VM, drive: HardDrive) -> None:
+        """Remove-VMHardDiskDrive: IDE drives only while Off; the file stays."""
+        if vm.state != "Off" and drive.controller_type == "IDE":
+            raise modify_device_failed(vm, "Virtual Hard Disk", INVALID_STATE_TEXT)
+        vm.hard_drives.remove(drive)
+        disk = self.vhd(drive.path)
+        if disk is not None and disk.attached_to == vm.id:
+            disk.attached_to = None
+
+    def boot_image(self, vm: VM) -> Vhd | None:
+        """The OS image the VM's first disk boots (a copy of / a child of one), if its
+        generation matches the VM's: otherwise the firmware finds nothing to boot."""
+        drive = vm.boot_drive()
+        disk = self.vhd(drive.path) if drive is not None else None
+        image = self.os_image_of(disk) if disk is not None else None
+        if image is None or image.generation != vm.generation:
+            return None
+        return image
+
+    def _first_boot(self, vm: VM) -> None:
+        """A VM without a guest starts: if its disk boots Windows, that Windows comes up (and,
+        the first time on this disk, Setup specializes it from the answer file)."""
+        from hypervsim.world.features import default_features
+        from hypervsim.world.model import Computer
+
+        image = self.boot_image(vm)
+        if image is None:
+            return
+        drive = vm.boot_drive()
+        disk = self.vhd(drive.path) if drive is not None else None
+        assert disk is not None
+        installed = next((d.installed for d in self.disk_chain(disk) if d.installed), None)
+        if installed is None:
+            installed = self._specialize(disk, image)
+            disk.installed = installed
+            self.disk_written(disk, 2 * GiB)
+        guest = Computer(
+            name=installed.computer_name,
+            build=installed.build,
+            edition=installed.edition,
+            cpu_vendor=self.cpu_vendor,
+            features=default_features(installed.edition, hyperv_installed=False),
+            accounts=[a.model_copy() for a in installed.accounts],
+            time_zone=installed.time_zone,
+        )
+        vm.guest = guest
+        self._link_guest(vm)
+
+    def _specialize(self, disk: Vhd, image: Vhd) -> InstalledOs:
+        """Windows Setup's first boot of an image on `disk` (FACTS: answer file passes)."""
+        assert image.os_build is not None and image.os_edition is not None
+        installed = InstalledOs(
+            computer_name=self.world.new_computer_name(),
+            build=image.os_build,
+            edition=image.os_edition,
+        )
+        if not image.generalized:
+            installed.accounts = [administrator(image.admin_hash)] if image.admin_hash else []
+            return installed
+        view = View("C", self.disk_volume_layers(disk), disk)
+        entry = view.get(UNATTEND_PATH)
+        answer = parse_unattend(entry.text or "") if entry is not None else None
+        if answer is None:
+            installed.oobe = True
+            return installed
+        if answer.computer_name and answer.computer_name != "*":
+            installed.computer_name = answer.computer_name[:15]
+        if answer.time_zone:
+            installed.time_zone = answer.time_zone
+        if answer.admin_password is not None:
+            installed.accounts = [administrator(hash_password(answer.admin_password))]
+        else:
+            installed.oobe = True
+        return installed
 
     def remove_vm(self, vm: VM) -> None:
         """Remove-VM: the VM must be Off; its guest world goes with it (disks stay, as on Windows)."""
@@ -311,8 +462,37 @@ class HyperVHost:
             )
         if vm.expose_virtualization_extensions:
             self._check_nesting_supported(vm)
+        self._check_disks_free(vm)
         vm.state = "Running"
+        if vm.guest is None:
+            self._first_boot(vm)
         self._boot_guest(vm)
+
+    def _check_disks_free(self, vm: VM) -> None:
+        """A VM's disk (or a parent of it) open elsewhere (mounted on the host, or a disk of a
+        running VM) cannot be opened by the starting VM."""
+        controller = "Synthetic SCSI Controller" if vm.generation == 2 else "IDE Controller"
+        for drive in vm.hard_drives:
+            disk = self.vhd(drive.path)
+            if disk is None:
+                continue
+            for i, d in enumerate(self.disk_chain(disk)):
+                other = self.vm_by_id(d.attached_to) if d.attached_to else None
+                busy = (d.disk_number is not None and (i == 0 or not d.mounted_read_only)) or (
+                    other is not None and other is not vm and other.state != "Off"
+                )
+                if busy:
+                    text = "The process cannot access the file because it is being used by another process."
+                    raise WorldError(
+                        f"'{vm.name}' failed to start. (Virtual machine ID {vm.id})\n"
+                        f"'{vm.name}' {controller}: Failed to Power on with Error '{text}' (0x80070020). "
+                        f"(Virtual machine ID {vm.id})\n"
+                        f"'{vm.name}': Failed to open attachment '{d.path}'. Error: '{text}' (0x80070020). "
+                        f"(Virtual machine ID {vm.id})",
+                        reason="OperationFailed",
+                        category="ResourceBusy",
+                        target=vm.name,
+                    )
 
     def _boot_guest(self, vm: VM) -> None:
         guest = vm.guest
@@ -437,12 +617,9 @@ class HyperVHost:
                 f"The number of virtual processors for virtual machine '{vm.name}' is out of range. "
                 f"The range is 1 through {limit}. (Virtual machine ID {vm.id})",
             )
-        if (
-            expose
-            and count > NESTED_L1_VCPU_LIMIT
-            and vm.guest is not None
-            and vm.guest.build <= 17763
-        ):
+        image = self.boot_image(vm) if vm.guest is None else None
+        os_build = vm.guest.build if vm.guest is not None else (image.os_build if image else None)
+        if expose and count > NESTED_L1_VCPU_LIMIT and os_build is not None and os_build <= 17763:
             raise modify_device_failed(
                 vm,
                 "Processor",
@@ -686,12 +863,24 @@ class HyperVHost:
         parent_path: str | None = None,
         fixed: bool = False,
     ) -> Vhd:
-        if self.vhd(path) is not None:
+        """New-VHD: the file is created (its folder must exist); a differencing child starts
+        small and reads through its parent."""
+        full = parse_path(path).full
+        if self.fs_item(full) is not None:
             raise WorldError(
-                f"Failed to create the virtual hard disk.\nThe system failed to create '{path}': The file exists. (0x80070050).",
+                f"Failed to create the virtual hard disk.\nThe system failed to create '{full}': The file exists. (0x80070050).",
                 reason="OperationFailed",
                 category="ResourceExists",
-                target=path,
+                target=full,
+            )
+        folder = self.fs_item(full.rsplit("\\", 1)[0] or full[:3])
+        if folder is None or not folder.is_dir:
+            raise WorldError(
+                f"Failed to create the virtual hard disk.\nThe system failed to create '{full}': The system cannot "
+                "find the path specified. (0x80070003).",
+                reason="ObjectNotFound",
+                category="ObjectNotFound",
+                target=full,
             )
         parent = None
         if parent_path is not None:
@@ -704,33 +893,9 @@ class HyperVHost:
                     category="ObjectNotFound",
                     target=parent_path,
                 )
-        disk = Vhd(
-            path=path,
-            size_bytes=size_bytes or (parent.size_bytes if parent else 127 * GiB),
-            vhd_type="Differencing" if parent else ("Fixed" if fixed else "Dynamic"),
-            parent_path=parent.path if parent else None,
+        return self.new_disk(
+            full,
+            size_bytes or (parent.size_bytes if parent else 127 * GiB),
+            "Differencing" if parent else ("Fixed" if fixed else "Dynamic"),
+            parent,
         )
-        self.vhds.append(disk)
-        return disk
-
-    def remove_vhd_file(self, path: str) -> bool:
-        """Remove-Item on a disk file; False if there is no such disk. In use -> error."""
-        disk = self.vhd(path)
-        if disk is None:
-            return False
-        if (
-            disk.attached_to
-            and (vm := self.vm_by_id(disk.attached_to)) is not None
-            and vm.state != "Off"
-        ):
-            raise WorldError(
-                f"Cannot remove item {disk.path}: The process cannot access the file '{disk.path}' because it is "
-                "being used by another process.",
-                reason="RemoveFileSystemItemIOError,Microsoft.PowerShell.Commands.RemoveItemCommand",
-                category="WriteError",
-                exception_type="System.IO.IOException",
-                target=disk.path,
-                fqid="RemoveFileSystemItemIOError,Microsoft.PowerShell.Commands.RemoveItemCommand",
-            )
-        self.vhds.remove(disk)
-        return True

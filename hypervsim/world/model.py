@@ -17,13 +17,19 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, Field, PrivateAttr
+from pydantic import BaseModel, Field, PrivateAttr, field_validator
 
+from hypervsim.world.disks import DiskHost
 from hypervsim.world.features import FeatureSet, default_features
+from hypervsim.world.filesystem import WINDOWS_DIRS, FileSystem, Volume, default_volume
+from hypervsim.world.guest_services import GuestServices
 from hypervsim.world.hyperv import HyperVHost
+from hypervsim.world.images import ImageSpec, install_image
 from hypervsim.world.profiles import DEFAULT_PROFILE, GiB, get_profile
 from hypervsim.world.records import (
+    Account,
     Feature,
+    HardDrive,
     IPAddress,
     NetAdapter,
     NetNat,
@@ -56,15 +62,38 @@ class VM(BaseModel):
     notes: str = ""
     vbs_opt_out: bool = False
     adapters: list[VMNetworkAdapter] = Field(default_factory=list)
-    hard_drives: list[str] = Field(default_factory=list)
+    hard_drives: list[HardDrive] = Field(default_factory=list)
     guest: Computer | None = None
     guest_up: bool = False
+    # Integration services switched away from their default (Guest Service Interface: off).
+    integration_services: dict[str, bool] = Field(default_factory=dict)
 
     def adapter(self, adapter_id: str) -> VMNetworkAdapter | None:
         return next((a for a in self.adapters if a.id == adapter_id), None)
 
+    @field_validator("hard_drives", mode="before")
+    @classmethod
+    def _paths_of_old_states(cls, value: Any) -> Any:
+        """State files of the old model kept plain paths."""
+        if isinstance(value, list):
+            return [{"path": v} if isinstance(v, str) else v for v in value]
+        return value
 
-class Computer(HyperVHost, TcpIpStack, FeatureSet, BaseModel):
+    def boot_drive(self) -> HardDrive | None:
+        """The drive the firmware boots: IDE 0:0 first on generation 1, SCSI 0:0 on 2."""
+        order = {"IDE": 0, "SCSI": 1}
+        drives = sorted(
+            self.hard_drives,
+            key=lambda d: (
+                order.get(d.controller_type, 2),
+                d.controller_number,
+                d.controller_location,
+            ),
+        )
+        return drives[0] if drives else None
+
+
+class Computer(HyperVHost, DiskHost, GuestServices, FileSystem, TcpIpStack, FeatureSet, BaseModel):
     """One Windows machine: the physical L0 host or the guest OS of a VM."""
 
     name: str
@@ -85,6 +114,10 @@ class Computer(HyperVHost, TcpIpStack, FeatureSet, BaseModel):
     nats: list[NetNat] = Field(default_factory=list)
     next_if_index: int = 2
     restart_count: int = 0
+    files: Volume = Field(default_factory=lambda: default_volume(*WINDOWS_DIRS))
+    # Local accounts PowerShell Direct logs on with (set by Windows Setup at first boot).
+    accounts: list[Account] = Field(default_factory=list)
+    time_zone: str = "Pacific Standard Time"
 
     _world: World | None = PrivateAttr(default=None)
     _vm: VM | None = PrivateAttr(default=None)
@@ -184,15 +217,8 @@ class World:
         root.new_switch(
             "External", "External", net_adapter_name="Ethernet", allow_management_os=True
         )
-        for path, build, edition in (
-            ("C:\\Images\\WS2016.vhdx", 14393, "server"),
-            ("C:\\Images\\WS2019.vhdx", 17763, "server"),
-            ("C:\\Images\\WS2022.vhdx", 20348, "server"),
-            ("C:\\Images\\Win11.vhdx", 22621, "client"),
-        ):
-            root.vhds.append(
-                Vhd(path=path, size_bytes=127 * GiB, os_build=build, os_edition=edition)
-            )
+        image_path, family, build, edition = p.image
+        install_image(root, ImageSpec(image_path, family, build, edition))
         return world
 
     def _link(self) -> None:

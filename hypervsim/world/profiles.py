@@ -22,6 +22,13 @@ class HostProfile:
     memory_bytes: int
     logical_processors: int
     computer_name: str
+    # The OS image it carries: (path, family, build, edition); generalized, generation 2.
+    image: tuple[str, str, int, str] = (
+        "C:\\Images\\WS2022-Datacenter.vhdx",
+        "windows-server",
+        20348,
+        "server",
+    )
 
 
 PROFILES: dict[str, HostProfile] = {
@@ -33,11 +40,39 @@ PROFILES: dict[str, HostProfile] = {
         HostProfile(
             "server2022-intel-vbs", 20348, "server", "Intel", True, 256 * GiB, 64, "HV-HOST01"
         ),
-        HostProfile("server2016-amd", 14393, "server", "AMD", False, 128 * GiB, 32, "HV-HOST01"),
         HostProfile(
-            "server2019-intel", 17763, "server", "Intel", False, 128 * GiB, 32, "HV-HOST01"
+            "server2016-amd",
+            14393,
+            "server",
+            "AMD",
+            False,
+            128 * GiB,
+            32,
+            "HV-HOST01",
+            ("C:\\Images\\WS2016-Datacenter.vhdx", "windows-server", 14393, "server"),
         ),
-        HostProfile("win11-amd", 22000, "client", "AMD", False, 64 * GiB, 16, "DESKTOP-HV01"),
+        HostProfile(
+            "server2019-intel",
+            17763,
+            "server",
+            "Intel",
+            False,
+            128 * GiB,
+            32,
+            "HV-HOST01",
+            ("C:\\Images\\WS2019-Datacenter.vhdx", "windows-server", 17763, "server"),
+        ),
+        HostProfile(
+            "win11-amd",
+            22000,
+            "client",
+            "AMD",
+            False,
+            64 * GiB,
+            16,
+            "DESKTOP-HV01",
+            ("C:\\Images\\Win11-Enterprise.vhdx", "windows-client", 22621, "client"),
+        ),
     )
 }
 

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
+from hypervsim.world.filesystem import Volume
+
 
 class Feature(BaseModel):
     """A Windows feature / optional feature: "Available", "InstallPending" or "Installed"."""
@@ -83,8 +85,28 @@ class VMNetworkAdapter(BaseModel):
     allow_teaming: bool = False
 
 
+class Account(BaseModel):
+    """A local account of a guest: its name and a salted hash of its password (never the text)."""
+
+    name: str
+    password_hash: str
+
+
+class InstalledOs(BaseModel):
+    """What a disk's Windows became at its first boot (kept on the disk: a later VM on the same
+    disk, or a copy of it, boots this installation, not the answer file again)."""
+
+    computer_name: str
+    build: int
+    edition: str
+    accounts: list[Account] = Field(default_factory=list)
+    oobe: bool = False  # generalized and no answer file: stuck at the out-of-box experience
+    time_zone: str = "Pacific Standard Time"
+
+
 class Vhd(BaseModel):
-    """A virtual hard disk file on a host; `os_build`/`os_edition` if it holds an OS image."""
+    """A virtual hard disk file on a host; `os_build`/`os_edition`/`generation` if it holds an
+    OS image (`generalized`: sysprepped; else `admin_hash` is the prepared image's login)."""
 
     path: str
     size_bytes: int
@@ -92,11 +114,25 @@ class Vhd(BaseModel):
     parent_path: str | None = None
     os_build: int | None = None
     os_edition: str | None = None
+    os_family: str | None = None  # "windows-server" | "windows-client"
+    generation: int | None = None
+    generalized: bool = True
+    admin_hash: str | None = None
     attached_to: str | None = None  # VM id
+    file_size: int = 4 * 1024**2
+    content_id: str = ""
+    modified: str = ""
+    volume: Volume | None = None  # the Windows volume inside (None: no partitions)
+    installed: InstalledOs | None = None
+    disk_number: int | None = None  # set while mounted on the host (Mount-VHD)
+    drive_letter: str | None = None
+    mounted_read_only: bool = False
 
 
-class GuestOs(BaseModel):
-    """What a VM boots: its Windows build and edition ("server" or "client")."""
+class HardDrive(BaseModel):
+    """A VM's hard disk drive: the disk file and where it sits (Get-VMHardDiskDrive)."""
 
-    build: int
-    edition: str
+    path: str
+    controller_type: str = "SCSI"  # "IDE" (generation 1) | "SCSI"
+    controller_number: int = 0
+    controller_location: int = 0

@@ -18,6 +18,8 @@ import pytest
 from pulumi.runtime import MockCallArgs, MockResourceArgs, Mocks
 from pulumi.runtime.mocks import MockMonitor
 
+from components.base_image import BaseImage
+from components.config import ImageSpec
 from components.emulator_vm import EmulatorVm, EmulatorVmArgs
 from components.lab import build_lab
 from components.lab_config import parse_lab
@@ -25,6 +27,14 @@ from components.nat_network import NatGuest, NatNetwork, NatNetworkArgs
 from components.nested_host import NestedHost, NestedHostArgs
 
 DYN = "pulumi-python:dynamic/hyperv:"
+IMAGE_PATH = "C:\\Images\\WS2022-Datacenter.vhdx"
+
+
+def ws2022(host: str = "l0", **changes: Any) -> BaseImage:
+    """The Windows Server 2022 image of the emulated L0 (`changes` alter its description)."""
+    spec = {"host": host, "path": IMAGE_PATH, "os": "windows-server", "build": 20348,
+            "generation": 2, **changes}  # fmt: skip
+    return BaseImage("ws2022", ImageSpec.model_validate(spec))
 
 
 @dataclass
@@ -161,7 +171,13 @@ def test_nested_host_children_order_and_host_output(mocked_stack: StackFactory) 
     def program() -> Any:
         nh = NestedHost(
             "l1",
-            NestedHostArgs(host="l0", credential="lab-admin", switch_name="External", cpu_count=4),
+            NestedHostArgs(
+                host="l0",
+                image=ws2022(),
+                credential="lab-admin",
+                switch_name="External",
+                cpu_count=4,
+            ),
         )
         return pulumi.Output.all(nh.host, nh.vm_name, nh.vm_id, nh.adapters, nh.state)
 
@@ -183,6 +199,18 @@ def test_nested_host_children_order_and_host_output(mocked_stack: StackFactory) 
     assert vm["name"] == "dev-a-l1" and vm["host"] == "l0"
     assert vm["owner"] == f"hyperv-lab/{pulumi.get_stack()}"
     assert vm["dynamic_memory"] is False  # nesting needs static memory
+    # Booted from the image: a differencing disk with an answer file for the credential.
+    assert (vm["image"], vm["image_path"], vm["disk"], vm["generalized"]) == (
+        "ws2022",
+        IMAGE_PATH,
+        "differencing",
+        True,
+    )
+    assert (vm["credential"], vm.get("computer_name"), vm["time_zone"]) == (
+        "lab-admin",
+        None,
+        "UTC",
+    )
     processor = stack.by_name("l1-processor")
     assert processor.inputs["expose_virtualization_extensions"] is True
     assert processor.inputs["count"] == 4
@@ -225,18 +253,58 @@ def test_nested_host_children_order_and_host_output(mocked_stack: StackFactory) 
         ({"memory_startup_mb": 100}, "memory_startup_mb: 100 (allowed: 512 or more"),
         ({"generation": 3}, "generation: 3 (allowed: 1, 2)"),
         ({"credential": ""}, "credential: required"),
+        (
+            {"image": ws2022(build=9600)},
+            "NestedHost 'bad' image: image 'ws2022' is windows-server build 9600, which cannot "
+            "run Hyper-V inside a VM (nested virtualization needs build 14393 or later)",
+        ),
+        (
+            {"image": ws2022(generation=1)},
+            "NestedHost 'bad' image: 'ws2022' is for generation 1 VMs, the VM is generation 2",
+        ),
+        (
+            {"image": ws2022("l9")},
+            "NestedHost 'bad' image: 'ws2022' is on host 'l9', not on 'l0'",
+        ),
+        (
+            {"image": "ws2019"},
+            "hyperv-lab:images: unknown image 'ws2019' (known: none configured)",
+        ),
     ],
 )
 def test_nested_host_refuses_bad_args_before_registering(
     mocked_stack: StackFactory, change: dict[str, Any], message: str
 ) -> None:
     stack = mocked_stack()
-    args = NestedHostArgs(host="l0", credential="c")
+    args = NestedHostArgs(host="l0", image=ws2022("l0"), credential="c")
     for key, value in change.items():
         setattr(args, key, value)
     with pytest.raises(ValueError, match=message.replace("(", r"\(").replace(")", r"\)")):
         NestedHost("bad", args)
     assert stack.monitor.registrations == []
+
+
+def test_nested_host_takes_an_image_by_name_from_stack_config(mocked_stack: StackFactory) -> None:
+    stack = mocked_stack()
+    spec = ws2022().spec.model_dump()
+    pulumi.runtime.set_all_config({"hyperv-lab:images": json.dumps({"ws": spec})})
+    stack.run(
+        lambda: (
+            NestedHost(
+                "l1",
+                NestedHostArgs(
+                    host="l0", image="ws", credential="c", disk="copy", computer_name="LAB-L1"
+                ),
+            ).vm_name
+        )
+    )
+    vm = stack.by_name("l1-vm").inputs
+    assert (vm["image"], vm["image_path"], vm["disk"], vm["computer_name"]) == (
+        "ws",
+        IMAGE_PATH,
+        "copy",
+        "LAB-L1",
+    )
 
 
 # -- NatNetwork -------------------------------------------------------------------------------
@@ -289,7 +357,7 @@ def test_nat_network_on_nested_host_targets_the_l1(mocked_stack: StackFactory) -
     stack = mocked_stack()
 
     def program() -> Any:
-        nh = NestedHost("l1", NestedHostArgs(host="l0", credential="adm"))
+        nh = NestedHost("l1", NestedHostArgs(host="l0", image=ws2022("l0"), credential="adm"))
         nat = NatNetwork("nat", NatNetworkArgs(host=nh, prefix="10.10.0.0/16"))
         return nat.host
 
@@ -350,12 +418,15 @@ def test_emulator_vm_on_the_nat_of_a_nested_host(mocked_stack: StackFactory) -> 
     stack = mocked_stack(prefix="dev-a-")
 
     def program() -> Any:
-        nh = NestedHost("l1", NestedHostArgs(host="l0", credential="adm"))
+        nh = NestedHost("l1", NestedHostArgs(host="l0", image=ws2022("l0"), credential="adm"))
         nat = NatNetwork(
             "nat", NatNetworkArgs(host=nh, prefix="192.168.50.0/24", dns_servers=["1.1.1.1"])
         )
         emu = EmulatorVm(
-            "phone", EmulatorVmArgs(nat_network=nat, ip_address="192.168.50.20", credential="g")
+            "phone",
+            EmulatorVmArgs(
+                image=ws2022(), nat_network=nat, ip_address="192.168.50.20", credential="g"
+            ),
         )
         return pulumi.Output.all(emu.vm_name, emu.ip_address, emu.internet_reachable)
 
@@ -376,6 +447,17 @@ def test_emulator_vm_on_the_nat_of_a_nested_host(mocked_stack: StackFactory) -> 
     assert set(adapter.replace_with) == {stack.urn_of("phone-vm"), stack.urn_of("nat-switch")}
     power = stack.by_name("phone-power")
     assert stack.urn_of("phone-adapter") in power.dependencies
+    # The image on the L0 is copied into the L1 (once, after Hyper-V is in), then used there.
+    copy = stack.by_name("l1-image-ws2022")
+    assert copy.parent == stack.urn_of("l1")
+    assert copy.deleted_with == stack.urn_of("l1-vm")
+    assert copy.inputs["host"] == "l0" and copy.inputs["vm_name"] == "dev-a-l1"
+    assert copy.inputs["guest"] == l1
+    assert copy.inputs["source_path"] == IMAGE_PATH
+    assert copy.inputs["destination_path"] == IMAGE_PATH  # C:\Images\ inside the L1 too
+    assert stack.urn_of("l1-hyper-v") in copy.dependencies
+    assert vm.inputs["image_path"] == IMAGE_PATH and vm.inputs["credential"] == "g"
+    assert stack.urn_of("l1-image-ws2022") in vm.dependencies
     network = stack.by_name("phone-network")
     assert {stack.urn_of("phone-power"), stack.urn_of("nat-nat")} <= set(network.dependencies)
     assert network.inputs["gateway"] == "192.168.50.1"
@@ -387,33 +469,57 @@ def test_emulator_vm_on_the_nat_of_a_nested_host(mocked_stack: StackFactory) -> 
 def test_emulator_vm_addresses_are_checked_against_the_nat(mocked_stack: StackFactory) -> None:
     mocked_stack()
     nat = NatNetwork("nat", NatNetworkArgs(host="l9", prefix="192.168.60.0/24"))
-    EmulatorVm("a", EmulatorVmArgs(nat_network=nat, ip_address="192.168.60.10", credential="g"))
+    EmulatorVm(
+        "a",
+        EmulatorVmArgs(
+            image=ws2022("l9"), nat_network=nat, ip_address="192.168.60.10", credential="g"
+        ),
+    )
     with pytest.raises(ValueError, match=r"EmulatorVm 'b' ip_address: .* already used by"):
-        EmulatorVm("b", EmulatorVmArgs(nat_network=nat, ip_address="192.168.60.10", credential="g"))
+        EmulatorVm(
+            "b",
+            EmulatorVmArgs(
+                image=ws2022("l9"), nat_network=nat, ip_address="192.168.60.10", credential="g"
+            ),
+        )
     with pytest.raises(ValueError, match=r"EmulatorVm 'c' ip_address: .*is outside"):
-        EmulatorVm("c", EmulatorVmArgs(nat_network=nat, ip_address="10.0.0.1", credential="g"))
+        EmulatorVm(
+            "c",
+            EmulatorVmArgs(
+                image=ws2022("l9"), nat_network=nat, ip_address="10.0.0.1", credential="g"
+            ),
+        )
     with pytest.raises(ValueError, match=r"EmulatorVm 'd' ip_address: .*already used by gateway"):
-        EmulatorVm("d", EmulatorVmArgs(nat_network=nat, ip_address="192.168.60.1", credential="g"))
+        EmulatorVm(
+            "d",
+            EmulatorVmArgs(
+                image=ws2022("l9"), nat_network=nat, ip_address="192.168.60.1", credential="g"
+            ),
+        )
 
 
 def test_two_components_never_name_the_same_vm_on_one_host(mocked_stack: StackFactory) -> None:
     """The provider adopts VMs tagged with the stack's own owner, so a second component with
     the same VM name on the same host would silently share the first one's VM."""
     mocked_stack(prefix="dev-a-")
-    NestedHost("a", NestedHostArgs(host="l0", credential="adm", vm_name="hv"))
+    NestedHost("a", NestedHostArgs(host="l0", image=ws2022("l0"), credential="adm", vm_name="hv"))
     with pytest.raises(
         ValueError,
         match=r"NestedHost 'b' vm_name: 'dev-a-HV' on 'l0' is already the VM of NestedHost 'a'",
     ):
         # Hyper-V compares VM names ignoring case.
-        NestedHost("b", NestedHostArgs(host="l0", credential="adm", vm_name="HV"))
-    NestedHost("c", NestedHostArgs(host="l9", credential="adm", vm_name="hv"))  # another host
+        NestedHost(
+            "b", NestedHostArgs(host="l0", image=ws2022("l0"), credential="adm", vm_name="HV")
+        )
+    NestedHost(
+        "c", NestedHostArgs(host="l9", image=ws2022("l9"), credential="adm", vm_name="hv")
+    )  # another host
     # Same component name under another parent (another URN): still the same VM.
     group = pulumi.ComponentResource("test:index:Group", "group")
     with pytest.raises(ValueError, match=r"NestedHost 'c' vm_name: 'dev-a-hv' on 'l9' .* 'c'"):
         NestedHost(
             "c",
-            NestedHostArgs(host="l9", credential="adm", vm_name="hv"),
+            NestedHostArgs(host="l9", image=ws2022("l9"), credential="adm", vm_name="hv"),
             pulumi.ResourceOptions(parent=group),
         )
 
@@ -423,29 +529,50 @@ def test_two_components_never_name_the_same_vm_on_one_host(mocked_stack: StackFa
         EmulatorVm(
             "x",
             EmulatorVmArgs(
-                nat_network=on_l0, ip_address="192.168.70.10", credential="g", vm_name="hv"
+                image=ws2022(),
+                nat_network=on_l0,
+                ip_address="192.168.70.10",
+                credential="g",
+                vm_name="hv",
             ),
         )
-    l1 = NestedHost("l1", NestedHostArgs(host="l0", credential="adm"))
+    l1 = NestedHost("l1", NestedHostArgs(host="l0", image=ws2022("l0"), credential="adm"))
     on_l1 = NatNetwork("nat1", NatNetworkArgs(host=l1, prefix="192.168.71.0/24"))
     EmulatorVm(
         "y",
-        EmulatorVmArgs(nat_network=on_l1, ip_address="192.168.71.10", credential="g", vm_name="hv"),
+        EmulatorVmArgs(
+            image=ws2022(),
+            nat_network=on_l1,
+            ip_address="192.168.71.10",
+            credential="g",
+            vm_name="hv",
+        ),
     )
     with pytest.raises(ValueError, match=r"EmulatorVm 'z' vm_name: 'dev-a-hv' on 'l1' .* 'y'"):
         EmulatorVm(
             "z",
             EmulatorVmArgs(
-                nat_network=on_l1, ip_address="192.168.71.11", credential="g", vm_name="hv"
+                image=ws2022(),
+                nat_network=on_l1,
+                ip_address="192.168.71.11",
+                credential="g",
+                vm_name="hv",
             ),
         )
 
 
 # -- the whole lab from config ----------------------------------------------------------------
 
+IMAGES = {"ws2022": ws2022().spec}
 DEMO_LAB = {
     "nested_hosts": [
-        {"name": "hv-l1", "host": "l0", "credential": "lab-admin", "switch": "External"}
+        {
+            "name": "hv-l1",
+            "host": "l0",
+            "credential": "lab-admin",
+            "image": "ws2022",
+            "switch": "External",
+        }
     ],
     "nat_networks": [
         {
@@ -456,8 +583,19 @@ DEMO_LAB = {
         }
     ],
     "emulator_vms": [
-        {"name": "guest-1", "nat_network": "lab-nat", "ip_address": "192.168.100.11"},
-        {"name": "guest-2", "nat_network": "lab-nat", "ip_address": "192.168.100.12"},
+        {
+            "name": "guest-1",
+            "nat_network": "lab-nat",
+            "ip_address": "192.168.100.11",
+            "image": "ws2022",
+        },
+        {
+            "name": "guest-2",
+            "nat_network": "lab-nat",
+            "ip_address": "192.168.100.12",
+            "image": "ws2022",
+            "disk": "copy",
+        },
     ],
 }
 
@@ -469,7 +607,11 @@ def test_two_stacks_with_prefixes_declare_disjoint_host_objects(
     for prefix in ("dev-a-", "dev-b-"):
         stack = mocked_stack(prefix=prefix)
         lab = parse_lab(
-            json.dumps(DEMO_LAB), hosts=["l0"], credentials=["lab-admin"], prefix=prefix
+            json.dumps(DEMO_LAB),
+            hosts=["l0"],
+            credentials=["lab-admin"],
+            images=IMAGES,
+            prefix=prefix,
         )
         stack.run(lambda lab=lab: build_lab(lab).emulator_vms["guest-2"].vm_name)
         on_host = {
@@ -484,15 +626,20 @@ def test_two_stacks_with_prefixes_declare_disjoint_host_objects(
 
 def test_demo_lab_builds_the_seed_topology(mocked_stack: StackFactory) -> None:
     stack = mocked_stack()
-    lab = parse_lab(DEMO_LAB, hosts=["l0"], credentials=["lab-admin"])
+    lab = parse_lab(DEMO_LAB, hosts=["l0"], credentials=["lab-admin"], images=IMAGES)
     stack.run(lambda: build_lab(lab).nat_networks["lab-nat"].switch_name)
     kinds = sorted(r.kind for r in stack.monitor.registrations)
     assert kinds == sorted(
         ["hyperv-lab:index:NestedHost", "Vm", "VmProcessor", "VmNetworkAdapter"]
-        + ["VmPowerState", "WindowsFeature"]
+        + ["VmPowerState", "WindowsFeature", "GuestImage"]  # one copy for both guests
         + ["hyperv-lab:index:NatNetwork", "VmSwitch", "NetIpAddress", "NetNat"]
         + 2 * ["hyperv-lab:index:EmulatorVm", "Vm", "VmNetworkAdapter", "VmPowerState"]
         + 2 * ["GuestNetworkConfig"]
     )
     # Guest credential defaults to the nested host's.
     assert stack.by_name("guest-1-network").inputs["credential"] == "lab-admin"
+    assert stack.by_name("guest-1-vm").inputs["credential"] == "lab-admin"
+    assert [stack.by_name(f"guest-{i}-vm").inputs["disk"] for i in (1, 2)] == [
+        "differencing",
+        "copy",
+    ]

@@ -304,3 +304,67 @@ def test_journal_dir_from_stack_config_else_environment() -> None:
     from_env = LabConfig.from_environment({"HYPERV_LAB_JOURNAL_DIR": "/env/journal"})
     assert str(from_env.journal_dir) == "/env/journal"
     assert LabConfig.from_environment({}).journal_dir is None
+
+
+IMAGE = {
+    "host": "l0",
+    "path": "C:\\Images\\WS2022-Datacenter.vhdx",
+    "os": "windows-server",
+    "build": 20348,
+    "generation": 2,
+}
+
+
+def test_images_from_pulumi_config_or_environment() -> None:
+    cfg = _FakePulumiConfig({"hyperv-lab:images": json.dumps({"ws2022": IMAGE})})
+    image = LabConfig.from_pulumi_config(cfg, environ={}).image("ws2022")
+    assert (image.path, image.os, image.build, image.generation, image.generalized) == (
+        "C:\\Images\\WS2022-Datacenter.vhdx",
+        "windows-server",
+        20348,
+        2,
+        True,
+    )
+    assert image.can_run_hyper_v
+    env = {"HYPERV_LAB_IMAGES": json.dumps({"old": {**IMAGE, "build": 9600, "generation": 1}})}
+    old = LabConfig.from_environment(env).image("old")
+    assert old.refuses_nested("old") == (
+        "image 'old' is windows-server build 9600, which cannot run Hyper-V inside a VM "
+        "(nested virtualization needs build 14393 or later)"
+    )
+    with pytest.raises(ConfigError, match=r"^hyperv-lab:images: unknown image 'x' \(known: old\)"):
+        LabConfig.from_environment(env).image("x")
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        ({"generation": 3}, "hyperv-lab:images.ws.generation: must be one of 1 or 2"),
+        ({"generation": "2"}, "hyperv-lab:images.ws.generation: must be one of 1 or 2"),
+        ({"os": "linux"}, "hyperv-lab:images.ws.os: must be one of 'windows-server' or"),
+        ({"generalized": "yes"}, "hyperv-lab:images.ws.generalized: Input should be a valid"),
+        ({"path": "/images/ws.vhdx"}, "hyperv-lab:images.ws.path: must be an absolute Windows"),
+        ({"path": "C:\\Images\\ws.iso"}, "hyperv-lab:images.ws.path: must be an absolute"),
+        ({"edition": "datacenter"}, "hyperv-lab:images.ws.edition: unknown key"),
+    ],
+)
+def test_bad_image_settings_name_the_key_on_one_line(
+    change: dict[str, object], expected: str
+) -> None:
+    with pytest.raises(ConfigError) as caught:
+        LabConfig.from_sources(images={"ws": {**IMAGE, **change}}, environ={})
+    assert str(caught.value).startswith(expected), str(caught.value)
+    assert "\n" not in str(caught.value)
+
+
+def test_guest_route_carries_the_credential_name_and_its_login_retry() -> None:
+    lab = LabConfig.from_sources(
+        hosts={"l0": L0},
+        credentials={"g": {"user": "Admin", "password": "guest-pw", "login_retry_s": 5}},
+        environ={},
+    )
+    via = lab.host({"parent": "l0", "vm_name": "L1", "credential": "g"}).via
+    assert via is not None
+    assert (via.credential, via.login_retry_s, via.wait_s) == ("g", 5, 180)
+    with pytest.raises(ConfigError, match=r"^hyperv-lab:credentials: unknown credential 'h'"):
+        lab.credential("h")

@@ -9,14 +9,17 @@ from typing import Any
 import pytest
 
 from components.config import DEFAULT_GUEST_WAIT_S, LabConfig
-from components.remote import POOL, PowerShellError, RemotePowerShell
+from components.remote import POOL, GuestLoginError, PowerShellError, RemotePowerShell
+from tests.components.providers.image_vms import image_vm_script
 from tests.conftest import Emulator
 
 GUEST_PW = "Gu3st-\u2018pw\u2019-sentinel"
+WRONG_PW = "Wr0ng-\u2018pw\u2019-sentinel"
 ECHO = """param([string]$InputJson)
 $in = $InputJson | ConvertFrom-Json
 @{ name = $in.name } | ConvertTo-Json -Compress
 """
+IMAGE = "C:\\Images\\WS2022-Datacenter.vhdx"
 NASTY = "it's \u2018q\u2019 \u201cq\u201d $(Stop-Computer) `t ünï 名前\r\nline2"
 
 
@@ -33,17 +36,22 @@ def lab_for(emu: Emulator, **guest: Any) -> LabConfig:
 def emu(emulator_factory: Any) -> Iterator[Emulator]:
     made: Emulator = emulator_factory()
     config = lab_for(made)
-    make = """param([string]$InputJson)
-$in = $InputJson | ConvertFrom-Json
-# A new disk: the emulated lab installs Windows on first boot (no disk = no guest OS).
-New-VM -Name $in.name -MemoryStartupBytes 4GB -Generation 2 `
-    -NewVHDPath "C:\\VMs\\$($in.name).vhdx" -NewVHDSizeBytes 40GB | Out-Null
-if ($in.start) { Start-VM -Name $in.name }
-'{}'
-"""
     l0 = RemotePowerShell(config.host("l0"))
-    l0.run(make, {"name": "L1 \u2018one\u2019", "start": True}, "make L1")
-    l0.run(make, {"name": "L1-off", "start": False}, "make L1-off")
+    # A guest that boots the host's image with an answer file setting GUEST_PW, and a VM that
+    # was never started.
+    l0.run(
+        "param([string]$InputJson)\n" + image_vm_script("L1 \u2018one\u2019", IMAGE, GUEST_PW),
+        {},
+        "make L1",
+    )
+    l0.run(
+        """param([string]$InputJson)
+New-VM -Name 'L1-off' -MemoryStartupBytes 4GB -Generation 2 -NewVHDPath 'C:\\VMs\\L1-off.vhdx' `
+    -NewVHDSizeBytes 40GB | Out-Null
+""",
+        {},
+        "make L1-off",
+    )
     yield made
     POOL.close_all()
 
@@ -104,3 +112,43 @@ def test_a_vm_that_does_not_exist_fails_at_once_without_waiting(emu: Emulator) -
     )
     ran = executed(emu)[mark:]
     assert "Start-Sleep" not in ran and "Invoke-Command" not in ran, ran
+
+
+def test_a_wrong_guest_password_names_the_credential_and_the_fix(emu: Emulator) -> None:
+    lab = LabConfig.from_sources(
+        hosts={"l0": {"endpoint": emu.endpoint, "user": emu.user, "password": emu.password}},
+        credentials={"guest": {"user": "Administrator", "password": WRONG_PW, "login_retry_s": 2}},
+        environ={},
+    )
+    with pytest.raises(GuestLoginError) as info:
+        _guest(lab, "L1 \u2018one\u2019").run(ECHO, {"name": "x"}, "echo in guest")
+    assert info.value.message == (
+        "the guest of VM 'L1 \u2018one\u2019' on l0 refuses credential 'guest' (user "
+        "'Administrator'): The credential is invalid. (the login was refused for 2 s); set the "
+        "password that guest was given (by the VM's answer file, or the image's own login): "
+        "pulumi config set --secret --path 'hyperv-lab:passwords.guest'"
+    )
+    assert WRONG_PW not in f"{info.value} {info.value!r}" and GUEST_PW not in str(info.value)
+
+
+def test_a_vm_whose_disk_holds_no_os_fails_after_the_bounded_wait(emu: Emulator) -> None:
+    l0 = RemotePowerShell(lab_for(emu).host("l0"))
+    l0.run(
+        """param([string]$InputJson)
+New-VM -Name 'no-os' -MemoryStartupBytes 1GB -Generation 2 -NewVHDPath 'C:\\VMs\\no-os.vhdx' `
+    -NewVHDSizeBytes 10GB | Out-Null
+Start-VM -Name 'no-os'
+'{}'
+""",
+        {},
+        "make no-os",
+    )
+    guest = _guest(lab_for(emu, wait_s=2), "no-os")
+    with pytest.raises(PowerShellError) as info:
+        guest.run(ECHO, {"name": "x"}, "echo in guest")
+    assert info.value.guest_not_answering
+    assert info.value.message.startswith(
+        "The guest of VM 'no-os' did not answer PowerShell Direct within 2 s (a VM whose disk "
+        "holds no operating system never answers: check its image): An error has occurred "
+        "which Windows PowerShell cannot handle. A remote session might have ended."
+    ), info.value.message

@@ -20,6 +20,17 @@ from tests.e2e.conftest import REPO_ROOT, EmulatorProcess, PulumiProject
 GUEST_CREDENTIAL = "lab-admin"
 GUEST_USER = "Administrator"
 GUEST_PASSWORD = "Guest-e2e-Passw0rd!"  # throwaway, tests only
+IMAGE = "ws2022"
+IMAGE_PATH = "C:\\Images\\WS2022-Datacenter.vhdx"  # on the emulated L0 (default profile)
+IMAGES: dict[str, Any] = {
+    IMAGE: {
+        "host": "l0",
+        "path": IMAGE_PATH,
+        "os": "windows-server",
+        "build": 20348,
+        "generation": 2,
+    }
+}
 
 
 def small_lab(prefix_ip: str = "192.168.100") -> dict[str, Any]:
@@ -30,6 +41,7 @@ def small_lab(prefix_ip: str = "192.168.100") -> dict[str, Any]:
                 "name": "l1",
                 "host": "l0",
                 "credential": GUEST_CREDENTIAL,
+                "image": IMAGE,
                 "switch": "External",
                 "memory_startup_mb": 4096,
             }
@@ -42,7 +54,14 @@ def small_lab(prefix_ip: str = "192.168.100") -> dict[str, Any]:
                 "dns_servers": ["8.8.8.8"],
             }
         ],
-        "emulator_vms": [{"name": "guest", "nat_network": "nat", "ip_address": f"{prefix_ip}.10"}],
+        "emulator_vms": [
+            {
+                "name": "guest",
+                "nat_network": "nat",
+                "image": IMAGE,
+                "ip_address": f"{prefix_ip}.10",
+            }
+        ],
     }
 
 
@@ -57,9 +76,11 @@ def write_lab(
     lab: dict[str, Any],
     *,
     prefix: str = "",
+    images: dict[str, Any] | None = None,
 ) -> None:
-    """Put hosts, credentials, prefix and the lab into the stack file (keeping what the CLI
-    wrote there, e.g. the encryption salt and secrets)."""
+    """Put hosts, credentials, images (default: the L0's Windows Server 2022 image), prefix
+    and the lab into the stack file (keeping what the CLI wrote there, e.g. the encryption
+    salt and secrets)."""
     path = stack_file(project, stack)
     path.parent.mkdir(parents=True, exist_ok=True)
     doc = yaml.safe_load(path.read_text()) if path.is_file() else None
@@ -67,6 +88,7 @@ def write_lab(
     config = doc.setdefault("config", {})
     config["hyperv-lab:hosts"] = {"l0": {"endpoint": emulator.url, "user": emulator.user}}
     config["hyperv-lab:credentials"] = {GUEST_CREDENTIAL: {"user": GUEST_USER}}
+    config["hyperv-lab:images"] = IMAGES if images is None else images
     config["hyperv-lab:lab"] = lab
     if prefix:
         config["hyperv-lab:prefix"] = prefix
@@ -333,6 +355,9 @@ def vm_references(state: Mapping[str, Any]) -> set[Item]:
 __all__ = [
     "GUEST_CREDENTIAL",
     "GUEST_PASSWORD",
+    "IMAGE",
+    "IMAGES",
+    "IMAGE_PATH",
     "dynamic_resources",
     "host_inventory",
     "in_guest",

@@ -5,8 +5,18 @@ preview shows no changes."""
 
 from __future__ import annotations
 
+from tests.components.providers.image_vms import image_vm_script
 from tests.e2e.conftest import EmulatorFactory, ProjectFactory
-from tests.e2e.lab_stack import GUEST_CREDENTIAL, outputs, run_ps, set_passwords, write_lab
+from tests.e2e.lab_stack import (
+    GUEST_CREDENTIAL,
+    GUEST_PASSWORD,
+    IMAGE,
+    IMAGE_PATH,
+    outputs,
+    run_ps,
+    set_passwords,
+    write_lab,
+)
 
 
 def _lab(adopt: bool) -> dict[str, object]:
@@ -16,6 +26,7 @@ def _lab(adopt: bool) -> dict[str, object]:
                 "name": "l1",
                 "host": "l0",
                 "credential": GUEST_CREDENTIAL,
+                "image": IMAGE,
                 "switch": "External",
                 "adopt_existing": adopt,
             }
@@ -27,10 +38,12 @@ def test_hand_made_vm_is_adopted_only_when_asked(
     pulumi_project: ProjectFactory, hypervsim_server: EmulatorFactory
 ) -> None:
     emulator = hypervsim_server()
+    # Made as an admin would: a differencing disk on the image with its answer file, first
+    # boot, then turned off again.
     run_ps(
         emulator,
-        "New-VM -Name 'hand-l1' -MemoryStartupBytes 4GB -Generation 2 "
-        "-NewVHDPath 'hand-l1.vhdx' -NewVHDSizeBytes 60GB | Out-Null",
+        image_vm_script("hand-l1", IMAGE_PATH, GUEST_PASSWORD)
+        + "\nStop-VM -Name 'hand-l1' -TurnOff -Force",
     )
     vm_id = run_ps(emulator, "(Get-VM -Name 'hand-l1').Id.ToString()")
     project = pulumi_project(stack="adopt")

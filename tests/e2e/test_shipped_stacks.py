@@ -20,6 +20,7 @@ from tests.e2e.lab_stack import (
     host_inventory,
     in_vm_chain,
     outputs,
+    run_ps,
     set_shipped_passwords,
     shipped_config,
     vm_names,
@@ -63,6 +64,10 @@ def expected_creates(lab: dict[str, Any]) -> Counter[str]:
             expected[DYNAMIC + child] += count
     for nat in lab.get("nat_networks", []):  # guests that already exist get their address
         expected[DYNAMIC + "GuestNetworkConfig"] += len(nat.get("guests", []))
+    # One copy of each image into each nested host whose guests boot from it.
+    nat_host = {nat["name"]: nat["host"] for nat in lab.get("nat_networks", [])}
+    copies = {(nat_host[vm["nat_network"]], vm["image"]) for vm in lab.get("emulator_vms", [])}
+    expected[DYNAMIC + "GuestImage"] += len(copies)
     return +expected
 
 
@@ -78,6 +83,9 @@ def test_demo_stack_up_reaches_outside_from_both_guests_and_destroys_cleanly(
 ) -> None:
     emulator = hypervsim_server()
     before = world_snapshot(emulator)
+    image = shipped_config("demo")[f"{NAMESPACE}:images"]["ws2022"]["path"]
+    image_hash = f"(Get-FileHash -LiteralPath '{image}' -Algorithm SHA256).Hash"
+    hash_before = run_ps(emulator, image_hash)
     project = pulumi_project(stack="demo")
     write_shipped_stack(project, "demo", emulator)
     set_shipped_passwords(project, "demo", emulator, GUEST_PASSWORD)
@@ -115,6 +123,7 @@ def test_demo_stack_up_reaches_outside_from_both_guests_and_destroys_cleanly(
     project.pulumi("destroy", "--yes", "--skip-preview")
     state = json.loads(project.pulumi("stack", "export").stdout)
     assert not state["deployment"].get("resources")
+    assert run_ps(emulator, image_hash) == hash_before  # the image itself is never written
     assert world_snapshot(emulator) == before
 
 

@@ -23,6 +23,7 @@ from typing import Any
 import pytest
 
 from components.providers.base import HostBoundProvider, ProviderError
+from components.providers.guest_image import GuestImageProvider
 from components.providers.guest_network_config import GuestNetworkConfigProvider
 from components.providers.net_ip_address import NetIpAddressProvider
 from components.providers.net_nat import NetNatProvider
@@ -33,6 +34,7 @@ from components.providers.vm_processor import VmProcessorProvider
 from components.providers.vm_switch import VmSwitchProvider
 from components.providers.windows_feature import WindowsFeatureProvider
 from components.remote import POOL
+from tests.components.providers.image_vms import image_vm_script
 from tests.conftest import Emulator, EmulatorFactory
 from tests.reliability.conftest import GUEST_PASSWORD, GUEST_USER, configure, json_runner
 from tests.reliability.conftest import stack_config as make_stack_config
@@ -40,6 +42,7 @@ from tests.reliability.conftest import stack_config as make_stack_config
 State = tuple[str, dict[str, Any]] | None
 
 OPS = ("create", "update", "delete")
+IMAGE = "C:\\Images\\WS2022-Datacenter.vhdx"  # the emulated host's generalized image
 
 # PowerShell Direct into a guest for the census of guest-side objects; the guest credential is
 # the test's own constant, so pasting it into this test script is safe.
@@ -210,12 +213,7 @@ SUBJECTS = (
         present=["InstallPending"],
         changed=["Installed"],
         deleted=["InstallPending"],
-        setup=(
-            "New-VM -Name fault-l1 -Generation 2 -MemoryStartupBytes 4GB "
-            "-NewVHDPath C:\\VMs\\fault-l1.vhdx | Out-Null\n"
-            "Set-VMProcessor -VMName fault-l1 -ExposeVirtualizationExtensions $true\n"
-            "Start-VM -Name fault-l1"
-        ),
+        setup=image_vm_script("fault-l1", IMAGE, GUEST_PASSWORD),
         settled=keys("installed", "restart_needed"),
         host_ops=("create", "update"),
     ),
@@ -247,11 +245,36 @@ SUBJECTS = (
         deleted=["dns "],
         setup=(
             "New-VMSwitch -Name fault-g-sw -SwitchType Internal | Out-Null\n"
-            "New-VM -Name fault-guest -Generation 2 -MemoryStartupBytes 2GB "
-            "-NewVHDPath C:\\VMs\\fault-guest.vhdx -SwitchName fault-g-sw | Out-Null\n"
-            "Start-VM -Name fault-guest"
+            + image_vm_script("fault-guest", IMAGE, GUEST_PASSWORD, expose=False, memory="2GB")
+            + "\nConnect-VMNetworkAdapter -VMName fault-guest -SwitchName fault-g-sw"
         ),
         settled=keys("ip_address", "dns_servers", "gateway"),
+    ),
+)
+
+IMAGE = "C:\\Images\\WS2022-Datacenter.vhdx"
+SUBJECTS += (
+    Subject(
+        "GuestImage",  # the update re-checks the copy by hash and has nothing to copy
+        GuestImageProvider,
+        {
+            "vm_name": "fault-img",
+            "guest": {"parent": "l0", "vm_name": "fault-img", "credential": "guest"},
+            "source_path": IMAGE,
+            "destination_path": IMAGE,
+        },
+        {"adopt_existing": True},
+        in_guest(
+            "fault-img",
+            f"if (Test-Path -LiteralPath '{IMAGE}' -PathType Leaf) {{ 'copy' }}",
+        )
+        + '\n"gsi $((Get-VMIntegrationService -VMName fault-img '
+        "-Name 'Guest Service Interface').Enabled)\"",
+        present=["copy", "gsi False"],
+        changed=None,
+        deleted=["gsi False"],
+        setup=image_vm_script("fault-img", IMAGE, GUEST_PASSWORD),
+        settled=keys("sha256", "guest_sha256"),
     ),
 )
 

@@ -248,16 +248,29 @@ def test_dns_strings_validated_before_anything_runs(
     assert executed_log.since(mark) == []  # check never talks to the host
 
 
-@pytest.fixture(scope="module")
-def guest_vm(rel_json: Callable[[str], Any]) -> str:
-    """A running VM with a guest OS on the module's emulator, for PowerShell Direct."""
-    name = "fuzz-guest-vm"
-    rel_json(
-        f"$vm = New-VM -Name {ps_quote(name)} -MemoryStartupBytes 2GB -Generation 2 "
-        "-NewVHDPath 'C:\\Images\\fuzz-guest.vhdx' -NewVHDSizeBytes 20GB\n"
-        "Start-VM -VM $vm\n$true"
+IMAGE = "C:\\Images\\WS2022-Datacenter.vhdx"  # the emulated host's generalized image
+_guests = iter(range(1_000_000))
+
+
+def boot_guest(rel_json: Callable[[str], Any], vm_provider: VmProvider) -> tuple[str, Any]:
+    """A running guest made by the Vm provider from the image, whose answer file gives its
+    Administrator the fuzzed password of the `guest` credential: (name, the Vm's create)."""
+    name = f"fuzz-guest-{next(_guests)}"
+    inputs = check_or_refusal(
+        vm_provider,
+        {
+            "name": name,
+            "memory_startup_mb": 2048,
+            "image": "ws2022",
+            "image_path": IMAGE,
+            "credential": "guest",
+        },
+        set(),
     )
-    return name
+    assert inputs is not None
+    made = vm_provider.create(inputs)
+    rel_json(f"Start-VM -Name {ps_quote(name)}\n$true")
+    return name, made
 
 
 @settings(FUZZ, max_examples=60)
@@ -268,16 +281,18 @@ def guest_vm(rel_json: Callable[[str], Any]) -> str:
 )
 def test_guest_credential_and_dns_through_powershell_direct(
     rel_emulator: Emulator,
-    guest_vm: str,
+    rel_json: Callable[[str], Any],
     executed_log: ExecutedLog,
     password: str,
 ) -> None:
-    """A guest password reaches PowerShell Direct as data (never executed) and never shows
-    in an error; DNS servers set in the guest are read back exactly."""
-    provider = configure(
-        GuestNetworkConfigProvider, stack_config(rel_emulator, guest_password=password)
-    )
+    """A guest password reaches the guest's answer file and PowerShell Direct as data (never
+    executed; the guest accepts exactly it) and never shows in an error; DNS servers set in
+    the guest are read back exactly."""
+    config = stack_config(rel_emulator, guest_password=password)
+    provider = configure(GuestNetworkConfigProvider, config)
+    vm_provider = configure(VmProvider, config)
     mark = executed_log.mark()
+    guest_vm, vm = boot_guest(rel_json, vm_provider)
     inputs = check_or_refusal(
         provider,
         {
@@ -301,6 +316,7 @@ def test_guest_credential_and_dns_through_powershell_direct(
     with pytest.raises(ProviderError) as failed:
         provider.create(missing)
     assert password not in str(failed.value)
+    vm_provider.delete(vm.id, dict(vm.outs))
     assert_nothing_injected(executed_log, mark)
 
 

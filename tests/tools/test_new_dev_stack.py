@@ -45,6 +45,7 @@ def test_writes_the_example_with_the_developers_prefix_and_a_new_owner_id(tmp_pa
         config["hyperv-lab:lab"],
         hosts=config["hyperv-lab:hosts"],
         credentials=config["hyperv-lab:credentials"],
+        images=config["hyperv-lab:images"],
         prefix="dev-alice-",
     )
     # The next steps: the stack, then every password the file names, as secrets.

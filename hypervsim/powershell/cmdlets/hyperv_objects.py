@@ -4,9 +4,15 @@
 from __future__ import annotations
 
 from hypervsim.powershell.api import PSObject
-from hypervsim.powershell.cmdlets.world_bridge import OnOffState, VhdType, VMState, VMSwitchType
+from hypervsim.powershell.cmdlets.world_bridge import (
+    ControllerType,
+    OnOffState,
+    VhdType,
+    VMState,
+    VMSwitchType,
+)
 from hypervsim.world.model import VM, Computer
-from hypervsim.world.records import Vhd, VMNetworkAdapter, VMSwitch
+from hypervsim.world.records import HardDrive, Vhd, VMNetworkAdapter, VMSwitch
 
 NS = "Microsoft.HyperV.PowerShell."
 
@@ -131,17 +137,7 @@ def vm_object(host: Computer, vm: VM) -> PSObject:
             "MemoryAssigned": host.memory_assigned(vm),
             "DynamicMemoryEnabled": vm.dynamic_memory,
             "NetworkAdapters": [adapter_object(host, vm, a) for a in vm.adapters],
-            "HardDrives": [
-                PSObject(
-                    {
-                        "VMName": vm.name,
-                        "Path": p,
-                        "ControllerType": "SCSI" if vm.generation == 2 else "IDE",
-                    },
-                    _types("HardDiskDrive"),
-                )
-                for p in vm.hard_drives
-            ],
+            "HardDrives": [hard_drive_object(host, vm, d) for d in vm.hard_drives],
             "Notes": vm.notes,
             "Path": vm.path,
             "ConfigurationLocation": vm.path,
@@ -149,6 +145,25 @@ def vm_object(host: Computer, vm: VM) -> PSObject:
         },
         _types("VirtualMachine", NS + "VirtualMachineBase"),
         ref=vm,
+    )
+
+
+def hard_drive_object(host: Computer, vm: VM, drive: HardDrive) -> PSObject:
+    disk = host.vhd(drive.path)
+    return PSObject(
+        {
+            "VMName": vm.name,
+            "VMId": vm.id,
+            "ComputerName": host.name,
+            "Name": "Hard Drive",
+            "Path": drive.path,
+            "ControllerType": ControllerType[drive.controller_type],
+            "ControllerNumber": drive.controller_number,
+            "ControllerLocation": drive.controller_location,
+            "DiskNumber": disk.disk_number if disk is not None else None,
+        },
+        _types("HardDiskDrive", NS + "VirtualMachineDevice"),
+        ref=(vm, drive),
     )
 
 
@@ -176,10 +191,14 @@ def vhd_object(host: Computer, disk: Vhd) -> PSObject:
             "Path": disk.path,
             "VhdFormat": "VHDX" if disk.path.lower().endswith(".vhdx") else "VHD",
             "VhdType": VhdType[disk.vhd_type],
-            "FileSize": 4 * 1024**2,
+            "FileSize": disk.file_size,
             "Size": disk.size_bytes,
+            "MinimumSize": disk.size_bytes if host.disk_has_volume(disk) else 0,
             "ParentPath": disk.parent_path,
-            "Attached": disk.attached_to is not None,
+            "Attached": host.disk_busy(disk),
+            "DiskNumber": disk.disk_number,
+            "LogicalSectorSize": 512,
+            "PhysicalSectorSize": 4096,
         },
         ["Microsoft.Vhd.PowerShell.VirtualHardDisk", "System.Object"],
         ref=disk,

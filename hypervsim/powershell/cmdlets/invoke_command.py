@@ -8,10 +8,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from hypervsim.powershell.api import Invocation, Param, ParamKind, cmdlet
+from hypervsim.powershell.api import Invocation, Param, ParamKind, PSObject, cmdlet
 from hypervsim.powershell.cmdlets.world_bridge import flatten, report, strings
+from hypervsim.powershell.values import SecureString, to_string
 from hypervsim.world.errors import WorldError
-from hypervsim.world.model import VM
+from hypervsim.world.guest_os import check_credential
+from hypervsim.world.model import VM, Computer
 
 L = ParamKind.LIST
 S = ParamKind.SWITCH
@@ -72,6 +74,7 @@ def _resolve(inv: Invocation) -> list[VM]:
     Param("VMId", L),
     Param("ComputerName", L, aliases=("Cn",)),
     Param("Credential"),
+    Param("Session", L),
     Param("ArgumentList", L, aliases=("Args",)),
     Param("InputObject", from_pipeline=True),
     Param("NoNewScope", S),
@@ -85,6 +88,14 @@ def invoke_command(inv: Invocation) -> Iterable[Any]:
     args = (
         flatten(inv.bound.get("ArgumentList")) if inv.bound.get("ArgumentList") is not None else []
     )
+    out: list[Any] = []
+    if inv.bound.get("Session") is not None:
+        for vm in session_vms(inv):
+            if vm.state != "Running" or vm.guest is None or not vm.guest_up:
+                report(inv, session_broken(vm))
+                continue
+            out += inv.invoke(block, args, computer=vm.guest)
+        return out
     if inv.bound.get("VMName") is None and inv.bound.get("VMId") is None:
         names = strings(inv.bound.get("ComputerName"))
         local = {"localhost", ".", "127.0.0.1", inv.computer.name.lower()}
@@ -106,37 +117,122 @@ def invoke_command(inv: Invocation) -> Iterable[Any]:
                 )
                 return []
         return inv.invoke(block, args)
-    out: list[Any] = []
     for vm in _resolve(inv):
-        if inv.bound.get("Credential") is None:
-            report(
-                inv,
-                _err("The credential is invalid.", "InvalidCredential", "InvalidArgument", vm.name),
-            )
-            continue
-        if vm.state != "Running":
-            report(
-                inv,
-                _err(
-                    f"The virtual machine {vm.name} is not in running state.",
-                    "InvalidVMState",
-                    "InvalidOperation",
-                    vm.name,
-                ),
-            )
-            continue
-        if vm.guest is None or not vm.guest_up:
-            report(
-                inv,
-                WorldError(
-                    "An error has occurred which Windows PowerShell cannot handle. A remote session might have ended.",
-                    reason="PSSessionStateBroken",
-                    category="OpenError",
-                    exception_type="System.Management.Automation.Remoting.PSRemotingDataStructureException",
-                    target=vm.name,
-                    fqid="PSSessionStateBroken",
-                ),
-            )
-            continue
-        out += inv.invoke(block, args, computer=vm.guest)
+        if connect(inv, vm):
+            assert vm.guest is not None
+            out += inv.invoke(block, args, computer=vm.guest)
     return out
+
+
+def connect(inv: Invocation, vm: VM) -> bool:
+    """PowerShell Direct's checks before a session into `vm` opens (errors reported)."""
+    if inv.bound.get("Credential") is None:
+        report(
+            inv,
+            _err("The credential is invalid.", "InvalidCredential", "InvalidArgument", vm.name),
+        )
+        return False
+    if vm.state != "Running":
+        report(
+            inv,
+            _err(
+                f"The virtual machine {vm.name} is not in running state.",
+                "InvalidVMState",
+                "InvalidOperation",
+                vm.name,
+            ),
+        )
+        return False
+    if vm.guest is None or not vm.guest_up:
+        report(inv, session_broken(vm))
+        return False
+    if not credential_valid(vm.guest, inv.bound.get("Credential")):
+        report(
+            inv,
+            _err("The credential is invalid.", "InvalidCredential", "InvalidArgument", vm.name),
+        )
+        return False
+    return True
+
+
+def session_broken(vm: VM) -> WorldError:
+    """What a caller gets when the VM runs but no guest OS answers PowerShell Direct."""
+    return WorldError(
+        "An error has occurred which Windows PowerShell cannot handle. A remote session might have ended.",
+        reason="PSSessionStateBroken",
+        category="OpenError",
+        exception_type="System.Management.Automation.Remoting.PSRemotingDataStructureException",
+        target=vm.name,
+        fqid="PSSessionStateBroken",
+    )
+
+
+def credential_valid(guest: Computer, credential: Any) -> bool:
+    """A PSCredential logs on to the guest only with one of its accounts' name and password."""
+    if not isinstance(credential, PSObject):
+        return False
+    user = to_string(credential.get("UserName") or "")
+    secret = credential.get("Password")
+    password = secret.plain if isinstance(secret, SecureString) else to_string(secret or "")
+    return check_credential(guest.accounts, guest.name, user, password)
+
+
+SESSION_TYPE = "System.Management.Automation.Runspaces.PSSession"
+
+
+def session_vms(inv: Invocation, param: str = "Session") -> list[VM]:
+    """The VMs of PowerShell Direct sessions passed in `param`."""
+    return [
+        v.ref
+        for v in flatten(inv.bound.get(param))
+        if isinstance(v, PSObject) and isinstance(v.ref, VM)
+    ]
+
+
+@cmdlet(
+    "New-PSSession",
+    Param("VMName", L, position=0, aliases=("VMGuid",)),
+    Param("VMId", L),
+    Param("ComputerName", L, aliases=("Cn",)),
+    Param("Credential"),
+    Param("Name", L),
+    module="Microsoft.PowerShell.Core",
+    aliases=("nsn",),
+)
+def new_ps_session(inv: Invocation) -> Iterable[Any]:
+    """PowerShell Direct sessions (-VMName/-VMId with -Credential)."""
+    out: list[PSObject] = []
+    for vm in _resolve(inv):
+        if connect(inv, vm):
+            out.append(
+                PSObject(
+                    {
+                        "Id": len(out) + 1,
+                        "Name": f"WinRM{len(out) + 1}",
+                        "ComputerName": vm.name,
+                        "ComputerType": "VirtualMachine",
+                        "VMName": vm.name,
+                        "VMId": vm.id,
+                        "State": "Opened",
+                        "Availability": "Available",
+                        "ConfigurationName": "Microsoft.PowerShell",
+                    },
+                    [SESSION_TYPE, "System.Object"],
+                    ref=vm,
+                )
+            )
+    return out
+
+
+@cmdlet(
+    "Remove-PSSession",
+    Param("Session", L, position=0, from_pipeline=True),
+    Param("Id", L),
+    module="Microsoft.PowerShell.Core",
+    aliases=("rsn",),
+)
+def remove_ps_session(inv: Invocation) -> Iterable[Any]:
+    for v in flatten(inv.bound.get("Session") or inv.input):
+        if isinstance(v, PSObject) and v.has("State"):
+            v.set("State", "Closed")
+    return []

@@ -1,11 +1,11 @@
-"""Virtual disks: New-VHD, Get-VHD, and Remove-Item for disk files (when no core Remove-Item)."""
+"""Virtual disks: New-VHD, Get-VHD."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from typing import Any
 
-from hypervsim.powershell.api import Invocation, Param, ParamKind, cmdlet, lookup
+from hypervsim.powershell.api import Invocation, Param, ParamKind, cmdlet
 from hypervsim.powershell.cmdlets.hyperv_objects import vhd_object
 from hypervsim.powershell.cmdlets.world_bridge import (
     HYPERV_MODULE,
@@ -66,36 +66,3 @@ def get_vhd(inv: Invocation) -> Iterable[Any]:
             continue
         out.append(vhd_object(host, disk))
     return out
-
-
-def _remove_item(inv: Invocation) -> Iterable[Any]:
-    for path in strings(inv.bound.get("Path")):
-        try:
-            removed = inv.computer.remove_vhd_file(path)
-        except WorldError as err:
-            report(inv, err, "Microsoft.PowerShell.Commands.RemoveItemCommand")
-            continue
-        if not removed:
-            report(
-                inv,
-                WorldError(
-                    f"Cannot find path '{path}' because it does not exist.",
-                    reason="PathNotFound",
-                    category="ObjectNotFound",
-                    exception_type="System.Management.Automation.ItemNotFoundException",
-                    target=path,
-                    fqid="PathNotFound,Microsoft.PowerShell.Commands.RemoveItemCommand",
-                ),
-            )
-    return []
-
-
-if lookup("Remove-Item") is None:  # the interpreter's file-system Remove-Item wins if it exists
-    cmdlet(
-        "Remove-Item",
-        Param("Path", L, position=0, aliases=("LiteralPath",)),
-        Param("Force", S),
-        Param("Recurse", S),
-        module="Microsoft.PowerShell.Management",
-        aliases=("del", "rm", "ri"),
-    )(_remove_item)

@@ -82,6 +82,11 @@ class RestartState(PSEnum):
     Maybe = 2
 
 
+class ControllerType(PSEnum):
+    IDE = 0
+    SCSI = 1
+
+
 class VhdType(PSEnum):
     Unknown = 0
     Fixed = 2
@@ -199,10 +204,16 @@ def hyperv_host(inv: Invocation) -> Computer:
 
 
 def target_vms(
-    inv: Invocation, host: Computer, lookup: bool = False, name_param: str = "VMName"
+    inv: Invocation,
+    host: Computer,
+    lookup: bool = False,
+    name_param: str = "VMName",
+    name_is_vm: bool = True,
 ) -> list[VM]:
     """VMs named by -Name/-VMName (wildcards) or passed as objects (-VM / pipeline).
 
+    `name_is_vm=False` for cmdlets whose -Name names something else (the integration
+    service of *-VMIntegrationService): there only -VMName names VMs.
     Unknown plain names are reported as Windows' not-found error; the rest go on."""
     vms: list[VM] = []
 
@@ -211,7 +222,7 @@ def target_vms(
             vms.append(vm)
 
     names = inv.bound.get(name_param)
-    if names is None and name_param != "Name":
+    if names is None and name_param != "Name" and name_is_vm:
         names = inv.bound.get("Name")
     if names is not None:
         for name in strings(names):

@@ -19,6 +19,7 @@ from components.providers.net_nat import NetNatProvider
 from components.providers.vm_switch import VmSwitchProvider
 from components.providers.windows_feature import WindowsFeatureProvider
 from tests.components.providers.conftest import GUEST_PASSWORD, GUEST_USER
+from tests.components.providers.image_vms import image_vm_script
 from tests.conftest import Emulator, _new_emulator
 
 
@@ -33,9 +34,19 @@ CRED = (
     f"$pw = ConvertTo-SecureString {ps_literal(GUEST_PASSWORD)} -AsPlainText -Force\n"
     f"$cred = New-Object System.Management.Automation.PSCredential ({ps_literal(GUEST_USER)}, $pw)\n"
 )
+IMAGE = "C:\\Images\\WS2022-Datacenter.vhdx"
 GUEST_VM = "G1 \u2018web\u2019"
 L1 = "L1 nested"
 L2 = "L2 emulator"
+
+
+def image_guest(name: str, switch: str = "LabNAT") -> str:
+    """PowerShell making a running guest `name` on `switch` that boots the host's image with
+    the test credential's password."""
+    return (
+        image_vm_script(name, IMAGE, GUEST_PASSWORD, expose=False, memory="2GB")
+        + f"\nConnect-VMNetworkAdapter -VMName {ps_literal(name)} -SwitchName {ps_literal(switch)}"
+    )
 
 
 def run_ps(emu: Emulator, script: str) -> str:
@@ -78,9 +89,7 @@ def emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Emulator]:
         "New-VMSwitch -Name LabNAT -SwitchType Internal | Out-Null\n"
         "New-NetNat -Name LabNAT -InternalIPInterfaceAddressPrefix 192.168.50.0/24 | Out-Null\n"
         'New-NetIPAddress -InterfaceAlias "vEthernet (LabNAT)" -IPAddress 192.168.50.1 '
-        "-PrefixLength 24 | Out-Null\n"
-        f"New-VM -Name {ps_literal(GUEST_VM)} "
-        "-Generation 2 -MemoryStartupBytes 2GB -NewVHDPath C:\\VMs\\G1.vhdx -SwitchName LabNAT | Start-VM",
+        "-PrefixLength 24 | Out-Null\n" + image_guest(GUEST_VM),
     )
     yield emu
     emu.stop()
@@ -200,10 +209,7 @@ def test_unknown_adapter_lists_the_guest_adapters(provider: GuestNetworkConfigPr
 def test_delete_and_read_when_the_vm_is_off_or_gone(
     provider: GuestNetworkConfigProvider, emulator: Emulator
 ) -> None:
-    run_ps(
-        emulator,
-        "New-VM -Name Doomed -NewVHDPath C:\\VMs\\Doomed.vhdx -SwitchName LabNAT | Start-VM",
-    )
+    run_ps(emulator, image_guest("Doomed"))
     inputs = guest_inputs(provider, vm_name="Doomed", ip_address="192.168.50.20")
     created = provider.create(inputs)
     run_ps(emulator, "Stop-VM -Name Doomed -TurnOff -Force")
@@ -249,10 +255,8 @@ def test_l2_guest_two_levels_deep_reaches_outside_through_l1_nat(
     GuestNetworkConfig through L1; Internet only once every piece is right."""
     run_ps(
         emulator,
-        f"New-VM -Name '{L1}' -Generation 2 -MemoryStartupBytes 8GB -NewVHDPath C:\\VMs\\L1.vhdx "
-        "-SwitchName External | Out-Null\n"
-        f"Set-VMProcessor -VMName '{L1}' -ExposeVirtualizationExtensions $true\n"
-        f"Start-VM -Name '{L1}'",
+        image_vm_script(L1, IMAGE, GUEST_PASSWORD, memory="8GB")
+        + f"\nConnect-VMNetworkAdapter -VMName '{L1}' -SwitchName External",
     )
     l1 = {"parent": "l0", "vm_name": L1, "credential": "guest"}
     feature = provider_factory(WindowsFeatureProvider)
@@ -276,14 +280,14 @@ def test_l2_guest_two_levels_deep_reaches_outside_through_l1_nat(
             prefix_length=24,
         )
     )
+    # The image goes into the L1 as an admin would copy it, then the L2 boots from it there.
     run_ps(
         emulator,
-        in_guest(
-            L1,
-            f"New-VM -Name '{L2}' -Generation 2 -MemoryStartupBytes 2GB -NewVHDPath C:\\VMs\\L2.vhdx "
-            f"-SwitchName VmNAT | Out-Null; Start-VM -Name '{L2}'; 'ok'",
-        ),
+        f"Enable-VMIntegrationService -VMName '{L1}' -Name 'Guest Service Interface'\n"
+        f"Copy-VMFile -Name '{L1}' -SourcePath '{IMAGE}' -DestinationPath '{IMAGE}' "
+        "-FileSource Host -CreateFullPath",
     )
+    run_ps(emulator, in_guest(L1, image_guest(L2, "VmNAT") + "\n'ok'"))
     guest_net = provider_factory(GuestNetworkConfigProvider)
     inputs = checked(
         guest_net,

@@ -1,5 +1,6 @@
 """`WindowsFeatureProvider` against an emulator of its own, through real WinRM and PowerShell
-Direct: Hyper-V inside L1 guests (Server and client Windows), restart and wait."""
+Direct: Hyper-V inside Windows Server L1 guests, restart and wait (client Windows:
+test_windows_feature_client.py)."""
 
 from __future__ import annotations
 
@@ -14,7 +15,11 @@ from components.providers.base import ProviderError
 from components.providers.windows_feature import WindowsFeatureProvider
 from components.remote import PowerShellError
 from components.remote.errors import GUEST_NOT_ANSWERING_ID
+from tests.components.providers.conftest import GUEST_PASSWORD
+from tests.components.providers.image_vms import image_vm_script
 from tests.conftest import Emulator, _new_emulator
+
+IMAGE = "C:\\Images\\WS2022-Datacenter.vhdx"  # the emulated host's generalized image
 
 
 @pytest.fixture(scope="module")
@@ -32,21 +37,12 @@ def provider(provider_factory: Callable[[type[Any]], Any]) -> WindowsFeatureProv
 
 @pytest.fixture
 def make_l1(host_ps: Callable[[str], str], unique: Callable[[str], str]) -> Callable[..., str]:
-    """make_l1(expose=True, image=None) -> name of a running L1 VM (plain PowerShell)."""
+    """make_l1(expose=True, image=WS2022) -> name of a running L1 VM booted from `image` with
+    an answer file setting the test credential's password (plain PowerShell)."""
 
-    def make(expose: bool = True, image: str | None = None) -> str:
+    def make(expose: bool = True, image: str = IMAGE) -> str:
         name = unique("L1")
-        disk = f"C:\\VMs\\{name}.vhdx"
-        if image is None:
-            create = f"New-VM -Name {name} -Generation 2 -MemoryStartupBytes 4GB -NewVHDPath {disk}"
-        else:
-            host_ps(f"New-VHD -Path {disk} -ParentPath {image} -Differencing | Out-Null")
-            create = f"New-VM -Name {name} -Generation 2 -MemoryStartupBytes 4GB -VHDPath {disk}"
-        host_ps(
-            f"{create} | Out-Null\n"
-            f"Set-VMProcessor -VMName {name} -ExposeVirtualizationExtensions ${str(expose).lower()}\n"
-            f"Start-VM -Name {name}"
-        )
+        host_ps(image_vm_script(name, image, GUEST_PASSWORD, expose=expose))
         return name
 
     return make
@@ -180,21 +176,6 @@ def test_without_virtualization_extensions_windows_refuses(
     text = str(info.value)
     assert text.startswith(f"l0.{vm}: create WindowsFeature failed: ")
     assert "Hyper-V cannot be installed" in text
-
-
-def test_client_windows_uses_optional_features(
-    provider: WindowsFeatureProvider, make_l1: Callable[..., str], host_ps: Callable[[str], str]
-) -> None:
-    vm = make_l1(image="C:\\Images\\Win11.vhdx")
-    created = provider.create(checked(provider, host=guest(vm)))
-    assert created.outs["installed"] is True and created.outs["restart_needed"] is False
-    state = host_ps(
-        "$pw = ConvertTo-SecureString 'any' -AsPlainText -Force\n"
-        "$cred = New-Object System.Management.Automation.PSCredential ('Administrator', $pw)\n"
-        f"Invoke-Command -VMName {vm} -Credential $cred -ScriptBlock {{ "
-        '"$((Get-WindowsOptionalFeature -Online -FeatureName Microsoft-Hyper-V-All).State)" }'
-    )
-    assert state == "Enabled"
 
 
 def test_a_configured_host_is_never_restarted(

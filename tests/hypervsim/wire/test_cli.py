@@ -92,3 +92,15 @@ def test_serve_without_user_is_refused_by_the_parser() -> None:
     assert run.returncode == 2
     assert "--user is required" in run.stderr
     assert "Traceback" not in run.stderr
+
+
+def test_bad_image_value_is_one_clear_line(capsys: pytest.CaptureFixture[str]) -> None:
+    from hypervsim.__main__ import main
+
+    code = main(
+        ["serve", "--user", "u", "--password", "p", "--image", "C:\\x.vhdx=family=linux,build=1"]
+    )
+    err = capsys.readouterr().err
+    assert code == 2
+    assert err.count("\n") == 1 and "Traceback" not in err
+    assert err.startswith("hypervsim: bad --image value ") and "family must be" in err

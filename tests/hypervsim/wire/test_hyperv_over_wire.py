@@ -8,9 +8,10 @@ import threading
 
 from hypervsim.world.model import World
 from tests.conftest import Emulator, EmulatorFactory
+from tests.hypervsim.guest_images import PASSWORD, prepare_disk_ps
 
 CRED = (
-    "$pw = ConvertTo-SecureString 'Pa55w.rd!' -AsPlainText -Force\n"
+    f"$pw = ConvertTo-SecureString '{PASSWORD}' -AsPlainText -Force\n"
     "$cred = New-Object System.Management.Automation.PSCredential ('Administrator', $pw)\n"
 )
 
@@ -25,7 +26,8 @@ def test_restart_vm_completes_a_guest_restart(emulator_factory: EmulatorFactory)
     emu = emulator_factory()
     ps_ok(
         emu,
-        "New-VM -Name L1 -Generation 2 -MemoryStartupBytes 8GB -NewVHDPath C:\\VMs\\L1.vhdx "
+        prepare_disk_ps("C:\\VMs\\L1.vhdx")
+        + "\nNew-VM -Name L1 -Generation 2 -MemoryStartupBytes 8GB -VHDPath C:\\VMs\\L1.vhdx "
         "-SwitchName External | Out-Null\n"
         "Set-VMProcessor -VMName L1 -ExposeVirtualizationExtensions $true\nStart-VM -Name L1",
     )
@@ -92,7 +94,11 @@ def test_errors_inside_powershell_direct_fail_the_command(
 ) -> None:
     """Invoke-Command -VMName re-writes the guest's errors: $? is False, the exit code 1."""
     emu = emulator_factory()
-    ps_ok(emu, "New-VM -Name G -Generation 2 -NewVHDPath C:\\VMs\\g.vhdx | Out-Null; Start-VM G")
+    ps_ok(
+        emu,
+        prepare_disk_ps("C:\\VMs\\g.vhdx")
+        + "\nNew-VM -Name G -Generation 2 -VHDPath C:\\VMs\\g.vhdx | Out-Null; Start-VM G",
+    )
     script = CRED + "Invoke-Command -VMName G -Credential $cred -ScriptBlock { Get-VM -Name nope }"
     result = emu.session("ntlm").run_ps(script)
     assert result.status_code == 1

@@ -12,15 +12,22 @@ from dataclasses import dataclass
 import pytest
 
 from tests.conftest import Emulator, EmulatorFactory
+from tests.hypervsim.guest_images import PASSWORD, prepare_disk_ps
 from tests.hypervsim.world import test_seed_procedure as seed
 
 CRED = (
-    "$pw = ConvertTo-SecureString 'Pa55w.rd!' -AsPlainText -Force\n"
+    f"$pw = ConvertTo-SecureString '{PASSWORD}' -AsPlainText -Force\n"
     "$cred = New-Object System.Management.Automation.PSCredential ('Administrator', $pw)\n"
 )
 NEW_L1 = (
     "New-VM -Name L1 -Generation 2 -MemoryStartupBytes 8GB -NewVHDPath C:\\VMs\\L1.vhdx "
     "-NewVHDSizeBytes 80GB -SwitchName External | Out-Null\n"
+)
+# An L1 that boots Windows (the host's image, with an answer file).
+NEW_L1_OS = (
+    prepare_disk_ps("C:\\VMs\\L1os.vhdx")
+    + "\nNew-VM -Name L1 -Generation 2 -MemoryStartupBytes 8GB -VHDPath C:\\VMs\\L1os.vhdx "
+    "-SwitchName External | Out-Null\n"
 )
 EXPOSE = "Set-VMProcessor -VMName L1 -ExposeVirtualizationExtensions $true"
 GET_EXPOSE = "(Get-VMProcessor -VMName L1).ExposeVirtualizationExtensions"
@@ -73,7 +80,7 @@ RULES: dict[str, Rule] = {
     ),
     "hyperv-in-l1-needs-extensions": Rule(
         "server2022-intel",
-        NEW_L1 + "Start-VM -Name L1",
+        NEW_L1_OS + "Start-VM -Name L1",
         IN_L1.format("Install-WindowsFeature -Name Hyper-V -IncludeManagementTools"),
         "Hyper-V cannot be installed: The processor does not have required virtualization "
         "capabilities.",
@@ -81,7 +88,7 @@ RULES: dict[str, Rule] = {
     ),
     "l1-memory-while-hyperv-runs-inside": Rule(
         "server2022-intel",
-        NEW_L1
+        NEW_L1_OS
         + EXPOSE
         + "\nStart-VM -Name L1\n"
         + IN_L1.format("Install-WindowsFeature -Name Hyper-V -IncludeManagementTools -Restart")
@@ -187,9 +194,10 @@ def test_german_seed_procedure_runs_verbatim_over_winrm(
             seed.in_l1("Install-WindowsFeature -Name Hyper-V -IncludeManagementTools -Restart")
             + " | Out-Null",
             seed.in_l1("\n".join([seed.SWITCH, seed.NAT, seed.GATEWAY_IP])) + " | Out-Null",
+            seed.copy_image_ps("NestedHost"),
             seed.in_l1(
-                "New-VM -Name L2 -Generation 2 -MemoryStartupBytes 2GB -NewVHDPath "
-                "C:\\VMs\\L2.vhdx -NewVHDSizeBytes 40GB -SwitchName VmNAT\nStart-VM -Name L2"
+                seed.L2_DISK + "\nNew-VM -Name L2 -Generation 2 -MemoryStartupBytes 2GB -VHDPath "
+                "C:\\VMs\\L2.vhdx -SwitchName VmNAT\nStart-VM -Name L2"
             )
             + " | Out-Null",
             seed.in_l2("\n".join([seed.GUEST_IP, seed.DNS])) + " | Out-Null",

@@ -8,6 +8,8 @@ import pytest
 
 from hypervsim.world.model import VM, Computer, World
 
+from ..guest_images import image_disk
+
 GiB = 1024**3
 
 
@@ -25,7 +27,7 @@ def make_l1(world: World, name: str = "L1", expose: bool = True, start: bool = T
         name,
         memory_startup=8 * GiB,
         generation=2,
-        new_vhd_path=f"C:\\VMs\\{name}.vhdx",
+        vhd_path=image_disk(host, f"C:\\VMs\\{name}.vhdx"),
         switch_name="External",
     )
     if expose:
@@ -49,7 +51,7 @@ def make_nat_lab(world: World) -> tuple[VM, Computer, VM, Computer]:
         "L2",
         memory_startup=2 * GiB,
         generation=2,
-        new_vhd_path="C:\\VMs\\L2.vhdx",
+        vhd_path=image_disk(g1, "C:\\VMs\\L2.vhdx"),
         switch_name="VmNAT",
     )
     g1.start_vm(l2)

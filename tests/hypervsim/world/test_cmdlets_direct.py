@@ -5,8 +5,11 @@ from __future__ import annotations
 import json
 
 from hypervsim.powershell.api import ErrorCategory, PSEnum
+from hypervsim.powershell.construct import make_credential
+from hypervsim.powershell.values import SecureString
 from hypervsim.world.model import World
 
+from ..guest_images import PASSWORD, image_disk
 from .conftest import GiB, make_l1, make_nat_lab, snapshot
 from .fake_invocation import run
 
@@ -185,9 +188,8 @@ def test_features_inside_l1(world: World) -> None:
 
 def test_optional_feature_on_client() -> None:
     world = World.create("win11-amd")
-    vm = world.root.new_vm(
-        "c", generation=2, vhd_path="C:\\Images\\Win11.vhdx", switch_name="External"
-    )
+    disk = image_disk(world.root, "C:\\VMs\\c.vhdx", image="C:\\Images\\Win11-Enterprise.vhdx")
+    vm = world.root.new_vm("c", generation=2, vhd_path=disk, switch_name="External")
     world.root.set_vm_processor(vm, expose=True)
     world.root.start_vm(vm)
     from hypervsim.powershell.api import lookup
@@ -209,32 +211,63 @@ def test_optional_feature_on_client() -> None:
 
 
 def test_invoke_command_vm_errors(world: World) -> None:
-    vm = world.root.new_vm("off", new_vhd_path="C:\\o.vhdx")
+    cred = make_credential("Administrator", SecureString(PASSWORD))
+    vm = world.root.new_vm("off", generation=2, new_vhd_path="C:\\o.vhdx")
     _, inv = run(
-        world.root, "Invoke-Command", VMName=["off"], Credential="x", ScriptBlock=lambda c: [c.name]
+        world.root,
+        "Invoke-Command",
+        VMName=["off"],
+        Credential=cred,
+        ScriptBlock=lambda c: [c.name],
     )
     assert inv.errors[0].message == "The virtual machine off is not in running state."
     _, inv = run(
         world.root,
         "Invoke-Command",
         VMName=["ghost"],
-        Credential="x",
+        Credential=cred,
         ScriptBlock=lambda c: [c.name],
     )
     assert (
         inv.errors[0].message
         == "The input VMName ghost does not resolve to a single virtual machine."
     )
+    # An empty disk boots nothing: the VM runs, nothing answers PowerShell Direct.
     world.root.start_vm(vm)
+    before = snapshot(world)
+    _, inv = run(
+        world.root, "Invoke-Command", VMName=["off"], Credential=cred, ScriptBlock=lambda c: [1]
+    )
+    assert [e.message for e in inv.errors] == [
+        "An error has occurred which Windows PowerShell cannot handle. A remote session might "
+        "have ended."
+    ]
+    assert inv.errors[0].fqid == "PSSessionStateBroken"
+    assert snapshot(world) == before
+    img = world.root.new_vm(
+        "img", generation=2, vhd_path=image_disk(world.root, "C:\\VMs\\img.vhdx", "IMG")
+    )
+    world.root.start_vm(img)
     out, inv = run(
         world.root,
         "Invoke-Command",
-        VMName=["off"],
-        Credential="x",
+        VMName=["img"],
+        Credential=cred,
         ScriptBlock=lambda c, a: [c.name, a],
         ArgumentList=[7],
     )
-    assert not inv.errors and out == [vm.guest.name, 7]
+    assert not inv.errors and out == ["IMG", 7]
+    _, inv = run(
+        world.root,
+        "Invoke-Command",
+        VMName=["img"],
+        Credential=make_credential("Administrator", SecureString("wrong")),
+        ScriptBlock=lambda c: [1],
+    )
+    assert [e.message for e in inv.errors] == ["The credential is invalid."]
+    assert (
+        inv.errors[0].fqid == "InvalidCredential,Microsoft.PowerShell.Commands.InvokeCommandCommand"
+    )
 
 
 def test_test_netconnection_and_ping(world: World) -> None:

@@ -9,6 +9,7 @@ import pytest
 from hypervsim.world.model import World
 from hypervsim.world.profiles import PROFILES
 
+from ..guest_images import image_disk
 from .conftest import make_l1, make_nat_lab, snapshot
 
 
@@ -131,12 +132,24 @@ def test_vm_names_may_repeat_like_hyperv(world: World) -> None:
     assert a.id != b.id and len(world.root.vms_named(["dup"])) == 2
 
 
-def test_guest_os_comes_from_base_image(world: World) -> None:
-    vm = world.root.new_vm("old", vhd_path="C:\\Images\\WS2016.vhdx")
-    assert vm.guest is not None and vm.guest.build == 14393 and vm.guest.edition == "server"
-    diff = world.root.new_vhd("C:\\VMs\\c.vhdx", parent_path="C:\\Images\\Win11.vhdx")
-    vm2 = world.root.new_vm("client", vhd_path=diff.path)
+def test_guest_os_comes_from_the_image_at_first_boot(world: World) -> None:
+    vm = world.root.new_vm(
+        "srv", generation=2, vhd_path=image_disk(world.root, "C:\\VMs\\srv.vhdx", "SRV")
+    )
+    assert vm.guest is None  # nothing has booted yet
+    world.root.start_vm(vm)
+    assert vm.guest is not None and (vm.guest.build, vm.guest.edition) == (20348, "server")
+    client = World.create("win11-amd")
+    disk = image_disk(client.root, "C:\\VMs\\c.vhdx", image="C:\\Images\\Win11-Enterprise.vhdx")
+    vm2 = client.root.new_vm("client", generation=2, vhd_path=disk)
+    client.root.start_vm(vm2)
     assert vm2.guest.edition == "client" and vm2.guest.build == 22621
+
+
+def test_empty_disk_boots_nothing(world: World) -> None:
+    vm = world.root.new_vm("bare", generation=2, new_vhd_path="C:\\VMs\\bare.vhdx")
+    world.root.start_vm(vm)
+    assert vm.state == "Running" and vm.guest is None and not vm.guest_up
 
 
 def test_guest_boots_with_named_adapters_and_dhcp(world: World) -> None:

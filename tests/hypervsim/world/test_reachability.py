@@ -5,6 +5,7 @@ from __future__ import annotations
 from hypervsim.world.model import World
 from hypervsim.world.reachability import test_connection as probe
 
+from ..guest_images import image_disk
 from .conftest import make_l1, make_nat_lab
 
 
@@ -92,7 +93,9 @@ def test_bridged_l2_needs_mac_spoofing_on_l1(world: World) -> None:
     g1.complete_restart()
     g1.new_switch("Bridge", "External", net_adapter_name="Ethernet")
     assert ok(g1)  # L1's own traffic uses the vNIC that took over its NIC
-    l2 = g1.new_vm("L2", new_vhd_path="C:\\L2.vhdx", switch_name="Bridge")
+    l2 = g1.new_vm(
+        "L2", generation=2, vhd_path=image_disk(g1, "C:\\VMs\\L2.vhdx"), switch_name="Bridge"
+    )
     g1.start_vm(l2)
     g2 = l2.guest
     assert not ok(g2, "8.8.8.8", None)

@@ -8,8 +8,10 @@ import pytest
 
 from hypervsim.world.errors import WorldError
 from hypervsim.world.hyperv import INVALID_STATE_TEXT, VBS_OPT_OUT_TEXT
+from hypervsim.world.images import install_image, parse_image_spec
 from hypervsim.world.model import World
 
+from ..guest_images import image_disk
 from .conftest import GiB, make_l1, make_nat_lab, snapshot
 
 
@@ -49,7 +51,12 @@ def test_vcpu_limit(world: World) -> None:
 
 
 def test_server2019_l1_nested_vcpu_limit(world: World) -> None:
-    vm = world.root.new_vm("ws19", vhd_path="C:\\Images\\WS2019.vhdx")
+    image = "C:\\Images\\WS2019-Datacenter.vhdx"
+    install_image(
+        world.root, parse_image_spec(f"{image}=family=windows-server,build=17763,generation=2")
+    )
+    disk = image_disk(world.root, "C:\\VMs\\ws19.vhdx", image=image)
+    vm = world.root.new_vm("ws19", generation=2, vhd_path=disk)
     refused(
         world,
         lambda: world.root.set_vm_processor(vm, count=226, expose=True),
@@ -270,7 +277,9 @@ def test_not_enough_memory_to_start(world: World) -> None:
 
 def test_new_vhd_exists(world: World) -> None:
     refused(
-        world, lambda: world.root.new_vhd("C:\\Images\\WS2022.vhdx", 1 * GiB), "The file exists"
+        world,
+        lambda: world.root.new_vhd("C:\\Images\\WS2022-Datacenter.vhdx", 1 * GiB),
+        "The file exists",
     )
 
 
@@ -295,9 +304,9 @@ def test_l2_cannot_start_when_l1_lost_its_extensions(world: World) -> None:
 def test_nested_guests_fit_in_the_l1_memory_not_a_fixed_size(world: World) -> None:
     """An L1 of 8 GB runs two 2 GB L2s (2 GB stays reserved); a third does not fit."""
     _l1, g1, _l2, _g2 = make_nat_lab(world)
-    second = g1.new_vm("L2b", memory_startup=2 * GiB, new_vhd_path="C:\\VMs\\L2b.vhdx")
+    second = g1.new_vm("L2b", memory_startup=2 * GiB, vhd_path=image_disk(g1, "C:\\VMs\\L2b.vhdx"))
     g1.start_vm(second)
-    third = g1.new_vm("L2c", memory_startup=4 * GiB, new_vhd_path="C:\\VMs\\L2c.vhdx")
+    third = g1.new_vm("L2c", memory_startup=4 * GiB, vhd_path=image_disk(g1, "C:\\VMs\\L2c.vhdx"))
     refused(
         world,
         lambda: g1.start_vm(third),

@@ -13,14 +13,20 @@ import pytest
 from hypervsim.powershell.session import PowerShellSession
 from hypervsim.world.model import World
 
+from ..guest_images import PASSWORD, copy_image_ps, prepare_disk_ps
+
 CRED = (
-    "$pw = ConvertTo-SecureString 'Pa55w.rd!' -AsPlainText -Force\n"
+    f"$pw = ConvertTo-SecureString '{PASSWORD}' -AsPlainText -Force\n"
     "$cred = New-Object System.Management.Automation.PSCredential ('Administrator', $pw)"
 )
+# The L1 boots the host's generalized image (a differencing disk with an answer file).
 CREATE_L1 = (
-    "New-VM -Name NestedHost -Generation 2 -MemoryStartupBytes 8GB "
-    "-NewVHDPath C:\\VMs\\NestedHost.vhdx -NewVHDSizeBytes 80GB -SwitchName External"
+    prepare_disk_ps("C:\\VMs\\NestedHost.vhdx", "NESTEDHOST")
+    + "\nNew-VM -Name NestedHost -Generation 2 -MemoryStartupBytes 8GB "
+    "-VHDPath C:\\VMs\\NestedHost.vhdx -SwitchName External"
 )
+# An L2 boots the same image, copied into the L1.
+L2_DISK = prepare_disk_ps("C:\\VMs\\L2.vhdx", "L2")
 # Lines as the article prints them (placeholders filled in).
 EXPOSE = "Set-VMProcessor -VMName NestedHost -ExposeVirtualizationExtensions $true"
 SPOOF = "Get-VMNetworkAdapter -VMName NestedHost | Set-VMNetworkAdapter -MacAddressSpoofing On"
@@ -64,11 +70,13 @@ def build_lab(world: World) -> PowerShellSession:
     run_ok(ps, "Start-VM -Name NestedHost")
     run_ok(ps, in_l1("Install-WindowsFeature -Name Hyper-V -IncludeManagementTools -Restart"))
     run_ok(ps, in_l1("\n".join([SWITCH, NAT, GATEWAY_IP])))
+    run_ok(ps, copy_image_ps("NestedHost"))
     run_ok(
         ps,
         in_l1(
-            "New-VM -Name L2 -Generation 2 -MemoryStartupBytes 2GB -NewVHDPath C:\\VMs\\L2.vhdx "
-            "-NewVHDSizeBytes 40GB -SwitchName VmNAT\nStart-VM -Name L2"
+            L2_DISK
+            + "\nNew-VM -Name L2 -Generation 2 -MemoryStartupBytes 2GB -VHDPath C:\\VMs\\L2.vhdx "
+            "-SwitchName VmNAT\nStart-VM -Name L2"
         ),
     )
     run_ok(ps, in_l2("\n".join([GUEST_IP, DNS])))
@@ -132,11 +140,13 @@ def test_bridged_l2_needs_mac_spoofing() -> None:
     run_ok(ps, SPOOF)
     run_ok(ps, "Start-VM -Name NestedHost")
     run_ok(ps, in_l1("Install-WindowsFeature -Name Hyper-V -IncludeManagementTools -Restart"))
+    run_ok(ps, copy_image_ps("NestedHost"))
     run_ok(
         ps,
         in_l1(
             'New-VMSwitch -Name Bridge -NetAdapterName "Ethernet" -AllowManagementOS $true\n'
-            "New-VM -Name L2 -Generation 2 -NewVHDPath C:\\VMs\\L2.vhdx -SwitchName Bridge\nStart-VM -Name L2"
+            + L2_DISK
+            + "\nNew-VM -Name L2 -Generation 2 -VHDPath C:\\VMs\\L2.vhdx -SwitchName Bridge\nStart-VM -Name L2"
         ),
     )
     assert run_ok(ps, CHECK).strip() == "True"

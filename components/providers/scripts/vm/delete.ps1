@@ -1,5 +1,7 @@
-# Turn the VM off, remove it and its virtual disks. A VM (or disk) that is already gone is
-# success.
+# Turn the VM off, remove it and the disk files it used, except its base image (a VM made from
+# an image uses a differencing child or a copy of it; the image itself is never removed, nor
+# any differencing parent, which is not one of the VM's disks). A VM (or disk) that is already
+# gone is success.
 param([string]$InputJson)
 $in = $InputJson | ConvertFrom-Json
 
@@ -7,7 +9,7 @@ $vm = Get-VM -Id $in.vm_id -ErrorAction SilentlyContinue
 if ($null -eq $vm) {
     return (@{ removed = $false } | ConvertTo-Json -Compress)
 }
-$disks = @($vm.HardDrives | ForEach-Object { $_.Path })
+$disks = @($vm.HardDrives | ForEach-Object { $_.Path } | Where-Object { $_ -and $_ -ne $in.image_path })
 if ("$($vm.State)" -ne 'Off') {
     Stop-VM -VM $vm -TurnOff -Force
 }

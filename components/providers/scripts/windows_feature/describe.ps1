@@ -1,22 +1,19 @@
 # Shared prelude of the WindowsFeature scripts: Server Manager on Windows Server
-# (Install-WindowsFeature), DISM optional features on client Windows
-# (Enable-WindowsOptionalFeature), told apart by whether Get-WindowsFeature exists.
+# (Install-WindowsFeature), DISM optional features on client Windows 10/11, which has no
+# Install-WindowsFeature (Enable-WindowsOptionalFeature), told apart by that command.
 function Test-LabServer {
-    $null -ne (Get-Command Get-WindowsFeature -ErrorAction SilentlyContinue)
+    $null -ne (Get-Command Install-WindowsFeature -ErrorAction SilentlyContinue)
 }
 
 function Get-LabOptionalFeatureName {
-    param([string]$Name, [bool]$IncludeManagementTools)
-    # The client names of the Hyper-V role: the platform alone, or everything incl. the tools.
-    if ($Name -eq 'Hyper-V') {
-        if ($IncludeManagementTools) { return 'Microsoft-Hyper-V-All' }
-        return 'Microsoft-Hyper-V'
-    }
+    param([string]$Name)
+    # The client name of the Hyper-V role; enabled with -All, as Microsoft documents it.
+    if ($Name -eq 'Hyper-V') { return 'Microsoft-Hyper-V' }
     $Name
 }
 
 function Get-LabFeatureState {
-    param([string]$Name, [bool]$IncludeManagementTools)
+    param([string]$Name)
     if (Test-LabServer) {
         $feature = Get-WindowsFeature | Where-Object { $_.Name -eq $Name } | Select-Object -First 1
         if ($null -eq $feature) { throw "This server has no Windows feature named '$Name'." }
@@ -28,8 +25,9 @@ function Get-LabFeatureState {
             restart_needed = ($state -eq 'InstallPending')
         }
     }
-    $optional = Get-LabOptionalFeatureName -Name $Name -IncludeManagementTools $IncludeManagementTools
-    $feature = Get-WindowsOptionalFeature -Online | Where-Object { $_.FeatureName -eq $optional } | Select-Object -First 1
+    $optional = Get-LabOptionalFeatureName -Name $Name
+    $feature = Get-WindowsOptionalFeature -Online -FeatureName $optional -ErrorAction SilentlyContinue |
+        Where-Object { $_.FeatureName -eq $optional } | Select-Object -First 1
     if ($null -eq $feature) { throw "This Windows has no optional feature named '$optional'." }
     $state = "$($feature.State)"
     @{

@@ -10,10 +10,10 @@ if (Test-LabServer) {
     Install-WindowsFeature -Name $in.name -IncludeManagementTools:$tools -WarningAction SilentlyContinue | Out-Null
 }
 else {
-    $optional = Get-LabOptionalFeatureName -Name $in.name -IncludeManagementTools $tools
+    $optional = Get-LabOptionalFeatureName -Name $in.name
     Enable-WindowsOptionalFeature -Online -FeatureName $optional -All -NoRestart | Out-Null
 }
-$state = Get-LabFeatureState -Name $in.name -IncludeManagementTools $tools
+$state = Get-LabFeatureState -Name $in.name
 $state.restarting = $false
 if ([bool]$in.restart -and $state.restart_needed) {
     Restart-Computer -Force

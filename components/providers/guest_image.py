@@ -1,0 +1,303 @@
+"""`GuestImage`: an image file that lives on a VM's Hyper-V host, copied into that VM's guest
+(typically a base VHDX that the L2 guests inside an L1 are built from).
+
+`host` runs the VM (`vm_name`); the copy is made there with Copy-VMFile (the VM's 'Guest
+Service Interface' is turned on for it when off, and off again afterwards). `guest` is the
+route into the VM (a NestedHost's `host` output): through it the copy's SHA256 is checked
+against the image's, so a copy that arrived damaged is removed and reported, and `read`
+re-hashes it: a missing copy reads as gone, a changed one as drift that the next `up`
+copies again. An identical copy already in the guest is adopted instead of copied; a
+different file at the destination is refused unless `adopt_existing`. Delete removes the
+copy inside the guest (never the image); a VM that is gone took its copy with it.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+import pulumi
+from pulumi import Input, Output, ResourceOptions
+from pulumi.dynamic import CheckFailure, CheckResult, DiffResult
+from pydantic import Field
+
+from components.config import ConfigError, HostRef
+from components.providers.base import (
+    ADOPT_PROP,
+    HOST_PROP,
+    HostBoundProvider,
+    Operation,
+    ProviderError,
+)
+from components.providers.properties import Prop, PropertyDiff, PropertySet, is_unknown
+from components.remote import PowerShellError, RemoteError
+
+log = logging.getLogger(__name__)
+
+WindowsFilePath = Annotated[
+    str, Field(pattern=r"^[A-Za-z]:\\(?:[^\\/:*?\"<>|\r\n]+\\)*[^\\/:*?\"<>|\r\n]+$")
+]
+"""An absolute Windows path of a file, e.g. `C:\\Images\\WS2022-Datacenter.vhdx`."""
+
+GUEST_IMAGE = PropertySet(
+    "GuestImage",
+    [
+        HOST_PROP,
+        Prop("vm_name", Annotated[str, Field(min_length=1)], replaces=True, doc="the VM"),
+        Prop("guest", HostRef | str, doc="route into the VM (a NestedHost's host output)"),
+        Prop("source_path", WindowsFilePath, replaces=True, doc="the image on `host`"),
+        Prop("destination_path", WindowsFilePath, replaces=True, doc="the copy in the guest"),
+        ADOPT_PROP,
+        Prop("sha256", str, computed=True, doc="the image's SHA256 (uppercase hex)"),
+        Prop("guest_sha256", str, computed=True, doc="the copy's SHA256 when last read"),
+        Prop(
+            "guest_service_turned_on",
+            bool,
+            computed=True,
+            doc="the last copy turned the VM's Guest Service Interface on (and off again after)",
+        ),
+    ],
+)
+
+
+class GuestImageProvider(HostBoundProvider):
+    """Copies one image into a guest, checks it by hash, and removes the copy on delete."""
+
+    properties = GUEST_IMAGE
+
+    # -- routing: Copy-VMFile and VM checks run on the host; hashing runs in the guest -----
+
+    def _guest_operation(self, props: Mapping[str, Any], verb: str) -> Operation:
+        return self._operation({**props, "host": props["guest"]}, verb)
+
+    def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
+        result = super().check(olds, news)
+        if result.failures:
+            return result
+        values = result.inputs
+        if any(is_unknown(values.get(k)) for k in ("host", "vm_name", "guest")):
+            return result
+        try:
+            guest = HostRef.parse(values["guest"])
+            self.lab().host(guest)
+        except (ConfigError, ProviderError, ValueError) as exc:
+            result.failures.append(CheckFailure("guest", str(exc)))
+            return result
+        if guest.host is None:  # a PowerShell Direct route: it must lead into this very VM
+            assert guest.parent is not None
+            same_vm = str(guest.vm_name).lower() == str(values["vm_name"]).lower()  # as Hyper-V
+            if not same_vm or guest.parent != HostRef.parse(values["host"]):
+                result.failures.append(
+                    CheckFailure(
+                        "guest",
+                        f"the route {guest.label()} does not lead into VM "
+                        f"'{values['vm_name']}' on {HostRef.parse(values['host']).label()}",
+                    )
+                )
+        return result
+
+    def diff(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+        """Input changes as usual; plus a copy that a read found changed (copied again)."""
+        result = super().diff(id_, olds, news)
+        recorded, found = olds.get("sha256"), olds.get("guest_sha256")
+        if not result.changes and recorded and found and recorded != found:
+            result.changes = True
+        return result
+
+    # -- steps ----------------------------------------------------------------------------
+
+    def _probe(self, guest_op: Operation, props: Mapping[str, Any]) -> str | None:
+        """The SHA256 of the file at the destination inside the guest, or None if absent."""
+        got = guest_op.run("get", {"path": props["destination_path"]})
+        return str(got["sha256"]).upper() if got.get("exists") else None
+
+    def _copy(
+        self, op: Operation, props: Mapping[str, Any], existing: str | None, overwrite: bool
+    ) -> dict[str, Any]:
+        return op.run(
+            "copy",
+            {
+                "vm_name": props["vm_name"],
+                "source_path": props["source_path"],
+                "destination_path": props["destination_path"],
+                "existing_sha256": existing,
+                "overwrite": overwrite,
+            },
+        )
+
+    def _remove_damaged(self, guest_op: Operation, props: Mapping[str, Any]) -> str:
+        """Remove a partial or damaged copy; returns words for the error message."""
+        try:
+            guest_op.run("delete", {"path": props["destination_path"]})
+        except RemoteError as exc:
+            log.warning("%s: could not remove the damaged copy: %s", guest_op.label, exc)
+            return f"removing the damaged copy failed too: {exc}"
+        return "the damaged copy was removed"
+
+    def _ensure_copy(
+        self, op: Operation, props: Mapping[str, Any], overwrite: bool, verb: str
+    ) -> dict[str, Any]:
+        """The guest holds an exact copy of the image afterwards; returns computed values."""
+        guest_op = self._guest_operation(props, verb)
+        where = f"{props['destination_path']} in {guest_op.ref.label()}"
+        before = self._probe(guest_op, props)
+        try:
+            got = self._copy(op, props, before, overwrite)
+        except PowerShellError as exc:
+            # Copy-VMFile may have left a partial file: roll back what this call changed.
+            try:
+                after = self._probe(guest_op, props)
+            except RemoteError:
+                raise exc from None
+            if after is None or after == before:
+                raise
+            raise ProviderError(
+                f"{op.ref.label()}: {op.label} failed: {exc.message} "
+                f"({self._remove_damaged(guest_op, props)})"
+            ) from None
+        sha256 = str(got["sha256"]).upper()
+        if got["refused"]:
+            raise ProviderError(
+                f"{where} already exists with other content (SHA256 {before}, the image "
+                f"{props['source_path']} has {sha256}); set adopt_existing=True to replace it"
+            )
+        turned_on = bool(got["guest_service_turned_on"])
+        if not got["copied"]:
+            log.info("%s: %s already holds the image; adopted", op.label, where)
+            return {"sha256": sha256, "guest_sha256": sha256, "guest_service_turned_on": False}
+        after = self._probe(guest_op, props)
+        if after != sha256:
+            found = "no file" if after is None else f"SHA256 {after}"
+            raise ProviderError(
+                f"{where}: the copy of {props['source_path']} from {op.ref.label()} arrived "
+                f"with {found}, not the image's {sha256}; "
+                f"{self._remove_damaged(guest_op, props)}"
+            )
+        return {"sha256": sha256, "guest_sha256": after, "guest_service_turned_on": turned_on}
+
+    def _vm_state(self, props: Mapping[str, Any], verb: str) -> tuple[bool, str | None]:
+        got = self._operation(props, verb).run("vm_state", {"vm_name": props["vm_name"]})
+        return bool(got["exists"]), got.get("state")
+
+    @staticmethod
+    def _id(op: Operation, props: Mapping[str, Any]) -> str:
+        return f"{op.ref.label()}/{props['vm_name']}/{props['destination_path']}"
+
+    # -- hooks ----------------------------------------------------------------------------
+
+    def create_object(self, op: Operation, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+        return self._id(op, inputs), self._ensure_copy(op, inputs, op.may_adopt(inputs), "create")
+
+    def find_created(
+        self, op: Operation, inputs: dict[str, Any]
+    ) -> tuple[str, dict[str, Any]] | None:
+        existing = self._probe(self._guest_operation(inputs, "read"), inputs)
+        if existing is None:
+            return None
+        got = self._copy(op, inputs, existing, overwrite=False)  # identical: nothing copied
+        if got["copied"] or got["refused"]:
+            return None
+        return self._id(op, inputs), {
+            "sha256": existing,
+            "guest_sha256": existing,
+            "guest_service_turned_on": False,
+        }
+
+    def read_object(self, op: Operation, id_: str, props: dict[str, Any]) -> dict[str, Any] | None:
+        exists, state = self._vm_state(props, "read")
+        if not exists:
+            return None
+        if state != "Running":
+            log.warning(
+                "read GuestImage: VM '%s' is %s; its guest cannot be read, keeping the recorded "
+                "copy",
+                props["vm_name"],
+                state,
+            )
+            return {}
+        found = self._probe(self._guest_operation(props, "read"), props)
+        if found is None:
+            return None  # the copy is gone: the next `up` copies it again
+        return {"guest_sha256": found}
+
+    def update_object(
+        self,
+        op: Operation,
+        id_: str,
+        olds: dict[str, Any],
+        news: dict[str, Any],
+        diff: PropertyDiff,
+    ) -> dict[str, Any]:
+        # In place: the guest route, adopt_existing, or a changed copy. The copy is this
+        # resource's own, so a different one is overwritten.
+        return self._ensure_copy(op, news, overwrite=True, verb="update")
+
+    def delete_object(self, op: Operation, id_: str, props: dict[str, Any]) -> None:
+        exists, state = self._vm_state(props, "delete")
+        if not exists:
+            return  # the VM, and the copy inside it, are gone
+        if state != "Running":
+            log.warning(
+                "delete GuestImage: VM '%s' is %s; its guest keeps %s",
+                props["vm_name"],
+                state,
+                props["destination_path"],
+            )
+            return
+        self._guest_operation(props, "delete").run("delete", {"path": props["destination_path"]})
+
+
+_PROVIDER = GuestImageProvider()
+
+
+@dataclass
+class GuestImageArgs:
+    """Inputs of a `GuestImage`."""
+
+    host: Input[str | Mapping[str, Any]]
+    """The Hyper-V host that runs the VM and holds the image (as `VmArgs.host`, e.g. "l0")."""
+    vm_name: Input[str]
+    """The VM's name on `host` (e.g. the L1's prefixed name)."""
+    guest: Input[str | Mapping[str, Any]]
+    """Route into that VM's guest: a NestedHost's `host` output."""
+    source_path: str
+    """The image on `host`, e.g. `C:\\Images\\WS2022-Datacenter.vhdx` (never changed)."""
+    destination_path: str
+    """Where the copy goes inside the guest (folders are created)."""
+    adopt_existing: Input[bool] = False
+    """Replace a different file already at `destination_path` instead of failing."""
+
+
+class GuestImage(pulumi.dynamic.Resource, module="hyperv", name="GuestImage"):
+    """An image from a VM's host, copied into the VM's guest and checked by hash."""
+
+    host: Output[Any]
+    vm_name: Output[str]
+    guest: Output[Any]
+    source_path: Output[str]
+    destination_path: Output[str]
+    adopt_existing: Output[bool]
+    sha256: Output[str]
+    guest_sha256: Output[str]
+    guest_service_turned_on: Output[bool]
+
+    def __init__(
+        self, resource_name: str, args: GuestImageArgs, opts: ResourceOptions | None = None
+    ) -> None:
+        props: dict[str, Any] = {
+            "host": args.host,
+            "vm_name": args.vm_name,
+            "guest": args.guest,
+            "source_path": args.source_path,
+            "destination_path": args.destination_path,
+            "adopt_existing": args.adopt_existing,
+            "sha256": None,
+            "guest_sha256": None,
+            "guest_service_turned_on": None,
+        }
+        super().__init__(_PROVIDER, resource_name, props, opts)
+
+
+__all__ = ["GUEST_IMAGE", "GuestImage", "GuestImageArgs", "GuestImageProvider"]
