@@ -31,6 +31,7 @@ from components.providers.vm import OWNER_TAG
 from tests.e2e.conftest import REPO_ROOT, EmulatorFactory, ProjectFactory, PulumiProject
 from tests.e2e.lab_stack import (
     GUEST_CREDENTIAL,
+    IMAGE,
     host_inventory,
     run_ps,
     set_passwords,
@@ -108,7 +109,13 @@ def one_vm_lab() -> dict[str, Any]:
     """The smallest lab: one L1 on the L0."""
     return {
         "nested_hosts": [
-            {"name": "l1", "host": "l0", "credential": GUEST_CREDENTIAL, "memory_startup_mb": 2048}
+            {
+                "name": "l1",
+                "host": "l0",
+                "credential": GUEST_CREDENTIAL,
+                "image": IMAGE,
+                "memory_startup_mb": 2048,
+            }
         ]
     }
 
