@@ -69,9 +69,9 @@ def _computer(c: Computer, indent: str, lines: list[str]) -> None:
             f"mem={_size(vm.memory_startup)}{' dynamic' if vm.dynamic_memory else ''}"
         )
         for a in vm.adapters:
-            sw = c.switch_by_id(a.switch_id)
+            connected = c.switch_by_id(a.switch_id)
             lines.append(
-                f"{inner}  adapter {a.name} -> {sw.name if sw else '(not connected)'} mac={a.mac_address} "
+                f"{inner}  adapter {a.name} -> {connected.name if connected else '(not connected)'} mac={a.mac_address} "
                 f"spoofing={'On' if a.mac_spoofing else 'Off'}"
             )
         for d in vm.hard_drives:

@@ -44,7 +44,10 @@ class DiskHost:
     if TYPE_CHECKING:  # pragma: no cover - fields live on Computer
         vhds: list[Vhd]
         vms: list[VM]
-        world: World
+
+        @property
+        def world(self) -> World: ...
+
         files: Volume
 
         def vm_by_id(self, vm_id: str) -> VM | None: ...

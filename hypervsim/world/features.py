@@ -63,7 +63,9 @@ class FeatureSet:
         edition: str
         restart_count: int
         name: str
-        vm: VM | None
+
+        @property
+        def vm(self) -> VM | None: ...
 
     def feature(self, name: str) -> Feature | None:
         return next((f for f in self.features if f.name.lower() == name.lower()), None)

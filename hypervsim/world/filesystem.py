@@ -234,7 +234,9 @@ class FileSystem:
         files: Volume
         vhds: list[Vhd]
         vms: list[VM]
-        world: World
+
+        @property
+        def world(self) -> World: ...
 
         def vhd(self, path: str) -> Vhd | None: ...
         def vm_by_id(self, vm_id: str) -> VM | None: ...

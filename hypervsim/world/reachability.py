@@ -145,35 +145,37 @@ def route_to(computer: Computer, ip: ipaddress.IPv4Address, _depth: int = 0) -> 
     for r in sorted(computer.routes, key=lambda r: r.route_metric):
         if r.destination_prefix != "0.0.0.0/0":
             continue
-        nic = computer.adapter_by_index(r.interface_index)
-        if nic is None:
+        gw_nic = computer.adapter_by_index(r.interface_index)
+        if gw_nic is None:
             continue
-        seg = segment_of(computer, nic)
+        seg = segment_of(computer, gw_nic)
         if seg is None:
             continue
         gw = ipaddress.IPv4Address(r.next_hop)
-        src = next(
+        gw_src = next(
             (
                 a
-                for a in computer.addresses_of(nic)
+                for a in computer.addresses_of(gw_nic)
                 if gw in ipaddress.IPv4Interface(f"{a.ip_address}/{a.prefix_length}").network
             ),
             None,
         )
-        if src is None:
+        if gw_src is None:
             continue  # gateway not on-link: Windows cannot use this route
         if seg == "lan" and str(gw) == LAN_GATEWAY:
             if ip.is_global or ip in LAN_NETWORK:
-                return Route(True, nic.name, src.ip_address, "outside")
+                return Route(True, gw_nic.name, gw_src.ip_address, "outside")
             continue
         router = _owner_on_segment(computer, seg, gw)
         if router is None:
             continue
-        sender = ipaddress.IPv4Address(src.ip_address)
+        sender = ipaddress.IPv4Address(gw_src.ip_address)
         if any(sender in ipaddress.IPv4Network(n.internal_prefix) for n in router.nats if n.active):
             onward = route_to(router, ip, _depth + 1)
             if onward.ok:
-                return Route(True, nic.name, src.ip_address, onward.target_kind, onward.target)
+                return Route(
+                    True, gw_nic.name, gw_src.ip_address, onward.target_kind, onward.target
+                )
     return Route(False)
 
 

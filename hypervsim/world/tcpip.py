@@ -53,9 +53,14 @@ class TcpIpStack:
         routes: list[Route]
         nats: list[NetNat]
         next_if_index: int
-        world: World
-        vm: VM | None
-        host: Computer | None
+
+        @property
+        def world(self) -> World: ...
+        @property
+        def vm(self) -> VM | None: ...
+        @property
+        def host(self) -> Computer | None: ...
+
         switches: list[VMSwitch]
 
     # ---- adapters -------------------------------------------------------------------------
@@ -300,7 +305,7 @@ class TcpIpStack:
             and any(s.id == n.switch_id and s.switch_type != "External" for s in self.switches)
         }
         return [
-            ipaddress.ip_network(f"{a.ip_address}/{a.prefix_length}", strict=False)
+            ipaddress.IPv4Network(f"{a.ip_address}/{a.prefix_length}", strict=False)
             for a in self.ip_addresses
             if a.interface_index not in internal and a.prefix_origin != "WellKnown"
         ]

@@ -65,31 +65,31 @@ def _netsh(inv: Invocation, c: Computer, args: list[str]) -> list[str]:
                 lines.append(f"    Statically Configured DNS Servers:    {s}")
         _exit(inv, 0)
         return lines
-    nic = c.adapter_by_name(name)
-    if nic is None:
+    target = c.adapter_by_name(name)
+    if target is None:
         _exit(inv, 1)
         return [BAD_INTERFACE, ""]
     try:
         if verb == "add" and what in ("dnsserver", "dnsservers", "dns"):
             address = kv.get("address") or (rest[0] if rest else "")
             index = int(kv["index"]) if "index" in kv else None
-            c.add_dns_server(nic, address, index)
+            c.add_dns_server(target, address, index)
         elif verb == "set" and what in ("dnsserver", "dnsservers", "dns"):
             source = (kv.get("source") or (rest[0] if rest else "static")).lower()
             address = kv.get("address") or (rest[1] if len(rest) > 1 else "")
             c.set_dns_servers(
-                nic, [] if source == "dhcp" or address.lower() == "none" else [address], "netsh"
+                target, [] if source == "dhcp" or address.lower() == "none" else [address], "netsh"
             )
         elif verb == "set" and what == "address":
             source = (kv.get("source") or (rest[0] if rest else "static")).lower()
             if source == "dhcp":
-                nic.dhcp_enabled = True
-                c.dhcp_configure(nic)
+                target.dhcp_enabled = True
+                c.dhcp_configure(target)
             else:
                 addr = kv.get("address") or kv.get("addr") or (rest[1] if len(rest) > 1 else "")
                 mask = kv.get("mask") or (rest[2] if len(rest) > 2 else "255.255.255.0")
                 gateway = kv.get("gateway") or (rest[3] if len(rest) > 3 else None)
-                idx = nic.interface_index
+                idx = target.interface_index
                 prefix = int(mask[1:]) if mask.startswith("/") else _mask_to_prefix(mask)
                 for rec in [a for a in c.ip_addresses if a.interface_index == idx]:
                     c.ip_addresses.remove(rec)
@@ -99,7 +99,7 @@ def _netsh(inv: Invocation, c: Computer, args: list[str]) -> list[str]:
                     if not (r.interface_index == idx and r.destination_prefix == "0.0.0.0/0")
                 ]
                 c.new_ip_address(
-                    nic, addr, prefix, gateway if gateway and gateway.lower() != "none" else None
+                    target, addr, prefix, gateway if gateway and gateway.lower() != "none" else None
                 )
         else:
             _exit(inv, 1)
