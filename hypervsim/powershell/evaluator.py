@@ -48,6 +48,7 @@ from hypervsim.powershell.operators import (
     is_comparison,
     range_values,
 )
+from hypervsim.powershell.should_process import what_if_line
 from hypervsim.powershell.streams import StreamRecord
 from hypervsim.powershell.types import (
     CastError,
@@ -1247,6 +1248,10 @@ class Evaluator:
             inv = CmdletInvocation(
                 self, spec, name, bound_values, bound.args, batch_input, common, node
             )
+            what_if = what_if_line(spec.name, spec.kind, common, bound_values)
+            if what_if is not None:
+                inv.write_host(what_if)
+                continue
             try:
                 result = spec.func(inv)
                 if result is not None:

@@ -1,0 +1,50 @@
+"""-WhatIf for commands that change state: a "What if:" line and no change, as on Windows.
+
+Windows cmdlets that change state declare SupportsShouldProcess; with -WhatIf they describe
+what they would do and do nothing. The emulator's cmdlets are told apart by verb (the verbs
+PowerShell's guidelines reserve for changing commands), so one check here covers every cmdlet
+instead of a test in each."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from hypervsim.powershell.values import to_bool, to_string
+
+CHANGING_VERBS = frozenset(
+    {
+        "add", "checkpoint", "clear", "connect", "copy", "disable", "disconnect", "dismount",
+        "enable", "install", "mount", "move", "new", "register", "remove", "rename", "resize",
+        "restart", "restore", "set", "start", "stop", "uninstall", "unregister", "update",
+    }
+)  # fmt: skip
+"""Verbs of commands that change state (Get-Verb's Common/Data/Lifecycle changing verbs)."""
+
+TARGET_PARAMS = ("LiteralPath", "Path", "VMName", "Name", "VM", "InputObject", "FeatureName")
+"""Where the target named in the "What if:" line comes from, in order."""
+
+
+def changes_state(command: str, kind: str) -> bool:
+    """Whether a command of this name would honour -WhatIf (Windows' ShouldProcess cmdlets)."""
+    verb = command.split("-", 1)[0].lower()
+    return kind == "Cmdlet" and "-" in command and verb in CHANGING_VERBS
+
+
+def what_if_line(
+    command: str, kind: str, common: Mapping[str, Any], bound: Mapping[str, Any]
+) -> str | None:
+    """The line a changing command prints under -WhatIf, or None when it must run."""
+    if not to_bool(common.get("WhatIf", False)) or not changes_state(command, kind):
+        return None
+    target = next((bound[p] for p in TARGET_PARAMS if bound.get(p) is not None), None)
+    if isinstance(target, list | tuple):
+        target = ", ".join(_name_of(t) for t in target)
+    elif target is not None:
+        target = _name_of(target)
+    return f'What if: Performing the operation "{command}" on target "{target or ""}".'
+
+
+def _name_of(value: Any) -> str:
+    name = getattr(value, "name", None)
+    return name if isinstance(name, str) else to_string(value)
