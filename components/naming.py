@@ -38,9 +38,9 @@ def lab_prefix() -> str:
     return pulumi.Config(NAMESPACE).get("prefix") or os.environ.get(PREFIX_ENV, "")
 
 
-def prefixed(name: str) -> str:
-    """`name` as it is called on the host: the stack prefix in front."""
-    return f"{lab_prefix()}{name}"
+def prefixed(name: str, prefix: str | None = None) -> str:
+    """`name` as it is called on the host: `prefix` in front (None: the stack's prefix)."""
+    return f"{lab_prefix() if prefix is None else prefix}{name}"
 
 
 class OwnerIdError(pulumi.RunError):

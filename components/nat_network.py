@@ -85,6 +85,9 @@ class NatNetworkArgs:
     adopt_existing: bool = False
     """Adopt a switch / gateway address / NetNat of the same name that already exists."""
 
+    name_prefix: str | None = None
+    """Put in front of the names made on the host; None = the stack's `hyperv-lab:prefix`."""
+
 
 # NATs declared by this program, per target host, to refuse a second NetNat on one host.
 _DECLARED: dict[tuple[str, str, str], tuple[str, IPv4Network]] = {}
@@ -140,8 +143,8 @@ class NatNetwork(pulumi.ComponentResource):
             **{str(ip): label for label, ip in self.plan.guests.items()},
         }
         host: pulumi.Input[Any] = args.host.host if isinstance(args.host, NestedHost) else args.host
-        switch_name = prefixed(args.switch_name or name)
-        nat_name = prefixed(args.nat_name) if args.nat_name else switch_name
+        switch_name = prefixed(args.switch_name or name, args.name_prefix)
+        nat_name = prefixed(args.nat_name, args.name_prefix) if args.nat_name else switch_name
         child = pulumi.ResourceOptions(parent=self)
 
         switch = VmSwitch(
