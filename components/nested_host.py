@@ -25,8 +25,11 @@ from components.providers.vm_network_adapter import VmNetworkAdapter, VmNetworkA
 from components.providers.vm_power_state import VmPowerState, VmPowerStateArgs
 from components.providers.vm_processor import VmProcessor, VmProcessorArgs
 from components.providers.windows_feature import WindowsFeature, WindowsFeatureArgs
+from components.sdk_patches import install_sdk_patches
 from components.vm_name_claims import claim_vm_name, host_key
 from components.vm_settings import ComponentArgs, NestedHostSettings
+
+install_sdk_patches()  # a Python lab gets the same SDK changes as the YAML program
 
 TYPE_TOKEN = "hyperv-lab:index:NestedHost"
 DEFAULT_ADAPTER = "Network Adapter"
