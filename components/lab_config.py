@@ -36,16 +36,14 @@ from pulumi.runtime.config import CONFIG, get_config_env, is_config_secret
 from pydantic import Field, ValidationError
 
 from components.config import (
-    CREDENTIALS_ENV,
     CREDENTIALS_KEY,
-    HOSTS_ENV,
     HOSTS_KEY,
-    IMAGES_ENV,
     IMAGES_KEY,
     NAMESPACE,
     PASSWORD_ENV_PREFIX,
     PREFIX_KEY,
     ConfigError,
+    ConfigSources,
     ImageSpec,
     LabConfig,
     check_stack_config_keys,
@@ -54,7 +52,7 @@ from components.config import (
     set_secret_command,
 )
 from components.lab_messages import LabConfigError, one_line
-from components.naming import PREFIX_ENV, PREFIX_PATTERN, owner_id
+from components.naming import PREFIX_PATTERN, owner_id
 from components.nat_addressing import AddressError, first_overlap, parse_member, plan_nat
 from components.vm_settings import (
     EmulatorVmSettings,
@@ -173,36 +171,61 @@ def _images(raw: Mapping[str, Any] | str | None) -> dict[str, ImageSpec]:
         raise LabConfigError(str(exc)) from None
 
 
-def load_lab(environ: Mapping[str, str] | None = None) -> Lab:
-    """Read and check the lab from the running program's stack config (and environment)."""
+@dataclass(frozen=True)
+class StackSettings:
+    """The checked stack settings a lab is built against (names only: no password)."""
+
+    hosts: Mapping[str, Any]
+    credentials: Mapping[str, Any]
+    images: Any
+    prefix: str
+    lab: Any
+
+
+def check_stack_config(environ: Mapping[str, str] | None = None) -> StackSettings:
+    """Check the running program's stack config (and environment) as the YAML program does
+    before its lab: no unknown `hyperv-lab:*` key, no plain-text password, a valid owner id
+    and prefix, hosts and credentials the providers will accept (each password only seen to
+    be there). A lab written in Python calls it first (README, "A lab in Python")."""
     env = os.environ if environ is None else environ
-    config = pulumi.Config(NAMESPACE)
     try:
         check_stack_config_keys(_stack_config_keys())
     except ConfigError as exc:
         raise LabConfigError(str(exc)) from None
-    raw = _config_value(config, "lab")
-    if raw is None:
-        raise LabConfigError(
-            f"{LAB_KEY}: required (allowed: an object with nested_hosts, nat_networks, "
-            "emulator_vms; see stacks/Pulumi.demo.yaml)"
-        )
-    hosts = _as_object(HOSTS_KEY, _config_value(config, "hosts") or env.get(HOSTS_ENV))
-    creds = _as_object(
-        CREDENTIALS_KEY, _config_value(config, "credentials") or env.get(CREDENTIALS_ENV)
-    )
-    passwords = _as_object(f"{NAMESPACE}:passwords", _config_value(config, "passwords"))
+    sources = ConfigSources.of_program(env)
+    hosts = _as_object(HOSTS_KEY, sources.hosts)
+    creds = _as_object(CREDENTIALS_KEY, sources.credentials)
+    passwords = _as_object(f"{NAMESPACE}:passwords", sources.passwords)
     written = _stack_file_config()
     refuse_plain_passwords(
         {"hosts": hosts, "credentials": creds, "passwords": passwords},
         is_secret=lambda path: _is_secret(path, written),
     )
-    prefix = config.get("prefix") or env.get(PREFIX_ENV, "")
+    if not PREFIX_PATTERN.match(sources.prefix):
+        raise LabConfigError(
+            f"{PREFIX_KEY}: '{sources.prefix}' is not allowed "
+            "(allowed: up to 32 letters, digits, '_' or '-', e.g. dev-a-)"
+        )
     owner_id()  # a wrong hyperv-lab:owner_id fails here, before anything is registered
-    images = _config_value(config, "images") or env.get(IMAGES_ENV)
-    lab = parse_lab(raw, hosts=hosts, credentials=creds, images=images, prefix=prefix)
-    _check_connections(hosts, creds, passwords, env, prefix, config.get("journal_dir"))
-    return lab
+    _check_connections(hosts, creds, passwords, env, sources.prefix, sources.journal_dir)
+    return StackSettings(hosts, creds, sources.images, sources.prefix, sources.lab)
+
+
+def load_lab(environ: Mapping[str, str] | None = None) -> Lab:
+    """Read and check the lab from the running program's stack config (and environment)."""
+    settings = check_stack_config(environ)
+    if settings.lab is None:
+        raise LabConfigError(
+            f"{LAB_KEY}: required (allowed: an object with nested_hosts, nat_networks, "
+            "emulator_vms; see stacks/Pulumi.demo.yaml)"
+        )
+    return parse_lab(
+        settings.lab,
+        hosts=settings.hosts,
+        credentials=settings.credentials,
+        images=settings.images,
+        prefix=settings.prefix,
+    )
 
 
 _SET = "(set)"
@@ -305,11 +328,6 @@ def _stack_file_config() -> Mapping[str, Any]:
         return {}
     config = doc.get("config") if isinstance(doc, Mapping) else None
     return config if isinstance(config, Mapping) else {}
-
-
-def _config_value(config: pulumi.Config, key: str) -> str | None:
-    """The raw JSON text of a config value (objects arrive as JSON), or None."""
-    return config.get(key)
 
 
 def _as_object(key: str, value: Any) -> dict[str, Any]:
