@@ -19,6 +19,7 @@ import pulumi
 from components.naming import prefixed
 from components.nat_addressing import AddressError, NatPlan, first_overlap, plan_nat
 from components.nested_host import HostInput, NestedHost
+from components.program_scope import program_registry
 from components.providers.guest_network_config import (
     GuestNetworkConfig,
     GuestNetworkConfigArgs,
@@ -89,8 +90,9 @@ class NatNetworkArgs:
     """Put in front of the names made on the host; None = the stack's `hyperv-lab:prefix`."""
 
 
-# NATs declared by this program, per target host, to refuse a second NetNat on one host.
-_DECLARED: dict[tuple[str, str, str], tuple[str, IPv4Network]] = {}
+def _declared() -> dict[str, tuple[str, IPv4Network]]:
+    """NATs this program run declared, per target host key (one NetNat per host)."""
+    return program_registry("nat-networks")
 
 
 def _host_key(host: Any) -> str | None:
@@ -101,9 +103,9 @@ def _host_key(host: Any) -> str | None:
 def _claim_host(component: str, key: str | None, network: IPv4Network) -> None:
     if key is None:
         return
-    slot = (pulumi.get_project(), pulumi.get_stack(), key)
-    if slot in _DECLARED and _DECLARED[slot][0] != component:
-        other, other_net = _DECLARED[slot]
+    declared = _declared()
+    if key in declared and declared[key][0] != component:
+        other, other_net = declared[key]
         label = key.split(":", 1)[1]
         overlap = first_overlap(network, [(other, other_net)])
         why = f" and {network} overlaps its {other_net}" if overlap else ""
@@ -111,7 +113,7 @@ def _claim_host(component: str, key: str | None, network: IPv4Network) -> None:
             f"NatNetwork '{component}' host: '{label}' already has NatNetwork '{other}'{why} "
             "(Windows allows one NetNat per host; allowed: a host without a NatNetwork)"
         )
-    _DECLARED[slot] = (component, network)
+    declared[key] = (component, network)
 
 
 class NatNetwork(pulumi.ComponentResource):
@@ -284,9 +286,9 @@ def _plan(name: str, args: NatNetworkArgs) -> NatPlan:
         raise ValueError(f"NatNetwork '{name}' {exc}") from None
 
 
-def known_nats() -> Mapping[tuple[str, str, str], tuple[str, IPv4Network]]:
-    """NATs declared so far in this process (for tests and diagnostics)."""
-    return dict(_DECLARED)
+def known_nats() -> Mapping[str, tuple[str, IPv4Network]]:
+    """NATs declared so far in this program run, by host key (for tests and diagnostics)."""
+    return dict(_declared())
 
 
 __all__ = ["TYPE_TOKEN", "NatGuest", "NatNetwork", "NatNetworkArgs", "known_nats"]

@@ -652,3 +652,14 @@ def test_demo_lab_builds_the_seed_topology(mocked_stack: StackFactory) -> None:
         "differencing",
         "copy",
     ]
+
+
+def test_claims_last_one_program_run(mocked_stack: StackFactory) -> None:
+    """The next run of the same stack in the same process (automation, tests) starts with no
+    claims: the VM name and the NAT's host are its own again."""
+    for _ in range(2):
+        mocked_stack(stack="same")
+        NestedHost("a", NestedHostArgs(host="l0", image=ws2022("l0"), credential="c", vm_name="hv"))
+        NatNetwork("nat", NatNetworkArgs(host="l0", prefix="192.168.80.0/24"))
+    with pytest.raises(ValueError, match="already the VM of NestedHost 'a'"):
+        NestedHost("b", NestedHostArgs(host="l0", image=ws2022("l0"), credential="c", vm_name="hv"))
