@@ -186,7 +186,7 @@ def check_stack_config(environ: Mapping[str, str] | None = None) -> StackSetting
     """Check the running program's stack config (and environment) as the YAML program does
     before its lab: no unknown `hyperv-lab:*` key, no plain-text password, a valid owner id
     and prefix, hosts and credentials the providers will accept (each password only seen to
-    be there). A lab written in Python calls it first (README, "A lab in Python")."""
+    be there). A lab written in Python calls it first (README, "Writing a lab in Python")."""
     env = os.environ if environ is None else environ
     try:
         check_stack_config_keys(_stack_config_keys())
