@@ -369,7 +369,7 @@ class ImageSpec(_Strict):
 def parse_images(raw: Any) -> dict[str, ImageSpec]:
     """`hyperv-lab:images` (JSON text or an object) as checked specs; ConfigError on one line."""
     images: dict[str, ImageSpec] = {}
-    for name, body in _as_object(IMAGES_KEY, raw).items():
+    for name, body in as_object(IMAGES_KEY, raw).items():
         if not re.match(_NAME, name):
             raise ConfigError(
                 f"{IMAGES_KEY}.{name}: not a valid image name (allowed: letters, digits, '_', "
@@ -456,15 +456,15 @@ class LabConfig(_Strict):
             }.items()
         }
         sources = ConfigSources.read(given.get, env)
-        hosts_raw = _as_object(HOSTS_KEY, sources.hosts)
-        creds_raw = _as_object(CREDENTIALS_KEY, sources.credentials)
-        pw_raw = _as_object(PASSWORDS_KEY, sources.passwords)
+        hosts_raw = as_object(HOSTS_KEY, sources.hosts)
+        creds_raw = as_object(CREDENTIALS_KEY, sources.credentials)
+        pw_raw = as_object(PASSWORDS_KEY, sources.passwords)
         host_models = {
             name: _validate(
                 f"{HOSTS_KEY}.{name}",
                 HostSettings,
                 _with_password(
-                    name, {"name": name, **_as_object(f"{HOSTS_KEY}.{name}", body)}, pw_raw, env
+                    name, {"name": name, **as_object(f"{HOSTS_KEY}.{name}", body)}, pw_raw, env
                 ),
             )
             for name, body in hosts_raw.items()
@@ -474,7 +474,7 @@ class LabConfig(_Strict):
             name: _validate(
                 f"{CREDENTIALS_KEY}.{name}",
                 Credential,
-                _with_password(name, _as_object(f"{CREDENTIALS_KEY}.{name}", body), pw_raw, env),
+                _with_password(name, as_object(f"{CREDENTIALS_KEY}.{name}", body), pw_raw, env),
                 entry=name,
             )
             for name, body in creds_raw.items()
@@ -516,7 +516,10 @@ def _route_name(parent: str, vm_name: str) -> str:
     return f"{parent}.{safe}"[:63]
 
 
-def _as_object(key: str, value: Any) -> dict[str, Any]:
+def as_object(
+    key: str, value: Any, expected: str = "an object of name -> settings"
+) -> dict[str, Any]:
+    """A config value (JSON text or an object) as a dict; None or "" is empty."""
     if value is None or value == "":
         return {}
     if isinstance(value, str):
@@ -525,9 +528,7 @@ def _as_object(key: str, value: Any) -> dict[str, Any]:
         except json.JSONDecodeError as exc:
             raise ConfigError(f"{key}: not valid JSON ({exc.msg} at char {exc.pos})") from None
     if not isinstance(value, Mapping):
-        raise ConfigError(
-            f"{key}: expected an object of name -> settings, got {type(value).__name__}"
-        )
+        raise ConfigError(f"{key}: expected {expected}, got {type(value).__name__}")
     return dict(value)
 
 

@@ -83,17 +83,7 @@ def build_lab(lab: Lab) -> BuiltLab:
                 prefix=nat.prefix,
                 gateway=nat.gateway,
                 dns_servers=list(nat.dns_servers),
-                guests=[
-                    NatGuest(
-                        vm_name=g.vm_name,
-                        ip_address=g.ip_address,
-                        credential=g.credential,
-                        gateway=g.gateway,
-                        dns_servers=g.dns_servers,
-                        adapter_name=g.adapter_name,
-                    )
-                    for g in nat.guests
-                ],
+                guests=[NatGuest(**g.model_dump()) for g in nat.guests],
                 adopt_existing=nat.adopt_existing,
                 name_prefix=lab.prefix,
             ),

@@ -22,7 +22,6 @@ Also refused: VM images that are not configured, on another host, of another gen
 from __future__ import annotations
 
 import ipaddress
-import json
 import os
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -46,6 +45,7 @@ from components.config import (
     ConfigSources,
     ImageSpec,
     LabConfig,
+    as_object,
     check_stack_config_keys,
     parse_images,
     password_env_var,
@@ -331,16 +331,10 @@ def _stack_file_config() -> Mapping[str, Any]:
 
 
 def _as_object(key: str, value: Any) -> dict[str, Any]:
-    if value is None or value == "":
-        return {}
-    if isinstance(value, str):
-        try:
-            value = json.loads(value)
-        except json.JSONDecodeError as exc:
-            raise LabConfigError(f"{key}: not valid JSON ({exc.msg} at char {exc.pos})") from None
-    if not isinstance(value, Mapping):
-        raise LabConfigError(f"{key}: expected an object, got {type(value).__name__}")
-    return dict(value)
+    try:
+        return as_object(key, value, "an object")
+    except ConfigError as exc:
+        raise LabConfigError(str(exc)) from None
 
 
 # -- checks across entries -------------------------------------------------------------------
