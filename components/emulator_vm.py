@@ -15,18 +15,18 @@ import pulumi
 from pydantic import Field, InstanceOf
 
 from components.base_image import BaseImage, check_image_for, resolve_image
-from components.naming import prefixed, stack_owner
+from components.naming import prefixed
 from components.nat_network import NatNetwork
 from components.nested_host import ImageArg
 from components.providers.guest_network_config import (
     GuestNetworkConfig,
     GuestNetworkConfigArgs,
 )
-from components.providers.vm import Vm, VmArgs
+from components.providers.vm import Vm
 from components.providers.vm_network_adapter import VmNetworkAdapter, VmNetworkAdapterArgs
 from components.providers.vm_power_state import VmPowerState, VmPowerStateArgs
 from components.vm_name_claims import claim_vm_name
-from components.vm_settings import ComponentArgs, EmulatorVmSettings
+from components.vm_settings import ComponentArgs, EmulatorVmSettings, vm_args
 
 TYPE_TOKEN = "hyperv-lab:index:EmulatorVm"
 DEFAULT_ADAPTER = "Network Adapter"
@@ -59,12 +59,6 @@ class EmulatorVmArgs(ComponentArgs, EmulatorVmSettings):
     adapter_name: str = Field(default="Ethernet", min_length=1)
     """The guest OS's network interface alias."""
 
-    name_prefix: str | None = None
-    """Put in front of the names made on the host; None = the stack's `hyperv-lab:prefix`."""
-
-    owner: str | None = None
-    """Owner tag written into the VM Notes; None = this stack (`naming.stack_owner`)."""
-
 
 class EmulatorVm(pulumi.ComponentResource):
     """An L2 VM on a NestedHost's NAT with its static address configured inside."""
@@ -91,15 +85,15 @@ class EmulatorVm(pulumi.ComponentResource):
 
         vm = Vm(
             f"{name}-vm",
-            VmArgs(
-                **args.vm_inputs(EmulatorVmSettings),
+            vm_args(
+                args,
+                EmulatorVmSettings,
+                args.owner,
+                image,
                 credential=args.credential,
                 host=host,
                 name=vm_name,
-                image=image.name,
                 image_path=image_path,
-                generalized=image.spec.generalized,
-                owner=stack_owner() if args.owner is None else args.owner,
             ),
             # Deleted before the NAT's switch: Windows refuses to remove a switch in use.
             pulumi.ResourceOptions(parent=self, depends_on=[nat.switch]),

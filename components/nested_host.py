@@ -18,16 +18,16 @@ import pulumi
 from pydantic import Field, InstanceOf
 
 from components.base_image import BaseImage, check_image_for, resolve_image
-from components.naming import prefixed, stack_owner
+from components.naming import prefixed
 from components.providers.guest_image import GuestImage, GuestImageArgs
-from components.providers.vm import Vm, VmArgs
+from components.providers.vm import Vm
 from components.providers.vm_network_adapter import VmNetworkAdapter, VmNetworkAdapterArgs
 from components.providers.vm_power_state import VmPowerState, VmPowerStateArgs
 from components.providers.vm_processor import VmProcessor, VmProcessorArgs
 from components.providers.windows_feature import WindowsFeature, WindowsFeatureArgs
 from components.sdk_patches import install_sdk_patches
 from components.vm_name_claims import claim_vm_name, host_key
-from components.vm_settings import ComponentArgs, NestedHostSettings
+from components.vm_settings import ComponentArgs, NestedHostSettings, vm_args
 
 install_sdk_patches()  # a Python lab gets the same SDK changes as the YAML program
 
@@ -68,12 +68,6 @@ class NestedHostArgs(ComponentArgs, NestedHostSettings):
     switch_name: SwitchArg = None
     """Switch on the parent host the VM's adapter connects to (e.g. "External"); None = none."""
 
-    name_prefix: str | None = None
-    """Put in front of the names made on the host; None = the stack's `hyperv-lab:prefix`."""
-
-    owner: str | None = None
-    """Owner tag written into the VM Notes; None = this stack (`naming.stack_owner`)."""
-
 
 def _image(name: str, args: NestedHostArgs) -> BaseImage:
     image = resolve_image(args.image)
@@ -107,15 +101,15 @@ class NestedHost(pulumi.ComponentResource):
 
         vm = Vm(
             f"{name}-vm",
-            VmArgs(
-                **args.vm_inputs(NestedHostSettings),
+            vm_args(
+                args,
+                NestedHostSettings,
+                args.owner,
+                image,
                 host=args.host,
                 name=vm_name,
-                dynamic_memory=False,
-                image=image.name,
+                dynamic_memory=False,  # nested virtualization needs static memory
                 image_path=image.spec.path,
-                generalized=image.spec.generalized,
-                owner=stack_owner() if args.owner is None else args.owner,
             ),
             pulumi.ResourceOptions(parent=self),
         )

@@ -17,9 +17,11 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal, TypeAlias
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from components.base_image import BaseImage
 from components.config import DiskMode
 from components.lab_messages import LabArgsError, one_line
-from components.providers.vm import VM_PROPERTIES
+from components.naming import stack_owner
+from components.providers.vm import VM_PROPERTIES, VmArgs
 from components.providers.vm_network_adapter import VM_NETWORK_ADAPTER_PROPERTIES
 from components.providers.vm_processor import VM_PROCESSOR_PROPERTIES
 
@@ -100,11 +102,31 @@ class ComponentArgs(LabModel):
 
     model_config = ConfigDict(arbitrary_types_allowed=True)
 
+    name_prefix: str | None = None
+    """Put in front of the names made on the host; None = the stack's `hyperv-lab:prefix`."""
+
+    owner: str | None = None
+    """Owner tag written into the VM Notes; None = this stack (`naming.stack_owner`)."""
+
     def __init__(self, **data: Any) -> None:
         try:
             super().__init__(**data)
         except ValidationError as exc:
             raise LabArgsError(one_line(exc, type(self).__name__, type(self))) from None
+
+
+def vm_args(
+    args: VmSettings, settings: type[VmSettings], owner: str | None, image: BaseImage, **inputs: Any
+) -> VmArgs:
+    """The `Vm` of a component: its `settings` fields as they are, the image's name and
+    whether it is generalized, the owner (None: this stack), and the other `inputs`."""
+    return VmArgs(
+        **args.vm_inputs(settings),
+        image=image.name,
+        generalized=image.spec.generalized,
+        owner=stack_owner() if owner is None else owner,
+        **inputs,
+    )
 
 
 __all__ = [
@@ -114,4 +136,5 @@ __all__ = [
     "NestedHostSettings",
     "StopPolicy",
     "VmSettings",
+    "vm_args",
 ]
