@@ -15,6 +15,7 @@ import pulumi
 from pydantic import Field, InstanceOf
 
 from components.base_image import BaseImage, check_image_for, resolve_image
+from components.lab_models import ComponentArgs, EmulatorVmSettings, vm_args
 from components.naming import prefixed
 from components.nat_network import NatNetwork
 from components.nested_host import ImageArg
@@ -26,7 +27,6 @@ from components.providers.vm import Vm
 from components.providers.vm_network_adapter import VmNetworkAdapter, VmNetworkAdapterArgs
 from components.providers.vm_power_state import VmPowerState, VmPowerStateArgs
 from components.vm_name_claims import claim_vm_name
-from components.vm_settings import ComponentArgs, EmulatorVmSettings, vm_args
 
 TYPE_TOKEN = "hyperv-lab:index:EmulatorVm"
 DEFAULT_ADAPTER = "Network Adapter"

@@ -13,9 +13,14 @@ import pulumi
 from components.base_image import BaseImage
 from components.emulator_vm import EmulatorVm, EmulatorVmArgs
 from components.lab_config import Lab
+from components.lab_models import (
+    EmulatorVmSettings,
+    NatGuestSettings,
+    NatNetworkSettings,
+    NestedHostSettings,
+)
 from components.nat_network import NatGuest, NatNetwork, NatNetworkArgs
 from components.nested_host import NestedHost, NestedHostArgs
-from components.vm_settings import EmulatorVmSettings, NestedHostSettings
 
 
 @dataclass
@@ -79,12 +84,11 @@ def build_lab(lab: Lab) -> BuiltLab:
         built.nat_networks[nat.name] = NatNetwork(
             nat.name,
             NatNetworkArgs(
+                **nat.settings(NatNetworkSettings),
                 host=built.nested_hosts.get(nat.host, nat.host),
-                prefix=nat.prefix,
-                gateway=nat.gateway,
-                dns_servers=list(nat.dns_servers),
-                guests=[NatGuest(**g.model_dump()) for g in nat.guests],
-                adopt_existing=nat.adopt_existing,
+                guests=[
+                    NatGuest(**g.settings(NatGuestSettings), vm_name=g.vm_name) for g in nat.guests
+                ],
                 name_prefix=lab.prefix,
             ),
         )

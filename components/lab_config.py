@@ -52,14 +52,16 @@ from components.config import (
     set_secret_command,
 )
 from components.lab_messages import LabConfigError, one_line
-from components.naming import PREFIX_PATTERN, owner_id
-from components.nat_addressing import AddressError, first_overlap, parse_member, plan_nat
-from components.vm_settings import (
+from components.lab_models import (
     EmulatorVmSettings,
     LabModel,
+    NatGuestSettings,
+    NatNetworkSettings,
     NestedHostSettings,
     SwitchName,
 )
+from components.naming import PREFIX_PATTERN, owner_id
+from components.nat_addressing import AddressError, first_overlap, parse_member, plan_nat
 
 LAB_KEY = f"{NAMESPACE}:lab"
 NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,47}$"
@@ -75,27 +77,20 @@ class NestedHostSpec(NestedHostSettings):
     switch: SwitchName = Field(default=None, description="switch on the L0 for its adapter")
 
 
-class NatGuestSpec(LabModel):
-    """A VM that already exists on the NAT's host and is attached to its switch."""
+class NatGuestSpec(NatGuestSettings):
+    """A VM that already exists on the NAT's host and is attached to its switch (its settings
+    are `NatGuestSettings`, the same model `NatGuest` uses)."""
 
     vm_name: str = Field(min_length=1, description="the VM's exact name on the host")
-    ip_address: str
-    credential: str
-    gateway: str | None = None
-    dns_servers: list[str] | None = None
-    adapter_name: str = Field(default="Ethernet", min_length=1)
 
 
-class NatNetworkSpec(LabModel):
-    """Internal switch + gateway + NetNat on an L0 host or on a nested host."""
+class NatNetworkSpec(NatNetworkSettings):
+    """Internal switch + gateway + NetNat on an L0 host or on a nested host (its settings are
+    `NatNetworkSettings`, the same model `NatNetworkArgs` uses)."""
 
     name: str = Field(pattern=NAME_PATTERN, description="switch/NAT name before the prefix")
     host: str = Field(description="an L0 name from hyperv-lab:hosts or a nested host's name")
-    prefix: str
-    gateway: str | None = None
-    dns_servers: list[str] = Field(default_factory=list)
     guests: list[NatGuestSpec] = Field(default_factory=list)
-    adopt_existing: bool = False
 
 
 class EmulatorVmSpec(EmulatorVmSettings):

@@ -1,7 +1,7 @@
 """One-line messages for a wrong lab value, the same whether the lab is stack YAML or Python.
 
 A stack file's `hyperv-lab:lab` and a Python program's component args are validated by the
-same models (`components.vm_settings`), so a value refused in one is refused in the other with
+same models (`components.lab_models`), so a value refused in one is refused in the other with
 the same words; only the path in front differs: `hyperv-lab:lab.nested_hosts[0].cpu_count` for
 the YAML, `NestedHostArgs.cpu_count` for Python. The error is a `pulumi.RunError`, which the
 Python runtime prints as one line without a traceback.

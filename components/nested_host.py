@@ -18,6 +18,7 @@ import pulumi
 from pydantic import Field, InstanceOf
 
 from components.base_image import BaseImage, check_image_for, resolve_image
+from components.lab_models import ComponentArgs, NestedHostSettings, vm_args
 from components.naming import prefixed
 from components.providers.guest_image import GuestImage, GuestImageArgs
 from components.providers.vm import Vm
@@ -27,7 +28,6 @@ from components.providers.vm_processor import VmProcessor, VmProcessorArgs
 from components.providers.windows_feature import WindowsFeature, WindowsFeatureArgs
 from components.sdk_patches import install_sdk_patches
 from components.vm_name_claims import claim_vm_name, host_key
-from components.vm_settings import ComponentArgs, NestedHostSettings, vm_args
 
 install_sdk_patches()  # a Python lab gets the same SDK changes as the YAML program
 

@@ -1,7 +1,7 @@
-"""What a lab author sets on the VMs a lab makes, declared once for stack YAML and Python.
+"""What a lab author sets, declared once for stack YAML and Python.
 
-`NestedHostSettings` and `EmulatorVmSettings` are the fields a lab entry and a component's args
-share; `NestedHostSpec`/`EmulatorVmSpec` (`components.lab_config`, the YAML) and
+`NestedHostSettings`, `EmulatorVmSettings`, `NatNetworkSettings` and `NatGuestSettings` are the
+fields a lab entry and a component's args share; `NestedHostSpec`/`EmulatorVmSpec` (`components.lab_config`, the YAML) and
 `NestedHostArgs`/`EmulatorVmArgs` (Python) extend them with how each names its host and image.
 A field that becomes a `Vm` property takes the type, checks and default `VmArgs` declares for
 it (`vm_field`), so what the provider would refuse mid-update is refused at preview, with the
@@ -56,6 +56,11 @@ class LabModel(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
+    def settings(self, model: type[LabModel]) -> dict[str, Any]:
+        """The fields of `model` (a base of this one), to build the Python args from a lab
+        entry without copying them one by one."""
+        return {k: getattr(self, k) for k in model.model_fields}
+
 
 class VmSettings(LabModel):
     """Settings of any VM a lab makes (each one a `Vm` property of the same name)."""
@@ -72,11 +77,6 @@ class VmSettings(LabModel):
         """The fields of `model` (a base of this one) that are `Vm` properties, for `VmArgs`."""
         declared = set(VM_PROPERTIES.input_names())
         return {k: v for k, v in self.settings(model).items() if k in declared}
-
-    def settings(self, model: type[VmSettings]) -> dict[str, Any]:
-        """The fields of `model` (a base of this one), to build the Python args from a lab
-        entry without copying them one by one."""
-        return {k: getattr(self, k) for k in model.model_fields}
 
 
 class NestedHostSettings(VmSettings):
@@ -95,6 +95,34 @@ class EmulatorVmSettings(VmSettings):
     memory_startup_mb: VmMemoryMb = 2048
     dynamic_memory: bool = vm_default("dynamic_memory")
     dns_servers: Sequence[str] | None = None
+
+
+class NatGuestSettings(LabModel):
+    """A guest on a NAT, shared by `hyperv-lab:lab.nat_networks[].guests[]` and `NatGuest`."""
+
+    ip_address: str
+    """Static IPv4 address inside the NAT prefix (not the gateway, network or broadcast)."""
+    credential: str = Field(min_length=1)
+    """Name of the guest login in `hyperv-lab:credentials` for PowerShell Direct."""
+    gateway: str | None = None
+    """Default gateway inside the guest; None = the NAT gateway."""
+    dns_servers: Sequence[str] | None = None
+    """DNS servers inside the guest; None = the NatNetwork's `dns_servers`."""
+    adapter_name: str = Field(default="Ethernet", min_length=1)
+    """The guest OS's network interface alias."""
+
+
+class NatNetworkSettings(LabModel):
+    """A NAT network, shared by `hyperv-lab:lab.nat_networks[]` and `NatNetworkArgs`."""
+
+    prefix: str
+    """The NAT's internal IPv4 network in CIDR form, e.g. "192.168.100.0/24"."""
+    gateway: str | None = None
+    """Gateway address on the host's side of the switch; None = first usable address."""
+    dns_servers: Sequence[str] = ()
+    """Default DNS servers for guests."""
+    adopt_existing: bool = False
+    """Adopt a switch / gateway address / NetNat of the same name that already exists."""
 
 
 class ComponentArgs(LabModel):
@@ -133,6 +161,8 @@ __all__ = [
     "ComponentArgs",
     "EmulatorVmSettings",
     "LabModel",
+    "NatGuestSettings",
+    "NatNetworkSettings",
     "NestedHostSettings",
     "StopPolicy",
     "VmSettings",
