@@ -9,12 +9,9 @@ anything is registered, so `pulumi preview` shows it and nothing is created.
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 
-import pulumi
-
-from components.config import IMAGES_ENV, IMAGES_KEY, NAMESPACE, ImageSpec, parse_images
+from components.config import IMAGES_KEY, ConfigSources, ImageSpec, parse_images
 
 
 @dataclass(frozen=True)
@@ -29,8 +26,7 @@ def resolve_image(image: str | BaseImage) -> BaseImage:
     """A `BaseImage` as is, or the image of that name from the stack config."""
     if isinstance(image, BaseImage):
         return image
-    raw = pulumi.Config(NAMESPACE).get("images") or os.environ.get(IMAGES_ENV)
-    images = parse_images(raw)
+    images = parse_images(ConfigSources.of_program().images)
     if image not in images:
         known = ", ".join(sorted(images)) or "none configured"
         raise ValueError(f"{IMAGES_KEY}: unknown image '{image}' (known: {known})")

@@ -20,7 +20,8 @@ import difflib
 import json
 import os
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal, TypeVar, get_args
 
@@ -47,6 +48,7 @@ CREDENTIALS_ENV = "HYPERV_LAB_CREDENTIALS"
 PASSWORD_ENV_PREFIX = "HYPERV_LAB_PASSWORD_"
 JOURNAL_DIR_ENV = "HYPERV_LAB_JOURNAL_DIR"
 IMAGES_ENV = "HYPERV_LAB_IMAGES"
+PREFIX_ENV = "HYPERV_LAB_PREFIX"
 
 STACK_CONFIG_KEYS: tuple[str, ...] = (
     "hosts",  # the Hyper-V hosts (L0) and how to reach them
@@ -94,6 +96,56 @@ def check_stack_config_keys(keys: Iterable[str]) -> None:
             hint = f"; did you mean {NAMESPACE}:{close[0]}?" if close else ""
         listed = ", ".join(f"{NAMESPACE}:{k}" for k in known)
         raise ConfigError(f"{key}: unknown key (known: {listed}{hint})")
+
+
+_ENV_FALLBACK = {
+    "hosts": HOSTS_ENV,
+    "credentials": CREDENTIALS_ENV,
+    "images": IMAGES_ENV,
+    "prefix": PREFIX_ENV,
+    "journal_dir": JOURNAL_DIR_ENV,
+}
+"""The settings an environment variable can give when the stack config does not."""
+
+
+@dataclass(frozen=True)
+class ConfigSources:
+    """The raw `hyperv-lab:*` values, each from the stack config, else from its environment
+    variable: the one place that decides where a setting comes from, for the program (which
+    reads `pulumi.Config`) and the providers (which get `ConfigureRequest.config`) alike.
+    Values are as given (JSON text or objects); the models check them."""
+
+    hosts: Any = None
+    credentials: Any = None
+    passwords: Any = None
+    images: Any = None
+    prefix: str = ""
+    journal_dir: Any = None
+    owner_id: Any = None
+    lab: Any = None
+
+    @classmethod
+    def read(
+        cls, get: Callable[[str], Any], environ: Mapping[str, str] | None = None
+    ) -> ConfigSources:
+        """From `get(full_key)` (e.g. `config.get("hyperv-lab:hosts")`), then `environ`."""
+        env = os.environ if environ is None else environ
+        values: dict[str, Any] = {}
+        for name in cls.__dataclass_fields__:
+            value = get(f"{NAMESPACE}:{name}")
+            if (value is None or value == "") and name in _ENV_FALLBACK:
+                value = env.get(_ENV_FALLBACK[name])
+            values[name] = value
+        values["prefix"] = values["prefix"] or ""
+        return cls(**values)
+
+    @classmethod
+    def of_program(cls, environ: Mapping[str, str] | None = None) -> ConfigSources:
+        """The running Pulumi program's settings."""
+        import pulumi  # only the program side needs the SDK's config
+
+        config = pulumi.Config(NAMESPACE)
+        return cls.read(lambda key: config.get(key.split(":", 1)[1]), environ)
 
 
 class _Strict(BaseModel):
@@ -317,7 +369,7 @@ class ImageSpec(_Strict):
 def parse_images(raw: Any) -> dict[str, ImageSpec]:
     """`hyperv-lab:images` (JSON text or an object) as checked specs; ConfigError on one line."""
     images: dict[str, ImageSpec] = {}
-    for name, body in _as_object(IMAGES_KEY, raw).items():
+    for name, body in as_object(IMAGES_KEY, raw).items():
         if not re.match(_NAME, name):
             raise ConfigError(
                 f"{IMAGES_KEY}.{name}: not a valid image name (allowed: letters, digits, '_', "
@@ -392,17 +444,27 @@ class LabConfig(_Strict):
     ) -> LabConfig:
         """Build from raw config values (JSON text or objects), filling gaps from `environ`."""
         env = os.environ if environ is None else environ
-        hosts_raw = _as_object(HOSTS_KEY, hosts if hosts is not None else env.get(HOSTS_ENV))
-        creds_raw = _as_object(
-            CREDENTIALS_KEY, credentials if credentials is not None else env.get(CREDENTIALS_ENV)
-        )
-        pw_raw = _as_object(PASSWORDS_KEY, passwords)
+        given = {
+            f"{NAMESPACE}:{k}": v
+            for k, v in {
+                "hosts": hosts,
+                "credentials": credentials,
+                "passwords": passwords,
+                "prefix": prefix,
+                "journal_dir": journal_dir,
+                "images": images,
+            }.items()
+        }
+        sources = ConfigSources.read(given.get, env)
+        hosts_raw = as_object(HOSTS_KEY, sources.hosts)
+        creds_raw = as_object(CREDENTIALS_KEY, sources.credentials)
+        pw_raw = as_object(PASSWORDS_KEY, sources.passwords)
         host_models = {
             name: _validate(
                 f"{HOSTS_KEY}.{name}",
                 HostSettings,
                 _with_password(
-                    name, {"name": name, **_as_object(f"{HOSTS_KEY}.{name}", body)}, pw_raw, env
+                    name, {"name": name, **as_object(f"{HOSTS_KEY}.{name}", body)}, pw_raw, env
                 ),
             )
             for name, body in hosts_raw.items()
@@ -412,7 +474,7 @@ class LabConfig(_Strict):
             name: _validate(
                 f"{CREDENTIALS_KEY}.{name}",
                 Credential,
-                _with_password(name, _as_object(f"{CREDENTIALS_KEY}.{name}", body), pw_raw, env),
+                _with_password(name, as_object(f"{CREDENTIALS_KEY}.{name}", body), pw_raw, env),
                 entry=name,
             )
             for name, body in creds_raw.items()
@@ -423,23 +485,24 @@ class LabConfig(_Strict):
             {
                 "hosts": host_models,
                 "credentials": cred_models,
-                "images": parse_images(images if images is not None else env.get(IMAGES_ENV)),
-                "prefix": prefix or env.get("HYPERV_LAB_PREFIX", ""),
-                "journal_dir": journal_dir or env.get(JOURNAL_DIR_ENV) or None,
+                "images": parse_images(sources.images),
+                "prefix": sources.prefix,
+                "journal_dir": sources.journal_dir or None,
             },
         )
 
     @classmethod
     def from_pulumi_config(cls, config: Any, environ: Mapping[str, str] | None = None) -> LabConfig:
         """From a dynamic provider's `ConfigureRequest.config` (anything with `.get(key)`)."""
+        sources = ConfigSources.read(config.get, environ)
         return cls.from_sources(
-            hosts=config.get(HOSTS_KEY),
-            credentials=config.get(CREDENTIALS_KEY),
-            passwords=config.get(PASSWORDS_KEY),
-            prefix=config.get(PREFIX_KEY),
+            hosts=sources.hosts,
+            credentials=sources.credentials,
+            passwords=sources.passwords,
+            prefix=sources.prefix,
             environ=environ,
-            journal_dir=config.get(JOURNAL_DIR_KEY),
-            images=config.get(IMAGES_KEY),
+            journal_dir=sources.journal_dir,
+            images=sources.images,
         )
 
     @classmethod
@@ -453,7 +516,10 @@ def _route_name(parent: str, vm_name: str) -> str:
     return f"{parent}.{safe}"[:63]
 
 
-def _as_object(key: str, value: Any) -> dict[str, Any]:
+def as_object(
+    key: str, value: Any, expected: str = "an object of name -> settings"
+) -> dict[str, Any]:
+    """A config value (JSON text or an object) as a dict; None or "" is empty."""
     if value is None or value == "":
         return {}
     if isinstance(value, str):
@@ -462,9 +528,7 @@ def _as_object(key: str, value: Any) -> dict[str, Any]:
         except json.JSONDecodeError as exc:
             raise ConfigError(f"{key}: not valid JSON ({exc.msg} at char {exc.pos})") from None
     if not isinstance(value, Mapping):
-        raise ConfigError(
-            f"{key}: expected an object of name -> settings, got {type(value).__name__}"
-        )
+        raise ConfigError(f"{key}: expected {expected}, got {type(value).__name__}")
     return dict(value)
 
 
@@ -606,6 +670,7 @@ def _inner_model(annotation: Any) -> Any:
 __all__ = [
     "STACK_CONFIG_KEYS",
     "ConfigError",
+    "ConfigSources",
     "Credential",
     "GuestRoute",
     "HostRef",

@@ -9,21 +9,21 @@ inside it by PowerShell Direct.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
 
 import pulumi
+from pydantic import Field, InstanceOf
 
 from components.base_image import BaseImage, check_image_for, resolve_image
-from components.config import DiskMode
-from components.naming import prefixed, stack_owner
+from components.lab_models import ComponentArgs, EmulatorVmSettings, vm_args
+from components.naming import prefixed
 from components.nat_network import NatNetwork
+from components.nested_host import ImageArg
 from components.providers.guest_network_config import (
     GuestNetworkConfig,
     GuestNetworkConfigArgs,
 )
-from components.providers.vm import Vm, VmArgs
+from components.providers.vm import Vm
 from components.providers.vm_network_adapter import VmNetworkAdapter, VmNetworkAdapterArgs
 from components.providers.vm_power_state import VmPowerState, VmPowerStateArgs
 from components.vm_name_claims import claim_vm_name
@@ -32,60 +32,32 @@ TYPE_TOKEN = "hyperv-lab:index:EmulatorVm"
 DEFAULT_ADAPTER = "Network Adapter"
 
 
-@dataclass
-class EmulatorVmArgs:
-    """An L2 VM attached to a NatNetwork that lives on a NestedHost."""
+class EmulatorVmArgs(ComponentArgs, EmulatorVmSettings):
+    """An L2 VM attached to a NatNetwork that lives on a NestedHost: the settings a lab entry
+    has (checked by the same model, `EmulatorVmSettings`: disk, computer_name, time_zone,
+    generation, memory_startup_mb, dynamic_memory, dns_servers (None = the NatNetwork's),
+    notes, stop_policy, adopt_existing), plus the NAT, address, login and image."""
 
-    nat_network: NatNetwork
+    nat_network: InstanceOf[NatNetwork]
     """The NAT the VM joins; the VM is created on the NAT's host (the L1)."""
 
     ip_address: str
     """Static IPv4 address inside the NAT prefix."""
 
-    credential: str
+    credential: str = Field(min_length=1)
     """Name of the guest login in `hyperv-lab:credentials` for PowerShell Direct; the answer
     file gives the guest's Administrator its password."""
 
-    image: str | BaseImage
+    image: ImageArg
     """The base image the VM boots from: a name in `hyperv-lab:images` or a `BaseImage`. On a
     NatNetwork inside a NestedHost, an image on that L1's own host is copied into the L1; one
     on the L1 itself is used where it is. Changing it replaces the VM."""
 
-    disk: DiskMode = "differencing"
-    """'differencing': the system disk is a child of the image; 'copy': a full copy."""
-
-    computer_name: str | None = None
-    """Guest computer name set at first boot; None = the VM name made a NetBIOS name."""
-
-    time_zone: str = "UTC"
-    """Windows time zone id set at first boot."""
-
     vm_name: str | None = None
     """VM name on the L1 before the stack prefix; defaults to the component's name."""
 
-    generation: Literal[1, 2] = 2
-    """VM generation (changing it replaces the VM)."""
-
-    memory_startup_mb: int = 2048
-    """Startup memory in MB."""
-
-    dynamic_memory: bool = False
-    """Let Hyper-V balance memory (fine for an L2 that does not nest further)."""
-
-    dns_servers: Sequence[str] | None = None
-    """DNS servers inside the guest; None = the NatNetwork's `dns_servers`."""
-
-    adapter_name: str = "Ethernet"
+    adapter_name: str = Field(default="Ethernet", min_length=1)
     """The guest OS's network interface alias."""
-
-    notes: str = ""
-    """Free text stored in the VM Notes (next to the stack's owner tag)."""
-
-    stop_policy: Literal["fail", "stop-and-restore"] = "fail"
-    """What to do when a memory change needs the VM Off while it runs."""
-
-    adopt_existing: bool = False
-    """Adopt a VM of that name that already exists on the L1 instead of failing."""
 
 
 class EmulatorVm(pulumi.ComponentResource):
@@ -104,7 +76,7 @@ class EmulatorVm(pulumi.ComponentResource):
         nat = args.nat_network
         image = resolve_image(args.image)
         check_image_for(f"EmulatorVm '{name}'", image, args.generation, hyper_v_inside=False)
-        vm_name = prefixed(args.vm_name or name)
+        vm_name = prefixed(args.vm_name or name, args.name_prefix)
         claim_vm_name(f"EmulatorVm '{name}'", nat.host_key, vm_name)
         nat.claim_address(args.ip_address, f"EmulatorVm '{name}'")
         super().__init__(TYPE_TOKEN, name, None, opts)
@@ -113,24 +85,15 @@ class EmulatorVm(pulumi.ComponentResource):
 
         vm = Vm(
             f"{name}-vm",
-            VmArgs(
+            vm_args(
+                args,
+                EmulatorVmSettings,
+                args.owner,
+                image,
+                credential=args.credential,
                 host=host,
                 name=vm_name,
-                generation=args.generation,
-                memory_startup_mb=args.memory_startup_mb,
-                dynamic_memory=args.dynamic_memory,
-                image=image.name,
                 image_path=image_path,
-                disk=args.disk,
-                generalized=image.spec.generalized,
-                computer_name=args.computer_name,
-                time_zone=args.time_zone,
-                credential=args.credential,
-                version=None,
-                notes=args.notes,
-                owner=stack_owner(),
-                stop_policy=args.stop_policy,
-                adopt_existing=args.adopt_existing,
             ),
             # Deleted before the NAT's switch: Windows refuses to remove a switch in use.
             pulumi.ResourceOptions(parent=self, depends_on=[nat.switch]),

@@ -13,6 +13,12 @@ import pulumi
 from components.base_image import BaseImage
 from components.emulator_vm import EmulatorVm, EmulatorVmArgs
 from components.lab_config import Lab
+from components.lab_models import (
+    EmulatorVmSettings,
+    NatGuestSettings,
+    NatNetworkSettings,
+    NestedHostSettings,
+)
 from components.nat_network import NatGuest, NatNetwork, NatNetworkArgs
 from components.nested_host import NestedHost, NestedHostArgs
 
@@ -67,43 +73,23 @@ def build_lab(lab: Lab) -> BuiltLab:
         built.nested_hosts[nh.name] = NestedHost(
             nh.name,
             NestedHostArgs(
+                **nh.settings(NestedHostSettings),
                 host=nh.host,
-                credential=nh.credential,
                 image=BaseImage(nh.image, lab.images[nh.image]),
-                disk=nh.disk,
-                computer_name=nh.computer_name,
-                time_zone=nh.time_zone,
-                generation=nh.generation,
-                memory_startup_mb=nh.memory_startup_mb,
-                cpu_count=nh.cpu_count,
-                version=nh.version,
                 switch_name=nh.switch,
-                mac_address_spoofing=nh.mac_address_spoofing,
-                notes=nh.notes,
-                stop_policy=nh.stop_policy,
-                adopt_existing=nh.adopt_existing,
+                name_prefix=lab.prefix,
             ),
         )
     for nat in spec.nat_networks:
         built.nat_networks[nat.name] = NatNetwork(
             nat.name,
             NatNetworkArgs(
+                **nat.settings(NatNetworkSettings),
                 host=built.nested_hosts.get(nat.host, nat.host),
-                prefix=nat.prefix,
-                gateway=nat.gateway,
-                dns_servers=list(nat.dns_servers),
                 guests=[
-                    NatGuest(
-                        vm_name=g.vm_name,
-                        ip_address=g.ip_address,
-                        credential=g.credential,
-                        gateway=g.gateway,
-                        dns_servers=g.dns_servers,
-                        adapter_name=g.adapter_name,
-                    )
-                    for g in nat.guests
+                    NatGuest(**g.settings(NatGuestSettings), vm_name=g.vm_name) for g in nat.guests
                 ],
-                adopt_existing=nat.adopt_existing,
+                name_prefix=lab.prefix,
             ),
         )
     for vm in spec.emulator_vms:
@@ -113,20 +99,12 @@ def build_lab(lab: Lab) -> BuiltLab:
         built.emulator_vms[vm.name] = EmulatorVm(
             vm.name,
             EmulatorVmArgs(
+                **vm.settings(EmulatorVmSettings),
                 nat_network=built.nat_networks[vm.nat_network],
                 ip_address=vm.ip_address,
                 credential=vm.credential or host_spec.credential,
                 image=BaseImage(vm.image, lab.images[vm.image]),
-                disk=vm.disk,
-                computer_name=vm.computer_name,
-                time_zone=vm.time_zone,
-                generation=vm.generation,
-                memory_startup_mb=vm.memory_startup_mb,
-                dynamic_memory=vm.dynamic_memory,
-                dns_servers=vm.dns_servers,
-                notes=vm.notes,
-                stop_policy=vm.stop_policy,
-                adopt_existing=vm.adopt_existing,
+                name_prefix=lab.prefix,
             ),
         )
     return built

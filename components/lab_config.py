@@ -22,129 +22,80 @@ Also refused: VM images that are not configured, on another host, of another gen
 from __future__ import annotations
 
 import ipaddress
-import json
 import os
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from ipaddress import IPv4Network
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, Literal, TypeAlias
+from typing import Any
 
 import pulumi
 import yaml  # type: ignore[import-untyped]
 from pulumi.runtime.config import CONFIG, get_config_env, is_config_secret
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
+from pydantic import Field, ValidationError
 
-from components.answer_file import check_computer_name
 from components.config import (
-    CREDENTIALS_ENV,
     CREDENTIALS_KEY,
-    HOSTS_ENV,
     HOSTS_KEY,
-    IMAGES_ENV,
     IMAGES_KEY,
     NAMESPACE,
     PASSWORD_ENV_PREFIX,
     PREFIX_KEY,
     ConfigError,
-    DiskMode,
+    ConfigSources,
     ImageSpec,
     LabConfig,
+    as_object,
     check_stack_config_keys,
-    first_error,
     parse_images,
     password_env_var,
     set_secret_command,
-    wrong_type_hint,
 )
-from components.naming import PREFIX_ENV, PREFIX_PATTERN, owner_id
+from components.lab_messages import LabConfigError, one_line
+from components.lab_models import (
+    EmulatorVmSettings,
+    LabModel,
+    NatGuestSettings,
+    NatNetworkSettings,
+    NestedHostSettings,
+    SwitchName,
+)
+from components.naming import PREFIX_PATTERN, owner_id
 from components.nat_addressing import AddressError, first_overlap, parse_member, plan_nat
-from components.providers.properties import PropertySet
-from components.providers.vm import VM_PROPERTIES
-from components.providers.vm_network_adapter import VM_NETWORK_ADAPTER_PROPERTIES
-from components.providers.vm_processor import VM_PROCESSOR_PROPERTIES
 
 LAB_KEY = f"{NAMESPACE}:lab"
 NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,47}$"
-NAME_RULE = "letters, digits, '_', '.', '-'; starts with a letter or digit; at most 48"
-StopPolicy = Literal["fail", "stop-and-restore"]
-ComputerName = Annotated[str, AfterValidator(check_computer_name)]
-"""A NetBIOS computer name as Windows Setup takes it (default: from the VM name)."""
 
 
-class LabConfigError(pulumi.RunError):
-    """A wrong lab description: one line, `key: what is wrong (allowed: ...)`."""
-
-
-class _Spec(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
-
-
-def _as_provider_declares(props: PropertySet, name: str) -> Any:
-    """The type, bounds and checks the provider declares for property `name`."""
-    return props.props[name].type
-
-
-if TYPE_CHECKING:  # the plain types, for type checkers; pydantic gets the declared ones
-    VmMemoryMb: TypeAlias = int
-    CpuCount: TypeAlias = int
-    VmNotes: TypeAlias = str
-    VmVersion: TypeAlias = str | None
-    SwitchName: TypeAlias = str | None
-else:
-    VmMemoryMb = _as_provider_declares(VM_PROPERTIES, "memory_startup_mb")
-    VmVersion = _as_provider_declares(VM_PROPERTIES, "version")
-    VmNotes = _as_provider_declares(VM_PROPERTIES, "notes")
-    CpuCount = _as_provider_declares(VM_PROCESSOR_PROPERTIES, "count")
-    SwitchName = _as_provider_declares(VM_NETWORK_ADAPTER_PROPERTIES, "switch_name")
-
-
-class NestedHostSpec(_Spec):
-    """An L1: a VM on an L0 host with nested virtualization and Hyper-V inside."""
+class NestedHostSpec(NestedHostSettings):
+    """An L1: a VM on an L0 host with nested virtualization and Hyper-V inside (its settings
+    are `NestedHostSettings`, the same model `NestedHostArgs` uses)."""
 
     name: str = Field(pattern=NAME_PATTERN, description="VM name before the stack prefix")
     host: str = Field(description="an L0 host name from hyperv-lab:hosts")
-    credential: str = Field(description="guest login name from hyperv-lab:credentials")
     image: str = Field(description="a base image name from hyperv-lab:images on the same host")
-    disk: DiskMode = "differencing"
-    computer_name: ComputerName | None = None
-    time_zone: str = Field(default="UTC", min_length=1, max_length=64)
     switch: SwitchName = Field(default=None, description="switch on the L0 for its adapter")
-    mac_address_spoofing: bool = True
-    generation: Literal[1, 2] = 2
-    memory_startup_mb: Annotated[VmMemoryMb, Field(ge=512)] = 4096  # Hyper-V inside needs it
-    cpu_count: CpuCount = 2
-    version: VmVersion = None
-    notes: VmNotes = ""
-    stop_policy: StopPolicy = "fail"
-    adopt_existing: bool = False
 
 
-class NatGuestSpec(_Spec):
-    """A VM that already exists on the NAT's host and is attached to its switch."""
+class NatGuestSpec(NatGuestSettings):
+    """A VM that already exists on the NAT's host and is attached to its switch (its settings
+    are `NatGuestSettings`, the same model `NatGuest` uses)."""
 
     vm_name: str = Field(min_length=1, description="the VM's exact name on the host")
-    ip_address: str
-    credential: str
-    gateway: str | None = None
-    dns_servers: list[str] | None = None
-    adapter_name: str = Field(default="Ethernet", min_length=1)
 
 
-class NatNetworkSpec(_Spec):
-    """Internal switch + gateway + NetNat on an L0 host or on a nested host."""
+class NatNetworkSpec(NatNetworkSettings):
+    """Internal switch + gateway + NetNat on an L0 host or on a nested host (its settings are
+    `NatNetworkSettings`, the same model `NatNetworkArgs` uses)."""
 
     name: str = Field(pattern=NAME_PATTERN, description="switch/NAT name before the prefix")
     host: str = Field(description="an L0 name from hyperv-lab:hosts or a nested host's name")
-    prefix: str
-    gateway: str | None = None
-    dns_servers: list[str] = Field(default_factory=list)
     guests: list[NatGuestSpec] = Field(default_factory=list)
-    adopt_existing: bool = False
 
 
-class EmulatorVmSpec(_Spec):
-    """An L2 VM the program creates on a nested host's NAT, with a static address."""
+class EmulatorVmSpec(EmulatorVmSettings):
+    """An L2 VM the program creates on a nested host's NAT, with a static address (its settings
+    are `EmulatorVmSettings`, the same model `EmulatorVmArgs` uses)."""
 
     name: str = Field(pattern=NAME_PATTERN, description="VM name before the stack prefix")
     nat_network: str = Field(description="name of a NAT network on a nested host")
@@ -154,19 +105,9 @@ class EmulatorVmSpec(_Spec):
         description="a base image name from hyperv-lab:images on the nested host's L0 (it is "
         "copied into the nested host)"
     )
-    disk: DiskMode = "differencing"
-    computer_name: ComputerName | None = None
-    time_zone: str = Field(default="UTC", min_length=1, max_length=64)
-    generation: Literal[1, 2] = 2
-    memory_startup_mb: VmMemoryMb = 2048
-    dynamic_memory: bool = False
-    dns_servers: list[str] | None = None
-    notes: VmNotes = ""
-    stop_policy: StopPolicy = "fail"
-    adopt_existing: bool = False
 
 
-class LabSpec(_Spec):
+class LabSpec(LabModel):
     """The whole lab: nested hosts, NAT networks on L0 or L1 hosts, VMs on those NATs."""
 
     nested_hosts: list[NestedHostSpec] = Field(default_factory=list)
@@ -178,16 +119,6 @@ class LabSpec(_Spec):
 
     def nat_network(self, name: str) -> NatNetworkSpec | None:
         return next((n for n in self.nat_networks if n.name == name), None)
-
-
-# Which model sits at a (list-index-free) config path, for "unknown key (allowed: ...)".
-_MODEL_AT: dict[tuple[str, ...], type[BaseModel]] = {
-    (): LabSpec,
-    ("nested_hosts",): NestedHostSpec,
-    ("nat_networks",): NatNetworkSpec,
-    ("nat_networks", "guests"): NatGuestSpec,
-    ("emulator_vms",): EmulatorVmSpec,
-}
 
 
 @dataclass(frozen=True)
@@ -219,7 +150,7 @@ def parse_lab(
     try:
         spec = LabSpec.model_validate(data)
     except ValidationError as exc:
-        raise LabConfigError(_one_line(exc)) from None
+        raise LabConfigError(one_line(exc, LAB_KEY, LabSpec)) from None
     image_specs = _images(images)
     _check_references_and_addresses(spec, set(hosts), set(credentials))
     _check_images(spec, image_specs)
@@ -235,36 +166,61 @@ def _images(raw: Mapping[str, Any] | str | None) -> dict[str, ImageSpec]:
         raise LabConfigError(str(exc)) from None
 
 
-def load_lab(environ: Mapping[str, str] | None = None) -> Lab:
-    """Read and check the lab from the running program's stack config (and environment)."""
+@dataclass(frozen=True)
+class StackSettings:
+    """The checked stack settings a lab is built against (names only: no password)."""
+
+    hosts: Mapping[str, Any]
+    credentials: Mapping[str, Any]
+    images: Any
+    prefix: str
+    lab: Any
+
+
+def check_stack_config(environ: Mapping[str, str] | None = None) -> StackSettings:
+    """Check the running program's stack config (and environment) as the YAML program does
+    before its lab: no unknown `hyperv-lab:*` key, no plain-text password, a valid owner id
+    and prefix, hosts and credentials the providers will accept (each password only seen to
+    be there). A lab written in Python calls it first (README, "Writing a lab in Python")."""
     env = os.environ if environ is None else environ
-    config = pulumi.Config(NAMESPACE)
     try:
         check_stack_config_keys(_stack_config_keys())
     except ConfigError as exc:
         raise LabConfigError(str(exc)) from None
-    raw = _config_value(config, "lab")
-    if raw is None:
-        raise LabConfigError(
-            f"{LAB_KEY}: required (allowed: an object with nested_hosts, nat_networks, "
-            "emulator_vms; see stacks/Pulumi.demo.yaml)"
-        )
-    hosts = _as_object(HOSTS_KEY, _config_value(config, "hosts") or env.get(HOSTS_ENV))
-    creds = _as_object(
-        CREDENTIALS_KEY, _config_value(config, "credentials") or env.get(CREDENTIALS_ENV)
-    )
-    passwords = _as_object(f"{NAMESPACE}:passwords", _config_value(config, "passwords"))
+    sources = ConfigSources.of_program(env)
+    hosts = _as_object(HOSTS_KEY, sources.hosts)
+    creds = _as_object(CREDENTIALS_KEY, sources.credentials)
+    passwords = _as_object(f"{NAMESPACE}:passwords", sources.passwords)
     written = _stack_file_config()
     refuse_plain_passwords(
         {"hosts": hosts, "credentials": creds, "passwords": passwords},
         is_secret=lambda path: _is_secret(path, written),
     )
-    prefix = config.get("prefix") or env.get(PREFIX_ENV, "")
+    if not PREFIX_PATTERN.match(sources.prefix):
+        raise LabConfigError(
+            f"{PREFIX_KEY}: '{sources.prefix}' is not allowed "
+            "(allowed: up to 32 letters, digits, '_' or '-', e.g. dev-a-)"
+        )
     owner_id()  # a wrong hyperv-lab:owner_id fails here, before anything is registered
-    images = _config_value(config, "images") or env.get(IMAGES_ENV)
-    lab = parse_lab(raw, hosts=hosts, credentials=creds, images=images, prefix=prefix)
-    _check_connections(hosts, creds, passwords, env, prefix, config.get("journal_dir"))
-    return lab
+    _check_connections(hosts, creds, passwords, env, sources.prefix, sources.journal_dir)
+    return StackSettings(hosts, creds, sources.images, sources.prefix, sources.lab)
+
+
+def load_lab(environ: Mapping[str, str] | None = None) -> Lab:
+    """Read and check the lab from the running program's stack config (and environment)."""
+    settings = check_stack_config(environ)
+    if settings.lab is None:
+        raise LabConfigError(
+            f"{LAB_KEY}: required (allowed: an object with nested_hosts, nat_networks, "
+            "emulator_vms; see stacks/Pulumi.demo.yaml)"
+        )
+    return parse_lab(
+        settings.lab,
+        hosts=settings.hosts,
+        credentials=settings.credentials,
+        images=settings.images,
+        prefix=settings.prefix,
+    )
 
 
 _SET = "(set)"
@@ -369,80 +325,11 @@ def _stack_file_config() -> Mapping[str, Any]:
     return config if isinstance(config, Mapping) else {}
 
 
-def _config_value(config: pulumi.Config, key: str) -> str | None:
-    """The raw JSON text of a config value (objects arrive as JSON), or None."""
-    return config.get(key)
-
-
 def _as_object(key: str, value: Any) -> dict[str, Any]:
-    if value is None or value == "":
-        return {}
-    if isinstance(value, str):
-        try:
-            value = json.loads(value)
-        except json.JSONDecodeError as exc:
-            raise LabConfigError(f"{key}: not valid JSON ({exc.msg} at char {exc.pos})") from None
-    if not isinstance(value, Mapping):
-        raise LabConfigError(f"{key}: expected an object, got {type(value).__name__}")
-    return dict(value)
-
-
-# -- one-line messages from pydantic ---------------------------------------------------------
-
-
-def _path(loc: Iterable[Any]) -> str:
-    out = LAB_KEY
-    for part in loc:
-        out += f"[{part}]" if isinstance(part, int) else f".{part}"
-    return out
-
-
-def _one_line(exc: ValidationError) -> str:
-    err = first_error(exc)
-    loc = tuple(err["loc"])
-    kind = err["type"]
-    ctx = err.get("ctx", {})
-    given = err.get("input")
-    if kind == "extra_forbidden":
-        model = _MODEL_AT.get(tuple(p for p in loc[:-1] if isinstance(p, str)))
-        allowed = ", ".join(model.model_fields) if model else "see the docs"
-        return f"{_path(loc)}: unknown key (allowed: {allowed})"
-    if kind == "missing":
-        return f"{_path(loc)}: required"
-    if kind == "literal_error":
-        return f"{_path(loc)}: {given!r} is not allowed (allowed: {ctx.get('expected', '')})"
-    if kind == "string_pattern_mismatch":
-        rule = NAME_RULE if loc and loc[-1] == "name" else f"pattern {ctx.get('pattern')}"
-        return f"{_path(loc)}: {given!r} is not allowed (allowed: {rule})"
-    if kind in ("greater_than_equal", "less_than_equal"):
-        field = _field_of(loc)
-        low = getattr(field, "metadata", None)
-        bounds = _bounds(low)
-        return f"{_path(loc)}: {given!r} is out of range (allowed: {bounds})"
-    if kind == "multiple_of":
-        return (
-            f"{_path(loc)}: {given!r} is not allowed (allowed: a multiple of {ctx['multiple_of']})"
-        )
-    msg = str(err["msg"]).removeprefix("Value error, ")
-    return f"{_path(loc)}: {msg}{wrong_type_hint(err)}"
-
-
-def _field_of(loc: tuple[Any, ...]) -> Any:
-    names = tuple(p for p in loc if isinstance(p, str))
-    model = _MODEL_AT.get(names[:-1])
-    return model.model_fields.get(names[-1]) if model and names else None
-
-
-def _bounds(metadata: Any) -> str:
-    """The tightest bounds among the field's constraints (a lab field may narrow the
-    provider's: a nested host's memory starts at 512 MB, a VM's at 32)."""
-    lows = [item.ge for item in metadata or [] if getattr(item, "ge", None) is not None]
-    highs = [item.le for item in metadata or [] if getattr(item, "le", None) is not None]
-    low = max(lows) if lows else None
-    high = min(highs) if highs else None
-    if low is not None and high is not None:
-        return f"{low} to {high}"
-    return f">= {low}" if low is not None else f"<= {high}"
+    try:
+        return as_object(key, value, "an object")
+    except ConfigError as exc:
+        raise LabConfigError(str(exc)) from None
 
 
 # -- checks across entries -------------------------------------------------------------------

@@ -12,35 +12,30 @@ refused instead of taking over this one's VMs.
 
 from __future__ import annotations
 
-import os
 import re
 import uuid
 
 import pulumi
 
-from components.config import NAMESPACE
+from components.config import NAMESPACE, PREFIX_ENV, ConfigSources
 
 PREFIX_PATTERN = re.compile(r"^[A-Za-z0-9_-]{0,32}$")
 
 
 OWNER_ID_KEY = f"{NAMESPACE}:owner_id"
 
-PREFIX_ENV = "HYPERV_LAB_PREFIX"
-"""Environment fallback for `hyperv-lab:prefix`, as the config loaders read it."""
-
 
 def lab_prefix() -> str:
     """The stack's name prefix: `hyperv-lab:prefix`, else `HYPERV_LAB_PREFIX`, else "".
 
-    The lab loaders validate the same two sources in the same order, so the prefix that names
-    the objects is the one that was checked (before, the variable passed validation but the
-    objects were named without it)."""
-    return pulumi.Config(NAMESPACE).get("prefix") or os.environ.get(PREFIX_ENV, "")
+    Read by `ConfigSources`, as the lab loaders read it, so the prefix that names the objects
+    is the one that was checked."""
+    return ConfigSources.of_program().prefix
 
 
-def prefixed(name: str) -> str:
-    """`name` as it is called on the host: the stack prefix in front."""
-    return f"{lab_prefix()}{name}"
+def prefixed(name: str, prefix: str | None = None) -> str:
+    """`name` as it is called on the host: `prefix` in front (None: the stack's prefix)."""
+    return f"{lab_prefix() if prefix is None else prefix}{name}"
 
 
 class OwnerIdError(pulumi.RunError):
@@ -52,7 +47,7 @@ def owner_id() -> str | None:
 
     Canonical (lower case, hyphenated) so that the same id written another way still names
     the same owner."""
-    raw = pulumi.Config(NAMESPACE).get("owner_id")
+    raw = ConfigSources.of_program().owner_id
     if raw is None or raw == "":
         return None
     try:

@@ -10,15 +10,17 @@ cannot declare two NATs on one host (Windows allows one NetNat per host).
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 from ipaddress import IPv4Network
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 import pulumi
+from pydantic import InstanceOf
 
+from components.lab_models import ComponentArgs, NatGuestSettings, NatNetworkSettings
 from components.naming import prefixed
 from components.nat_addressing import AddressError, NatPlan, first_overlap, plan_nat
 from components.nested_host import HostInput, NestedHost
+from components.program_scope import program_registry
 from components.providers.guest_network_config import (
     GuestNetworkConfig,
     GuestNetworkConfigArgs,
@@ -30,45 +32,33 @@ from components.vm_name_claims import host_key
 
 TYPE_TOKEN = "hyperv-lab:index:NatNetwork"
 
+if TYPE_CHECKING:
+    VmNameArg: TypeAlias = pulumi.Input[str]
+    NatHostArg: TypeAlias = NestedHost | pulumi.Input[HostInput]
+else:  # NestedHosts and pulumi Outputs are passed through as they are
+    VmNameArg = Any
+    NatHostArg = Any
 
-@dataclass
-class NatGuest:
-    """A VM already attached to the NAT's switch whose guest OS gets a static address."""
 
-    vm_name: pulumi.Input[str]
+class NatGuest(ComponentArgs, NatGuestSettings):
+    """A VM already attached to the NAT's switch whose guest OS gets a static address: the
+    settings a lab's `guests[]` entry has (`NatGuestSettings`: ip_address, credential, gateway,
+    dns_servers, adapter_name), plus the VM as a Python value."""
+
+    vm_name: VmNameArg
     """The VM's name on the NAT's host (pass a resource output to order after it)."""
-
-    ip_address: str
-    """Static IPv4 address inside the NAT prefix (not the gateway, network or broadcast)."""
-
-    credential: str
-    """Name of the guest login in `hyperv-lab:credentials` for PowerShell Direct."""
-
-    gateway: str | None = None
-    """Default gateway inside the guest; None = the NAT gateway."""
-
-    dns_servers: Sequence[str] | None = None
-    """DNS servers inside the guest; None = the NatNetwork's `dns_servers`."""
-
-    adapter_name: str = "Ethernet"
-    """The guest OS's network interface alias."""
 
     name: str | None = None
     """Logical name for the Pulumi resource; defaults to `vm_name` when that is a string."""
 
 
-@dataclass
-class NatNetworkArgs:
-    """Where the NAT lives and its address plan."""
+class NatNetworkArgs(ComponentArgs, NatNetworkSettings):
+    """Where the NAT lives and its address plan: the settings a lab's `nat_networks[]` entry
+    has (`NatNetworkSettings`: prefix, gateway, dns_servers, adopt_existing), plus the host as
+    a Python value, the names and the guests."""
 
-    host: NestedHost | pulumi.Input[HostInput]
+    host: NatHostArg
     """The Hyper-V host: an L0 name from `hyperv-lab:hosts`, a NestedHost, or a `host` route."""
-
-    prefix: str
-    """The NAT's internal IPv4 network in CIDR form, e.g. "192.168.100.0/24"."""
-
-    gateway: str | None = None
-    """Gateway address on the host's side of the switch; None = first usable address."""
 
     switch_name: str | None = None
     """Internal switch name before the stack prefix; defaults to the component's name."""
@@ -76,18 +66,13 @@ class NatNetworkArgs:
     nat_name: str | None = None
     """NetNat name before the stack prefix; defaults to the switch name."""
 
-    dns_servers: Sequence[str] = field(default_factory=list)
-    """Default DNS servers for guests."""
-
-    guests: Sequence[NatGuest] = field(default_factory=list)
+    guests: Sequence[InstanceOf[NatGuest]] = ()
     """VMs already attached to the switch whose guest addresses this component manages."""
 
-    adopt_existing: bool = False
-    """Adopt a switch / gateway address / NetNat of the same name that already exists."""
 
-
-# NATs declared by this program, per target host, to refuse a second NetNat on one host.
-_DECLARED: dict[tuple[str, str, str], tuple[str, IPv4Network]] = {}
+def _declared() -> dict[str, tuple[str, IPv4Network]]:
+    """NATs this program run declared, per target host key (one NetNat per host)."""
+    return program_registry("nat-networks")
 
 
 def _host_key(host: Any) -> str | None:
@@ -98,9 +83,9 @@ def _host_key(host: Any) -> str | None:
 def _claim_host(component: str, key: str | None, network: IPv4Network) -> None:
     if key is None:
         return
-    slot = (pulumi.get_project(), pulumi.get_stack(), key)
-    if slot in _DECLARED and _DECLARED[slot][0] != component:
-        other, other_net = _DECLARED[slot]
+    declared = _declared()
+    if key in declared and declared[key][0] != component:
+        other, other_net = declared[key]
         label = key.split(":", 1)[1]
         overlap = first_overlap(network, [(other, other_net)])
         why = f" and {network} overlaps its {other_net}" if overlap else ""
@@ -108,7 +93,7 @@ def _claim_host(component: str, key: str | None, network: IPv4Network) -> None:
             f"NatNetwork '{component}' host: '{label}' already has NatNetwork '{other}'{why} "
             "(Windows allows one NetNat per host; allowed: a host without a NatNetwork)"
         )
-    _DECLARED[slot] = (component, network)
+    declared[key] = (component, network)
 
 
 class NatNetwork(pulumi.ComponentResource):
@@ -140,8 +125,8 @@ class NatNetwork(pulumi.ComponentResource):
             **{str(ip): label for label, ip in self.plan.guests.items()},
         }
         host: pulumi.Input[Any] = args.host.host if isinstance(args.host, NestedHost) else args.host
-        switch_name = prefixed(args.switch_name or name)
-        nat_name = prefixed(args.nat_name) if args.nat_name else switch_name
+        switch_name = prefixed(args.switch_name or name, args.name_prefix)
+        nat_name = prefixed(args.nat_name, args.name_prefix) if args.nat_name else switch_name
         child = pulumi.ResourceOptions(parent=self)
 
         switch = VmSwitch(
@@ -281,9 +266,9 @@ def _plan(name: str, args: NatNetworkArgs) -> NatPlan:
         raise ValueError(f"NatNetwork '{name}' {exc}") from None
 
 
-def known_nats() -> Mapping[tuple[str, str, str], tuple[str, IPv4Network]]:
-    """NATs declared so far in this process (for tests and diagnostics)."""
-    return dict(_DECLARED)
+def known_nats() -> Mapping[str, tuple[str, IPv4Network]]:
+    """NATs declared so far in this program run, by host key (for tests and diagnostics)."""
+    return dict(_declared())
 
 
 __all__ = ["TYPE_TOKEN", "NatGuest", "NatNetwork", "NatNetworkArgs", "known_nats"]

@@ -12,21 +12,24 @@ target this L1 as their Hyper-V host (PowerShell Direct through the parent).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, TypeAlias
 
 import pulumi
+from pydantic import Field, InstanceOf
 
 from components.base_image import BaseImage, check_image_for, resolve_image
-from components.config import DiskMode
-from components.naming import prefixed, stack_owner
+from components.lab_models import ComponentArgs, NestedHostSettings, vm_args
+from components.naming import prefixed
 from components.providers.guest_image import GuestImage, GuestImageArgs
-from components.providers.vm import Vm, VmArgs
+from components.providers.vm import Vm
 from components.providers.vm_network_adapter import VmNetworkAdapter, VmNetworkAdapterArgs
 from components.providers.vm_power_state import VmPowerState, VmPowerStateArgs
 from components.providers.vm_processor import VmProcessor, VmProcessorArgs
 from components.providers.windows_feature import WindowsFeature, WindowsFeatureArgs
+from components.sdk_patches import install_sdk_patches
 from components.vm_name_claims import claim_vm_name, host_key
+
+install_sdk_patches()  # a Python lab gets the same SDK changes as the YAML program
 
 TYPE_TOKEN = "hyperv-lab:index:NestedHost"
 DEFAULT_ADAPTER = "Network Adapter"
@@ -36,80 +39,34 @@ GUEST_IMAGES_DIR = "C:\\Images"
 HostInput = str | dict[str, Any]
 """A host name from `hyperv-lab:hosts` (e.g. "l0"), or a route dict (another L1's `host`)."""
 
+if TYPE_CHECKING:
+    HostArg: TypeAlias = pulumi.Input[HostInput]
+    SwitchArg: TypeAlias = pulumi.Input[str] | None
+else:  # pulumi Outputs are passed through as they are; the providers check the values
+    HostArg = Any
+    SwitchArg = Any
+ImageArg: TypeAlias = Annotated[str, Field(min_length=1)] | InstanceOf[BaseImage]
 
-@dataclass
-class NestedHostArgs:
-    """What a nested Hyper-V host is made of."""
 
-    host: pulumi.Input[HostInput]
+class NestedHostArgs(ComponentArgs, NestedHostSettings):
+    """What a nested Hyper-V host is made of: the settings a lab entry has (checked by the same
+    model, `NestedHostSettings`: credential, disk, computer_name, time_zone, generation,
+    memory_startup_mb (512 or more, static: nested virtualization does not work with dynamic
+    memory), cpu_count, version, mac_address_spoofing, notes, stop_policy, adopt_existing),
+    plus the host and image as Python objects."""
+
+    host: HostArg
     """The Hyper-V host the VM runs on: a host name from `hyperv-lab:hosts` such as "l0"."""
 
-    credential: str
-    """Name of the guest login in `hyperv-lab:credentials` used for PowerShell Direct into
-    the VM (its password is a `--secret` in `hyperv-lab:passwords`, never an input); the
-    answer file gives the guest's Administrator that password."""
-
-    image: str | BaseImage
+    image: ImageArg
     """The base image the VM boots from: a name in `hyperv-lab:images` (on `host`), or a
     `BaseImage`. Changing it replaces the VM."""
-
-    disk: DiskMode = "differencing"
-    """'differencing': the system disk is a child of the image (fast, small); 'copy': a full
-    copy (independent of the image file)."""
-
-    computer_name: str | None = None
-    """Guest computer name set at first boot; None = the VM name made a NetBIOS name."""
-
-    time_zone: str = "UTC"
-    """Windows time zone id set at first boot (e.g. "W. Europe Standard Time")."""
 
     vm_name: str | None = None
     """VM name on the host before the stack prefix; defaults to the component's name."""
 
-    generation: Literal[1, 2] = 2
-    """VM generation (changing it replaces the VM)."""
-
-    memory_startup_mb: int = 4096
-    """Static memory in MB (nested virtualization does not work with dynamic memory)."""
-
-    cpu_count: int = 2
-    """Virtual processors; the virtualization extensions are always exposed."""
-
-    version: str | None = None
-    """VM configuration version (e.g. "10.0"); None = the host's default."""
-
-    switch_name: pulumi.Input[str] | None = None
+    switch_name: SwitchArg = None
     """Switch on the parent host the VM's adapter connects to (e.g. "External"); None = none."""
-
-    mac_address_spoofing: bool = True
-    """Let the adapter send frames with other MACs: needed for L2 guests on an external
-    switch of the L1; a NAT inside the L1 works without it."""
-
-    notes: str = ""
-    """Free text stored in the VM Notes (next to the stack's owner tag)."""
-
-    stop_policy: Literal["fail", "stop-and-restore"] = "fail"
-    """What to do when a change (processor, memory) needs the VM Off while it runs."""
-
-    adopt_existing: bool = False
-    """Adopt a VM of that name that already exists on the host instead of failing."""
-
-
-def _check_args(args: NestedHostArgs) -> None:
-    """Refuse before anything is created what Windows would refuse halfway through."""
-    if args.cpu_count < 1:
-        raise ValueError(f"NestedHost cpu_count: {args.cpu_count} (allowed: 1 or more)")
-    if args.memory_startup_mb < 512:
-        raise ValueError(
-            f"NestedHost memory_startup_mb: {args.memory_startup_mb} (allowed: 512 or more; "
-            "4096 or more recommended for Hyper-V inside)"
-        )
-    if args.generation not in (1, 2):
-        raise ValueError(f"NestedHost generation: {args.generation} (allowed: 1, 2)")
-    if not args.credential:
-        raise ValueError("NestedHost credential: required (a name in hyperv-lab:credentials)")
-    if not args.image:
-        raise ValueError("NestedHost image: required (a name in hyperv-lab:images)")
 
 
 def _image(name: str, args: NestedHostArgs) -> BaseImage:
@@ -135,9 +92,8 @@ class NestedHost(pulumi.ComponentResource):
     def __init__(
         self, name: str, args: NestedHostArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
-        _check_args(args)
         image = _image(name, args)
-        vm_name = prefixed(args.vm_name or name)
+        vm_name = prefixed(args.vm_name or name, args.name_prefix)
         claim_vm_name(f"NestedHost '{name}'", host_key(args.host), vm_name)
         super().__init__(TYPE_TOKEN, name, None, opts)
         self.parent_host = args.host
@@ -145,24 +101,15 @@ class NestedHost(pulumi.ComponentResource):
 
         vm = Vm(
             f"{name}-vm",
-            VmArgs(
+            vm_args(
+                args,
+                NestedHostSettings,
+                args.owner,
+                image,
                 host=args.host,
                 name=vm_name,
-                generation=args.generation,
-                memory_startup_mb=args.memory_startup_mb,
-                dynamic_memory=False,
-                image=image.name,
+                dynamic_memory=False,  # nested virtualization needs static memory
                 image_path=image.spec.path,
-                disk=args.disk,
-                generalized=image.spec.generalized,
-                computer_name=args.computer_name,
-                time_zone=args.time_zone,
-                credential=args.credential,
-                version=args.version,
-                notes=args.notes,
-                owner=stack_owner(),
-                stop_policy=args.stop_policy,
-                adopt_existing=args.adopt_existing,
             ),
             pulumi.ResourceOptions(parent=self),
         )

@@ -4,7 +4,7 @@ The SDK sends every resource's whole Python call stack (the program's frames, th
 runtime, asyncio and the language host's start-up) with its registration, and the engine keeps
 it in the stack's state: in a 10-host lab that was 37 % of the state file (bench/bench_lab_up.py
 reports its make-up), and the engine re-serialises the whole state at every step, which is most
-of its CPU (README, "Performance"). The first frame, the line that declared the resource, is
+of its CPU (docs/benchmarks.md). The first frame, the line that declared the resource, is
 kept: the SDK derives the resource's source position from it. The rest says nothing the URN's
 parent chain does not. `HYPERV_LAB_SDK_STACK_TRACES=1` keeps the SDK's full traces.
 """

@@ -5,17 +5,14 @@ is finished), so two components of one stack naming the same VM on the same host
 "own" it and fight over its settings. Hyper-V compares VM names ignoring case. Hosts are
 compared by a key known when the component is declared (`host:<name>` for a configured host,
 `nested:<component>` for a NestedHost object); a host given as a route or an Output is left to
-the provider's owner tag.
+the provider's owner tag. The claims last one program run (`components.program_scope`).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-import pulumi
-
-# (project, stack, host key, lower-cased VM name) -> the component that declared it
-_CLAIMED: dict[tuple[str, str, str, str], str] = {}
+from components.program_scope import program_registry
 
 
 def host_key(host: Any, nested_name: str | None = None) -> str | None:
@@ -33,15 +30,16 @@ def claim_vm_name(component: str, key: str | None, vm_name: str) -> None:
     ValueError names the component that already does."""
     if key is None:
         return
-    slot = (pulumi.get_project(), pulumi.get_stack(), key, vm_name.lower())
-    other = _CLAIMED.get(slot)
+    claimed = program_registry("vm-names")  # (host key, lower-cased name) -> component
+    slot = (key, vm_name.lower())
+    other = claimed.get(slot)
     if other is not None:
         host = key.split(":", 1)[1]
         raise ValueError(
             f"{component} vm_name: '{vm_name}' on '{host}' is already the VM of {other} "
             "(allowed: a VM name no other component uses on that host)"
         )
-    _CLAIMED[slot] = component
+    claimed[slot] = component
 
 
 __all__ = ["claim_vm_name", "host_key"]

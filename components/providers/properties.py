@@ -1,15 +1,19 @@
 """Each provider property described once; check, diff, update and read all derive from it.
 
 A `Prop` says a property's type, default, whether changing it forces a replacement, whether
-it can only change while the VM is Off, and whether it is computed (output only). A
-`PropertySet` turns those descriptions into validation (a pydantic model), a diff, and the
-full output/inputs dictionaries Pulumi needs (FACTS 5).
+it can only change while the VM is Off, whether it is computed (output only), which operation
+scripts take it as input (`scripts`) and whether the describe prelude reports it back under its
+own name (`described`). A `PropertySet` turns those descriptions into validation (a pydantic
+model), a diff, the script input documents, what a read reports, and the full output/inputs
+dictionaries Pulumi needs (FACTS 5). A provider's Args dataclass can BE the declaration: each
+field made with `declared(...)`, and `PropertySet.from_args` reads them (see
+docs/development.md, "Adding a property").
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
 from pulumi.output import Unknown
@@ -32,10 +36,38 @@ class Prop:
     needs_off: bool = False
     computed: bool = False
     doc: str = ""
+    scripts: frozenset[str] = frozenset()
+    """Operation scripts (`create`, `update`, ...) that take it as input, under its name."""
+    described: bool = False
+    """The describe prelude reports it under its name (read and lost-reply matching use it)."""
 
     @property
     def required(self) -> bool:
         return self.default is _REQUIRED and not self.computed
+
+
+_PROP_KEY = "hyperv_lab_prop"
+
+
+def declared(
+    type_: Any,
+    default: Any = _REQUIRED,
+    *,
+    scripts: Iterable[str] = (),
+    **flags: Any,
+) -> Any:
+    """A field of a provider's Args dataclass that is also the property's declaration (the
+    field's name becomes the property's name; `flags` are `Prop`'s)."""
+    prop = Prop("", type_, default, scripts=frozenset(scripts), **flags)
+    return declared_as(prop)
+
+
+def declared_as(prop: Prop) -> Any:
+    """An Args field for a `Prop` declared elsewhere (e.g. the shared `HOST_PROP`)."""
+    meta = {_PROP_KEY: prop}
+    if prop.required:
+        return field(metadata=meta)
+    return field(default=prop.default, metadata=meta)
 
 
 def is_unknown(value: Any) -> bool:
@@ -90,6 +122,36 @@ class PropertySet:
         self.model: type[BaseModel] = create_model(  # type: ignore[call-overload]
             f"{kind}Inputs", __config__=ConfigDict(extra="forbid", frozen=True), **fields
         )
+
+    @classmethod
+    def from_args(cls, kind: str, args: type, computed: Iterable[Prop] = ()) -> PropertySet:
+        """The properties declared by the fields of the dataclass `args` (`declared`), then
+        the `computed` outputs."""
+        props = []
+        for f in fields(args):
+            prop = f.metadata.get(_PROP_KEY)
+            if prop is None:
+                raise ValueError(f"{kind}: field '{f.name}' of {args.__name__} is not declared")
+            props.append(replace(prop, name=f.name))
+        return cls(kind, [*props, *computed])
+
+    def script_inputs(self, script: str, values: Mapping[str, Any]) -> dict[str, Any]:
+        """The input document of operation `script`: each property it takes, from `values`
+        (a property not given has its default)."""
+        return {
+            p.name: values.get(p.name, None if p.required else p.default)
+            for p in self.props.values()
+            if script in p.scripts
+        }
+
+    def described(self, got: Mapping[str, Any], *, computed: bool | None = None) -> dict[str, Any]:
+        """The described properties as `got` (a describe result, or inputs) holds them;
+        `computed`: only the computed ones (True) or only the inputs (False)."""
+        return {
+            p.name: got.get(p.name)
+            for p in self.props.values()
+            if p.described and (computed is None or p.computed == computed)
+        }
 
     def inputs(self) -> list[Prop]:
         return [p for p in self.props.values() if not p.computed]

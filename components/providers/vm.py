@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import logging
 import re
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from typing import Annotated, Any, Literal
 
 import pulumi
@@ -61,6 +61,8 @@ from components.providers.properties import (
     Prop,
     PropertyDiff,
     PropertySet,
+    declared,
+    declared_as,
     equivalent,
     is_unknown,
 )
@@ -104,90 +106,76 @@ ComputerName = Annotated[str, AfterValidator(check_computer_name)]
 TimeZone = Annotated[str, Field(min_length=1, max_length=64)]
 ImagePath = Annotated[str, Field(min_length=4, max_length=1000), AfterValidator(_vm_name)]
 
-VM_PROPERTIES = PropertySet(
+CREATE, UPDATE = "create", "update"
+"""The operation scripts (scripts/vm/<name>.ps1) a property can be an input of."""
+
+
+@dataclass
+class VmArgs:
+    """Inputs of a `Vm`, and the declaration of each property (`declared`): its type and
+    checks, default, whether changing it replaces the VM or needs it Off, which operation
+    scripts take it, and whether the describe prelude reports it back. `VM_PROPERTIES`, the
+    script inputs, what a read reports and the lab's field types all derive from here."""
+
+    host: Input[str | HostRef | dict[str, Any]] = declared_as(HOST_PROP)
+    """Target Hyper-V host: a host name from stack config, or a route to a nested host."""
+    name: Input[str] = declared(VmName, replaces=True, scripts=[CREATE])
+    """VM name (unique on the host); changing it replaces the VM."""
+    generation: Input[int] = declared(
+        Literal[1, 2], 2, replaces=True, scripts=[CREATE], described=True
+    )
+    """VM generation 1 or 2; changing it replaces the VM."""
+    memory_startup_mb: Input[int] = declared(
+        MemoryMb, 4096, needs_off=True, scripts=[CREATE, UPDATE], described=True
+    )
+    """Startup memory in MB (multiple of 2). Needs the VM Off while Hyper-V runs inside."""
+    dynamic_memory: Input[bool] = declared(
+        bool, False, needs_off=True, scripts=[CREATE, UPDATE], described=True
+    )
+    """Dynamic memory; switching it needs the VM Off."""
+    disk_size_gb: Input[int] = declared(DiskGb, 60, replaces=True, scripts=[CREATE])
+    """Size of a new empty system VHD in GB (no image; a disk made from an image has the
+    image's size); changing it replaces the VM."""
+    image: Input[str | None] = declared(str | None, None, replaces=True, scripts=[CREATE])
+    """Name of the base image (recorded; changing it replaces the VM)."""
+    image_path: Input[str | None] = declared(
+        ImagePath | None, None, replaces=True, scripts=[CREATE]
+    )
+    """Path of the base image on `host`; None = a new empty VHD (the VM boots nothing)."""
+    disk: Input[DiskMode] = declared(DiskMode, "differencing", replaces=True, scripts=[CREATE])
+    """'differencing' (a child disk of the image) or 'copy' (a full copy of it)."""
+    generalized: Input[bool] = declared(bool, True, replaces=True)
+    """The image is sysprepped: an answer file is written into the new disk."""
+    computer_name: Input[str | None] = declared(ComputerName | None, None, replaces=True)
+    """Guest computer name set at first boot; None = the VM name made a NetBIOS name."""
+    time_zone: Input[str] = declared(TimeZone, "UTC", replaces=True)
+    """Windows time zone id set at first boot."""
+    credential: Input[str | None] = declared(str | None, None)
+    """Guest login in `hyperv-lab:credentials` whose password the answer file gives the
+    built-in Administrator (the password itself is read by the provider, never an input)."""
+    version: Input[str | None] = declared(Version | None, None, scripts=[CREATE])
+    """Minimum configuration version (e.g. "9.0"); None = the host default. Raising it runs
+    Update-VMVersion in place (VM Off); lowering it replaces the VM."""
+    notes: Input[str] = declared(Annotated[str, AfterValidator(_notes)], "")
+    """VM Notes text."""
+    owner: Input[str] = declared(Annotated[str, Field(max_length=200), AfterValidator(_owner)], "")
+    """Owning stack '<project>/<stack>[/<owner_id>]', kept as a tag line in the Notes."""
+    stop_policy: Input[StopPolicy] = declared_as(
+        replace(STOP_POLICY_PROP, scripts=frozenset([UPDATE]))
+    )
+    """'fail' or 'stop-and-restore' for changes that need the VM Off."""
+    adopt_existing: Input[bool] = declared_as(ADOPT_PROP)
+    """Adopt a VM of this name that already exists instead of failing."""
+
+
+VM_PROPERTIES = PropertySet.from_args(
     "Vm",
-    [
-        HOST_PROP,
-        Prop("name", VmName, replaces=True, doc="VM name (unique on the host)"),
-        Prop("generation", Literal[1, 2], default=2, replaces=True, doc="VM generation"),
-        Prop(
-            "memory_startup_mb",
-            MemoryMb,
-            default=4096,
-            needs_off=True,
-            doc="startup memory in MB (multiple of 2)",
-        ),
-        Prop("dynamic_memory", bool, default=False, needs_off=True, doc="dynamic memory on/off"),
-        Prop(
-            "disk_size_gb",
-            DiskGb,
-            default=60,
-            replaces=True,
-            doc="size of a new empty VHD in GB (a disk made from an image has the image's size)",
-        ),
-        Prop("image", str | None, default=None, replaces=True, doc="base image name (records)"),
-        Prop(
-            "image_path",
-            ImagePath | None,
-            default=None,
-            replaces=True,
-            doc="the base image's path on the host; None = a new empty VHD",
-        ),
-        Prop(
-            "disk",
-            DiskMode,
-            default="differencing",
-            replaces=True,
-            doc="'differencing' (a child of the image) or 'copy' (a full copy)",
-        ),
-        Prop(
-            "generalized",
-            bool,
-            default=True,
-            replaces=True,
-            doc="the image is sysprepped: write the answer file into the new disk",
-        ),
-        Prop(
-            "computer_name",
-            ComputerName | None,
-            default=None,
-            replaces=True,
-            doc="guest computer name (None = the VM name made a NetBIOS name); first boot only",
-        ),
-        Prop(
-            "time_zone",
-            TimeZone,
-            default="UTC",
-            replaces=True,
-            doc="Windows time zone id of the guest; first boot only",
-        ),
-        Prop(
-            "credential",
-            str | None,
-            default=None,
-            doc="guest login in hyperv-lab:credentials whose password the answer file sets "
-            "for Administrator (a name; the password is read from config at create time)",
-        ),
-        Prop(
-            "version",
-            Version | None,
-            default=None,
-            doc="minimum configuration version (None = host default); raised in place, "
-            "lowering replaces",
-        ),
-        Prop("notes", Annotated[str, AfterValidator(_notes)], default="", doc="VM Notes text"),
-        Prop(
-            "owner",
-            Annotated[str, Field(max_length=200), AfterValidator(_owner)],
-            default="",
-            doc="owning stack '<project>/<stack>[/<owner_id>]', kept as a tag line in the Notes",
-        ),
-        STOP_POLICY_PROP,
-        ADOPT_PROP,
-        Prop("vm_id", str, computed=True, doc="Hyper-V VM Id"),
-        Prop("state", str, computed=True, doc="VM state when last seen (Off, Running, ...)"),
-        Prop("vhd_path", str, computed=True, doc="path of the VM's first virtual disk"),
-        Prop("actual_version", str, computed=True, doc="configuration version on the host"),
+    VmArgs,
+    computed=[
+        Prop("vm_id", str, computed=True, described=True, doc="Hyper-V VM Id"),
+        Prop("state", str, computed=True, described=True, doc="VM state when last seen"),
+        Prop("vhd_path", str, computed=True, described=True, doc="path of the first disk"),
+        Prop("actual_version", str, computed=True, described=True, doc="version on the host"),
     ],
 )
 
@@ -327,17 +315,9 @@ class VmProvider(HostBoundProvider):
                 op,
                 "create",
                 {
-                    "name": inputs["name"],
-                    "generation": inputs["generation"],
-                    "memory_startup_mb": inputs["memory_startup_mb"],
-                    "dynamic_memory": inputs["dynamic_memory"],
-                    "disk_size_gb": inputs["disk_size_gb"],
+                    **self.properties.script_inputs(CREATE, inputs),
                     "vhd_file": vhd_file_name(inputs["name"]),
-                    "version": inputs.get("version"),
                     "notes_text": compose_notes(inputs["notes"], inputs["owner"]),
-                    "image": inputs.get("image"),
-                    "image_path": inputs.get("image_path"),
-                    "disk": inputs.get("disk", "differencing"),
                     "answer_file": document,
                     "answer_file_path": PANTHER_PATH,
                 },
@@ -375,9 +355,7 @@ class VmProvider(HostBoundProvider):
         found = self.run_described(op, "find", {"name": inputs["name"]})["vms"]
         wanted = {
             "notes_text": compose_notes(inputs["notes"], inputs["owner"]),
-            "generation": inputs["generation"],
-            "memory_startup_mb": inputs["memory_startup_mb"],
-            "dynamic_memory": inputs["dynamic_memory"],
+            **self.properties.described(inputs, computed=False),
         }
         if not inputs.get("image_path"):
             wanted["disk_size_gb"] = inputs["disk_size_gb"]
@@ -397,9 +375,7 @@ class VmProvider(HostBoundProvider):
         size = props.get("disk_size_gb") if props.get("image_path") else got["disk_size_gb"]
         return {
             "name": got["name"],
-            "generation": got["generation"],
-            "memory_startup_mb": got["memory_startup_mb"],
-            "dynamic_memory": got["dynamic_memory"],
+            **self.properties.described(got, computed=False),
             "disk_size_gb": size,
             "version": _seen_version(declared, got["actual_version"]),
             "notes": notes,
@@ -465,24 +441,16 @@ class VmProvider(HostBoundProvider):
                 op,
                 "update",
                 {
+                    **self.properties.script_inputs(UPDATE, inputs),
                     "vm_id": vm_id,
                     "notes_text": compose_notes(inputs["notes"], inputs["owner"]),
-                    "memory_startup_mb": inputs["memory_startup_mb"],
-                    "dynamic_memory": inputs["dynamic_memory"],
                     "raise_version": raise_version,
-                    "stop_policy": inputs["stop_policy"],
                 },
                 VM_POWER_PRELUDE,
             )
 
-    @staticmethod
-    def _computed(got: dict[str, Any], _inputs: dict[str, Any]) -> dict[str, Any]:
-        return {
-            "vm_id": got["vm_id"],
-            "state": got["state"],
-            "vhd_path": got["vhd_path"],
-            "actual_version": got["actual_version"],
-        }
+    def _computed(self, got: dict[str, Any], _inputs: dict[str, Any]) -> dict[str, Any]:
+        return self.properties.described(got, computed=True)
 
 
 def _same_vm_as_before(olds: dict[str, Any], inputs: dict[str, Any]) -> bool:
@@ -530,50 +498,6 @@ def _seen_version(declared: str | None, actual: str) -> str | None:
     if declared is None or is_unknown(declared):
         return declared
     return declared if version_key(actual) >= version_key(declared) else actual
-
-
-@dataclass
-class VmArgs:
-    """Inputs of a `Vm`."""
-
-    host: Input[str | HostRef | dict[str, Any]]
-    """Target Hyper-V host: a host name from stack config, or a route to a nested host."""
-    name: Input[str]
-    """VM name; changing it replaces the VM."""
-    generation: Input[int] = 2
-    """VM generation 1 or 2; changing it replaces the VM."""
-    memory_startup_mb: Input[int] = 4096
-    """Startup memory in MB (multiple of 2). Needs the VM Off while Hyper-V runs inside."""
-    dynamic_memory: Input[bool] = False
-    """Dynamic memory; switching it needs the VM Off."""
-    disk_size_gb: Input[int] = 60
-    """Size of a new empty system VHD in GB (no image); changing it replaces the VM."""
-    image: Input[str | None] = None
-    """Name of the base image (recorded; changing it replaces the VM)."""
-    image_path: Input[str | None] = None
-    """Path of the base image on `host`; None = a new empty VHD (the VM boots nothing)."""
-    disk: Input[DiskMode] = "differencing"
-    """'differencing' (a child disk of the image) or 'copy' (a full copy of it)."""
-    generalized: Input[bool] = True
-    """The image is sysprepped: an answer file is written into the new disk."""
-    computer_name: Input[str | None] = None
-    """Guest computer name set at first boot; None = the VM name made a NetBIOS name."""
-    time_zone: Input[str] = "UTC"
-    """Windows time zone id set at first boot."""
-    credential: Input[str | None] = None
-    """Guest login in `hyperv-lab:credentials` whose password the answer file gives the
-    built-in Administrator (the password itself is read by the provider, never an input)."""
-    version: Input[str | None] = None
-    """Minimum configuration version (e.g. "9.0"); None = the host default. Raising it runs
-    Update-VMVersion in place (VM Off); lowering it replaces the VM."""
-    notes: Input[str] = ""
-    """VM Notes text."""
-    owner: Input[str] = ""
-    """Owning stack '<project>/<stack>', kept as a tag line in the Notes."""
-    stop_policy: Input[StopPolicy] = "fail"
-    """'fail' or 'stop-and-restore' for changes that need the VM Off."""
-    adopt_existing: Input[bool] = False
-    """Adopt a VM of this name that already exists instead of failing."""
 
 
 def host_input(host: Any) -> Any:

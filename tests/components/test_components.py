@@ -249,10 +249,19 @@ def test_nested_host_children_order_and_host_output(mocked_stack: StackFactory) 
 @pytest.mark.parametrize(
     ("change", "message"),
     [
-        ({"cpu_count": 0}, "cpu_count: 0 (allowed: 1 or more)"),
-        ({"memory_startup_mb": 100}, "memory_startup_mb: 100 (allowed: 512 or more"),
-        ({"generation": 3}, "generation: 3 (allowed: 1, 2)"),
-        ({"credential": ""}, "credential: required"),
+        # The args are checked by the model a lab entry is checked by: the same words.
+        ({"cpu_count": 0}, "NestedHostArgs.cpu_count: 0 is out of range (allowed: 1 to 2048)"),
+        (
+            {"memory_startup_mb": 100},
+            "NestedHostArgs.memory_startup_mb: 100 is out of range (allowed: 512 to",
+        ),
+        (
+            {"memory_startup_mb": 4095},
+            "NestedHostArgs.memory_startup_mb: 4095 is not allowed (allowed: a multiple of 2)",
+        ),
+        ({"generation": 3}, "NestedHostArgs.generation: 3 is not allowed (allowed: 1 or 2)"),
+        ({"credential": ""}, "NestedHostArgs.credential: String should have at least 1"),
+        ({"cpus": 2}, "NestedHostArgs.cpus: unknown key (allowed: host, image, vm_name,"),
         (
             {"image": ws2022(build=9600)},
             "NestedHost 'bad' image: image 'ws2022' is windows-server build 9600, which cannot "
@@ -276,11 +285,11 @@ def test_nested_host_refuses_bad_args_before_registering(
     mocked_stack: StackFactory, change: dict[str, Any], message: str
 ) -> None:
     stack = mocked_stack()
-    args = NestedHostArgs(host="l0", image=ws2022("l0"), credential="c")
-    for key, value in change.items():
-        setattr(args, key, value)
     with pytest.raises(ValueError, match=message.replace("(", r"\(").replace(")", r"\)")):
-        NestedHost("bad", args)
+        NestedHost(
+            "bad",
+            NestedHostArgs(**{"host": "l0", "image": ws2022("l0"), "credential": "c", **change}),
+        )
     assert stack.monitor.registrations == []
 
 
@@ -643,3 +652,14 @@ def test_demo_lab_builds_the_seed_topology(mocked_stack: StackFactory) -> None:
         "differencing",
         "copy",
     ]
+
+
+def test_claims_last_one_program_run(mocked_stack: StackFactory) -> None:
+    """The next run of the same stack in the same process (automation, tests) starts with no
+    claims: the VM name and the NAT's host are its own again."""
+    for _ in range(2):
+        mocked_stack(stack="same")
+        NestedHost("a", NestedHostArgs(host="l0", image=ws2022("l0"), credential="c", vm_name="hv"))
+        NatNetwork("nat", NatNetworkArgs(host="l0", prefix="192.168.80.0/24"))
+    with pytest.raises(ValueError, match="already the VM of NestedHost 'a'"):
+        NestedHost("b", NestedHostArgs(host="l0", image=ws2022("l0"), credential="c", vm_name="hv"))

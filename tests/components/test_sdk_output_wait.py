@@ -125,10 +125,20 @@ def test_rpcs_are_awaited_before_outputs_and_an_rpc_failure_is_raised() -> None:
     manager.clear()
 
 
+def _subscriptions_in_the_sdks_runner() -> int:
+    """Subscriptions made when the SDK's own program runner (`run_pulumi_func`, what the
+    language host runs a program with) waits for 300 outputs finishing one by one."""
+    _, subscriptions = asyncio.run(
+        _finish_one_by_one(lambda: sdk_stack.run_pulumi_func(lambda: None), 300)
+    )
+    return subscriptions
+
+
 def test_installed_unless_asked_for_the_sdks(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(sdk_stack, "get_monitor", lambda: None)  # no engine to signal
     monkeypatch.delenv(KEEP_ENV, raising=False)
     assert use_linear_output_wait() is True
-    assert sdk_stack.wait_for_rpcs is wait_for_rpcs_linearly
+    assert _subscriptions_in_the_sdks_runner() <= 303 + 3
     monkeypatch.setenv(KEEP_ENV, "sdk")
     assert use_linear_output_wait() is False
-    assert sdk_stack.wait_for_rpcs is SDK_WAIT
+    assert _subscriptions_in_the_sdks_runner() > 10 * 300

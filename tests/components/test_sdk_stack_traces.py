@@ -1,14 +1,21 @@
-"""Resource registrations carry only their declaring frame (the engine stores traces in state)."""
+"""Resource registrations carry only their declaring frame (the engine stores traces in state):
+checked on the RegisterResource requests the engine receives (the SDK's mock monitor)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
+import pulumi
 import pulumi.runtime.resource as sdk_resource
 import pytest
+from pulumi.runtime import MockCallArgs, MockResourceArgs, Mocks
+from pulumi.runtime.mocks import MockMonitor
 
 from components.sdk_stack_traces import KEEP_ENV, trim_sdk_stack_traces
+
+THIS_FILE = Path(__file__).resolve().as_uri()
 
 
 @pytest.fixture(autouse=True)
@@ -18,42 +25,65 @@ def _restore_sdk_stack_trace() -> Iterator[None]:
     sdk_resource._get_stack_trace = original
 
 
-# The SDK finds the declaring frame by counting `__init__` frames from the top of the stack
-# (Resource, Custom/ComponentResource, the concrete class): the same shape as a real resource.
-class _Resource:
-    def __init__(self) -> None:
-        self.trace = sdk_resource._get_stack_trace()
+class EchoMocks(Mocks):
+    def new_resource(self, args: MockResourceArgs) -> tuple[str, dict[str, Any]]:
+        return f"{args.name}-id", dict(args.inputs)
+
+    def call(self, args: MockCallArgs) -> tuple[dict[str, Any], None]:
+        return {}, None
 
 
-class _CustomResource(_Resource):
-    def __init__(self) -> None:
-        super().__init__()
+class RequestMonitor(MockMonitor):
+    """The SDK's mock monitor, keeping each registration request as the engine gets it."""
+
+    def __init__(self, mocks: Mocks) -> None:
+        super().__init__(mocks)
+        self.requests: list[Any] = []
+
+    def RegisterResource(self, request: Any) -> Any:  # noqa: N802 (gRPC method name)
+        if request.type != "pulumi:pulumi:Stack":
+            self.requests.append(request)
+        return super().RegisterResource(request)
 
 
-class _Vm(_CustomResource):
-    def __init__(self) -> None:
-        super().__init__()
+class Vm(pulumi.ComponentResource):
+    """A concrete resource class, as the components are (the SDK counts __init__ frames)."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__("test:index:Vm", name)
 
 
-def _declare_vm() -> list[str]:
-    """Declares a resource from a project file (this test); returns its trace's file URIs."""
-    return [frame.pc.uri for frame in _Vm().trace.frames]
+def registration() -> Any:
+    """The request the engine receives for one `Vm` declared in this file."""
+    mocks = EchoMocks()
+    monitor = RequestMonitor(mocks)
+    pulumi.runtime.set_mocks(mocks, project="p", stack="s", preview=False, monitor=monitor)
+
+    @pulumi.runtime.test
+    def program() -> Any:
+        return Vm("vm").urn  # the declaring line
+
+    program()
+    (request,) = monitor.requests
+    return request
 
 
-def test_only_the_declaring_frame_is_kept(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_only_the_declaring_frame_is_sent(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv(KEEP_ENV, raising=False)
-    full = _declare_vm()
-    assert len(full) > 1  # this test's caller, pytest's frames, ...
+    full = registration()
+    assert len(full.stackTrace.frames) > 1  # this test, pytest's frames, ...
     assert trim_sdk_stack_traces() is True
-    trimmed = _declare_vm()
-    assert trimmed == [Path(__file__).resolve().as_uri()] == full[:1]  # where _Vm() was called
-    assert sdk_resource._get_source_position(_Vm().trace).line > 0  # the SDK's position of it
+    trimmed = registration()
+    assert [f.pc.uri for f in trimmed.stackTrace.frames] == [THIS_FILE]
+    assert trimmed.stackTrace.frames[0] == full.stackTrace.frames[0]
+    assert trimmed.sourcePosition == full.sourcePosition  # the SDK's position is unchanged
+    assert trimmed.sourcePosition.uri == THIS_FILE and trimmed.sourcePosition.line > 0
 
 
-def test_full_traces_are_kept_when_asked(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_full_traces_are_sent_when_asked(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv(KEEP_ENV, raising=False)
-    full = _declare_vm()
+    full = registration()
     trim_sdk_stack_traces()
     monkeypatch.setenv(KEEP_ENV, "1")
     assert trim_sdk_stack_traces() is False  # a second call restores the SDK's own
-    assert _declare_vm() == full
+    assert len(registration().stackTrace.frames) == len(full.stackTrace.frames)

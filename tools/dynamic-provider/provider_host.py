@@ -11,6 +11,11 @@ raised on purpose (they carry `clean_error = True`, e.g. `ProviderError`: host, 
 Windows' message, already scrubbed of secrets) are reported as that one message instead;
 anything else keeps its traceback, because then it is a bug worth seeing.
 
+Both replace what the SDK calls (`grpc.server`, `traceback.format_exc`) in the way SDK
+`WRITTEN_FOR` calls them; on another SDK version they are not installed (a warning on stderr,
+the SDK's own 4 threads and tracebacks). docs/upstream/provider-pool.md is the proposal that
+would make them unnecessary.
+
 With `HYPERV_LAB_PROVIDER_CALL_LOG=<file>` each Check/Diff/Create/Read/Update/Delete call is
 appended to that file as one JSON line (operation, URN, start and end in epoch seconds, ok):
 what the benchmarks time, without the engine's `-v=7` log, whose own cost would distort the
@@ -20,6 +25,7 @@ CPU-bound timings it is meant to measure. No inputs or outputs are written (they
 from __future__ import annotations
 
 import functools
+import importlib.metadata
 import json
 import os
 import runpy
@@ -34,6 +40,8 @@ from typing import Any
 import grpc
 
 DEFAULT_WORKERS = 32
+WRITTEN_FOR = "3.272.0"
+"""The pulumi SDK version whose `pulumi.dynamic` server these changes were written against."""
 CALL_LOG_ENV = "HYPERV_LAB_PROVIDER_CALL_LOG"
 TIMED_CALLS = ("Check", "Diff", "Create", "Read", "Update", "Delete")
 
@@ -115,9 +123,23 @@ def install_call_log(path: str) -> None:
     provider_pb2_grpc.add_ResourceProviderServicer_to_server = add
 
 
+def fits_sdk(version: str | None = None) -> bool:
+    """Whether the SDK is the one the pool and error changes were written for; says so on
+    stderr when it is not."""
+    running = version or importlib.metadata.version("pulumi")
+    if running == WRITTEN_FOR:
+        return True
+    sys.stderr.write(
+        f"hyperv-lab provider host: pulumi {running} is not {WRITTEN_FOR}, which the larger "
+        "gRPC pool and the one-line errors were written for; using the SDK's own\n"
+    )
+    return False
+
+
 def main() -> None:
-    install_pool_size(worker_count())
-    install_clean_errors()
+    if fits_sdk():
+        install_pool_size(worker_count())
+        install_clean_errors()
     call_log = os.environ.get(CALL_LOG_ENV, "").strip()
     if call_log:
         install_call_log(call_log)
