@@ -154,6 +154,8 @@ class Param:
     mandatory: bool = False
     # Pipeline objects bind here (whole object) when no explicit value was given.
     from_pipeline: bool = False
+    # The .NET type binding errors name ("Specify a parameter of type '...'").
+    type_name: str = "System.String"
 
 
 class ScriptBlockLike(Protocol):
