@@ -14,7 +14,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 if TYPE_CHECKING:  # pragma: no cover
     from hypervsim.world.model import Computer
@@ -25,6 +25,23 @@ class PSEnum(enum.IntEnum):
 
     def __str__(self) -> str:
         return self.name
+
+
+ENUM_TYPES: dict[str, type[PSEnum]] = {}
+"""Lower-cased .NET full name -> enum class, for `[Full.Name]::Member`, casts and binding."""
+
+_E = TypeVar("_E", bound=type[PSEnum])
+
+
+def dotnet_enum(full_name: str) -> Callable[[_E], _E]:
+    """Give a PSEnum its .NET type name (GetType().FullName) and make the type known by it."""
+
+    def register(cls: _E) -> _E:
+        cls.dotnet_name = full_name  # type: ignore[attr-defined]
+        ENUM_TYPES[full_name.lower()] = cls
+        return cls
+
+    return register
 
 
 class PSObject:
@@ -156,6 +173,8 @@ class Param:
     from_pipeline: bool = False
     # The .NET type binding errors name ("Specify a parameter of type '...'").
     type_name: str = "System.String"
+    # An enum parameter: names (any case) or integers convert; others fail binding.
+    enum: type[PSEnum] | None = None
 
 
 class ScriptBlockLike(Protocol):

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from hypervsim.powershell.api import CmdletSpec, ErrorCategory, ErrorRecord, Param, ParamKind
-from hypervsim.powershell.types import full_type_name
+from hypervsim.powershell.types import CastError, convert_enum, full_type_name
 from hypervsim.powershell.values import to_bool, to_string
 
 NO_VALUE = object()
@@ -237,7 +237,7 @@ def match_named(
                 )
             value = nxt.value
             i += 1
-        target[param.name] = _shape(param, value)
+        target[param.name] = _shape(param, value, command, cls)
         i += 1
     return result
 
@@ -301,7 +301,7 @@ def bind(spec: CmdletSpec, items: list[ArgItem], has_pipeline_input: bool) -> Bi
         if param.name in result.bound:
             continue
         item = positionals.pop(0)
-        result.bound[param.name] = _shape(param, item.value)
+        result.bound[param.name] = _shape(param, item.value, spec.name, cls)
     if positionals:
         if spec.accepts_args:
             result.args.extend(p.value for p in positionals)
@@ -336,7 +336,20 @@ def _native_text(value: Any) -> str:
     return to_string(value)
 
 
-def _shape(param: Param, value: Any) -> Any:
+def _shape(param: Param, value: Any, command: str = "", cls: str = "") -> Any:
+    if param.enum is not None:
+        try:
+            if isinstance(value, list) and param.kind == ParamKind.LIST:
+                return [convert_enum(param.enum, v) for v in value]
+            return convert_enum(param.enum, value)
+        except CastError as exc:
+            raise _binding_error(
+                command,
+                cls,
+                f"Cannot bind parameter '{param.name}'. {exc}",
+                "CannotConvertArgumentNoMessage",
+                None,
+            ) from None
     if param.kind == ParamKind.LIST:
         if isinstance(value, list):
             return list(value)

@@ -69,6 +69,18 @@ class ExpressionEvaluator(ScopeState):
                 pieces.append(to_string(value))
         return "".join(pieces)
 
+    def expand_string(self, text: str) -> str:
+        """$ExecutionContext.InvokeCommand.ExpandString: `text` as a "..." string, here."""
+        from hypervsim.powershell.parser import ParseFailure, parse_cached
+
+        source = '"' + text.replace('"', '""') + '"'
+        try:
+            script = parse_cached(source)
+            stage = script.block.end[0].stages[0]  # type: ignore[attr-defined]
+        except (ParseFailure, IndexError, AttributeError):
+            return text
+        return to_string(self.eval(stage.expr))
+
     def _eval_variable(self, expr: psast.VariableRef) -> Any:
         if expr.splat:
             return self.get_var(expr.name, expr.scope)

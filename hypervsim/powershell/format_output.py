@@ -11,7 +11,7 @@ import datetime as dt
 from typing import Any
 
 from hypervsim.powershell.api import PSEnum, PSObject
-from hypervsim.powershell.values import NOTHING, ErrorRecordValue, to_string
+from hypervsim.powershell.values import NOTHING, DotNetObject, ErrorRecordValue, to_string
 
 NL = "\r\n"
 _VIEWS: dict[str, list[str]] = {}
@@ -85,11 +85,21 @@ def _hashtable_rows(table: dict[Any, Any]) -> list[PSObject]:
 
 def format_objects(objects: list[Any]) -> str:
     """Format one statement's output objects; returns text ending in "\\r\\n" (or "")."""
+    objects = [
+        PSObject(o.properties(), type_names=(o.type_name,))
+        if isinstance(o, DotNetObject) and o.display_lines() is None
+        else o
+        for o in objects
+    ]
     lines: list[str] = []
     i = 0
     while i < len(objects):
         obj = objects[i]
         if obj is None or obj is NOTHING:
+            i += 1
+            continue
+        if isinstance(obj, DotNetObject):
+            lines.extend(obj.display_lines() or [to_string(obj)])
             i += 1
             continue
         if (

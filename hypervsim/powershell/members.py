@@ -18,8 +18,10 @@ from hypervsim.powershell.operators import (
 )
 from hypervsim.powershell.types import to_number
 from hypervsim.powershell.values import (
+    NO_SUCH_METHOD,
     NOTHING,
     ArrayList,
+    DotNetObject,
     EncodingValue,
     ErrorRecordValue,
     ExceptionValue,
@@ -57,6 +59,10 @@ class MemberContext:
     env: dict[str, str]
     computer_name: str
     invoke: Callable[[ScriptBlockValue, list[Any]], list[Any]]
+    # The machine whose files [System.IO.File] reads (a `world.model.Computer`).
+    computer: Any = None
+    # "..." expansion of a text in the caller's scope ($ExecutionContext...ExpandString).
+    expand: Callable[[str], str] | None = None
 
 
 def _no_method(value: Any, name: str) -> MemberError:
@@ -181,6 +187,8 @@ def get_member(value: Any, name: str) -> Any:
         return {"encodingname": value.name, "webname": value.codec}.get(lowered)
     if isinstance(value, int | float | bool):
         return 1 if lowered in ("count", "length") else None
+    if isinstance(value, DotNetObject):
+        return next((v for k, v in value.properties().items() if k.lower() == lowered), None)
     return getattr(value, name, None)
 
 
@@ -264,6 +272,10 @@ def call_method(value: Any, name: str, args: list[Any], ctx: MemberContext) -> A
         return RuntimeTypeInfo(type_name_of(value))
     if isinstance(value, str):
         return _string_method(value, lowered, name, args)
+    if isinstance(value, DotNetObject):
+        result = value.call(lowered, args, ctx)
+        if result is not NO_SUCH_METHOD:
+            return result
     if isinstance(value, PSObject):
         member = value.get(name)
         if callable(member):

@@ -148,10 +148,7 @@ class ExpressionConverter(SourceTree):
             named = self._named(node)
             static = any(c.type == "::" for c in node.children)
             member = self._member_name(named[1])
-            args: list[psast.Expr] = []
-            if len(named) > 2:
-                for lst in self._named(named[2]):
-                    args.extend(self._expr(a) for a in self._named(lst))
+            args = self._method_args(named[2]) if len(named) > 2 else []
             if not isinstance(member, str):
                 raise self._unsupported(node)
             return psast.MethodCall(self._expr(named[0]), member, args, static, **pos)
@@ -163,6 +160,10 @@ class ExpressionConverter(SourceTree):
         if kind in ("pipeline", "pipeline_chain", "assignment_expression"):
             return psast.ParenExpr(self._pipeline(node), **pos)
         raise self._unsupported(node)
+
+    def _method_args(self, node: Node) -> list[psast.Expr]:
+        """The expressions of an `argument_list` node: `(a, b)` of a method call."""
+        return [self._expr(a) for lst in self._named(node) for a in self._named(lst)]
 
     def _member_name(self, node: Node) -> str | psast.Expr:
         named = self._named(node)

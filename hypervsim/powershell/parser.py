@@ -511,6 +511,19 @@ class _Converter(ExpressionConverter):
                 raise self._unsupported(child)
             else:
                 expr = self._argument(child)
+                nxt = children[i + 1] if i + 1 < len(children) else None
+                if (
+                    nxt is not None
+                    and nxt.type == "argument_list"
+                    and isinstance(expr, psast.MemberAccess)
+                    and isinstance(expr.member, str)
+                ):
+                    # `$s.Substring(1)` as an argument: the grammar leaves the `(1)` beside
+                    # the member access; PowerShell reads one method call.
+                    expr = psast.MethodCall(
+                        expr.target, expr.member, self._method_args(nxt), expr.static, **pos
+                    )
+                    i += 1
                 splat = isinstance(expr, psast.VariableRef) and expr.splat
                 elements.append(psast.CommandArgument(expr, splat, **pos))
             i += 1

@@ -126,17 +126,24 @@ def default_env(computer_name: str) -> dict[str, str]:
     }
 
 
-def psversion_table() -> Hashtable:
+def psversion_table(computer: Any = None) -> Hashtable:
+    """Windows PowerShell 5.1's $PSVersionTable; its build is the computer's OS build."""
+    from hypervsim.powershell.dotnet_objects import VersionValue
+    from hypervsim.powershell.os_release import full_build
+
+    build = full_build(computer)
+    ps_version = VersionValue.parse("5.1." + build)
+    compatible = ["1.0", "2.0", "3.0", "4.0", "5.0"]
     return Hashtable(
         [
-            ("PSVersion", "5.1.20348.2849"),
+            ("PSVersion", ps_version),
             ("PSEdition", "Desktop"),
-            ("PSCompatibleVersions", ["1.0", "2.0", "3.0", "4.0", "5.0", "5.1.20348.2849"]),
-            ("BuildVersion", "10.0.20348.2849"),
-            ("CLRVersion", "4.0.30319.42000"),
-            ("WSManStackVersion", "3.0"),
-            ("PSRemotingProtocolVersion", "2.3"),
-            ("SerializationVersion", "1.1.0.1"),
+            ("PSCompatibleVersions", [VersionValue.parse(v) for v in compatible] + [ps_version]),
+            ("BuildVersion", VersionValue.parse("10.0." + build)),
+            ("CLRVersion", VersionValue.parse("4.0.30319.42000")),
+            ("WSManStackVersion", VersionValue.parse("3.0")),
+            ("PSRemotingProtocolVersion", VersionValue.parse("2.3")),
+            ("SerializationVersion", VersionValue.parse("1.1.0.1")),
         ]
     )
 

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from hypervsim.powershell import ast as psast
 from hypervsim.powershell.api import ErrorCategory, ErrorRecord
 from hypervsim.powershell.binder import canonical_action
+from hypervsim.powershell.dotnet_objects import EngineIntrinsics
 from hypervsim.powershell.members import MemberContext
 from hypervsim.powershell.runtime import (
     PSError,
@@ -59,7 +60,8 @@ class ScopeState:
         g["informationpreference"] = "SilentlyContinue"
         g["progresspreference"] = "Continue"
         g["confirmpreference"] = "High"
-        g["psversiontable"] = psversion_table()
+        g["psversiontable"] = psversion_table(computer)
+        g["executioncontext"] = EngineIntrinsics()
         g["pid"] = 4242
         g["home"] = "C:\\Users\\Administrator"
         g["pshome"] = "C:\\Windows\\System32\\WindowsPowerShell\\v1.0"
@@ -70,11 +72,16 @@ class ScopeState:
         g["psscriptroot"] = ""
         g["pscommandpath"] = ""
         self.members = MemberContext(
-            self.env, getattr(computer, "name", "localhost"), self._invoke_for_members
+            self.env,
+            getattr(computer, "name", "localhost"),
+            self._invoke_for_members,
+            computer=computer,
+            expand=self.expand_string,
         )
 
     if TYPE_CHECKING:  # pragma: no cover - defined by the invocation part
 
+        def expand_string(self, text: str) -> str: ...
         def call_block(
             self,
             block: psast.ScriptBlock,

@@ -14,6 +14,8 @@ import re
 import uuid
 from typing import Any
 
+from hypervsim.powershell import dotnet_io, dotnet_objects
+from hypervsim.powershell.api import ENUM_TYPES
 from hypervsim.powershell.members import MemberContext, MemberError, dotnet_failure
 from hypervsim.powershell.operators import (
     compile_regex,
@@ -24,10 +26,15 @@ from hypervsim.powershell.operators import (
 )
 from hypervsim.powershell.types import CastError, convert, full_type_name, to_number
 from hypervsim.powershell.values import (
+    NO_SUCH_METHOD,
     EncodingValue,
     ScriptBlockValue,
     to_string,
 )
+
+# Types implemented in their own modules: lower-cased full name -> member handler.
+STATIC_GET: dict[str, Any] = {**dotnet_objects.STATIC_GET, **dotnet_io.STATIC_GET}
+STATIC_CALL: dict[str, Any] = {**dotnet_objects.STATIC_CALL, **dotnet_io.STATIC_CALL}
 
 
 def _type_key(type_name: str) -> str:
@@ -48,6 +55,15 @@ def get_static(type_name: str, member: str, ctx: MemberContext) -> Any:
     """`[Type]::Member`."""
     key = _type_key(type_name)
     lowered = member.lower()
+    enum_type = ENUM_TYPES.get(key)
+    if enum_type is not None:
+        # An enum's members are its static properties; a name it lacks reads as $null.
+        return next((m for m in enum_type if m.name.lower() == lowered), None)
+    getter = STATIC_GET.get(key)
+    if getter is not None:
+        value = getter(lowered, ctx)
+        if value is not NO_SUCH_METHOD:
+            return value
     if key == "system.text.encoding" and lowered in _ENCODINGS:
         codec, name = _ENCODINGS[lowered]
         return EncodingValue(codec, name)
@@ -90,9 +106,7 @@ def get_static(type_name: str, member: str, ctx: MemberContext) -> Any:
             return True
     if key == "system.guid" and lowered == "empty":
         return "00000000-0000-0000-0000-000000000000"
-    if key == "system.io.path" and lowered == "directoryseparatorchar":
-        return "\\"
-    if key in _KNOWN_STATIC_TYPES:
+    if key in _KNOWN_STATIC_TYPES or key in STATIC_GET or key in STATIC_CALL:
         raise MemberError(
             f"The property '{member}' cannot be found on type [{type_name}].", "PropertyNotFound"
         )
@@ -152,6 +166,11 @@ def call_static(type_name: str, method: str, args: list[Any], ctx: MemberContext
     lowered = method.lower()
     a = args
     try:
+        handler = STATIC_CALL.get(key)
+        if handler is not None:
+            value = handler(lowered, a, ctx)
+            if value is not NO_SUCH_METHOD:
+                return value
         if key == "system.convert":
             if lowered == "frombase64string":
                 text = to_string(a[0])
@@ -220,13 +239,6 @@ def call_static(type_name: str, method: str, args: list[Any], ctx: MemberContext
         if key == "system.environment":
             if lowered == "getenvironmentvariable":
                 return ctx.env.get(to_string(a[0]).upper())
-        if key == "system.io.path":
-            if lowered == "combine":
-                return "\\".join(to_string(p).rstrip("\\") for p in a)
-            if lowered == "gettemppath":
-                return "C:\\Windows\\TEMP\\"
-            if lowered == "getfilename":
-                return to_string(a[0]).replace("/", "\\").rsplit("\\", 1)[-1]
         if key == "system.net.dns" and lowered == "gethostname":
             return ctx.computer_name
         if key == "system.management.automation.scriptblock" and lowered == "create":
@@ -247,7 +259,7 @@ def call_static(type_name: str, method: str, args: list[Any], ctx: MemberContext
             f'Cannot find an overload for "{method}" and the argument count: "{len(a)}".',
             "MethodCountCouldNotFindBest",
         ) from None
-    if key in _KNOWN_STATIC_TYPES:
+    if key in _KNOWN_STATIC_TYPES or key in STATIC_GET or key in STATIC_CALL:
         raise MemberError(
             (
                 f"Method invocation failed because [{full_type_name(type_name)}] does not"
