@@ -115,6 +115,7 @@ class ErrorCategory(enum.Enum):
     ResourceBusy = "ResourceBusy"  # added by the world engineer (Remove-VMSwitch in use)
     WriteError = "WriteError"  # added by the world engineer (Remove-Item on a disk in use)
     ProtocolError = "ProtocolError"
+    MetadataError = "MetadataError"
 
 
 @dataclass
