@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from hypervsim.powershell.api import CmdletSpec, ErrorCategory, ErrorRecord, Param, ParamKind
+from hypervsim.powershell.should_process import changes_state
 from hypervsim.powershell.types import CastError, convert_enum, full_type_name
 from hypervsim.powershell.values import to_bool, to_string
 
@@ -289,7 +290,12 @@ def bind(spec: CmdletSpec, items: list[ArgItem], has_pipeline_input: bool) -> Bi
             else:
                 result.args.append(_native_text(item.value))
         return result
-    matched = match_named(spec.name, cls, spec.params, items)
+    common = (
+        COMMON_PARAMS
+        if changes_state(spec.name, spec.kind)
+        else tuple(p for p in COMMON_PARAMS if p.name not in SHOULD_PROCESS_NAMES)
+    )
+    matched = match_named(spec.name, cls, spec.params, items, common=common)
     result.bound, result.common = matched.named, matched.common
     positionals = matched.positionals
     by_position = sorted(

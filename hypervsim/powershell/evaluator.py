@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from hypervsim.powershell import ast as psast
 from hypervsim.powershell.cmdlet_invocation import CmdletInvocation
+from hypervsim.powershell.host import REMOTE_HOST, HostValue
 from hypervsim.powershell.invocation import CommandInvoker
 from hypervsim.powershell.runtime import (
     BreakSignal,
@@ -86,6 +87,7 @@ class Evaluator(CommandInvoker):
             )
         if computer is not None and computer is not self.computer:
             remote = Evaluator(computer, self.runtime, using_scope=self.scope)
+            remote.global_scope.vars["host"] = HostValue(REMOTE_HOST, computer, remote.host_write)
             remote.script_lines = self.script_lines
             for name, value in (variables or {}).items():
                 remote.global_scope.vars[name.lower()] = value

@@ -17,6 +17,7 @@ from hypervsim.powershell.binder import (
     PositionalArg,
     bind,
     canonical_action,
+    command_class,
     match_named,
     missing_mandatory,
     script_params,
@@ -33,7 +34,7 @@ from hypervsim.powershell.runtime import (
     Scope,
     plain,
 )
-from hypervsim.powershell.should_process import what_if_line
+from hypervsim.powershell.should_process import NON_INTERACTIVE, confirm_requested, what_if_line
 from hypervsim.powershell.statements import StatementRunner
 from hypervsim.powershell.values import (
     NOTHING,
@@ -249,6 +250,21 @@ class CommandInvoker(StatementRunner):
             if what_if is not None:
                 inv.write_host(what_if)
                 continue
+            if confirm_requested(spec.name, spec.kind, common, self.get_var("ConfirmPreference")):
+                record = ErrorRecord(
+                    message=NON_INTERACTIVE,
+                    category=ErrorCategory.InvalidOperation,
+                    fqid=f"InvalidOperation,{command_class(spec)}",
+                    command=name,
+                    exception_type=(
+                        "Microsoft.HyperV.PowerShell.VirtualizationException"
+                        if spec.module == "Hyper-V"
+                        else "System.Management.Automation.PSInvalidOperationException"
+                    ),
+                )
+                self.locate(record, node)
+                self.status = False
+                raise PSError(ErrorRecordValue(record))
             try:
                 result = spec.func(inv)
                 if result is not None:

@@ -251,6 +251,8 @@ def set_member(target: Any, name: str, value: Any) -> None:
     if isinstance(target, dict):
         target[name] = value
         return
+    if isinstance(target, DotNetObject) and target.set_property(name.lower(), value):
+        return
     raise MemberError(
         (
             f"The property '{name}' cannot be found on this object. Verify that the property"

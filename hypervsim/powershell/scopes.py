@@ -13,6 +13,7 @@ from hypervsim.powershell import ast as psast
 from hypervsim.powershell.api import ErrorCategory, ErrorRecord
 from hypervsim.powershell.binder import canonical_action
 from hypervsim.powershell.dotnet_objects import EngineIntrinsics
+from hypervsim.powershell.host import CONSOLE_HOST, HostValue
 from hypervsim.powershell.members import MemberContext
 from hypervsim.powershell.runtime import (
     PSError,
@@ -62,6 +63,7 @@ class ScopeState:
         g["confirmpreference"] = "High"
         g["psversiontable"] = psversion_table(computer)
         g["executioncontext"] = EngineIntrinsics()
+        g["host"] = HostValue(CONSOLE_HOST, computer, self.host_write)
         g["pid"] = 4242
         g["home"] = "C:\\Users\\Administrator"
         g["pshome"] = "C:\\Windows\\System32\\WindowsPowerShell\\v1.0"
@@ -230,6 +232,13 @@ class ScopeState:
         )
         if on and not self._stream_discarded("4"):
             self.runtime.emit_record(StreamRecord("verbose", text))
+
+    def host_write(self, kind: str, text: str) -> None:
+        """$Host.UI calls: straight to the console (no stream, no redirection)."""
+        if kind == "err":
+            self.runtime.emit_record(StreamRecord("error", text))
+        else:
+            self.runtime.emit_text(text)
 
     def emit_information(self, text: str) -> None:
         self.runtime.emit_record(StreamRecord("information", text))

@@ -203,6 +203,10 @@ class DotNetObject:
     def call(self, lowered: str, args: list[Any], ctx: Any) -> Any:
         return NO_SUCH_METHOD
 
+    def set_property(self, lowered: str, value: Any) -> bool:
+        """`$obj.Name = value`; False when the property cannot be set."""
+        return False
+
     def display_lines(self) -> list[str] | None:
         """Out-Default's lines when the type has its own view (else a table/list of properties)."""
         return None
