@@ -118,8 +118,11 @@ def _file_fault(method: str, args: list[Any], message: str, kind: str) -> Member
     return dotnet_failure(method, args, message, _IO + kind)
 
 
-def _existing_file(ctx: MemberContext, method: str, args: list[Any]) -> tuple[str, Any]:
-    """The file at args[0] with .NET's errors when it is missing or a directory."""
+def _checked_file(
+    ctx: MemberContext, method: str, args: list[Any], must_exist: bool
+) -> tuple[str, Any]:
+    """(path, item or None) of the file at args[0], with .NET's errors: its folder missing,
+    the file missing (when `must_exist`), or the path a directory."""
     path = _full(ctx, args[0])
     fs = _fs(ctx)
     item = fs.fs_item(path)
@@ -132,8 +135,11 @@ def _existing_file(ctx: MemberContext, method: str, args: list[Any]) -> tuple[st
                 f"Could not find a part of the path '{path}'.",
                 "DirectoryNotFoundException",
             )
-        raise _file_fault(method, args, f"Could not find file '{path}'.", "FileNotFoundException")
-    if item.is_dir:
+        if must_exist:
+            raise _file_fault(
+                method, args, f"Could not find file '{path}'.", "FileNotFoundException"
+            )
+    elif item.is_dir:
         raise dotnet_failure(
             method,
             args,
@@ -190,32 +196,16 @@ def _file_call(lowered: str, args: list[Any], ctx: MemberContext) -> Any:
         return item is not None and not item.is_dir
     try:
         if lowered in ("readalltext", "readalllines", "readallbytes"):
-            path, item = _existing_file(ctx, method, args)
+            path, item = _checked_file(ctx, method, args, must_exist=True)
             data = _bytes_of(item, fs, path)
             if lowered == "readallbytes":
                 return data
             text = _decode(data)
             return text if lowered == "readalltext" else text.replace("\r\n", "\n").splitlines()
         if lowered == "delete":
-            path = _full(ctx, args[0])
-            item = fs.fs_item(path)
+            path, item = _checked_file(ctx, method, args, must_exist=False)
             if item is None:
-                parent = path.rsplit("\\", 1)[0]
-                if fs.fs_item(parent if len(parent) > 2 else parent + "\\") is None:
-                    raise _file_fault(
-                        method,
-                        args,
-                        f"Could not find a part of the path '{path}'.",
-                        "DirectoryNotFoundException",
-                    )
                 return None  # deleting a missing file is no error in .NET
-            if item.is_dir:
-                raise dotnet_failure(
-                    method,
-                    args,
-                    f"Access to the path '{path}' is denied.",
-                    "System.UnauthorizedAccessException",
-                )
             fs.fs_remove(path)
             return None
         if len(args) < 2:

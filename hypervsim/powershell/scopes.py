@@ -84,17 +84,7 @@ class ScopeState:
     if TYPE_CHECKING:  # pragma: no cover - defined by the invocation part
 
         def expand_string(self, text: str) -> str: ...
-        def call_block(
-            self,
-            block: psast.ScriptBlock,
-            positional: list[Any] | None = None,
-            named: dict[str, Any] | None = None,
-            input_values: list[Any] | None = None,
-            dollar_underscore: Any = NOTHING,
-            new_scope: bool = True,
-            variables: dict[str, Any] | None = None,
-            command_name: str = "<ScriptBlock>",
-        ) -> list[Any]: ...
+        def call_block(self, block: psast.ScriptBlock, *args: Any, **kwargs: Any) -> list[Any]: ...
 
     # ------------------------------------------------------------------ variables
     def get_var(self, name: str, scope: str | None = None) -> Any:
