@@ -14,7 +14,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 if TYPE_CHECKING:  # pragma: no cover
     from hypervsim.world.model import Computer
@@ -25,6 +25,23 @@ class PSEnum(enum.IntEnum):
 
     def __str__(self) -> str:
         return self.name
+
+
+ENUM_TYPES: dict[str, type[PSEnum]] = {}
+"""Lower-cased .NET full name -> enum class, for `[Full.Name]::Member`, casts and binding."""
+
+_E = TypeVar("_E", bound=type[PSEnum])
+
+
+def dotnet_enum(full_name: str) -> Callable[[_E], _E]:
+    """Give a PSEnum its .NET type name (GetType().FullName) and make the type known by it."""
+
+    def register(cls: _E) -> _E:
+        cls.dotnet_name = full_name  # type: ignore[attr-defined]
+        ENUM_TYPES[full_name.lower()] = cls
+        return cls
+
+    return register
 
 
 class PSObject:
@@ -98,6 +115,7 @@ class ErrorCategory(enum.Enum):
     ResourceBusy = "ResourceBusy"  # added by the world engineer (Remove-VMSwitch in use)
     WriteError = "WriteError"  # added by the world engineer (Remove-Item on a disk in use)
     ProtocolError = "ProtocolError"
+    MetadataError = "MetadataError"
 
 
 @dataclass
@@ -154,6 +172,10 @@ class Param:
     mandatory: bool = False
     # Pipeline objects bind here (whole object) when no explicit value was given.
     from_pipeline: bool = False
+    # The .NET type binding errors name ("Specify a parameter of type '...'").
+    type_name: str = "System.String"
+    # An enum parameter: names (any case) or integers convert; others fail binding.
+    enum: type[PSEnum] | None = None
 
 
 class ScriptBlockLike(Protocol):

@@ -297,6 +297,7 @@ class ScriptBlock(Node):
     process: list[Statement] | None = None
     end: list[Statement] = field(default_factory=list)
     cmdlet_binding: bool = False
+    should_process: bool = False  # [CmdletBinding(SupportsShouldProcess)]: -WhatIf, -Confirm
     text: str = ""
 
 

@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from hypervsim.powershell.api import CmdletSpec, ErrorCategory, ErrorRecord, Param, ParamKind
+from hypervsim.powershell.should_process import changes_state
+from hypervsim.powershell.types import CastError, convert_enum, full_type_name
 from hypervsim.powershell.values import to_bool, to_string
 
 NO_VALUE = object()
@@ -53,22 +55,37 @@ class BindingError(Exception):
 
 
 COMMON_PARAMS: tuple[Param, ...] = (
-    Param("ErrorAction", aliases=("ea",)),
-    Param("WarningAction", aliases=("wa",)),
-    Param("InformationAction", aliases=("infa",)),
+    Param(
+        "ErrorAction", aliases=("ea",), type_name="System.Management.Automation.ActionPreference"
+    ),
+    Param(
+        "WarningAction", aliases=("wa",), type_name="System.Management.Automation.ActionPreference"
+    ),
+    Param(
+        "InformationAction",
+        aliases=("infa",),
+        type_name="System.Management.Automation.ActionPreference",
+    ),
     Param("Verbose", ParamKind.SWITCH, aliases=("vb",)),
     Param("Debug", ParamKind.SWITCH, aliases=("db",)),
     Param("ErrorVariable", aliases=("ev",)),
     Param("WarningVariable", aliases=("wv",)),
     Param("InformationVariable", aliases=("iv",)),
     Param("OutVariable", aliases=("ov",)),
-    Param("OutBuffer", aliases=("ob",)),
+    Param("OutBuffer", aliases=("ob",), type_name="System.Int32"),
     Param("PipelineVariable", aliases=("pv",)),
     Param("WhatIf", ParamKind.SWITCH, aliases=("wi",)),
     Param("Confirm", ParamKind.SWITCH, aliases=("cf",)),
     Param("AsJob", ParamKind.SWITCH),
 )
 COMMON_NAMES = frozenset(p.name for p in COMMON_PARAMS)
+SHOULD_PROCESS_NAMES = ("WhatIf", "Confirm")
+# An advanced function has the common parameters, -WhatIf/-Confirm only with
+# SupportsShouldProcess, and never -AsJob (a parameter of some cmdlets, not a common one).
+FUNCTION_COMMON = tuple(
+    p for p in COMMON_PARAMS if p.name not in SHOULD_PROCESS_NAMES and p.name != "AsJob"
+)
+FUNCTION_SHOULD_PROCESS = tuple(p for p in COMMON_PARAMS if p.name in SHOULD_PROCESS_NAMES)
 ACTION_VALUES = ("Stop", "Continue", "SilentlyContinue", "Ignore", "Inquire", "Suspend")
 
 
@@ -123,33 +140,52 @@ def resolve_name(name: str, params: tuple[Param, ...]) -> list[Param]:
     return unique
 
 
-def bind(spec: CmdletSpec, items: list[ArgItem], has_pipeline_input: bool) -> BindResult:
-    """Bind arguments for a cmdlet; raises `BindingError` with Windows' message."""
-    result = BindResult()
-    cls = command_class(spec)
-    if spec.kind == "Application":
-        for item in items:
-            if isinstance(item, NamedArg):
-                result.args.append(item.text + (":" if item.colon else ""))
-                if item.value is not NO_VALUE:
-                    result.args.append(_native_text(item.value))
-            else:
-                result.args.append(_native_text(item.value))
-        return result
-    declared = {p.name.lower() for p in spec.params}
-    all_params = spec.params + tuple(p for p in COMMON_PARAMS if p.name.lower() not in declared)
-    positionals: list[PositionalArg] = []
+@dataclass
+class Matched:
+    """Named arguments matched to parameters; what is left over, in order, is positional."""
+
+    named: dict[str, Any] = field(default_factory=dict)
+    common: dict[str, Any] = field(default_factory=dict)
+    positionals: list[PositionalArg] = field(default_factory=list)
+
+
+def match_named(
+    command: str,
+    cls: str,
+    params: tuple[Param, ...],
+    items: list[ArgItem],
+    *,
+    common: tuple[Param, ...] = COMMON_PARAMS,
+    loose: bool = False,
+) -> Matched:
+    """Match `-Name value` arguments to `params` and the `common` parameters.
+
+    One set of rules for cmdlets and script functions: exact name or alias, else a unique
+    prefix; `-Name:value`; a switch takes no value; a named parameter without `:value` takes
+    the next argument. `loose` (a simple function without [CmdletBinding()] or positions)
+    passes an unknown `-Name` on as positional text, as PowerShell does for `$args`.
+    """
+    declared = {p.name.lower() for p in params}
+    extra = tuple(p for p in common if p.name.lower() not in declared)
+    all_params = params + extra
+    result = Matched()
     i = 0
     while i < len(items):
         item = items[i]
         if isinstance(item, PositionalArg):
-            positionals.append(item)
+            result.positionals.append(item)
             i += 1
             continue
         found = resolve_name(item.name, all_params)
+        if not found and loose:
+            result.positionals.append(PositionalArg(item.text, item.column))
+            if item.value is not NO_VALUE:
+                result.positionals.append(PositionalArg(item.value, item.column))
+            i += 1
+            continue
         if not found:
             raise _binding_error(
-                spec.name,
+                command,
                 cls,
                 f"A parameter cannot be found that matches parameter name '{item.name}'.",
                 "NamedParameterNotFound",
@@ -158,7 +194,7 @@ def bind(spec: CmdletSpec, items: list[ArgItem], has_pipeline_input: bool) -> Bi
         if len(found) > 1:
             options = " ".join("-" + p.name for p in found)
             raise _binding_error(
-                spec.name,
+                command,
                 cls,
                 (
                     f"Parameter cannot be processed because the parameter name '{item.name}'"
@@ -168,14 +204,10 @@ def bind(spec: CmdletSpec, items: list[ArgItem], has_pipeline_input: bool) -> Bi
                 item.column,
             )
         param = found[0]
-        target = (
-            result.common
-            if param.name in COMMON_NAMES and param.name.lower() not in declared
-            else result.bound
-        )
+        target = result.common if param in extra else result.named
         if param.name in target:
             raise _binding_error(
-                spec.name,
+                command,
                 cls,
                 (
                     f"Cannot bind parameter because parameter '{param.name}' is specified more"
@@ -193,22 +225,79 @@ def bind(spec: CmdletSpec, items: list[ArgItem], has_pipeline_input: bool) -> Bi
         value = item.value
         if value is NO_VALUE:
             nxt = items[i + 1] if i + 1 < len(items) else None
-            if isinstance(nxt, PositionalArg):
-                value = nxt.value
-                i += 1
-            else:
+            if not isinstance(nxt, PositionalArg):
                 raise _binding_error(
-                    spec.name,
+                    command,
                     cls,
                     (
                         f"Missing an argument for parameter '{param.name}'. Specify a"
-                        f" parameter of type 'System.String' and try again."
+                        f" parameter of type '{param.type_name}' and try again."
                     ),
                     "MissingArgument",
                     item.column,
                 )
-        target[param.name] = _shape(param, value)
+            value = nxt.value
+            i += 1
+        target[param.name] = _shape(param, value, command, cls)
         i += 1
+    return result
+
+
+_SWITCH_TYPES = ("switch", "system.management.automation.switchparameter")
+
+
+def script_params(block: Any) -> tuple[Param, ...]:
+    """A script block's `param()` declarations as binder parameters (an `ast.ScriptBlock`)."""
+    return tuple(
+        Param(
+            decl.name,
+            ParamKind.SWITCH
+            if (decl.type_name or "").lower() in _SWITCH_TYPES
+            else ParamKind.VALUE,
+            aliases=decl.aliases,
+            position=decl.position,
+            mandatory=decl.mandatory,
+            from_pipeline=decl.from_pipeline,
+            type_name=full_type_name(decl.type_name) if decl.type_name else "System.Object",
+        )
+        for decl in block.params
+    )
+
+
+def missing_mandatory(command: str, cls: str, names: list[str]) -> BindingError:
+    return _binding_error(
+        command,
+        cls,
+        (
+            f"Cannot process command because of one or more missing mandatory parameters:"
+            f" {' '.join(names)}."
+        ),
+        "MissingMandatoryParameter",
+        None,
+    )
+
+
+def bind(spec: CmdletSpec, items: list[ArgItem], has_pipeline_input: bool) -> BindResult:
+    """Bind arguments for a cmdlet; raises `BindingError` with Windows' message."""
+    result = BindResult()
+    cls = command_class(spec)
+    if spec.kind == "Application":
+        for item in items:
+            if isinstance(item, NamedArg):
+                result.args.append(item.text + (":" if item.colon else ""))
+                if item.value is not NO_VALUE:
+                    result.args.append(_native_text(item.value))
+            else:
+                result.args.append(_native_text(item.value))
+        return result
+    common = (
+        COMMON_PARAMS
+        if changes_state(spec.name, spec.kind)
+        else tuple(p for p in COMMON_PARAMS if p.name not in SHOULD_PROCESS_NAMES)
+    )
+    matched = match_named(spec.name, cls, spec.params, items, common=common)
+    result.bound, result.common = matched.named, matched.common
+    positionals = matched.positionals
     by_position = sorted(
         (p for p in spec.params if p.position is not None), key=lambda p: p.position or 0
     )
@@ -218,7 +307,7 @@ def bind(spec: CmdletSpec, items: list[ArgItem], has_pipeline_input: bool) -> Bi
         if param.name in result.bound:
             continue
         item = positionals.pop(0)
-        result.bound[param.name] = _shape(param, item.value)
+        result.bound[param.name] = _shape(param, item.value, spec.name, cls)
     if positionals:
         if spec.accepts_args:
             result.args.extend(p.value for p in positionals)
@@ -234,7 +323,7 @@ def bind(spec: CmdletSpec, items: list[ArgItem], has_pipeline_input: bool) -> Bi
                 "PositionalParameterNotFound",
                 first.column,
             )
-    _check_actions(spec, cls, result)
+    _check_actions(spec.name, cls, result.common)
     missing = [
         p.name
         for p in spec.params
@@ -243,16 +332,7 @@ def bind(spec: CmdletSpec, items: list[ArgItem], has_pipeline_input: bool) -> Bi
         and not (p.from_pipeline and has_pipeline_input)
     ]
     if missing:
-        raise _binding_error(
-            spec.name,
-            cls,
-            (
-                f"Cannot process command because of one or more missing mandatory parameters:"
-                f" {' '.join(missing)}."
-            ),
-            "MissingMandatoryParameter",
-            None,
-        )
+        raise missing_mandatory(spec.name, cls, missing)
     return result
 
 
@@ -262,7 +342,20 @@ def _native_text(value: Any) -> str:
     return to_string(value)
 
 
-def _shape(param: Param, value: Any) -> Any:
+def _shape(param: Param, value: Any, command: str = "", cls: str = "") -> Any:
+    if param.enum is not None:
+        try:
+            if isinstance(value, list) and param.kind == ParamKind.LIST:
+                return [convert_enum(param.enum, v) for v in value]
+            return convert_enum(param.enum, value)
+        except CastError as exc:
+            raise _binding_error(
+                command,
+                cls,
+                f"Cannot bind parameter '{param.name}'. {exc}",
+                "CannotConvertArgumentNoMessage",
+                None,
+            ) from None
     if param.kind == ParamKind.LIST:
         if isinstance(value, list):
             return list(value)
@@ -272,16 +365,16 @@ def _shape(param: Param, value: Any) -> Any:
     return value
 
 
-def _check_actions(spec: CmdletSpec, cls: str, result: BindResult) -> None:
+def _check_actions(command: str, cls: str, common: dict[str, Any]) -> None:
     """-ErrorAction/-WarningAction values must name an ActionPreference."""
     for key in ("ErrorAction", "WarningAction", "InformationAction"):
-        if key not in result.common:
+        if key not in common:
             continue
-        text = to_string(result.common[key]).strip()
+        text = to_string(common[key]).strip()
         canonical = canonical_action(text)
         if canonical is None:
             raise _binding_error(
-                spec.name,
+                command,
                 cls,
                 (
                     f"Cannot bind parameter '{key}'. Cannot convert value \"{text}\" to type"
@@ -293,7 +386,7 @@ def _check_actions(spec: CmdletSpec, cls: str, result: BindResult) -> None:
                 "CannotConvertArgumentNoMessage",
                 None,
             )
-        result.common[key] = canonical
+        common[key] = canonical
 
 
 def canonical_action(text: Any) -> str | None:

@@ -6,8 +6,10 @@ from typing import Any
 
 from hypervsim.powershell.api import PSObject
 from hypervsim.powershell.members import MemberError
+from hypervsim.powershell.static_members import STATIC_CALL
 from hypervsim.powershell.types import full_type_name
 from hypervsim.powershell.values import (
+    NO_SUCH_METHOD,
     ArrayList,
     ExceptionValue,
     Hashtable,
@@ -60,6 +62,11 @@ def construct(type_name: str, args: list[Any]) -> Any:
         return ExceptionValue(message, full if "." in full else "System." + full)
     if lowered == "system.security.securestring":
         return SecureString("")
+    handler = STATIC_CALL.get(lowered)
+    if handler is not None:
+        value = handler("new", args, None)  # the types with a constructor that needs no session
+        if value is not NO_SUCH_METHOD:
+            return value
     raise MemberError(
         f"Cannot find type [{type_name}]: verify that the assembly containing this type is loaded.",
         "TypeNotFound",

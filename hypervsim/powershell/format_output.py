@@ -8,18 +8,39 @@ to choose the default columns of their objects (as Windows' format.ps1xml files 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from hypervsim.powershell.api import PSEnum, PSObject
-from hypervsim.powershell.values import NOTHING, ErrorRecordValue, to_string
+from hypervsim.powershell.values import NOTHING, DotNetObject, ErrorRecordValue, to_string
 
 NL = "\r\n"
-_VIEWS: dict[str, list[str]] = {}
+# A column: a property name, or (header, value computed from the object) as format.ps1xml
+# views define them with a Label and a script block.
+Column = str | tuple[str, Callable[[PSObject], Any]]
+_VIEWS: dict[str, tuple[list[Column], str | None]] = {}
 
 
-def register_view(type_name: str, properties: list[str]) -> None:
-    """Default displayed properties for objects whose type_names[0] is `type_name`."""
-    _VIEWS[type_name.lower()] = list(properties)
+def register_view(type_name: str, columns: Sequence[Column], layout: str | None = None) -> None:
+    """Default display of objects of type `type_name` (or derived): its columns, and
+    `layout` "table" or "list" (None: a table up to four columns, else a list)."""
+    _VIEWS[type_name.lower()] = (list(columns), layout)
+
+
+def _shown(obj: PSObject) -> tuple[PSObject, str | None]:
+    """The object as its view displays it (headers as property names), and the layout."""
+    # A view of a base type applies to derived ones (VMInternalNetworkAdapter...).
+    view = next((_VIEWS[t.lower()] for t in obj.type_names if t.lower() in _VIEWS), None)
+    if view is None:
+        return obj, None
+    columns, layout = view
+    props: dict[str, Any] = {}
+    for column in columns:
+        if isinstance(column, str):
+            props[column] = obj.get(column)
+        else:
+            props[column[0]] = column[1](obj)
+    return PSObject(props, type_names=obj.type_names), layout
 
 
 def _cell(value: Any) -> str:
@@ -35,11 +56,6 @@ def _cell(value: Any) -> str:
 
 def _is_numeric(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool | PSEnum)
-
-
-def _columns(obj: PSObject) -> list[str]:
-    view = _VIEWS.get(obj.type_names[0].lower()) if obj.type_names else None
-    return view if view is not None else obj.names()
 
 
 def format_table(rows: list[PSObject], columns: list[str]) -> list[str]:
@@ -85,11 +101,21 @@ def _hashtable_rows(table: dict[Any, Any]) -> list[PSObject]:
 
 def format_objects(objects: list[Any]) -> str:
     """Format one statement's output objects; returns text ending in "\\r\\n" (or "")."""
+    objects = [
+        PSObject(o.properties(), type_names=(o.type_name,))
+        if isinstance(o, DotNetObject) and o.display_lines() is None
+        else o
+        for o in objects
+    ]
     lines: list[str] = []
     i = 0
     while i < len(objects):
         obj = objects[i]
         if obj is None or obj is NOTHING:
+            i += 1
+            continue
+        if isinstance(obj, DotNetObject):
+            lines.extend(obj.display_lines() or [to_string(obj)])
             i += 1
             continue
         if (
@@ -107,18 +133,18 @@ def format_objects(objects: list[Any]) -> str:
                 group.append(objects[i])
             lines.extend(format_table(group, ["Name", "Value"]))
         elif isinstance(obj, PSObject):
-            columns = _columns(obj)
-            group = [obj]
-            while (
-                i + 1 < len(objects)
-                and isinstance(objects[i + 1], PSObject)
-                and _columns(objects[i + 1]) == columns
-            ):
+            shown, layout = _shown(obj)
+            columns = shown.names()
+            group = [shown]
+            while i + 1 < len(objects) and isinstance(objects[i + 1], PSObject):
+                nxt, nxt_layout = _shown(objects[i + 1])
+                if nxt.names() != columns or nxt_layout != layout:
+                    break
                 i += 1
-                group.append(objects[i])
+                group.append(nxt)
             if not columns:
                 lines.append(to_string(obj))
-            elif len(columns) <= 4:
+            elif layout == "table" or (layout is None and len(columns) <= 4):
                 lines.extend(format_table(group, columns))
             else:
                 lines.append("")

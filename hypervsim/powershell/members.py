@@ -1,4 +1,4 @@
-"""Member access and method calls on run-time values, and static .NET members ([Convert]::...).
+"""Member access and method calls on run-time values (static members: `static_members.py`).
 
 Only what Hyper-V lab scripts use; anything else fails with Windows' "does not contain a
 method named" / "Unable to find type" errors rather than doing something silently.
@@ -6,29 +6,22 @@ method named" / "Unable to find type" errors rather than doing something silentl
 
 from __future__ import annotations
 
-import base64
-import binascii
 import datetime as dt
-import math
 import re
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from hypervsim.powershell.api import PSEnum, PSObject
 from hypervsim.powershell.operators import (
-    compile_regex,
-    format_operator,
     format_value,
 )
-from hypervsim.powershell.operators import (
-    replace as regex_replace,
-)
-from hypervsim.powershell.types import CastError, convert, full_type_name, to_number
+from hypervsim.powershell.types import to_number
 from hypervsim.powershell.values import (
+    NO_SUCH_METHOD,
     NOTHING,
     ArrayList,
+    DotNetObject,
     EncodingValue,
     ErrorRecordValue,
     ExceptionValue,
@@ -66,6 +59,10 @@ class MemberContext:
     env: dict[str, str]
     computer_name: str
     invoke: Callable[[ScriptBlockValue, list[Any]], list[Any]]
+    # The machine whose files [System.IO.File] reads (a `world.model.Computer`).
+    computer: Any = None
+    # "..." expansion of a text in the caller's scope ($ExecutionContext...ExpandString).
+    expand: Callable[[str], str] | None = None
 
 
 def _no_method(value: Any, name: str) -> MemberError:
@@ -78,7 +75,7 @@ def _no_method(value: Any, name: str) -> MemberError:
     )
 
 
-def _dotnet_failure(
+def dotnet_failure(
     method: str,
     args: list[Any],
     message: str,
@@ -190,6 +187,8 @@ def get_member(value: Any, name: str) -> Any:
         return {"encodingname": value.name, "webname": value.codec}.get(lowered)
     if isinstance(value, int | float | bool):
         return 1 if lowered in ("count", "length") else None
+    if isinstance(value, DotNetObject):
+        return next((v for k, v in value.properties().items() if k.lower() == lowered), None)
     return getattr(value, name, None)
 
 
@@ -252,6 +251,8 @@ def set_member(target: Any, name: str, value: Any) -> None:
     if isinstance(target, dict):
         target[name] = value
         return
+    if isinstance(target, DotNetObject) and target.set_property(name.lower(), value):
+        return
     raise MemberError(
         (
             f"The property '{name}' cannot be found on this object. Verify that the property"
@@ -273,6 +274,10 @@ def call_method(value: Any, name: str, args: list[Any], ctx: MemberContext) -> A
         return RuntimeTypeInfo(type_name_of(value))
     if isinstance(value, str):
         return _string_method(value, lowered, name, args)
+    if isinstance(value, DotNetObject):
+        result = value.call(lowered, args, ctx)
+        if result is not NO_SUCH_METHOD:
+            return result
     if isinstance(value, PSObject):
         member = value.get(name)
         if callable(member):
@@ -349,7 +354,7 @@ def _string_method(value: str, lowered: str, name: str, args: list[Any]) -> Any:
     if lowered == "substring":
         start = int(to_number(a[0]))
         if start > len(value):
-            raise _dotnet_failure(
+            raise dotnet_failure(
                 name,
                 a,
                 "startIndex cannot be larger than length of string.\r\nParameter name: startIndex",
@@ -358,7 +363,7 @@ def _string_method(value: str, lowered: str, name: str, args: list[Any]) -> Any:
         if len(a) > 1:
             length = int(to_number(a[1]))
             if start + length > len(value):
-                raise _dotnet_failure(
+                raise dotnet_failure(
                     name,
                     a,
                     (
@@ -424,7 +429,7 @@ def _dict_method(value: dict[Any, Any], lowered: str, name: str, args: list[Any]
     if lowered == "add":
         key = args[0]
         if key in value:
-            raise _dotnet_failure(
+            raise dotnet_failure(
                 name,
                 args,
                 (
@@ -493,7 +498,7 @@ def _list_method(
             value.insert(int(to_number(args[0])), args[1])
             return NOTHING
     if lowered == "add":
-        raise _dotnet_failure(
+        raise dotnet_failure(
             name, args, "Collection was of a fixed size.", "System.NotSupportedException"
         )
     if lowered == "tostring":
@@ -513,7 +518,7 @@ def _encoding_method(value: EncodingValue, lowered: str, name: str, args: list[A
         if isinstance(data, list):
             data = bytes(int(to_number(b)) & 0xFF for b in data)
         if not isinstance(data, bytes | bytearray):
-            raise _dotnet_failure(
+            raise dotnet_failure(
                 name,
                 args,
                 "Array cannot be null.\r\nParameter name: bytes",
@@ -570,264 +575,3 @@ def dotnet_date_format(value: dt.datetime, fmt: str) -> str:
     for token, repl in tokens:
         out = out.replace(token, repl)
     return value.strftime(out).replace("{ms}", f"{value.microsecond // 1000:03d}")
-
-
-# ------------------------------------------------------------------------- static members
-def _type_key(type_name: str) -> str:
-    return full_type_name(type_name).lower()
-
-
-_ENCODINGS = {
-    "utf8": ("utf-8", "UTF8"),
-    "unicode": ("utf-16-le", "Unicode"),
-    "ascii": ("ascii", "ASCII"),
-    "default": ("cp1252", "Default"),
-    "bigendianunicode": ("utf-16-be", "BigEndianUnicode"),
-    "utf32": ("utf-32-le", "UTF32"),
-}
-
-
-def get_static(type_name: str, member: str, ctx: MemberContext) -> Any:
-    """`[Type]::Member`."""
-    key = _type_key(type_name)
-    lowered = member.lower()
-    if key == "system.text.encoding" and lowered in _ENCODINGS:
-        codec, name = _ENCODINGS[lowered]
-        return EncodingValue(codec, name)
-    if key in ("system.int32", "system.int64", "system.byte"):
-        limits = {
-            "system.int32": (2**31 - 1, -(2**31)),
-            "system.int64": (2**63 - 1, -(2**63)),
-            "system.byte": (255, 0),
-        }[key]
-        if lowered == "maxvalue":
-            return limits[0]
-        if lowered == "minvalue":
-            return limits[1]
-    if key == "system.double" and lowered in ("maxvalue", "minvalue"):
-        return 1.7976931348623157e308 if lowered == "maxvalue" else -1.7976931348623157e308
-    if key == "system.math":
-        if lowered == "pi":
-            return math.pi
-        if lowered == "e":
-            return math.e
-    if key == "system.string" and lowered == "empty":
-        return ""
-    if key == "system.datetime":
-        if lowered == "now":
-            return dt.datetime.now()
-        if lowered == "utcnow":
-            return dt.datetime.now(dt.UTC).replace(tzinfo=None)
-        if lowered == "today":
-            return dt.datetime.now().replace(hour=0, minute=0, second=0, microsecond=0)
-    if key == "system.environment":
-        if lowered == "machinename":
-            return ctx.computer_name
-        if lowered == "newline":
-            return "\r\n"
-        if lowered == "processorcount":
-            return 4
-        if lowered == "username":
-            return ctx.env.get("USERNAME", "Administrator")
-        if lowered == "is64bitoperatingsystem":
-            return True
-    if key == "system.guid" and lowered == "empty":
-        return "00000000-0000-0000-0000-000000000000"
-    if key == "system.io.path" and lowered == "directoryseparatorchar":
-        return "\\"
-    if key in _KNOWN_STATIC_TYPES:
-        raise MemberError(
-            f"The property '{member}' cannot be found on type [{type_name}].", "PropertyNotFound"
-        )
-    raise unknown_type(type_name)
-
-
-def unknown_type(type_name: str) -> MemberError:
-    return MemberError(f"Unable to find type [{type_name}].", "TypeNotFound", "InvalidOperation")
-
-
-_KNOWN_STATIC_TYPES = frozenset(
-    {
-        "system.convert",
-        "system.text.encoding",
-        "system.math",
-        "system.datetime",
-        "system.string",
-        "system.int32",
-        "system.int64",
-        "system.byte",
-        "system.double",
-        "system.guid",
-        "system.environment",
-        "system.text.regularexpressions.regex",
-        "system.net.ipaddress",
-        "system.io.path",
-        "system.net.dns",
-        "system.boolean",
-        "system.char",
-        "system.management.automation.psobject",
-        "system.array",
-        "system.collections.hashtable",
-        "system.object",
-        "system.timespan",
-        "system.version",
-        "system.management.automation.scriptblock",
-    }
-)
-
-
-def _create_script_block(method: str, a: list[Any]) -> ScriptBlockValue:
-    """`[scriptblock]::Create(text)`: parse now, so a syntax error surfaces at this call."""
-    from hypervsim.powershell.parser import ParseFailure, parse_cached
-
-    try:
-        script = parse_cached(to_string(a[0]))
-    except ParseFailure as exc:
-        raise _dotnet_failure(
-            method, a, exc.record.message, "System.Management.Automation.ParseException"
-        ) from None
-    return ScriptBlockValue(script.block, list(script.lines))
-
-
-def call_static(type_name: str, method: str, args: list[Any], ctx: MemberContext) -> Any:
-    """`[Type]::Method(args)`."""
-    key = _type_key(type_name)
-    lowered = method.lower()
-    a = args
-    try:
-        if key == "system.convert":
-            if lowered == "frombase64string":
-                text = to_string(a[0])
-                try:
-                    return base64.b64decode(re.sub(r"\s", "", text), validate=True)
-                except (binascii.Error, ValueError):
-                    raise _dotnet_failure(
-                        method,
-                        a,
-                        (
-                            "The input is not a valid Base-64 string as it contains a non-base"
-                            " 64 character, more than two padding characters, or an illegal"
-                            " character among the padding characters. "
-                        ),
-                        "System.FormatException",
-                    ) from None
-            if lowered == "tobase64string":
-                data = a[0]
-                if isinstance(data, list):
-                    data = bytes(int(to_number(b)) & 0xFF for b in data)
-                return base64.b64encode(bytes(data)).decode("ascii")
-            if lowered in ("toint32", "toint64"):
-                if len(a) > 1:
-                    return int(to_string(a[0]), int(to_number(a[1])))
-                return convert("int", a[0])
-            if lowered == "tostring":
-                if len(a) > 1:
-                    number, base = int(to_number(a[0])), int(to_number(a[1]))
-                    return {
-                        2: format(number, "b"),
-                        8: format(number, "o"),
-                        16: format(number, "x"),
-                    }.get(base, str(number))
-                return to_string(a[0])
-            if lowered == "toboolean":
-                return convert("bool", a[0])
-        if key == "system.math":
-            return _math(lowered, method, a)
-        if key == "system.string":
-            if lowered == "isnullorempty":
-                return a[0] is None or to_string(a[0]) == ""
-            if lowered == "isnullorwhitespace":
-                return a[0] is None or to_string(a[0]).strip() == ""
-            if lowered == "join":
-                items = a[1] if len(a) == 2 and isinstance(a[1], list) else a[1:]
-                return to_string(a[0]).join(to_string(i) for i in items)
-            if lowered == "format":
-                return format_operator(
-                    a[0], list(a[1:]) if len(a) != 2 or not isinstance(a[1], list) else a[1]
-                )
-            if lowered == "concat":
-                return "".join(to_string(i) for i in a)
-            if lowered == "equals":
-                return to_string(a[0]) == to_string(a[1])
-        if key in ("system.int32", "system.int64", "system.double") and lowered == "parse":
-            return convert(type_name, to_string(a[0]))
-        if key == "system.guid":
-            if lowered == "newguid":
-                return str(uuid.uuid4())
-            if lowered == "parse":
-                return convert("guid", a[0])
-        if key == "system.datetime" and lowered == "parse":
-            return convert("datetime", a[0])
-        if key == "system.net.ipaddress" and lowered == "parse":
-            return convert("ipaddress", a[0])
-        if key == "system.environment":
-            if lowered == "getenvironmentvariable":
-                return ctx.env.get(to_string(a[0]).upper())
-        if key == "system.io.path":
-            if lowered == "combine":
-                return "\\".join(to_string(p).rstrip("\\") for p in a)
-            if lowered == "gettemppath":
-                return "C:\\Windows\\TEMP\\"
-            if lowered == "getfilename":
-                return to_string(a[0]).replace("/", "\\").rsplit("\\", 1)[-1]
-        if key == "system.net.dns" and lowered == "gethostname":
-            return ctx.computer_name
-        if key == "system.management.automation.scriptblock" and lowered == "create":
-            return _create_script_block(method, a)
-        if key == "system.text.regularexpressions.regex":
-            if lowered == "escape":
-                return re.sub(r"([\\*+?|{\[()^$.# ])", r"\\\1", to_string(a[0]))
-            if lowered == "ismatch":
-                return compile_regex(a[1], False).search(to_string(a[0])) is not None and True
-            if lowered == "replace":
-                return regex_replace(a[0], [a[1], a[2]], True)
-            if lowered == "split":
-                return compile_regex(a[1], True).split(to_string(a[0]))
-    except CastError as exc:
-        raise _dotnet_failure(method, a, str(exc), "System.FormatException") from None
-    except IndexError:
-        raise MemberError(
-            f'Cannot find an overload for "{method}" and the argument count: "{len(a)}".',
-            "MethodCountCouldNotFindBest",
-        ) from None
-    if key in _KNOWN_STATIC_TYPES:
-        raise MemberError(
-            (
-                f"Method invocation failed because [{full_type_name(type_name)}] does not"
-                f" contain a method named '{method}'."
-            ),
-            "MethodNotFound",
-        )
-    raise unknown_type(type_name)
-
-
-def _math(lowered: str, method: str, a: list[Any]) -> Any:
-    nums = [to_number(x) for x in a]
-    if lowered == "round":
-        if len(nums) > 1:
-            return round(float(nums[0]), int(nums[1]))
-        result = round(nums[0])
-        return float(result) if isinstance(nums[0], float) else result
-    if lowered == "floor":
-        return float(math.floor(nums[0]))
-    if lowered == "ceiling":
-        return float(math.ceil(nums[0]))
-    if lowered == "truncate":
-        return float(math.trunc(nums[0]))
-    if lowered == "max":
-        return max(nums[0], nums[1])
-    if lowered == "min":
-        return min(nums[0], nums[1])
-    if lowered == "abs":
-        return abs(nums[0])
-    if lowered == "pow":
-        return float(nums[0]) ** float(nums[1])
-    if lowered == "sqrt":
-        return math.sqrt(nums[0])
-    raise MemberError(
-        (
-            f"Method invocation failed because [System.Math] does not contain a method named"
-            f" '{method}'."
-        ),
-        "MethodNotFound",
-    )

@@ -25,10 +25,46 @@ TARGET_PARAMS = ("LiteralPath", "Path", "VMName", "Name", "VM", "InputObject", "
 """Where the target named in the "What if:" line comes from, in order."""
 
 
+NO_SHOULD_PROCESS = frozenset(
+    {
+        "add-member", "new-object", "new-pssession", "set-location", "start-sleep",
+        "enable-windowsoptionalfeature",
+    }
+)  # fmt: skip
+"""Commands with a changing verb that Windows does not give -WhatIf/-Confirm."""
+
+SHOULD_PROCESS_OTHERS = frozenset({"out-file"})
+"""Commands without a changing verb that do support -WhatIf/-Confirm."""
+
+NON_INTERACTIVE = (
+    "Windows PowerShell is in NonInteractive mode. Read and Prompt functionality is not available."
+)
+
+
 def changes_state(command: str, kind: str) -> bool:
-    """Whether a command of this name would honour -WhatIf (Windows' ShouldProcess cmdlets)."""
-    verb = command.split("-", 1)[0].lower()
-    return kind == "Cmdlet" and "-" in command and verb in CHANGING_VERBS
+    """Whether a command supports -WhatIf/-Confirm (Windows' ShouldProcess cmdlets)."""
+    lowered = command.lower()
+    if kind != "Cmdlet" or "-" not in command or lowered in NO_SHOULD_PROCESS:
+        return False
+    return lowered in SHOULD_PROCESS_OTHERS or lowered.split("-", 1)[0] in CHANGING_VERBS
+
+
+CONFIRM_IMPACT_HIGH = frozenset({"remove-netipaddress", "remove-netroute", "remove-netnat"})
+"""Commands declared ConfirmImpact High: they ask unless -Confirm:$false (or
+$ConfirmPreference is None), which is why scripts pass -Confirm:$false to them."""
+
+
+def confirm_requested(
+    command: str, kind: str, common: Mapping[str, Any], preference: Any = "High"
+) -> bool:
+    """Whether the command asks the host before changing anything: with -Confirm, or by its
+    ConfirmImpact. powershell.exe over WinRS is non-interactive, so asking fails."""
+    if not changes_state(command, kind):
+        return False
+    if "Confirm" in common:
+        return to_bool(common["Confirm"])
+    high = command.lower() in CONFIRM_IMPACT_HIGH
+    return high and to_string(preference).strip().lower() in ("high", "medium", "low")
 
 
 def what_if_line(

@@ -7,7 +7,7 @@ import ipaddress
 import re
 from typing import Any, cast
 
-from hypervsim.powershell.api import PSEnum, PSObject
+from hypervsim.powershell.api import ENUM_TYPES, PSEnum, PSObject
 from hypervsim.powershell.values import (
     NOTHING,
     ErrorRecordValue,
@@ -116,10 +116,54 @@ def exception_matches(catch_type: str, exception_type: str) -> bool:
 class CastError(Exception):
     """A failed conversion; the evaluator turns it into PowerShell's error record."""
 
-    def __init__(self, value: Any, type_name: str, detail: str) -> None:
+    def __init__(self, value: Any, type_name: str, detail: str, message: str | None = None) -> None:
         shown = to_string(value)
-        super().__init__(f'Cannot convert value "{shown}" to type "{type_name}". Error: "{detail}"')
+        super().__init__(
+            message or f'Cannot convert value "{shown}" to type "{type_name}". Error: "{detail}"'
+        )
         self.type_name = type_name
+
+
+def convert_enum(cls: type[PSEnum], value: Any) -> PSEnum:
+    """A name (any case) or a defined integer -> the member, with Windows' texts otherwise."""
+    full = getattr(cls, "dotnet_name", cls.__name__)
+    if isinstance(value, cls):
+        return value
+    if isinstance(value, PSEnum):
+        value = int(value)
+    text = to_string(value).strip()
+    number: int | None = None
+    if isinstance(value, int) and not isinstance(value, bool):
+        number = value
+    elif re.fullmatch(r"-?\d+", text):
+        number = int(text)
+    if number is not None:
+        for member in cls:
+            if int(member) == number:
+                return member
+        names = ",".join(m.name for m in cls)
+        raise CastError(
+            value,
+            full,
+            "",
+            (
+                f'Cannot convert value "{text}" to type "{full}" due to enumeration values that'
+                f" are not valid. Specify one of the following enumeration values and try"
+                f' again. The possible enumeration values are "{names}".'
+            ),
+        )
+    for member in cls:
+        if member.name.lower() == text.lower():
+            return member
+    names = ", ".join(m.name for m in cls)
+    raise CastError(
+        value,
+        full,
+        (
+            f"Unable to match the identifier name {text} to a valid enumerator name. Specify"
+            f" one of the following enumerator names and try again:\r\n{names}"
+        ),
+    )
 
 
 def _number_from_text(text: str, type_name: str, *, whole: bool) -> int | float:
@@ -177,6 +221,9 @@ def convert(type_name: str, value: Any) -> Any:
     lowered = full.lower()
     if value is NOTHING:
         value = None
+    enum_type = ENUM_TYPES.get(lowered)
+    if enum_type is not None:
+        return convert_enum(enum_type, value)
     if lowered.endswith("[]"):
         element = full[:-2]
         items = value if isinstance(value, list | tuple) else ([] if value is None else [value])
@@ -260,7 +307,14 @@ def convert(type_name: str, value: Any) -> Any:
             return value
         raise CastError(value, full, "Invalid cast.")
     if lowered == "system.version":
-        return to_string(value)
+        from hypervsim.powershell.dotnet_objects import VersionValue  # it builds on this module
+
+        if isinstance(value, VersionValue):
+            return value
+        try:
+            return VersionValue.parse(to_string(value))
+        except ValueError:
+            raise CastError(value, full, "Input string was not in a correct format.") from None
     if lowered == "system.void":
         return NOTHING
     raise UnknownTypeError(type_name)

@@ -188,6 +188,36 @@ class ErrorRecordValue:
         return self.record.message
 
 
+class DotNetObject:
+    """A .NET object implemented in Python (Version, TimeSpan, Stopwatch, $Host...).
+
+    `properties()` are its readable properties in display order (computed on each read, so a
+    running Stopwatch's Elapsed moves); `call` runs a method or returns NO_SUCH_METHOD.
+    """
+
+    type_name = "System.Object"
+
+    def properties(self) -> dict[str, Any]:
+        return {}
+
+    def call(self, lowered: str, args: list[Any], ctx: Any) -> Any:
+        return NO_SUCH_METHOD
+
+    def set_property(self, lowered: str, value: Any) -> bool:
+        """`$obj.Name = value`; False when the property cannot be set."""
+        return False
+
+    def display_lines(self) -> list[str] | None:
+        """Out-Default's lines when the type has its own view (else a table/list of properties)."""
+        return None
+
+    def __str__(self) -> str:
+        return self.type_name
+
+
+NO_SUCH_METHOD = object()
+
+
 def make_error(
     message: str,
     fqid: str,
@@ -381,4 +411,6 @@ def type_name_of(value: Any) -> str:
         return "System.RuntimeType"
     if isinstance(value, SwitchValue):
         return "System.Management.Automation.SwitchParameter"
+    if isinstance(value, DotNetObject):
+        return value.type_name
     return "System.Object"

@@ -372,15 +372,7 @@ def get_module(inv: Invocation) -> Iterable[Any]:
 
 @cmdlet("Get-Host", module=UTILITY)
 def get_host(inv: Invocation) -> Iterable[Any]:
-    return [
-        PSObject(
-            {
-                "Name": "ServerRemoteHost",
-                "Version": "1.0.0.0",
-                "InstanceId": "00000000-0000-0000-0000-000000000000",
-            }
-        )
-    ]
+    return [_ev(inv).get_var("Host")]
 
 
 @cmdlet(

@@ -25,6 +25,7 @@ from hypervsim.powershell.api import (
 )
 from hypervsim.powershell.cmdlets.world_bridge import flatten, report
 from hypervsim.powershell.format_output import format_objects
+from hypervsim.powershell.registry import key_exists, parse_key
 from hypervsim.powershell.values import to_string
 from hypervsim.world.errors import WorldError
 from hypervsim.world.filesystem import Item, parse_path
@@ -174,6 +175,10 @@ def test_path(inv: Invocation) -> Iterable[Any]:
     results: list[Any] = []
     for raw, literal in _paths(inv):
         provider, rest = _provider(raw)
+        key = parse_key(raw)
+        if key is not None:  # registry keys are containers
+            results.append(key_exists(key) and kind != "leaf")
+            continue
         if provider == "env":
             results.append(rest.upper() in evaluator.env)
             continue

@@ -9,6 +9,7 @@ from hypervsim.powershell.api import Invocation, Param, ParamKind, PSObject, cmd
 from hypervsim.powershell.cmdlets.hyperv_objects import switch_object
 from hypervsim.powershell.cmdlets.world_bridge import (
     HYPERV_MODULE,
+    VMSwitchType,
     apply_to_each,
     as_bool,
     flatten,
@@ -35,7 +36,7 @@ def _not_found(name: str) -> WorldError:
 @cmdlet(
     "Get-VMSwitch",
     Param("Name", L, aliases=("SwitchName",), position=0),
-    Param("SwitchType"),
+    Param("SwitchType", enum=VMSwitchType),
     Param("Id"),
     module=HYPERV_MODULE,
 )
@@ -59,7 +60,7 @@ def get_vm_switch(inv: Invocation) -> Iterable[Any]:
 @cmdlet(
     "New-VMSwitch",
     Param("Name", position=0, aliases=("SwitchName",)),
-    Param("SwitchType"),
+    Param("SwitchType", enum=VMSwitchType),
     Param("NetAdapterName"),
     Param("NetAdapterInterfaceDescription"),
     Param("AllowManagementOS"),

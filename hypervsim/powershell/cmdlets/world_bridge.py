@@ -13,6 +13,7 @@ from hypervsim.powershell.api import (
     Invocation,
     PSEnum,
     PSObject,
+    dotnet_enum,
     module_available_when,
 )
 from hypervsim.world.errors import WorldError
@@ -30,6 +31,7 @@ module_available_when(
 )
 
 
+@dotnet_enum("Microsoft.HyperV.PowerShell.VMState")
 class VMState(PSEnum):
     Other = 1
     Running = 2
@@ -44,22 +46,26 @@ class VMState(PSEnum):
     Resuming = 32777
 
 
+@dotnet_enum("Microsoft.HyperV.PowerShell.OnOffState")
 class OnOffState(PSEnum):
     On = 0
     Off = 1
 
 
+@dotnet_enum("Microsoft.HyperV.PowerShell.VMSwitchType")
 class VMSwitchType(PSEnum):
     Private = 0
     Internal = 1
     External = 2
 
 
+@dotnet_enum("Microsoft.PowerShell.Cmdletization.GeneratedTypes.NetIPAddress.AddressFamily")
 class AddressFamily(PSEnum):
     IPv4 = 2
     IPv6 = 23
 
 
+@dotnet_enum("Microsoft.PowerShell.Cmdletization.GeneratedTypes.NetIPAddress.PrefixOrigin")
 class PrefixOrigin(PSEnum):
     Other = 0
     Manual = 1
@@ -68,6 +74,7 @@ class PrefixOrigin(PSEnum):
     RouterAdvertisement = 4
 
 
+@dotnet_enum("Microsoft.Windows.ServerManager.Commands.InstallState")
 class InstallState(PSEnum):
     Available = 0
     Installed = 1
@@ -76,17 +83,20 @@ class InstallState(PSEnum):
     UninstallPending = 4
 
 
+@dotnet_enum("Microsoft.Windows.ServerManager.Commands.RestartState")
 class RestartState(PSEnum):
     No = 0
     Yes = 1
     Maybe = 2
 
 
+@dotnet_enum("Microsoft.HyperV.PowerShell.ControllerType")
 class ControllerType(PSEnum):
     IDE = 0
     SCSI = 1
 
 
+@dotnet_enum("Microsoft.Vhd.PowerShell.VhdType")
 class VhdType(PSEnum):
     Unknown = 0
     Fixed = 2

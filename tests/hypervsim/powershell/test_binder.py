@@ -165,3 +165,39 @@ def test_every_invocation_is_recorded_in_the_world(ps: Run, session: object) -> 
     ps("Write-Output x | Out-Null; Get-Foo")
     executed = session.world.executed  # type: ignore[attr-defined]
     assert executed[-2:] == ["Write-Output", "Out-Null"]
+
+
+def test_functions_bind_with_the_same_rules_as_cmdlets(ps: Run) -> None:
+    """One binder: prefixes, ambiguity, duplicates and missing arguments as for cmdlets."""
+    define = (
+        "function Set-Box { [CmdletBinding()] param([int]$Count, [string]$Comment,"
+        " [string]$Color, [switch]$Force) }\n"
+    )
+    result = ps(define + "Set-Box -Co 1")
+    assert errors(result) == [
+        "Parameter cannot be processed because the parameter name 'Co' is ambiguous."
+        " Possible matches include: -Count -Comment -Color."
+    ]
+    assert result.records[-1].error is not None
+    assert result.records[-1].error.fqid == "AmbiguousParameter,Set-Box"
+    result = ps(define + "Set-Box -Count 1 -Count 2")
+    assert errors(result)[0].startswith(
+        "Cannot bind parameter because parameter 'Count' is specified more than once."
+    )
+    result = ps(define + "Set-Box -Count")
+    assert errors(result) == [
+        "Missing an argument for parameter 'Count'. Specify a parameter of type"
+        " 'System.Int32' and try again."
+    ]
+    result = ps(define + "Set-Box -Colour red")
+    assert errors(result) == ["A parameter cannot be found that matches parameter name 'Colour'."]
+
+
+def test_simple_function_passes_unknown_names_to_args(ps: Run) -> None:
+    result = ps('function f { param($a) "$a|$args" }\nf 1 -Other 2')
+    assert lines(result) == ["1|-Other 2"]
+    result = ps(
+        'function g { [CmdletBinding()] param($a) "$a|$ErrorActionPreference" }\n'
+        "g 1 -ea SilentlyContinue"
+    )
+    assert lines(result) == ["1|SilentlyContinue"]

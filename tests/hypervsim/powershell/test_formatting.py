@@ -141,3 +141,65 @@ Get-VMNetworkAdapter -VMName 'Nested-01' | Set-VMNetworkAdapter -MacAddressSpoof
     result = ps(script)
     assert errors(result) == []
     assert lines(result) == ["True", "On", "3"]
+
+
+def test_hyperv_objects_print_windows_default_tables(ps: Run) -> None:
+    setup = (
+        "New-VM -Name vm1 -Generation 2 -MemoryStartupBytes 2GB -NoVHD | Out-Null\n"
+        "New-VMSwitch -Name sw -SwitchType Internal | Out-Null\n"
+        "Connect-VMNetworkAdapter -VMName vm1 -SwitchName sw\n"
+    )
+    assert not errors(ps(setup))
+    assert lines(ps("Get-VM")) == [
+        "",
+        "Name State CPUUsage(%) MemoryAssigned(M) Uptime   Status             Version",
+        "---- ----- ----------- ----------------- ------   ------             -------",
+        "vm1  Off   0           0                 00:00:00 Operating normally 10.0",
+        "",
+        "",
+    ]
+    assert lines(ps("Get-VMSwitch -Name sw")) == [
+        "",
+        "Name SwitchType NetAdapterInterfaceDescription",
+        "---- ---------- ------------------------------",
+        "sw   Internal",
+        "",
+        "",
+    ]
+    adapter = lines(ps("Get-VMNetworkAdapter -VMName vm1"))
+    assert adapter[1:3] == [
+        "Name            IsManagementOs VMName SwitchName MacAddress   Status IPAddresses",
+        "----            -------------- ------ ---------- ----------   ------ -----------",
+    ]
+    assert adapter[3].startswith("Network Adapter False          vm1    sw         00155D")
+    host_side = lines(ps("Get-VMNetworkAdapter -ManagementOS -Name sw"))
+    assert host_side[1].startswith("Name IsManagementOs VMName SwitchName MacAddress")
+    assert host_side[3].startswith("sw   True                  sw         00155D")
+
+
+def test_netnat_and_netipaddress_print_windows_lists(ps: Run) -> None:
+    ps("New-NetNat -Name nat -InternalIPInterfaceAddressPrefix 192.168.100.0/24 | Out-Null")
+    nat = lines(ps("Get-NetNat"))
+    assert nat[1:4] == [
+        "Name                             : nat",
+        "ExternalIPInterfaceAddressPrefix :",
+        "InternalIPInterfaceAddressPrefix : 192.168.100.0/24",
+    ]
+    address = lines(ps("Get-NetIPAddress -IPAddress 10.0.0.10"))
+    assert address[1:] == [
+        "IPAddress         : 10.0.0.10",
+        "InterfaceIndex    : 3",
+        "InterfaceAlias    : vEthernet (External)",
+        "AddressFamily     : IPv4",
+        "Type              : Unicast",
+        "PrefixLength      : 24",
+        "PrefixOrigin      : Dhcp",
+        "SuffixOrigin      : Dhcp",
+        "AddressState      : Preferred",
+        "ValidLifetime     : 8.00:00:00",
+        "PreferredLifetime : 8.00:00:00",
+        "SkipAsSource      : False",
+        "PolicyStore       : ActiveStore",
+        "",
+        "",
+    ]
