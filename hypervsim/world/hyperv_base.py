@@ -1,0 +1,97 @@
+"""The Hyper-V service of a Computer and its lookups (VMs, switches, the image a VM boots)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from hypervsim.world.errors import WorldError
+from hypervsim.world.host_services import HostServices
+from hypervsim.world.hyperv_errors import matches, vm_not_found
+
+if TYPE_CHECKING:  # pragma: no cover
+    from hypervsim.world.model import VM
+    from hypervsim.world.records import Vhd, VMNetworkAdapter, VMSwitch
+
+
+class HyperVBase(HostServices):
+    """What every Hyper-V part builds on: the service check and lookups."""
+
+    # ---- the Hyper-V service itself ------------------------------------------------------
+    def require_hyperv(self, command: str) -> None:
+        """Hyper-V cmdlets need the role installed and (for the service) a restart done."""
+        if self.hyperv_active:
+            return
+        if self.hyperv_pending:
+            raise WorldError(
+                f"Hyper-V encountered an error trying to access an object on computer '{self.name}' because the "
+                "object was not found. The object might have been deleted, or you might not have permission to "
+                "perform the task. Verify that the Virtual Machine Management service on the computer is running. "
+                "If the service is running, try to perform the task again by using Run as Administrator.",
+                reason="ObjectNotFound",
+                category="ObjectNotFound",
+            )
+        raise WorldError(
+            f"The term '{command}' is not recognized as the name of a cmdlet, function, script file, or operable "
+            "program. Check the spelling of the name, or if a path was included, verify that the path is correct "
+            "and try again.",
+            reason="CommandNotFoundException",
+            category="ObjectNotFound",
+            exception_type="System.Management.Automation.CommandNotFoundException",
+            target=command,
+            fqid="CommandNotFoundException",
+        )
+
+    # ---- lookups ---------------------------------------------------------------------------
+    def find_vms(self, patterns: list[str] | None = None) -> list[VM]:
+        """VMs whose names match any pattern (wildcards, case-insensitive); all if None."""
+        if not patterns:
+            return list(self.vms)
+        return [vm for vm in self.vms if matches(vm.name, patterns)]
+
+    def vms_named(self, patterns: list[str], lookup: bool = True) -> list[VM]:
+        """Like find_vms, but a plain name that matches nothing is Windows' not-found error."""
+        found: list[VM] = []
+        for p in patterns:
+            hits = self.find_vms([p])
+            if not hits and not any(c in p for c in "*?["):
+                raise vm_not_found(p, lookup)
+            found += [vm for vm in hits if vm not in found]
+        return found
+
+    def vm_by_id(self, vm_id: str) -> VM | None:
+        return next((vm for vm in self.vms if vm.id.lower() == str(vm_id).lower()), None)
+
+    def switch_by_name(self, name: str) -> VMSwitch | None:
+        return next((s for s in self.switches if s.name.lower() == name.lower()), None)
+
+    def switch_by_id(self, switch_id: str | None) -> VMSwitch | None:
+        return next((s for s in self.switches if s.id == switch_id), None)
+
+    def find_switches(self, patterns: list[str] | None = None) -> list[VMSwitch]:
+        if not patterns:
+            return list(self.switches)
+        return [s for s in self.switches if matches(s.name, patterns)]
+
+    def require_switch(self, name: str) -> VMSwitch:
+        sw = self.switch_by_name(name)
+        if sw is None:
+            raise WorldError(
+                f'Hyper-V was unable to find a virtual switch with name "{name}".',
+                reason="InvalidParameter",
+                category="InvalidArgument",
+                target=name,
+            )
+        return sw
+
+    def owner_vm(self, adapter: VMNetworkAdapter) -> VM | None:
+        return next((vm for vm in self.vms if any(a is adapter for a in vm.adapters)), None)
+
+    def boot_image(self, vm: VM) -> Vhd | None:
+        """The OS image the VM's first disk boots (a copy of / a child of one), if its
+        generation matches the VM's: otherwise the firmware finds nothing to boot."""
+        drive = vm.boot_drive()
+        disk = self.vhd(drive.path) if drive is not None else None
+        image = self.os_image_of(disk) if disk is not None else None
+        if image is None or image.generation != vm.generation:
+            return None
+        return image

@@ -1,0 +1,176 @@
+"""Devices of VMs: hard disk drives (controller slots) and network adapters."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from hypervsim.world.errors import WorldError
+from hypervsim.world.hyperv_base import HyperVBase
+from hypervsim.world.hyperv_errors import INVALID_STATE_TEXT, modify_device_failed
+from hypervsim.world.records import HardDrive, VMNetworkAdapter
+
+if TYPE_CHECKING:  # pragma: no cover
+    from hypervsim.world.model import VM
+
+
+def drive_slot(
+    vm: VM,
+    path: str,
+    controller_type: str | None = None,
+    number: int | None = None,
+    location: int | None = None,
+) -> HardDrive:
+    """Where a new drive goes: the given slot, else the first free one (IDE 0:0, 0:1, 1:0,
+    1:1 on generation 1; SCSI 0:0, 0:1, ... on generation 2)."""
+    kind = (controller_type or ("IDE" if vm.generation == 1 else "SCSI")).upper()
+    taken = {
+        (d.controller_number, d.controller_location)
+        for d in vm.hard_drives
+        if d.controller_type == kind
+    }
+    per_controller = 2 if kind == "IDE" else 64
+    numbers = [number] if number is not None else list(range(2 if kind == "IDE" else 4))
+    for n in numbers:
+        locations = [location] if location is not None else list(range(per_controller))
+        for loc in locations:
+            if (n, loc) not in taken:
+                return HardDrive(
+                    path=path,
+                    controller_type=kind,
+                    controller_number=n,
+                    controller_location=loc,
+                )
+    raise modify_device_failed(
+        vm,
+        "Virtual Hard Disk",
+        f"The specified controller location is already in use. ({kind} {numbers[0]}:"
+        f"{location if location is not None else 0})",
+    )
+
+
+def ensure_guest_nic(vm: VM, a: VMNetworkAdapter) -> None:
+    """The guest OS of a running VM sees a new NIC for each VM network adapter."""
+    guest = vm.guest
+    if guest is None or any(n.vm_adapter_id == a.id for n in guest.net_adapters):
+        return
+    taken = {n.name.lower() for n in guest.net_adapters}
+    k = 1
+    while (nic_name := "Ethernet" if k == 1 else f"Ethernet {k}").lower() in taken:
+        k += 1
+    nic = guest.add_net_adapter(
+        nic_name,
+        "guest",
+        description="Microsoft Hyper-V Network Adapter" + ("" if k == 1 else f" #{k}"),
+    )
+    nic.vm_adapter_id = a.id
+    nic.mac_address = a.mac_address
+
+
+class VmDevices(HyperVBase):
+    """Add-/Remove-VMHardDiskDrive and the *-VMNetworkAdapter operations."""
+
+    def add_hard_disk_drive(
+        self,
+        vm: VM,
+        path: str,
+        controller_type: str | None = None,
+        number: int | None = None,
+        location: int | None = None,
+    ) -> HardDrive:
+        """Add-VMHardDiskDrive: the file must exist; IDE only on generation 1 and only while
+        Off; a disk open elsewhere cannot go into a running VM."""
+        kind = (controller_type or ("IDE" if vm.generation == 1 else "SCSI")).upper()
+        if kind == "IDE" and vm.generation == 2:
+            raise WorldError(
+                f"Failed to add device 'Virtual Hard Disk'.\n'{vm.name}': Generation 2 virtual machines do not "
+                "support IDE controllers.",
+                reason="InvalidParameter",
+                category="InvalidArgument",
+                target=vm.name,
+            )
+        disk = self.vhd(path)
+        if disk is None:
+            raise WorldError(
+                f"Failed to add device 'Virtual Hard Disk'.\nThe system cannot find the file specified. ('{path}')",
+                reason="ObjectNotFound",
+                category="ObjectNotFound",
+                target=path,
+            )
+        if vm.state != "Off" and kind == "IDE":
+            raise modify_device_failed(vm, "Virtual Hard Disk", INVALID_STATE_TEXT)
+        if vm.state != "Off" and (self.disk_busy(disk) or (self.disk_has_busy_children(disk))):
+            raise WorldError(
+                f"Failed to add device 'Virtual Hard Disk'.\nThe process cannot access the file '{disk.path}' "
+                "because it is being used by another process.",
+                reason="ResourceBusy",
+                category="ResourceBusy",
+                target=disk.path,
+            )
+        drive = drive_slot(vm, disk.path, kind, number, location)
+        vm.hard_drives.append(drive)
+        disk.attached_to = vm.id
+        return drive
+
+    def remove_hard_disk_drive(self, vm: VM, drive: HardDrive) -> None:
+        """Remove-VMHardDiskDrive: IDE drives only while Off; the file stays."""
+        if vm.state != "Off" and drive.controller_type == "IDE":
+            raise modify_device_failed(vm, "Virtual Hard Disk", INVALID_STATE_TEXT)
+        vm.hard_drives.remove(drive)
+        disk = self.vhd(drive.path)
+        if disk is not None and disk.attached_to == vm.id:
+            disk.attached_to = None
+
+    # ---- VM network adapters ------------------------------------------------------------
+    def add_vm_network_adapter(
+        self, vm: VM, name: str = "Network Adapter", switch_name: str | None = None
+    ) -> VMNetworkAdapter:
+        switch = self.require_switch(switch_name) if switch_name else None
+        if vm.state != "Off" and vm.generation == 1:
+            raise WorldError(
+                f"Failed to add device 'Synthetic Ethernet Port'.\n'{vm.name}' failed to add device 'Synthetic Ethernet "
+                f"Port'. (Virtual machine ID {vm.id})\n{INVALID_STATE_TEXT}",
+                reason="InvalidState",
+                category="InvalidOperation",
+                target=vm.name,
+            )
+        a = VMNetworkAdapter(
+            id=self.world.new_id(),
+            name=name,
+            switch_id=switch.id if switch else None,
+            mac_address=self.world.new_mac(),
+        )
+        vm.adapters.append(a)
+        if vm.state == "Running":
+            ensure_guest_nic(vm, a)
+        return a
+
+    def remove_vm_network_adapter(self, vm: VM, adapter: VMNetworkAdapter) -> None:
+        if vm.state != "Off" and vm.generation == 1:
+            raise WorldError(
+                f"Failed to remove device 'Synthetic Ethernet Port'.\n{INVALID_STATE_TEXT}",
+                reason="InvalidState",
+                category="InvalidOperation",
+                target=vm.name,
+            )
+        vm.adapters.remove(adapter)
+        if vm.guest is not None:
+            for nic in [n for n in vm.guest.net_adapters if n.vm_adapter_id == adapter.id]:
+                vm.guest.remove_net_adapter(nic)
+
+    def connect_vm_network_adapter(
+        self, adapter: VMNetworkAdapter, switch_name: str | None
+    ) -> None:
+        """Connect-VMNetworkAdapter (None = Disconnect-VMNetworkAdapter)."""
+        switch = self.require_switch(switch_name) if switch_name else None
+        adapter.switch_id = switch.id if switch else None
+
+    def set_vm_network_adapter(
+        self,
+        adapter: VMNetworkAdapter,
+        mac_spoofing: bool | None = None,
+        allow_teaming: bool | None = None,
+    ) -> None:
+        if mac_spoofing is not None:
+            adapter.mac_spoofing = mac_spoofing
+        if allow_teaming is not None:
+            adapter.allow_teaming = allow_teaming
