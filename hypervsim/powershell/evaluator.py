@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from hypervsim.powershell import api
+from hypervsim.powershell import api, world_guard
 from hypervsim.powershell import ast as psast
 from hypervsim.powershell.api import CmdletError, CmdletSpec, ErrorCategory, ErrorRecord, PSObject
 from hypervsim.powershell.binder import (
@@ -1252,6 +1252,7 @@ class Evaluator:
             if what_if is not None:
                 inv.write_host(what_if)
                 continue
+            guard = world_guard.begin(self.computer, spec.name)
             try:
                 result = spec.func(inv)
                 if result is not None:
@@ -1262,6 +1263,7 @@ class Evaluator:
                 if record.command is None:
                     record.command = name
                 if exc.terminating:
+                    world_guard.roll_back(guard)
                     self.locate(record, node)
                     self.status = False
                     raise PSError(ErrorRecordValue(record)) from None
@@ -1269,6 +1271,7 @@ class Evaluator:
             except (PSError, BreakSignal, ContinueSignal, ExitSignal, ReturnSignal):
                 raise
             except Exception as exc:  # a bug in a cmdlet must not kill the session
+                world_guard.roll_back(guard)
                 record = ErrorRecord(
                     message=f"{type(exc).__name__}: {exc}",
                     category=ErrorCategory.NotSpecified,

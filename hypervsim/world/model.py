@@ -15,7 +15,7 @@ import threading
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, Field, PrivateAttr, field_validator
 
@@ -39,6 +39,9 @@ from hypervsim.world.records import (
     VMSwitch,
 )
 from hypervsim.world.tcpip import LAN_DNS, LAN_GATEWAY, TcpIpStack
+
+if TYPE_CHECKING:  # pragma: no cover
+    from hypervsim.world.snapshot import WorldSnapshot
 
 STATE_FORMAT = 1
 EXECUTED_KEEP = 5000  # newest command names kept in `World.executed` (and the state file)
@@ -183,7 +186,7 @@ class World:
         self.executed_total = 0
         self.executed_keep = EXECUTED_KEEP  # `serve --executed-keep N` changes it
         self.host_reboots = 0
-        self._link()
+        self.relink()
 
     # ---- construction / persistence -------------------------------------------------
     @classmethod
@@ -221,7 +224,8 @@ class World:
         install_image(root, ImageSpec(image_path, family, build, edition))
         return world
 
-    def _link(self) -> None:
+    def relink(self) -> None:
+        """Point every machine at this world, its VM and its host (after load or restore)."""
         self.root._world = self
         self.root._vm = None
         self.root._host = None
@@ -331,6 +335,12 @@ class World:
         self.root.complete_restart()
         for vm in was_running:
             self.root.start_vm(vm)
+
+    def snapshot(self) -> WorldSnapshot:
+        """The state now, to restore if a command fails (see snapshot.py)."""
+        from hypervsim.world.snapshot import WorldSnapshot
+
+        return WorldSnapshot(self)
 
     def describe(self) -> str:
         """A readable tree of the estate (for `python -m hypervsim show`)."""
