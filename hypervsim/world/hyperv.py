@@ -1,4 +1,5 @@
-"""Hyper-V on one Computer: the parts (VMs, devices, processor and memory, switches) composed.
+"""Hyper-V on one Computer: the parts (VMs, devices, processor and memory, switches,
+checkpoints) composed.
 
 Every operation checks all its rules before it changes anything, so a refused operation
 leaves the model exactly as it was. Error texts are Windows' own where known (FACTS.md §1).
@@ -7,6 +8,7 @@ What the parts use from the rest of `Computer` is declared in host_services.py.
 
 from __future__ import annotations
 
+from hypervsim.world.hyperv_checkpoints import VmCheckpoints
 from hypervsim.world.hyperv_compute import VmCompute
 from hypervsim.world.hyperv_devices import VmDevices
 from hypervsim.world.hyperv_errors import (
@@ -32,5 +34,5 @@ __all__ = [
 ]
 
 
-class HyperVHost(VmLifecycle, VmDevices, VmCompute, SwitchHost):
+class HyperVHost(VmLifecycle, VmDevices, VmCompute, SwitchHost, VmCheckpoints):
     """The Hyper-V half of a Computer (mixed into `Computer`)."""

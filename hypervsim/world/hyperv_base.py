@@ -13,6 +13,15 @@ if TYPE_CHECKING:  # pragma: no cover
     from hypervsim.world.records import Vhd, VMNetworkAdapter, VMSwitch
 
 
+def turn_off(vm: VM) -> None:
+    """Power a VM off with no checks: its guest goes down, and every VM inside it."""
+    vm.state = "Off"
+    vm.guest_up = False
+    if vm.guest is not None:
+        for inner in vm.guest.vms:
+            turn_off(inner)
+
+
 class HyperVBase(HostServices):
     """What every Hyper-V part builds on: the service check and lookups."""
 

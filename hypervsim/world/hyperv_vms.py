@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 from hypervsim.world.errors import WorldError
 from hypervsim.world.filesystem import View, parse_path
 from hypervsim.world.guest_os import UNATTEND_PATH, administrator, hash_password, parse_unattend
-from hypervsim.world.hyperv_base import HyperVBase
+from hypervsim.world.hyperv_base import HyperVBase, turn_off
 from hypervsim.world.hyperv_compute import check_nesting_supported
 from hypervsim.world.hyperv_devices import drive_slot, ensure_guest_nic
 from hypervsim.world.hyperv_errors import INVALID_STATE_TEXT
@@ -262,11 +262,7 @@ class VmLifecycle(HyperVBase):
 
     def power_off(self, vm: VM) -> None:
         """Turn off (no checks): the guest is down, its DHCP leases go."""
-        vm.state = "Off"
-        vm.guest_up = False
-        if vm.guest is not None:
-            for inner in vm.guest.vms:
-                vm.guest.power_off(inner)
+        turn_off(vm)
 
     def stop_vm(self, vm: VM, turn_off: bool = False) -> None:
         """Stop-VM (-TurnOff or a guest shutdown; -Force only skips prompts)."""

@@ -35,6 +35,7 @@ from hypervsim.world.records import (
     NetNat,
     Route,
     Vhd,
+    VMCheckpoint,
     VMNetworkAdapter,
     VMSwitch,
 )
@@ -70,6 +71,10 @@ class VM(BaseModel):
     guest_up: bool = False
     # Integration services switched away from their default (Guest Service Interface: off).
     integration_services: dict[str, bool] = Field(default_factory=dict)
+    checkpoint_type: str = "Production"  # Standard | Production | ProductionOnly | Disabled
+    automatic_checkpoints: bool = False  # Windows Server's default (client Windows: on)
+    checkpoints: list[VMCheckpoint] = Field(default_factory=list)
+    current_checkpoint: str | None = None  # the checkpoint the running state descends from
 
     def adapter(self, adapter_id: str) -> VMNetworkAdapter | None:
         return next((a for a in self.adapters if a.id == adapter_id), None)

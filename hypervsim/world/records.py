@@ -136,3 +136,19 @@ class HardDrive(BaseModel):
     controller_type: str = "SCSI"  # "IDE" (generation 1) | "SCSI"
     controller_number: int = 0
     controller_location: int = 0
+
+
+class VMCheckpoint(BaseModel):
+    """A checkpoint (snapshot) of a VM: its configuration, the disks it froze, and (for a
+    standard checkpoint of a running VM) the saved guest. The guest and the configuration are
+    kept as JSON text: immutable, so world snapshots need not copy them."""
+
+    id: str
+    name: str
+    parent_id: str | None = None
+    created: str = ""
+    snapshot_type: str = "Standard"  # "Standard" | "Production"
+    state: str = "Off"  # what applying it gives: "Off", or "Saved" (memory was captured)
+    config_json: str = "{}"
+    disk_paths: list[str] = Field(default_factory=list)  # frozen disk per captured drive
+    guest_json: str | None = None

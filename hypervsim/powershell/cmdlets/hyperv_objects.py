@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from hypervsim.powershell.api import PSObject
 from hypervsim.powershell.cmdlets.world_bridge import (
+    CheckpointType,
     ControllerType,
     OnOffState,
     VhdType,
@@ -142,6 +143,16 @@ def vm_object(host: Computer, vm: VM) -> PSObject:
             "Path": vm.path,
             "ConfigurationLocation": vm.path,
             "Uptime": "00:00:00",
+            "CheckpointType": CheckpointType[vm.checkpoint_type],
+            "AutomaticCheckpointsEnabled": vm.automatic_checkpoints,
+            "ParentCheckpointId": vm.current_checkpoint,
+            "ParentCheckpointName": next(
+                (c.name for c in vm.checkpoints if c.id == vm.current_checkpoint), None
+            ),
+            "ParentSnapshotId": vm.current_checkpoint,
+            "ParentSnapshotName": next(
+                (c.name for c in vm.checkpoints if c.id == vm.current_checkpoint), None
+            ),
         },
         _types("VirtualMachine", NS + "VirtualMachineBase"),
         ref=vm,

@@ -10,8 +10,10 @@ from hypervsim.powershell.api import Invocation, Param, ParamKind, PSObject, cmd
 from hypervsim.powershell.cmdlets.hyperv_objects import vm_object
 from hypervsim.powershell.cmdlets.world_bridge import (
     HYPERV_MODULE,
+    CheckpointType,
     apply_to_each,
     as_bool,
+    as_enum,
     as_int,
     hyperv_host,
     report,
@@ -171,6 +173,11 @@ def update_vm_version(inv: Invocation) -> Iterable[Any]:
 )
 def set_vm(inv: Invocation) -> Iterable[Any]:
     b = inv.bound
+    checkpoint_type = (
+        as_enum(inv, "CheckpointType", CheckpointType, "Set-VM")
+        if b.get("CheckpointType") is not None
+        else CheckpointType.Production
+    )
 
     def apply(host: Any, vm: Any) -> None:
         dynamic = (
@@ -198,6 +205,10 @@ def set_vm(inv: Invocation) -> Iterable[Any]:
             host.set_vm_notes(vm, str(b["Notes"] or ""))
         if b.get("NewVMName"):
             host.rename_vm(vm, str(b["NewVMName"]))
+        if b.get("CheckpointType") is not None:
+            host.set_checkpoint_type(vm, checkpoint_type.name)
+        if b.get("AutomaticCheckpointsEnabled") is not None:
+            host.set_automatic_checkpoints(vm, as_bool(b["AutomaticCheckpointsEnabled"]))
 
     return _each_vm(inv, apply)
 
