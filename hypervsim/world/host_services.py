@@ -10,7 +10,7 @@ explicit and checked. At run time the class is empty.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # pragma: no cover
     from hypervsim.world.filesystem import Item, Volume
@@ -35,6 +35,13 @@ class HostServices:
         vms: list[VM]
         vhds: list[Vhd]
         net_adapters: list[NetAdapter]
+        virtual_hard_disk_path: str
+        virtual_machine_path: str
+        mac_address_minimum: str
+        mac_address_maximum: str
+        enable_enhanced_session_mode: bool
+        numa_spanning_enabled: bool
+        host_settings: dict[str, Any]
 
         @property
         def world(self) -> World: ...

@@ -1,5 +1,5 @@
 """Hyper-V on one Computer: the parts (VMs, devices, processor and memory, switches,
-checkpoints) composed.
+checkpoints, firmware) composed.
 
 Every operation checks all its rules before it changes anything, so a refused operation
 leaves the model exactly as it was. Error texts are Windows' own where known (FACTS.md §1).
@@ -19,6 +19,7 @@ from hypervsim.world.hyperv_errors import (
     modify_device_failed,
     vm_not_found,
 )
+from hypervsim.world.hyperv_firmware import VmFirmware
 from hypervsim.world.hyperv_switches import SwitchHost
 from hypervsim.world.hyperv_vms import HOST_MEMORY_RESERVE, VmLifecycle
 
@@ -34,5 +35,5 @@ __all__ = [
 ]
 
 
-class HyperVHost(VmLifecycle, VmDevices, VmCompute, SwitchHost, VmCheckpoints):
+class HyperVHost(VmLifecycle, VmDevices, VmCompute, SwitchHost, VmCheckpoints, VmFirmware):
     """The Hyper-V half of a Computer (mixed into `Computer`)."""

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from hypervsim.world.errors import WorldError
+from hypervsim.world.filesystem import parse_path
 from hypervsim.world.host_services import HostServices
 from hypervsim.world.hyperv_errors import matches, vm_not_found
 
@@ -104,3 +105,57 @@ class HyperVBase(HostServices):
         if image is None or image.generation != vm.generation:
             return None
         return image
+
+    # ---- host settings -------------------------------------------------------------------
+    def new_vm_mac(self) -> str:
+        """A dynamic MAC for a VM adapter, from this host's range (Set-VMHost -MacAddress*)."""
+        mac = self.world.new_mac()
+        low, high = int(self.mac_address_minimum, 16), int(self.mac_address_maximum, 16)
+        if (low, high) == (0x00155D000000, 0x00155DFFFFFF):
+            return mac
+        return f"{low + int(mac, 16) % (high - low + 1):012X}"
+
+    def set_vm_host(
+        self,
+        virtual_hard_disk_path: str | None = None,
+        virtual_machine_path: str | None = None,
+        mac_address_minimum: str | None = None,
+        mac_address_maximum: str | None = None,
+        enable_enhanced_session_mode: bool | None = None,
+        numa_spanning_enabled: bool | None = None,
+        other: dict[str, Any] | None = None,
+    ) -> None:
+        """Set-VMHost: default folders for new VMs and disks, the dynamic MAC range, and
+        settings kept only to read back (`other`, by Windows property name)."""
+        low = _mac(mac_address_minimum) if mac_address_minimum is not None else None
+        high = _mac(mac_address_maximum) if mac_address_maximum is not None else None
+        lo, hi = low or self.mac_address_minimum, high or self.mac_address_maximum
+        if int(lo, 16) > int(hi, 16):
+            raise WorldError(
+                "The minimum MAC address must be less than or equal to the maximum MAC address.",
+                reason="InvalidParameter",
+                category="InvalidArgument",
+            )
+        if virtual_hard_disk_path is not None:
+            self.virtual_hard_disk_path = parse_path(virtual_hard_disk_path).full
+        if virtual_machine_path is not None:
+            self.virtual_machine_path = parse_path(virtual_machine_path).full
+        self.mac_address_minimum, self.mac_address_maximum = lo, hi
+        if enable_enhanced_session_mode is not None:
+            self.enable_enhanced_session_mode = enable_enhanced_session_mode
+        if numa_spanning_enabled is not None:
+            self.numa_spanning_enabled = numa_spanning_enabled
+        self.host_settings.update(other or {})
+
+
+def _mac(text: str) -> str:
+    """A MAC address as Hyper-V stores it: 12 hex digits (separators allowed on input)."""
+    digits = text.replace("-", "").replace(":", "").upper()
+    if len(digits) != 12 or any(c not in "0123456789ABCDEF" for c in digits):
+        raise WorldError(
+            f"The MAC address '{text}' is not valid.",
+            reason="InvalidParameter",
+            category="InvalidArgument",
+            target=text,
+        )
+    return digits

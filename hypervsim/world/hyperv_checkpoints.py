@@ -35,7 +35,8 @@ CONFIG_FIELDS = frozenset(
         "generation", "version", "processor_count", "expose_virtualization_extensions",
         "memory_startup", "memory_minimum", "memory_maximum", "dynamic_memory", "notes",
         "vbs_opt_out", "adapters", "hard_drives", "integration_services", "checkpoint_type",
-        "automatic_checkpoints",
+        "automatic_checkpoints", "dvd_drives", "secure_boot", "secure_boot_template",
+        "boot_order",
     }
 )  # fmt: skip
 """What a checkpoint keeps of the VM's configuration (not its name, id, state or tree)."""

@@ -5,12 +5,43 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from hypervsim.world.errors import WorldError
+from hypervsim.world.filesystem import parse_path
 from hypervsim.world.hyperv_base import HyperVBase
 from hypervsim.world.hyperv_errors import INVALID_STATE_TEXT, modify_device_failed
-from hypervsim.world.records import HardDrive, VMNetworkAdapter
+from hypervsim.world.records import DvdDrive, HardDrive, VMNetworkAdapter
 
 if TYPE_CHECKING:  # pragma: no cover
     from hypervsim.world.model import VM
+
+
+def free_slot(
+    vm: VM,
+    device: str,
+    controller_type: str | None = None,
+    number: int | None = None,
+    location: int | None = None,
+) -> tuple[str, int, int]:
+    """Where a new drive goes: the given slot, else the first free one (IDE 0:0, 0:1, 1:0,
+    1:1 on generation 1; SCSI 0:0, 0:1, ... on generation 2). Hard drives and DVD drives
+    share the controllers; `device` names the device in the error."""
+    kind = (controller_type or ("IDE" if vm.generation == 1 else "SCSI")).upper()
+    drives: list[HardDrive | DvdDrive] = [*vm.hard_drives, *vm.dvd_drives]
+    taken = {
+        (d.controller_number, d.controller_location) for d in drives if d.controller_type == kind
+    }
+    per_controller = 2 if kind == "IDE" else 64
+    numbers = [number] if number is not None else list(range(2 if kind == "IDE" else 4))
+    for n in numbers:
+        locations = [location] if location is not None else list(range(per_controller))
+        for loc in locations:
+            if (n, loc) not in taken:
+                return kind, n, loc
+    raise modify_device_failed(
+        vm,
+        device,
+        f"The specified controller location is already in use. ({kind} {numbers[0]}:"
+        f"{location if location is not None else 0})",
+    )
 
 
 def drive_slot(
@@ -20,32 +51,9 @@ def drive_slot(
     number: int | None = None,
     location: int | None = None,
 ) -> HardDrive:
-    """Where a new drive goes: the given slot, else the first free one (IDE 0:0, 0:1, 1:0,
-    1:1 on generation 1; SCSI 0:0, 0:1, ... on generation 2)."""
-    kind = (controller_type or ("IDE" if vm.generation == 1 else "SCSI")).upper()
-    taken = {
-        (d.controller_number, d.controller_location)
-        for d in vm.hard_drives
-        if d.controller_type == kind
-    }
-    per_controller = 2 if kind == "IDE" else 64
-    numbers = [number] if number is not None else list(range(2 if kind == "IDE" else 4))
-    for n in numbers:
-        locations = [location] if location is not None else list(range(per_controller))
-        for loc in locations:
-            if (n, loc) not in taken:
-                return HardDrive(
-                    path=path,
-                    controller_type=kind,
-                    controller_number=n,
-                    controller_location=loc,
-                )
-    raise modify_device_failed(
-        vm,
-        "Virtual Hard Disk",
-        f"The specified controller location is already in use. ({kind} {numbers[0]}:"
-        f"{location if location is not None else 0})",
-    )
+    """A new hard drive for `path` in the first free slot (see free_slot)."""
+    kind, n, loc = free_slot(vm, "Virtual Hard Disk", controller_type, number, location)
+    return HardDrive(path=path, controller_type=kind, controller_number=n, controller_location=loc)
 
 
 def ensure_guest_nic(vm: VM, a: VMNetworkAdapter) -> None:
@@ -67,7 +75,51 @@ def ensure_guest_nic(vm: VM, a: VMNetworkAdapter) -> None:
 
 
 class VmDevices(HyperVBase):
-    """Add-/Remove-VMHardDiskDrive and the *-VMNetworkAdapter operations."""
+    """Add-/Remove-VMHardDiskDrive, *-VMDvdDrive and the *-VMNetworkAdapter operations."""
+
+    # ---- DVD drives ---------------------------------------------------------------------
+    def _check_iso(self, path: str | None, action: str) -> None:
+        if path and self.fs_item(path) is None:
+            raise WorldError(
+                f"Failed to {action} device 'Virtual CD/DVD Disk'.\nThe system cannot find the file "
+                f"specified. ('{path}')",
+                reason="ObjectNotFound",
+                category="ObjectNotFound",
+                target=path,
+            )
+
+    def add_dvd_drive(
+        self,
+        vm: VM,
+        path: str | None = None,
+        number: int | None = None,
+        location: int | None = None,
+    ) -> DvdDrive:
+        """Add-VMDvdDrive: IDE (generation 1, only while Off) or SCSI; the ISO must exist."""
+        kind = "IDE" if vm.generation == 1 else "SCSI"
+        if vm.state != "Off" and kind == "IDE":
+            raise modify_device_failed(vm, "DVD Drive", INVALID_STATE_TEXT)
+        self._check_iso(path, "add")
+        kind, n, loc = free_slot(vm, "DVD Drive", kind, number, location)
+        drive = DvdDrive(
+            path=parse_path(path).full if path else None,
+            controller_type=kind,
+            controller_number=n,
+            controller_location=loc,
+        )
+        vm.dvd_drives.append(drive)
+        return drive
+
+    def set_dvd_drive(self, vm: VM, drive: DvdDrive, path: str | None) -> None:
+        """Set-VMDvdDrive -Path (None or empty: eject); media changes in any state."""
+        self._check_iso(path, "modify")
+        drive.path = parse_path(path).full if path else None
+
+    def remove_dvd_drive(self, vm: VM, drive: DvdDrive) -> None:
+        """Remove-VMDvdDrive: IDE drives only while Off."""
+        if vm.state != "Off" and drive.controller_type == "IDE":
+            raise modify_device_failed(vm, "DVD Drive", INVALID_STATE_TEXT)
+        vm.dvd_drives.remove(drive)
 
     def add_hard_disk_drive(
         self,
@@ -137,7 +189,7 @@ class VmDevices(HyperVBase):
             id=self.world.new_id(),
             name=name,
             switch_id=switch.id if switch else None,
-            mac_address=self.world.new_mac(),
+            mac_address=self.new_vm_mac(),
         )
         vm.adapters.append(a)
         if vm.state == "Running":

@@ -12,7 +12,7 @@ from hypervsim.world.hyperv_compute import check_nesting_supported
 from hypervsim.world.hyperv_devices import drive_slot, ensure_guest_nic
 from hypervsim.world.hyperv_errors import INVALID_STATE_TEXT
 from hypervsim.world.profiles import GiB, default_vm_version, supported_vm_versions, version_tuple
-from hypervsim.world.records import InstalledOs, Vhd, VMNetworkAdapter
+from hypervsim.world.records import DvdDrive, InstalledOs, Vhd, VMNetworkAdapter
 
 if TYPE_CHECKING:  # pragma: no cover
     from hypervsim.world.model import VM
@@ -59,6 +59,8 @@ class VmLifecycle(HyperVBase):
                 target=version,
             )
         switch = self.require_switch(switch_name) if switch_name else None
+        if new_vhd_path and not (":" in new_vhd_path or new_vhd_path.startswith("\\")):
+            new_vhd_path = f"{self.virtual_hard_disk_path}\\{new_vhd_path}"  # the host's default
         if new_vhd_path and vhd_path:
             raise WorldError(
                 "Parameter set cannot be resolved using the specified named parameters.",
@@ -98,16 +100,19 @@ class VmLifecycle(HyperVBase):
             name=name,
             generation=generation,
             version=version,
-            path=path or "C:\\ProgramData\\Microsoft\\Windows\\Hyper-V",
+            path=path or self.virtual_machine_path,
             memory_startup=memory_startup or 1 * GiB,
         )
         vm.adapters.append(
             VMNetworkAdapter(
                 id=world.new_id(),
                 switch_id=switch.id if switch else None,
-                mac_address=world.new_mac(),
+                mac_address=self.new_vm_mac(),
             )
         )
+        if generation == 1:
+            # Hyper-V gives a generation 1 VM an empty DVD drive on IDE 1:0
+            vm.dvd_drives.append(DvdDrive(controller_type="IDE", controller_number=1))
         if new_vhd_path:
             # New-VM creates the folder of a new disk (as Hyper-V's wizard does). The disk is
             # empty: the VM will run, but nothing boots from it.

@@ -152,3 +152,12 @@ class VMCheckpoint(BaseModel):
     config_json: str = "{}"
     disk_paths: list[str] = Field(default_factory=list)  # frozen disk per captured drive
     guest_json: str | None = None
+
+
+class DvdDrive(BaseModel):
+    """A VM's DVD drive and the ISO in it, if any (Get-VMDvdDrive)."""
+
+    path: str | None = None
+    controller_type: str = "SCSI"  # "IDE" (generation 1) | "SCSI"
+    controller_number: int = 0
+    controller_location: int = 0

@@ -13,7 +13,7 @@ from hypervsim.powershell.cmdlets.world_bridge import (
     VMSwitchType,
 )
 from hypervsim.world.model import VM, Computer
-from hypervsim.world.records import HardDrive, Vhd, VMNetworkAdapter, VMSwitch
+from hypervsim.world.records import DvdDrive, HardDrive, Vhd, VMNetworkAdapter, VMSwitch
 
 NS = "Microsoft.HyperV.PowerShell."
 
@@ -139,6 +139,7 @@ def vm_object(host: Computer, vm: VM) -> PSObject:
             "DynamicMemoryEnabled": vm.dynamic_memory,
             "NetworkAdapters": [adapter_object(host, vm, a) for a in vm.adapters],
             "HardDrives": [hard_drive_object(host, vm, d) for d in vm.hard_drives],
+            "DVDDrives": [dvd_drive_object(host, vm, d) for d in vm.dvd_drives],
             "Notes": vm.notes,
             "Path": vm.path,
             "ConfigurationLocation": vm.path,
@@ -174,6 +175,26 @@ def hard_drive_object(host: Computer, vm: VM, drive: HardDrive) -> PSObject:
             "DiskNumber": disk.disk_number if disk is not None else None,
         },
         _types("HardDiskDrive", NS + "VirtualMachineDevice"),
+        ref=(vm, drive),
+    )
+
+
+def dvd_drive_object(host: Computer, vm: VM, drive: DvdDrive) -> PSObject:
+    return PSObject(
+        {
+            "VMName": vm.name,
+            "VMId": vm.id,
+            "ComputerName": host.name,
+            "Name": "DVD Drive",
+            "Id": f"Microsoft:{vm.id}\\{drive.controller_type}:{drive.controller_number}:"
+            f"{drive.controller_location}\\D",
+            "Path": drive.path,
+            "DvdMediaType": "ISO" if drive.path else "None",
+            "ControllerType": ControllerType[drive.controller_type],
+            "ControllerNumber": drive.controller_number,
+            "ControllerLocation": drive.controller_location,
+        },
+        _types("DvdDrive", NS + "VirtualMachineDevice"),
         ref=(vm, drive),
     )
 

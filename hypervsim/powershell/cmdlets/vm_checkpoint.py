@@ -16,6 +16,7 @@ from hypervsim.powershell.cmdlets.world_bridge import (
     as_bool,
     flatten,
     hyperv_host,
+    piped,
     report,
     target_vms,
     unwrap,
@@ -98,7 +99,7 @@ def _targets(inv: Invocation, host: Computer, strict: bool = True) -> list[tuple
     says nothing); a wildcard just matches nothing."""
     out: list[tuple[VM, VMCheckpoint]] = []
     vms: list[VM] = []
-    for item in flatten(inv.bound.get("VMSnapshot")) + flatten(inv.input):
+    for item in piped(inv, "VMSnapshot"):
         obj = unwrap(item)
         if isinstance(obj, VMCheckpoint):
             owner = host.checkpoint_owner(obj)
