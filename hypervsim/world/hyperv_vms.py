@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from hypervsim.world.errors import WorldError
 from hypervsim.world.filesystem import View, parse_path
@@ -292,6 +292,23 @@ class VmLifecycle(HyperVBase):
         if vm.guest is not None:
             vm.guest.complete_restart()
         self._boot_guest(vm)
+
+    def set_vm_settings(
+        self, vm: VM, values: dict[str, Any], off_only: frozenset[str] = frozenset()
+    ) -> None:
+        """Settings kept only to read back (by Windows property name); those in `off_only`
+        change only while the VM is Off."""
+        if vm.state != "Off" and any(
+            k in off_only and vm.settings.get(k) != v for k, v in values.items()
+        ):
+            raise WorldError(
+                f"'{vm.name}' failed to modify settings. (Virtual machine ID {vm.id})\n"
+                f"{INVALID_STATE_TEXT}",
+                reason="InvalidState",
+                category="InvalidOperation",
+                target=vm.name,
+            )
+        vm.settings.update(values)
 
     def set_vm_notes(self, vm: VM, notes: str) -> None:
         vm.notes = notes

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from hypervsim.powershell.api import PSObject
+from hypervsim.powershell.cmdlets.hyperv_settings import VM_SETTINGS, read_back
 from hypervsim.powershell.cmdlets.world_bridge import (
     CheckpointType,
     ControllerType,
@@ -154,6 +155,24 @@ def vm_object(host: Computer, vm: VM) -> PSObject:
             "ParentSnapshotName": next(
                 (c.name for c in vm.checkpoints if c.id == vm.current_checkpoint), None
             ),
+            **read_back(vm.settings, VM_SETTINGS, vm),
+            "OperationalStatus": ["Ok"],
+            "PrimaryOperationalStatus": "Ok",
+            "Heartbeat": "OkApplicationsUnknown" if vm.guest_up else None,
+            "ReplicationState": "Disabled",
+            "ReplicationHealth": "NotApplicable",
+            "ReplicationMode": "None",
+            "CPUUsage": 0,
+            "MemoryDemand": host.memory_assigned(vm),
+            "IntegrationServicesState": "Up to date" if vm.guest_up else "",
+            "ResourceMeteringEnabled": False,
+            "SmartPagingFileInUse": False,
+            "IsClustered": False,
+            "IsDeleted": False,
+            "VirtualMachineType": "RealizedVirtualMachine",
+            "VirtualMachineSubType": f"Generation{vm.generation}",
+            "NumaNodesCount": 1,
+            "NumaSocketCount": 1,
         },
         _types("VirtualMachine", NS + "VirtualMachineBase"),
         ref=vm,

@@ -6,8 +6,14 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from hypervsim.powershell.api import Invocation, Param, ParamKind, PSObject, cmdlet
+from hypervsim.powershell.api import Invocation, Param, ParamKind, PSEnum, PSObject, cmdlet
 from hypervsim.powershell.cmdlets.hyperv_objects import vm_object
+from hypervsim.powershell.cmdlets.hyperv_settings import (
+    OFF_ONLY_SETTINGS,
+    VM_SETTINGS,
+    collect,
+)
+from hypervsim.powershell.cmdlets.hyperv_settings import params as settings_params
 from hypervsim.powershell.cmdlets.world_bridge import (
     HYPERV_MODULE,
     CheckpointType,
@@ -24,6 +30,17 @@ from hypervsim.world.errors import WorldError
 
 S = ParamKind.SWITCH
 L = ParamKind.LIST
+
+
+class BootDevice(PSEnum):
+    Floppy = 0
+    CD = 1
+    IDE = 2
+    LegacyNetworkAdapter = 3
+    NetworkAdapter = 4
+    VHD = 5
+
+
 VM_PARAMS = (
     Param("Name", L, aliases=("VMName",), position=0),
     Param("VM", L, from_pipeline=True),
@@ -35,6 +52,9 @@ VM_PARAMS = (
     Param("Name", L, aliases=("VMName",), position=0),
     Param("Id", L),
     Param("ComputerName", L),
+    Param("Credential", L),
+    Param("CimSession", L),
+    Param("ClusterObject", L),
     module=HYPERV_MODULE,
 )
 def get_vm(inv: Invocation) -> Iterable[Any]:
@@ -65,22 +85,28 @@ def get_vm(inv: Invocation) -> Iterable[Any]:
 @cmdlet(
     "New-VM",
     Param("Name", position=0, aliases=("VMName",)),
-    Param("MemoryStartupBytes", aliases=("MemoryStartup",)),
-    Param("Generation"),
+    Param("MemoryStartupBytes", position=1),
+    Param("Generation", position=2),
+    Param("BootDevice"),
+    Param("NoVHD", S),
     Param("NewVHDPath"),
     Param("NewVHDSizeBytes"),
     Param("VHDPath"),
     Param("SwitchName"),
     Param("Path"),
     Param("Version"),
-    Param("NoVHD", S),
-    Param("BootDevice"),
+    Param("Prerelease", S),
     Param("Force", S),
+    Param("CimSession", L),
+    Param("ComputerName", L),
+    Param("Credential", L),
     module=HYPERV_MODULE,
 )
 def new_vm(inv: Invocation) -> Iterable[Any]:
     host = hyperv_host(inv)
     b = inv.bound
+    if b.get("BootDevice") is not None:
+        as_enum(inv, "BootDevice", BootDevice, "New-VM")
     name = str(b.get("Name") or "New Virtual Machine")
     try:
         vm = host.new_vm(
@@ -157,17 +183,20 @@ def update_vm_version(inv: Invocation) -> Iterable[Any]:
     "Set-VM",
     *VM_PARAMS,
     Param("ProcessorCount"),
-    Param("MemoryStartupBytes"),
-    Param("MemoryMinimumBytes"),
-    Param("MemoryMaximumBytes"),
     Param("DynamicMemory", S),
     Param("StaticMemory", S),
+    Param("MemoryMinimumBytes"),
+    Param("MemoryMaximumBytes"),
+    Param("MemoryStartupBytes"),
+    Param("AutomaticCheckpointsEnabled"),
     Param("Notes"),
     Param("NewVMName"),
-    Param("AutomaticCheckpointsEnabled"),
     Param("CheckpointType"),
-    Param("AutomaticStartAction"),
-    Param("AutomaticStopAction"),
+    *settings_params(VM_SETTINGS),
+    Param("AllowUnverifiedPaths", S),
+    Param("CimSession", L),
+    Param("ComputerName", L),
+    Param("Credential", L),
     Param("Passthru", S),
     module=HYPERV_MODULE,
 )
@@ -178,6 +207,7 @@ def set_vm(inv: Invocation) -> Iterable[Any]:
         if b.get("CheckpointType") is not None
         else CheckpointType.Production
     )
+    settings = collect(inv, VM_SETTINGS, "Set-VM")
 
     def apply(host: Any, vm: Any) -> None:
         dynamic = (
@@ -209,6 +239,8 @@ def set_vm(inv: Invocation) -> Iterable[Any]:
             host.set_checkpoint_type(vm, checkpoint_type.name)
         if b.get("AutomaticCheckpointsEnabled") is not None:
             host.set_automatic_checkpoints(vm, as_bool(b["AutomaticCheckpointsEnabled"]))
+        if settings:
+            host.set_vm_settings(vm, settings, OFF_ONLY_SETTINGS)
 
     return _each_vm(inv, apply)
 

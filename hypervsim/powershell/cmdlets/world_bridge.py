@@ -183,7 +183,7 @@ def as_enum(inv: Invocation, param: str, enum_type: type[PSEnum], command: str) 
     for member in enum_type:
         if text.lower() == member.name.lower() or text == str(member.value):
             return member
-    names = ", ".join(m.name for m in sorted(enum_type, key=lambda m: m.name))
+    names = ", ".join(m.name for m in sorted(enum_type, key=lambda m: m.value))
     raise CmdletError(
         ErrorRecord(
             message=f"Cannot bind parameter '{param}'. Cannot convert value \"{text}\" to type "
