@@ -127,8 +127,8 @@ class HyperVBase(HostServices):
     ) -> None:
         """Set-VMHost: default folders for new VMs and disks, the dynamic MAC range, and
         settings kept only to read back (`other`, by Windows property name)."""
-        low = _mac(mac_address_minimum) if mac_address_minimum is not None else None
-        high = _mac(mac_address_maximum) if mac_address_maximum is not None else None
+        low = mac_address(mac_address_minimum) if mac_address_minimum is not None else None
+        high = mac_address(mac_address_maximum) if mac_address_maximum is not None else None
         lo, hi = low or self.mac_address_minimum, high or self.mac_address_maximum
         if int(lo, 16) > int(hi, 16):
             raise WorldError(
@@ -148,7 +148,7 @@ class HyperVBase(HostServices):
         self.host_settings.update(other or {})
 
 
-def _mac(text: str) -> str:
+def mac_address(text: str) -> str:
     """A MAC address as Hyper-V stores it: 12 hex digits (separators allowed on input)."""
     digits = text.replace("-", "").replace(":", "").upper()
     if len(digits) != 12 or any(c not in "0123456789ABCDEF" for c in digits):

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from hypervsim.world.errors import WorldError
 from hypervsim.world.filesystem import parse_path
-from hypervsim.world.hyperv_base import HyperVBase
+from hypervsim.world.hyperv_base import HyperVBase, mac_address
 from hypervsim.world.hyperv_errors import INVALID_STATE_TEXT, modify_device_failed
 from hypervsim.world.records import DvdDrive, HardDrive, VMNetworkAdapter
 
@@ -221,8 +221,26 @@ class VmDevices(HyperVBase):
         adapter: VMNetworkAdapter,
         mac_spoofing: bool | None = None,
         allow_teaming: bool | None = None,
+        static_mac: str | None = None,
+        dynamic_mac: bool = False,
+        settings: dict[str, Any] | None = None,
     ) -> None:
+        """Set-VMNetworkAdapter: the MAC address (static or back to dynamic) changes only
+        while the VM is Off; the other settings any time."""
+        vm = self.owner_vm(adapter)
+        mac = mac_address(static_mac) if static_mac is not None else None
+        if (mac is not None or dynamic_mac) and vm is not None and vm.state != "Off":
+            raise modify_device_failed(vm, "Synthetic Ethernet Port", INVALID_STATE_TEXT)
+        if mac is not None:
+            adapter.mac_address, adapter.dynamic_mac = mac, False
+        elif dynamic_mac and not adapter.dynamic_mac:
+            adapter.mac_address, adapter.dynamic_mac = self.new_vm_mac(), True
+        if vm is not None and vm.guest is not None:
+            for nic in vm.guest.net_adapters:
+                if nic.vm_adapter_id == adapter.id:
+                    nic.mac_address = adapter.mac_address
         if mac_spoofing is not None:
             adapter.mac_spoofing = mac_spoofing
         if allow_teaming is not None:
             adapter.allow_teaming = allow_teaming
+        adapter.settings.update(settings or {})

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from hypervsim.world.errors import WorldError
 from hypervsim.world.hyperv_base import HyperVBase
@@ -13,7 +13,56 @@ if TYPE_CHECKING:  # pragma: no cover
 
 
 class SwitchHost(HyperVBase):
-    """New-/Remove-VMSwitch."""
+    """New-/Set-/Remove-VMSwitch."""
+
+    def set_switch(
+        self,
+        sw: VMSwitch,
+        switch_type: str | None = None,
+        allow_management_os: bool | None = None,
+        settings: dict[str, Any] | None = None,
+    ) -> None:
+        """Set-VMSwitch: Internal and Private convert into each other (an Internal switch
+        without the management OS is Private); an External switch gains or loses its host
+        vNIC, which takes over or gives back the bound adapter's IP configuration."""
+        new_type = switch_type or sw.switch_type
+        if (new_type == "External") != (sw.switch_type == "External"):
+            raise WorldError(
+                "Parameter set cannot be resolved using the specified named parameters.",
+                reason="AmbiguousParameterSet",
+                category="InvalidArgument",
+                exception_type="System.Management.Automation.ParameterBindingException",
+            )
+        if new_type == "Internal" and allow_management_os is False:
+            new_type = "Private"
+        if new_type == "Private" and allow_management_os is True and switch_type is None:
+            new_type = "Internal"
+        mgmt = new_type == "Internal" or (
+            new_type == "External"
+            and (sw.allow_management_os if allow_management_os is None else allow_management_os)
+        )
+        vnic = next(
+            (n for n in self.net_adapters if n.kind == "host-vnic" and n.switch_id == sw.id), None
+        )
+        bound = self.adapter_by_name(sw.net_adapter_name) if sw.net_adapter_name else None
+        if mgmt and vnic is None:
+            vnic = self.add_net_adapter(
+                f"vEthernet ({sw.name})",
+                "host-vnic",
+                description="Hyper-V Virtual Ethernet Adapter",
+            )
+            vnic.switch_id = sw.id
+            if bound is not None:
+                vnic.mac_address = bound.mac_address
+                self.move_ip_config(bound, vnic)
+            else:
+                self.add_apipa(vnic)
+        elif not mgmt and vnic is not None:
+            if bound is not None:
+                self.move_ip_config(vnic, bound)
+            self.remove_net_adapter(vnic)
+        sw.switch_type, sw.allow_management_os = new_type, mgmt
+        sw.settings.update(settings or {})
 
     def new_switch(
         self,

@@ -6,6 +6,8 @@ change goes through one checked path.
 
 from __future__ import annotations
 
+from typing import Any
+
 from pydantic import BaseModel, Field
 
 from hypervsim.world.filesystem import Volume
@@ -72,6 +74,7 @@ class VMSwitch(BaseModel):
     net_adapter_name: str | None = None
     allow_management_os: bool = False
     notes: str = ""
+    settings: dict[str, Any] = Field(default_factory=dict)  # accepted, not modeled
 
 
 class VMNetworkAdapter(BaseModel):
@@ -81,8 +84,10 @@ class VMNetworkAdapter(BaseModel):
     name: str = "Network Adapter"
     switch_id: str | None = None
     mac_address: str
+    dynamic_mac: bool = True
     mac_spoofing: bool = False
     allow_teaming: bool = False
+    settings: dict[str, Any] = Field(default_factory=dict)  # accepted, not modeled
 
 
 class Account(BaseModel):

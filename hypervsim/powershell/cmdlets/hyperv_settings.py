@@ -65,10 +65,15 @@ class Setting:
     default: Any = None
     prop: str = ""
     default_of: Callable[[Any], Any] | None = None
+    scope: str = ""  # keeps e.g. the processor's "Maximum" apart from the memory's
 
     @property
     def name(self) -> str:
         return self.prop or self.param
+
+    @property
+    def key(self) -> str:
+        return f"{self.scope}.{self.name}" if self.scope else self.name
 
 
 def params(settings: tuple[Setting, ...]) -> tuple[Param, ...]:
@@ -76,20 +81,20 @@ def params(settings: tuple[Setting, ...]) -> tuple[Param, ...]:
 
 
 def collect(inv: Invocation, settings: tuple[Setting, ...], command: str) -> dict[str, Any]:
-    """The bound values of `settings`, converted, by property name (binding errors raise)."""
+    """The bound values of `settings`, converted, by storage key (binding errors raise)."""
     out: dict[str, Any] = {}
     for s in settings:
         if s.param not in inv.bound:
             continue
         value = inv.bound[s.param]
         if s.kind is bool:
-            out[s.name] = as_bool(value)
+            out[s.key] = as_bool(value)
         elif s.kind is int:
-            out[s.name] = as_int(value)
+            out[s.key] = as_int(value)
         elif s.kind is str:
-            out[s.name] = None if value is None else to_string(value)
+            out[s.key] = None if value is None else to_string(value)
         else:
-            out[s.name] = as_enum(inv, s.param, s.kind, command).name
+            out[s.key] = as_enum(inv, s.param, s.kind, command).name
     return out
 
 
@@ -101,8 +106,8 @@ def read_back(
     for s in settings:
         if s.name in out:
             continue
-        value = stored.get(s.name)
-        if value is None and s.name not in stored:
+        value = stored.get(s.key)
+        if value is None and s.key not in stored:
             value = s.default_of(record) if s.default_of else s.default
         if isinstance(s.kind, type) and issubclass(s.kind, PSEnum) and isinstance(value, str):
             value = s.kind[value]
@@ -127,3 +132,94 @@ VM_SETTINGS = (
 OFF_ONLY_SETTINGS = frozenset(
     {"GuestControlledCacheTypes", "LowMemoryMappedIoSpace", "HighMemoryMappedIoSpace"}
 )
+
+PROCESSOR_SETTINGS = tuple(
+    Setting(param, kind, default, scope="Processor", default_of=default_of)
+    for param, kind, default, default_of in (
+        ("CompatibilityForMigrationEnabled", bool, False, None),
+        ("CompatibilityForOlderOperatingSystemsEnabled", bool, False, None),
+        ("HwThreadCountPerCore", int, 1, None),
+        ("Maximum", int, 100, None),
+        ("Reserve", int, 0, None),
+        ("RelativeWeight", int, 100, None),
+        ("MaximumCountPerNumaNode", int, None, lambda vm: vm.processor_count),
+        ("MaximumCountPerNumaSocket", int, 1, None),
+        ("ResourcePoolName", str, "Primordial", None),
+        ("EnableHostResourceProtection", bool, False, None),
+        ("Perfmon", str, None, None),
+    )
+)
+"""Set-VMProcessor's settings kept to read back."""
+
+MEMORY_SETTINGS = tuple(
+    Setting(param, kind, default, scope="Memory", default_of=default_of)
+    for param, kind, default, default_of in (
+        ("Buffer", int, 20, None),
+        ("Priority", int, 50, None),
+        ("MaximumAmountPerNumaNodeBytes", int, None, lambda vm: vm.memory_maximum),
+        ("ResourcePoolName", str, "Primordial", None),
+    )
+)
+"""Set-VMMemory's settings kept to read back."""
+
+ADAPTER_SETTINGS = tuple(
+    Setting(param, kind, default)
+    for param, kind, default in (
+        ("DhcpGuard", OnOffState, "Off"),
+        ("RouterGuard", OnOffState, "Off"),
+        ("PortMirroring", VMNetworkAdapterPortMirroringMode, "None"),
+        ("IeeePriorityTag", OnOffState, "Off"),
+        ("VmqWeight", int, 100),
+        ("IovQueuePairsRequested", int, 1),
+        ("IovInterruptModeration", IovInterruptModerationValue, "Default"),
+        ("IovWeight", int, 0),
+        ("IPsecOffloadMaximumSecurityAssociation", int, 512),
+        ("MaximumBandwidth", int, 0),
+        ("MinimumBandwidthAbsolute", int, 0),
+        ("MinimumBandwidthWeight", int, 0),
+        ("MandatoryFeatureId", str, None),
+        ("ResourcePoolName", str, None),
+        ("TestReplicaPoolName", str, None),
+        ("TestReplicaSwitchName", str, None),
+        ("VirtualSubnetId", int, 0),
+        ("NotMonitoredInCluster", bool, False),
+        ("StormLimit", int, 0),
+        ("DynamicIPAddressLimit", int, 0),
+        ("DeviceNaming", OnOffState, "Off"),
+        ("FixSpeed10G", OnOffState, "Off"),
+        ("PacketDirectNumProcs", int, 0),
+        ("PacketDirectModerationCount", int, 64),
+        ("PacketDirectModerationInterval", int, 1000000),
+        ("VrssEnabled", bool, True),
+        ("VmmqEnabled", bool, False),
+        ("VmmqQueuePairs", int, 16),
+    )
+)
+"""Set-VMNetworkAdapter's settings kept to read back."""
+
+SWITCH_SETTINGS = (
+    Setting(
+        "MinimumBandwidthMode", VMSwitchBandwidthMode, "Absolute", prop="BandwidthReservationMode"
+    ),
+    *(
+        Setting(param, bool, False)
+        for param in ("EnableIov", "EnablePacketDirect", "EnableEmbeddedTeaming")
+    ),
+)
+"""New-VMSwitch's settings kept to read back (as the switch's properties)."""
+
+SWITCH_DEFAULT_FLOW_SETTINGS = tuple(
+    Setting(param, kind, default)
+    for param, kind, default in (
+        ("DefaultFlowMinimumBandwidthAbsolute", int, 0),
+        ("DefaultFlowMinimumBandwidthWeight", int, 0),
+        ("DefaultQueueVrssEnabled", bool, True),
+        ("DefaultQueueVmmqEnabled", bool, True),
+        ("DefaultQueueVmmqQueuePairs", int, 16),
+        ("Extensions", str, None),
+    )
+)
+"""Set-VMSwitch's settings kept to read back."""
+
+SWITCH_MODE_AND_FLOW = (SWITCH_SETTINGS[0], *SWITCH_DEFAULT_FLOW_SETTINGS)
+"""What Get-VMSwitch reads back of them (the bandwidth mode is BandwidthReservationMode)."""

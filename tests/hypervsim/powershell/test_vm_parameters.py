@@ -74,3 +74,54 @@ def test_set_vm_settings_read_back_and_enums_bind_like_windows(ps: Run) -> None:
         "The operation cannot be performed while the virtual machine is in its current state."
     )
     assert lines(r) == ["268435456"]
+
+
+def test_processor_and_memory_settings_read_back(ps: Run) -> None:
+    r = ps(
+        "New-VM a | Out-Null\n"
+        "Set-VMProcessor a -Count 2 -Reserve 10 -Maximum 75 -RelativeWeight 200 "
+        "-CompatibilityForMigrationEnabled $true -HwThreadCountPerCore 2 -EnableHostResourceProtection $true\n"
+        '$p = Get-VMProcessor a; "$($p.Count) $($p.Reserve) $($p.Maximum) $($p.RelativeWeight) '
+        '$($p.CompatibilityForMigrationEnabled) $($p.HwThreadCountPerCore) $($p.EnableHostResourceProtection)"\n'
+        "Get-VMProcessor a | Set-VMProcessor -Reserve 5; (Get-VMProcessor a).Reserve\n"
+        "Set-VMMemory a -Buffer 30 -Priority 80 -DynamicMemoryEnabled $true -MinimumBytes 512MB -MaximumBytes 4GB\n"
+        '$m = Get-VMMemory a; "$($m.Buffer) $($m.Priority) $($m.DynamicMemoryEnabled) $($m.Maximum / 1GB) $($m.Maximum -eq (Get-VMProcessor a).Maximum)"'
+    )
+    assert not errors(r)
+    assert lines(r) == ["2 10 75 200 True 2 True", "5", "30 80 True 4 False"]
+    assert errors(ps("Set-VMProcessor a -Turbo $true")) == [
+        "A parameter cannot be found that matches parameter name 'Turbo'."
+    ]
+
+
+def test_network_adapter_mac_and_settings(ps: Run) -> None:
+    r = ps(
+        "New-VM a | Out-Null\n"
+        "Set-VMNetworkAdapter -VMName a -StaticMacAddress 00155DAABBCC -DhcpGuard On -RouterGuard On "
+        "-VmqWeight 0 -PortMirroring Source -MaximumBandwidth 100000000 -MacAddressSpoofing On\n"
+        '$n = Get-VMNetworkAdapter a; "$($n.MacAddress) $($n.DynamicMacAddressEnabled) $($n.DhcpGuard) '
+        '$($n.RouterGuard) $($n.VmqWeight) $($n.PortMirroring) $($n.MacAddressSpoofing)"\n'
+        "Get-VMNetworkAdapter a | Set-VMNetworkAdapter -DynamicMacAddress -PortMirroring None\n"
+        "$n = Get-VMNetworkAdapter a; \"$($n.DynamicMacAddressEnabled) $($n.PortMirroring) $($n.MacAddress -ne '00155DAABBCC')\"\n"
+        "Start-VM a; Set-VMNetworkAdapter -VMName a -StaticMacAddress 00155DAABBCD\n"
+        "Set-VMNetworkAdapter -VMName a -MacAddressSpoofing Maybe"
+    )
+    assert lines(r) == ["00155DAABBCC False On On 0 Source On", "True None True"]
+    assert errors(r)[0].startswith("Failed to modify device 'Synthetic Ethernet Port'.")
+    assert errors(r)[1].startswith("Cannot bind parameter 'MacAddressSpoofing'.")
+
+
+def test_switch_settings_and_management_os(ps: Run) -> None:
+    r = ps(
+        "New-VMSwitch -Name i -SwitchType Internal -MinimumBandwidthMode Weight -EnableIov $true | Out-Null\n"
+        '$s = Get-VMSwitch i; "$($s.SwitchType) $($s.BandwidthReservationMode) $($s.IovEnabled)"\n'
+        "Set-VMSwitch i -AllowManagementOS $false; (Get-VMSwitch i).SwitchType\n"
+        "@(Get-NetAdapter | Where-Object Name -eq 'vEthernet (i)').Count\n"
+        'Set-VMSwitch i -SwitchType Internal -DefaultFlowMinimumBandwidthWeight 10 -Passthru | ForEach-Object { "$($_.SwitchType) $($_.DefaultFlowMinimumBandwidthWeight)" }\n'
+        "Set-VMSwitch External -AllowManagementOS $false; (Get-NetIPAddress -InterfaceAlias Ethernet).IPAddress\n"
+        "Set-VMSwitch i -NetAdapterName Ethernet"
+    )
+    assert lines(r) == ["Internal Weight True", "Private", "0", "Internal 10", "10.0.0.10"]
+    assert errors(r) == [
+        "A parameter cannot be found that matches parameter name 'NetAdapterName'."
+    ]
