@@ -77,9 +77,14 @@ def _targets(
     "Get-VMNetworkAdapter",
     Param("VMName", L, position=0),
     Param("VM", L, from_pipeline=True),
-    Param("Name", L),
+    Param("Name", L, position=1),
     Param("ManagementOS", S),
+    Param("SwitchName"),
     Param("All", S),
+    Param("IsLegacy"),
+    Param("CimSession", L),
+    Param("ComputerName", L),
+    Param("Credential", L),
     module=HYPERV_MODULE,
 )
 def get_vm_network_adapter(inv: Invocation) -> Iterable[Any]:
@@ -87,7 +92,10 @@ def get_vm_network_adapter(inv: Invocation) -> Iterable[Any]:
     out: list[Any] = []
     if as_bool(inv.bound.get("ManagementOS", False)) or as_bool(inv.bound.get("All", False)):
         names = strings(inv.bound["Name"]) if inv.bound.get("Name") is not None else None
+        wanted_switch = inv.bound.get("SwitchName")
         for sw in host.switches:
+            if wanted_switch is not None and sw.name.lower() != str(wanted_switch).lower():
+                continue
             if sw.allow_management_os and (
                 not names or any(fnmatch.fnmatchcase(sw.name.lower(), n.lower()) for n in names)
             ):

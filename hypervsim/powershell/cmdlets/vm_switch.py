@@ -43,8 +43,12 @@ def _not_found(name: str) -> WorldError:
 @cmdlet(
     "Get-VMSwitch",
     Param("Name", L, aliases=("SwitchName",), position=0),
+    Param("ResourcePoolName", L, position=1),
     Param("SwitchType"),
     Param("Id"),
+    Param("CimSession", L),
+    Param("ComputerName", L),
+    Param("Credential", L),
     module=HYPERV_MODULE,
 )
 def get_vm_switch(inv: Invocation) -> Iterable[Any]:

@@ -125,3 +125,15 @@ def test_switch_settings_and_management_os(ps: Run) -> None:
     assert errors(r) == [
         "A parameter cannot be found that matches parameter name 'NetAdapterName'."
     ]
+
+
+def test_get_cmdlets_take_windows_positions_and_filters(ps: Run) -> None:
+    r = ps(
+        "New-VMSwitch -Name i -SwitchType Internal | Out-Null; New-VM a | Out-Null\n"
+        "(Get-VMNetworkAdapter -ManagementOS -SwitchName i).Name\n"
+        "@(Get-VMNetworkAdapter -ManagementOS).Count\n"
+        "(Get-VMNetworkAdapter a 'Network Adapter').VMName\n"
+        "(Get-VMSwitch i Primordial).Name"
+    )
+    assert not errors(r)
+    assert lines(r) == ["i", "2", "a", "i"]
