@@ -14,6 +14,12 @@ if TYPE_CHECKING:  # pragma: no cover
     from hypervsim.world.records import Vhd, VMNetworkAdapter, VMSwitch
 
 
+def hosts_running_vms(vm: VM) -> bool:
+    """A running VM with Hyper-V running inside: Microsoft's nested-virtualization guide says
+    its state cannot be saved or restored (so no standard checkpoint, no Save-VM)."""
+    return vm.state != "Off" and vm.guest is not None and vm.guest_up and vm.guest.hyperv_active
+
+
 def turn_off(vm: VM) -> None:
     """Power a VM off with no checks: its guest goes down, and every VM inside it."""
     vm.state = "Off"

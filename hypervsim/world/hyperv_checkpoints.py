@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 from hypervsim.world.errors import WorldError
 from hypervsim.world.filesystem import key_of
 from hypervsim.world.guest_services import service_enabled
-from hypervsim.world.hyperv_base import HyperVBase, turn_off
+from hypervsim.world.hyperv_base import HyperVBase, hosts_running_vms, turn_off
 from hypervsim.world.hyperv_errors import INVALID_STATE_TEXT, matches
 from hypervsim.world.records import VMCheckpoint
 
@@ -71,11 +71,6 @@ def default_checkpoint_name(vm: VM, now: dt.datetime) -> str:
     half = "AM" if now.hour < 12 else "PM"
     stamp = f"{now.month}/{now.day}/{now.year} - {hour}:{now.minute:02}:{now.second:02} {half}"
     return f"{vm.name} - ({stamp})"
-
-
-def hosts_running_vms(vm: VM) -> bool:
-    """A running VM with Hyper-V running inside (the nested-virtualization limits apply)."""
-    return vm.state != "Off" and vm.guest is not None and vm.guest_up and vm.guest.hyperv_active
 
 
 class VmCheckpoints(HyperVBase):

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 from hypervsim.world.errors import WorldError
 from hypervsim.world.filesystem import View, parse_path
 from hypervsim.world.guest_os import UNATTEND_PATH, administrator, hash_password, parse_unattend
-from hypervsim.world.hyperv_base import HyperVBase, turn_off
+from hypervsim.world.hyperv_base import HyperVBase, hosts_running_vms, turn_off
 from hypervsim.world.hyperv_compute import check_nesting_supported
 from hypervsim.world.hyperv_devices import drive_slot, ensure_guest_nic
 from hypervsim.world.hyperv_errors import INVALID_STATE_TEXT
@@ -279,6 +279,22 @@ class VmLifecycle(HyperVBase):
             for f in pending:
                 f.install_state = "Installed"
         self.power_off(vm)
+
+    def save_vm(self, vm: VM) -> None:
+        """Save-VM / Stop-VM -Save: the VM keeps its guest, ready to resume with Start-VM;
+        a VM hosting running VMs cannot be saved (nested virtualization)."""
+        if vm.state == "Saved":
+            return
+        if vm.state != "Running" or hosts_running_vms(vm):
+            raise WorldError(
+                f"'{vm.name}' failed to change state.\nThe operation cannot be performed while "
+                "the object is in its current state.",
+                reason="InvalidState",
+                category="InvalidOperation",
+                target=vm.name,
+            )
+        vm.state = "Saved"
+        vm.guest_up = False
 
     def restart_vm(self, vm: VM) -> None:
         if vm.state != "Running":

@@ -159,7 +159,14 @@ def start_vm(inv: Invocation) -> Iterable[Any]:
 )
 def stop_vm(inv: Invocation) -> Iterable[Any]:
     turn_off = as_bool(inv.bound.get("TurnOff", False))
+    if as_bool(inv.bound.get("Save", False)):
+        return _each_vm(inv, lambda host, vm: host.save_vm(vm))
     return _each_vm(inv, lambda host, vm: host.stop_vm(vm, turn_off=turn_off))
+
+
+@cmdlet("Save-VM", *VM_PARAMS, Param("ComputerName", L), Param("Passthru", S), module=HYPERV_MODULE)
+def save_vm(inv: Invocation) -> Iterable[Any]:
+    return _each_vm(inv, lambda host, vm: host.save_vm(vm))
 
 
 @cmdlet("Restart-VM", *VM_PARAMS, Param("Force", S), Param("Passthru", S), module=HYPERV_MODULE)

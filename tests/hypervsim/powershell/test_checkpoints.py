@@ -96,3 +96,20 @@ def test_a_standard_checkpoint_of_a_running_vm_comes_back_saved(ps: Run) -> None
     )
     assert not errors(r)
     assert lines(r) == ["Saved", "Saved", "Running"]
+
+
+def test_stop_vm_save_and_save_vm_keep_the_running_guest(ps: Run, world: World) -> None:
+    _vm(ps)
+    r = ps(
+        "Start-VM a; Stop-VM a -Save; (Get-VM a).State\n"
+        "Start-VM a; (Get-VM a).State; Save-VM a -Passthru | ForEach-Object State\n"
+        "Save-VM a -WhatIf"
+    )
+    assert not errors(r)
+    assert lines(r) == [
+        "Saved",
+        "Running",
+        "Saved",
+        'What if: Performing the operation "Save-VM" on target "a".',
+    ]
+    assert world.root.vms[0].guest is not None

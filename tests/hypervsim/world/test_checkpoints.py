@@ -158,3 +158,23 @@ def test_checkpoints_survive_save_and_load(tmp_path, world: World) -> None:
     again.root.stop_vm(loaded)
     again.root.restore_checkpoint(loaded, loaded.checkpoints[0])
     assert loaded.guest is not None and loaded.guest.world is again
+
+
+def test_save_keeps_the_guest_but_not_for_a_vm_hosting_vms(world: World) -> None:
+    host = world.root
+    vm = make_l1(world)
+    guest = vm.guest
+    host.save_vm(vm)
+    assert (vm.state, vm.guest_up, vm.guest is guest) == ("Saved", False, True)
+    host.start_vm(vm)
+    assert vm.state == "Running" and vm.guest_up
+    l1, _g1, _l2, _g2 = make_nat_lab(World.create())
+    host = l1.guest.host if l1.guest is not None else None
+    assert host is not None
+    with pytest.raises(WorldError) as err:
+        host.save_vm(l1)
+    assert err.value.message == (
+        "'L1' failed to change state.\n"
+        "The operation cannot be performed while the object is in its current state."
+    )
+    assert l1.state == "Running"
