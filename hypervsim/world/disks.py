@@ -18,11 +18,10 @@ from hypervsim.world.filesystem import (
     key_of,
     parse_path,
 )
+from hypervsim.world.host_services import HostServices
 from hypervsim.world.profiles import GiB
 
 if TYPE_CHECKING:  # pragma: no cover
-    from hypervsim.world.filesystem import Item
-    from hypervsim.world.model import VM, World
     from hypervsim.world.records import Vhd
 
 MiB = 1024**2
@@ -38,20 +37,8 @@ def mount_failed(path: str, detail: str) -> WorldError:
     )
 
 
-class DiskHost:
+class DiskHost(HostServices):
     """Disk files of a Computer (mixed into `Computer`)."""
-
-    if TYPE_CHECKING:  # pragma: no cover - fields live on Computer
-        vhds: list[Vhd]
-        vms: list[VM]
-
-        @property
-        def world(self) -> World: ...
-
-        files: Volume
-
-        def vm_by_id(self, vm_id: str) -> VM | None: ...
-        def fs_item(self, path: str, cwd: str = "C:\\") -> Item | None: ...
 
     def vhd(self, path: str) -> Vhd | None:
         wanted = key_of(parse_path(path).full)

@@ -1,11 +1,11 @@
-"""What the Hyper-V parts of a Computer use from the rest of it, declared in one place.
+"""What the parts of a Computer use from one another, declared in one place.
 
-The Hyper-V parts (VM lifecycle, devices, processor and memory, switches) are mixed into
-`Computer` with its file system, disks, TCP/IP stack and features. Instead of each part
-re-declaring the fields it borrows, they all derive from `HostServices`, which names every
-field and service they use; mypy checks each declaration against its real definition on
-`Computer` (a base-class signature that differs is an error there), so the dependency is
-explicit and checked. At run time the class is empty.
+`Computer` is composed of parts: the Hyper-V parts (VM lifecycle, devices, processor and
+memory, switches, checkpoints, firmware), its disks, file system, TCP/IP stack, features and
+guest services. Instead of each part re-declaring the fields and services it borrows from the
+others, they all derive from `HostServices`, which names every one of them; mypy checks each
+declaration against its real definition on `Computer` (a base-class signature that differs is
+an error there), so the dependencies are explicit and checked. At run time the class is empty.
 """
 
 from __future__ import annotations
@@ -15,11 +15,19 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:  # pragma: no cover
     from hypervsim.world.filesystem import Item, Volume
     from hypervsim.world.model import VM, Computer, World
-    from hypervsim.world.records import NetAdapter, Vhd, VMSwitch
+    from hypervsim.world.records import (
+        Feature,
+        IPAddress,
+        NetAdapter,
+        NetNat,
+        Route,
+        Vhd,
+        VMSwitch,
+    )
 
 
 class HostServices:
-    """Fields and services of `Computer` that the Hyper-V parts rely on."""
+    """Fields and services of `Computer` that its parts rely on."""
 
     if TYPE_CHECKING:  # pragma: no cover - fields live on Computer
         # state (model.Computer)
@@ -35,6 +43,13 @@ class HostServices:
         vms: list[VM]
         vhds: list[Vhd]
         net_adapters: list[NetAdapter]
+        ip_addresses: list[IPAddress]
+        routes: list[Route]
+        nats: list[NetNat]
+        next_if_index: int
+        features: list[Feature]
+        restart_count: int
+        files: Volume
         virtual_hard_disk_path: str
         virtual_machine_path: str
         mac_address_minimum: str
@@ -53,9 +68,14 @@ class HostServices:
         def physical_memory(self) -> int: ...
         def _link_guest(self, vm: VM) -> None: ...
 
+        # the Hyper-V parts (hyperv_base.HyperVBase)
+        def vm_by_id(self, vm_id: str) -> VM | None: ...
+
         # the Windows features (features.FeatureSet)
-        hyperv_active: bool
-        hyperv_pending: bool
+        @property
+        def hyperv_active(self) -> bool: ...
+        @property
+        def hyperv_pending(self) -> bool: ...
 
         def complete_restart(self) -> None: ...
 
@@ -82,3 +102,4 @@ class HostServices:
         def disk_written(self, disk: Vhd, grown: int) -> None: ...
         def disk_busy(self, disk: Vhd) -> bool: ...
         def disk_has_busy_children(self, disk: Vhd) -> bool: ...
+        def disk_write_refusal(self, disk: Vhd, reason: str, prefix: str = "") -> None: ...
