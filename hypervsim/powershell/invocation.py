@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, cast
 
-from hypervsim.powershell import api
+from hypervsim.powershell import api, world_guard
 from hypervsim.powershell import ast as psast
 from hypervsim.powershell.api import CmdletError, CmdletSpec, ErrorCategory, ErrorRecord
 from hypervsim.powershell.binder import (
@@ -265,6 +265,7 @@ class CommandInvoker(StatementRunner):
                 self.locate(record, node)
                 self.status = False
                 raise PSError(ErrorRecordValue(record))
+            guard = world_guard.begin(self.computer, spec.name)
             try:
                 result = spec.func(inv)
                 if result is not None:
@@ -275,6 +276,7 @@ class CommandInvoker(StatementRunner):
                 if record.command is None:
                     record.command = name
                 if exc.terminating:
+                    world_guard.roll_back(guard)
                     self.locate(record, node)
                     self.status = False
                     raise PSError(ErrorRecordValue(record)) from None
@@ -282,6 +284,7 @@ class CommandInvoker(StatementRunner):
             except (PSError, BreakSignal, ContinueSignal, ExitSignal, ReturnSignal):
                 raise
             except Exception as exc:  # a bug in a cmdlet must not kill the session
+                world_guard.roll_back(guard)
                 record = ErrorRecord(
                     message=f"{type(exc).__name__}: {exc}",
                     category=ErrorCategory.NotSpecified,

@@ -90,6 +90,26 @@ class RestartState(PSEnum):
     Maybe = 2
 
 
+@dotnet_enum("Microsoft.HyperV.PowerShell.CheckpointType")
+class CheckpointType(PSEnum):
+    Disabled = 2
+    Production = 3
+    ProductionOnly = 4
+    Standard = 5
+
+
+@dotnet_enum("Microsoft.HyperV.PowerShell.SnapshotType")
+class SnapshotType(PSEnum):
+    Standard = 0
+    Recovery = 1
+    Planned = 2
+    Missing = 3
+    Replica = 4
+    AppConsistentReplica = 5
+    SyncedReplica = 6
+    Production = 7
+
+
 @dotnet_enum("Microsoft.HyperV.PowerShell.ControllerType")
 class ControllerType(PSEnum):
     IDE = 0
@@ -163,6 +183,32 @@ def as_on_off(value: Any) -> bool:
     if text in ("off", "1"):
         return False
     raise ValueError(value)
+
+
+def as_enum(inv: Invocation, param: str, enum_type: type[PSEnum], command: str) -> PSEnum:
+    """A Hyper-V enum argument (-`param` of `command`), by name in any case or by number;
+    anything else is PowerShell's binding error naming the enumerators."""
+    value = inv.bound[param]
+    if isinstance(value, enum_type):
+        return value
+    text = str(value).strip()
+    for member in enum_type:
+        if text.lower() == member.name.lower() or text == str(member.value):
+            return member
+    names = ", ".join(m.name for m in sorted(enum_type, key=lambda m: m.value))
+    raise CmdletError(
+        ErrorRecord(
+            message=f"Cannot bind parameter '{param}'. Cannot convert value \"{text}\" to type "
+            f'"Microsoft.HyperV.PowerShell.{enum_type.__name__}". Error: "Unable to match the '
+            f"identifier name {text} to a valid enumerator name. Specify one of the following "
+            f'enumerator names and try again:\r\n{names}"',
+            category=ErrorCategory.InvalidArgument,
+            fqid=f"CannotConvertArgumentNoMessage,{HYPERV_NS}{command.replace('-', '')}",
+            command=command,
+            exception_type="System.Management.Automation.ParameterBindingException",
+        ),
+        terminating=True,
+    )
 
 
 def as_int(value: Any) -> int:
