@@ -202,3 +202,14 @@ def test_enum_parameter_given_as_an_integer(ps: Run) -> None:
         "CannotConvertArgumentNoMessage,Microsoft.HyperV.PowerShell.Commands.NewVMSwitch"
     ]
     assert out(ps, "@(Get-VMSwitch -Name s2 -ErrorAction SilentlyContinue).Count") == ["0"]
+
+
+def test_psversiontable_prints_as_on_windows(ps: Run) -> None:
+    assert out(ps, "$PSVersionTable")[:6] == [
+        "",
+        "Name                           Value",
+        "----                           -----",
+        "PSVersion                      5.1.20348.2849",
+        "PSEdition                      Desktop",
+        "PSCompatibleVersions           {1.0, 2.0, 3.0, 4.0...}",
+    ]
