@@ -213,3 +213,12 @@ def test_psversiontable_prints_as_on_windows(ps: Run) -> None:
         "PSEdition                      Desktop",
         "PSCompatibleVersions           {1.0, 2.0, 3.0, 4.0...}",
     ]
+
+
+def test_get_member_filters_note_properties(ps: Run) -> None:
+    script = (
+        "$o = [pscustomobject]@{b = 1; a = 'x'}; $o | Add-Member -NotePropertyName c -NotePropertyValue 2;"
+        " ($o | Get-Member -MemberType NoteProperty | Select-Object -ExpandProperty Name) -join ',';"
+        " ($o | Get-Member -Name To* | ForEach-Object Name) -join ','"
+    )
+    assert out(ps, script) == ["a,b,c", "ToString"]
