@@ -19,6 +19,7 @@ from hypervsim.powershell.cmdlets.hyperv_objects import adapter_object, manageme
 from hypervsim.powershell.cmdlets.world_bridge import (
     HYPERV_MODULE,
     HYPERV_NS,
+    OnOffState,
     apply_to_each,
     as_bool,
     as_on_off,
@@ -115,10 +116,10 @@ def raise_missing(inv: Invocation) -> None:
     Param("VMName", L, position=0),
     Param("VMNetworkAdapter", L, from_pipeline=True),
     Param("Name", L),
-    Param("MacAddressSpoofing"),
-    Param("AllowTeaming"),
-    Param("DhcpGuard"),
-    Param("RouterGuard"),
+    Param("MacAddressSpoofing", enum=OnOffState),
+    Param("AllowTeaming", enum=OnOffState),
+    Param("DhcpGuard", enum=OnOffState),
+    Param("RouterGuard", enum=OnOffState),
     Param("Passthru", S),
     module=HYPERV_MODULE,
 )

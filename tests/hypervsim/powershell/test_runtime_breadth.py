@@ -222,3 +222,19 @@ def test_get_member_filters_note_properties(ps: Run) -> None:
         " ($o | Get-Member -Name To* | ForEach-Object Name) -join ','"
     )
     assert out(ps, script) == ["a,b,c", "ToString"]
+
+
+def test_on_off_parameters_take_names_or_integers(ps: Run) -> None:
+    script = (
+        "New-VM -Name vm1 -Generation 2 -NoVHD | Out-Null;"
+        " Set-VMNetworkAdapter -VMName vm1 -MacAddressSpoofing 0;"
+        " (Get-VMNetworkAdapter -VMName vm1).MacAddressSpoofing;"
+        " Set-VMNetworkAdapter -VMName vm1 -MacAddressSpoofing off;"
+        " (Get-VMNetworkAdapter -VMName vm1).MacAddressSpoofing"
+    )
+    assert out(ps, script) == ["On", "Off"]
+    result = ps("Set-VMNetworkAdapter -VMName vm1 -MacAddressSpoofing Maybe")
+    assert errors(result)[0].startswith(
+        "Cannot bind parameter 'MacAddressSpoofing'. Cannot convert value \"Maybe\" to type"
+        ' "Microsoft.HyperV.PowerShell.OnOffState".'
+    )
