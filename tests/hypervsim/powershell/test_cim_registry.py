@@ -151,3 +151,13 @@ def test_real_but_unmodelled_classes_are_said_plainly(ps: Run) -> None:
         result = ps(script)
         assert fqids(result) == ["NotSupportedByEmulator"]
         assert errors(result)[0].startswith("hypervsim does not model the WMI class")
+
+
+def test_real_but_unmodelled_registry_keys_are_said_plainly(ps: Run) -> None:
+    assert out(ps, "Test-Path 'HKLM:\\SYSTEM\\CurrentControlSet\\Services'") == ["True"]
+    for script in (
+        "Get-ItemProperty HKLM:\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion",
+        "Test-Path HKLM:\\SYSTEM\\CurrentControlSet\\Services\\vmms",
+    ):
+        result = ps(script)
+        assert fqids(result) == ["NotSupportedByEmulator"]
