@@ -17,6 +17,7 @@ from hypervsim.powershell.binder import (
     PositionalArg,
     bind,
     canonical_action,
+    check_actions,
     command_class,
     match_named,
     missing_mandatory,
@@ -367,6 +368,7 @@ class CommandInvoker(StatementRunner):
                 common=function_common(block),
                 loose=not strict,
             )
+            check_actions(name, name, matched.common)
         except BindingError as exc:
             raise self._binding_failed(exc, name, self.current_node) from None
         named = dict(matched.named)

@@ -81,7 +81,14 @@ class Setting:
 
 
 def params(settings: tuple[Setting, ...]) -> tuple[Param, ...]:
-    return tuple(Param(s.param) for s in settings)
+    """The settings as parameters; an enum-valued one binds names or integers as Windows does."""
+    return tuple(
+        Param(
+            s.param,
+            enum=s.kind if isinstance(s.kind, type) and issubclass(s.kind, PSEnum) else None,
+        )
+        for s in settings
+    )
 
 
 def collect(inv: Invocation, settings: tuple[Setting, ...], command: str) -> dict[str, Any]:
