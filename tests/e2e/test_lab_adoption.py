@@ -5,6 +5,8 @@ preview shows no changes."""
 
 from __future__ import annotations
 
+import json
+
 from tests.components.providers.image_vms import image_vm_script
 from tests.e2e.conftest import EmulatorFactory, ProjectFactory
 from tests.e2e.lab_stack import (
@@ -12,9 +14,11 @@ from tests.e2e.lab_stack import (
     GUEST_PASSWORD,
     IMAGE,
     IMAGE_PATH,
+    host_inventory,
     outputs,
     run_ps,
     set_passwords,
+    state_inventory,
     write_lab,
 )
 
@@ -62,3 +66,45 @@ def test_hand_made_vm_is_adopted_only_when_asked(
     assert run_ps(emulator, "(Get-VM -Name 'hand-l1').State") == "Running"
     project.pulumi("preview", "--expect-no-changes")
     project.pulumi("destroy", "--yes", "--skip-preview")
+
+
+def test_adoption_is_previewed_keeps_the_notes_and_never_replaces(
+    pulumi_project: ProjectFactory, hypervsim_server: EmulatorFactory
+) -> None:
+    """Issue 15 item 1: the preview says the VM is adopted, the user's Notes stay (the owner
+    tag is added below them), and `up --refresh` afterwards changes nothing: same VM, same
+    disk, and the host holds exactly what the stack declares."""
+    emulator = hypervsim_server()
+    run_ps(
+        emulator,
+        image_vm_script("hand-l1", IMAGE_PATH, GUEST_PASSWORD)
+        + "\nStop-VM -Name 'hand-l1' -TurnOff -Force"
+        + "\nSet-VM -Name 'hand-l1' -Notes 'built by alice for the demo'",
+    )
+    vm_id = run_ps(emulator, "(Get-VM -Name 'hand-l1').Id.ToString()")
+    disk = run_ps(emulator, "(Get-VM -Name 'hand-l1').HardDrives[0].Path")
+    project = pulumi_project(stack="adopt")
+    set_passwords(project, emulator)
+    write_lab(project, "adopt", emulator, _lab(adopt=True), prefix="hand-")
+
+    preview = project.pulumi("preview")
+    assert f"[adopt] Vm 'hand-l1' on l0: the existing VM (Id {vm_id}) is adopted" in (
+        preview.output.replace(vm_id.lower(), vm_id)
+    )
+    assert "its Notes are kept above the declared notes" in preview.output
+
+    project.pulumi("up", "--yes", "--skip-preview")
+    notes = run_ps(emulator, "(Get-VM -Name 'hand-l1').Notes")
+    assert notes.splitlines() == [
+        "built by alice for the demo",
+        "hyperv-lab-owner: hyperv-lab/adopt",
+    ]
+    project.pulumi("up", "--refresh", "--yes", "--skip-preview")
+    project.pulumi("preview", "--refresh", "--expect-no-changes")
+    assert run_ps(emulator, "(Get-VM -Name 'hand-l1').Id.ToString()") == vm_id
+    assert run_ps(emulator, "(Get-VM -Name 'hand-l1').HardDrives[0].Path") == disk
+    assert run_ps(emulator, "(Get-VM -Name 'hand-l1').Notes") == notes
+    state = json.loads(project.pulumi("stack", "export").stdout)
+    assert host_inventory(emulator, "hand-") == state_inventory(state)
+    project.pulumi("destroy", "--yes", "--skip-preview")
+    assert host_inventory(emulator, "hand-") == set()
