@@ -73,7 +73,7 @@ from components.remote import PowerShellError, RemoteError, Scrubber
 log = logging.getLogger(__name__)
 
 OWNER_TAG = "hyperv-lab-owner: "
-"""Prefix of the Notes line that names the owning stack (`<project>/<stack>[/<owner_id>]`)."""
+"""Prefix of the Notes line that names the owning stack (`<project>/<stack>/<owner id>`)."""
 
 _VERSION = re.compile(r"^\d+\.\d+$")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
@@ -184,7 +184,7 @@ VM_PROPERTIES = PropertySet(
             "owner",
             Annotated[str, Field(max_length=200), AfterValidator(_owner)],
             default="",
-            doc="owning stack '<project>/<stack>[/<owner_id>]', kept as a tag line in the Notes",
+            doc="owning stack '<project>/<stack>/<owner id>', kept as a tag line in the Notes",
         ),
         STOP_POLICY_PROP,
         ADOPT_PROP,
@@ -266,8 +266,10 @@ class VmProvider(HostBoundProvider):
         if failure is not None:
             result.failures.append(failure)
             return result
-        if any(is_unknown(inputs.get(k)) for k in ("host", "name", "owner")):
+        if any(is_unknown(inputs.get(k)) for k in ("host", "name")):
             return result
+        # An unknown owner is a stack id made in this update: no VM carries it yet, so every
+        # tagged VM of that name is another stack's (the lookup below still applies).
         if preview is False:
             # An update: create.ps1 refuses another stack's VM itself (`_adoptable`).
             return result
@@ -639,7 +641,8 @@ class VmArgs:
     notes: Input[str] = ""
     """VM Notes text."""
     owner: Input[str] = ""
-    """Owning stack '<project>/<stack>', kept as a tag line in the Notes."""
+    """Owning stack '<project>/<stack>/<owner id>' (`components.naming.stack_owner`), kept as a
+    tag line in the Notes."""
     stop_policy: Input[StopPolicy] = "fail"
     """'fail' or 'stop-and-restore' for changes that need the VM Off."""
     adopt_existing: Input[bool] = False
