@@ -409,6 +409,13 @@ def test_nat_network_refuses_bad_address_plans_before_registering(
     assert stack.monitor.registrations == []
 
 
+def test_nat_network_on_an_l0_is_deleted_on_its_own(mocked_stack: StackFactory) -> None:
+    stack = mocked_stack()
+    stack.run(lambda: NatNetwork("lan", NatNetworkArgs(host="l0", prefix="10.2.0.0/24")).nat_name)
+    for name in ("lan-switch", "lan-gateway", "lan-nat"):
+        assert stack.by_name(name).deleted_with == "", name
+
+
 def test_second_nat_on_one_host_is_refused(mocked_stack: StackFactory) -> None:
     mocked_stack()
     NatNetwork("first", NatNetworkArgs(host="l0", prefix="10.1.0.0/24"))
@@ -446,6 +453,9 @@ def test_emulator_vm_on_the_nat_of_a_nested_host(mocked_stack: StackFactory) -> 
     assert vm.inputs["owner"] == f"hyperv-lab/{pulumi.get_stack()}/{STATE_OWNER_ID}"
     assert stack.urn_of("l1-hyper-v") in vm.dependencies
     assert stack.urn_of("nat-switch") in vm.dependencies  # deleted before the switch
+    # Everything inside the L1 goes with it: a destroy skips their deletes (the L1 may be Off).
+    for inside in ("phone-vm", "nat-switch", "nat-gateway", "nat-nat"):
+        assert stack.by_name(inside).deleted_with == stack.urn_of("l1-vm"), inside
     adapter = stack.by_name("phone-adapter")
     assert adapter.inputs["switch_name"] == "dev-a-nat"
     assert stack.urn_of("nat-switch") in adapter.dependencies
