@@ -366,6 +366,7 @@ class VmProvider(HostBoundProvider):
                     "vhd_file": vhd_file_name(inputs["name"]),
                     "version": inputs.get("version"),
                     "notes_text": compose_notes(inputs["notes"], inputs["owner"]),
+                    "owner": inputs["owner"],
                     "image": inputs.get("image"),
                     "image_path": inputs.get("image_path"),
                     "disk": inputs.get("disk", "differencing"),
