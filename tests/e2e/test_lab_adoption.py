@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 
 from tests.components.providers.image_vms import image_vm_script
-from tests.e2e.conftest import EmulatorFactory, ProjectFactory
+from tests.e2e.conftest import FIXTURES, EmulatorFactory, ProjectFactory
 from tests.e2e.lab_stack import (
     GUEST_CREDENTIAL,
     GUEST_PASSWORD,
@@ -19,6 +19,7 @@ from tests.e2e.lab_stack import (
     run_ps,
     set_passwords,
     state_inventory,
+    vm_names,
     write_lab,
 )
 
@@ -107,3 +108,50 @@ def test_adoption_is_previewed_keeps_the_notes_and_never_replaces(
     assert host_inventory(emulator, "hand-") == state_inventory(state)
     project.pulumi("destroy", "--yes", "--skip-preview")
     assert host_inventory(emulator, "hand-") == set()
+
+
+DISK_PROGRAM = FIXTURES / "vm_disk_program"
+DISK_SIZE = "(Get-VHD -Path (Get-VM -Name 'data-vm').HardDrives[0].Path).Size / 1GB"
+
+
+def test_adopted_disk_grows_in_place_and_a_hand_grown_one_is_never_replaced(
+    pulumi_project: ProjectFactory, hypervsim_server: EmulatorFactory
+) -> None:
+    """A hand-made VM with a 30 GB empty disk, declared with 40 GB: the preview says it is
+    adopted and its disk grows; `up` grows it (same VM). Grown to 50 GB by hand, the refresh
+    shows an update, which refuses to shrink it with its size; declaring 50 converges."""
+    emulator = hypervsim_server()
+    run_ps(
+        emulator,
+        "New-Item -ItemType Directory -Force C:\\VMs | Out-Null\n"
+        "New-VM -Name 'data-vm' -Generation 2 -MemoryStartupBytes 1GB "
+        "-NewVHDPath C:\\VMs\\data-vm.vhdx -NewVHDSizeBytes 30GB | Out-Null",
+    )
+    vm_id = run_ps(emulator, "(Get-VM -Name 'data-vm').Id.ToString()")
+    project = pulumi_project(DISK_PROGRAM, stack="disk")
+    write_lab(project, "disk", emulator, {})
+    set_passwords(project, emulator)
+    project.set_config("disk:name", "data-vm")
+    project.set_config("disk:size_gb", "40")
+
+    preview = project.pulumi("preview")
+    assert "[adopt] Vm 'data-vm' on l0" in preview.output
+    assert "its 30 GB disk grows to 40 GB" in preview.output
+    project.pulumi("up", "--yes", "--skip-preview")
+    assert run_ps(emulator, DISK_SIZE) == "40"
+    project.pulumi("preview", "--refresh", "--expect-no-changes")
+
+    run_ps(emulator, "Resize-VHD -Path C:\\VMs\\data-vm.vhdx -SizeBytes 50GB")
+    drift = project.pulumi("preview", "--refresh", "--diff")
+    assert "~ pulumi-python:dynamic/hyperv:Vm: (update)" in drift.output, drift.output
+    assert "replace" not in drift.output
+    refused = project.pulumi("up", "--refresh", "--yes", "--skip-preview", check=False)
+    assert refused.returncode != 0
+    assert "is 50 GB, larger than the declared disk_size_gb 40" in refused.output
+    project.set_config("disk:size_gb", "50")
+    project.pulumi("up", "--refresh", "--yes", "--skip-preview")
+    project.pulumi("preview", "--refresh", "--expect-no-changes")
+    assert run_ps(emulator, "(Get-VM -Name 'data-vm').Id.ToString()") == vm_id
+    assert run_ps(emulator, DISK_SIZE) == "50"
+    project.pulumi("destroy", "--yes", "--skip-preview")
+    assert vm_names(emulator) == []
