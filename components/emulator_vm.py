@@ -95,8 +95,11 @@ class EmulatorVm(pulumi.ComponentResource):
                 name=vm_name,
                 image_path=image_path,
             ),
-            # Deleted before the NAT's switch: Windows refuses to remove a switch in use.
-            pulumi.ResourceOptions(parent=self, depends_on=[nat.switch]),
+            # Deleted before the NAT's switch: Windows refuses to remove a switch in use; not
+            # deleted on its own when the L1 it lives in is deleted too (see NatNetwork).
+            pulumi.ResourceOptions(
+                parent=self, depends_on=[nat.switch], deleted_with=nat.inside_vm
+            ),
         )
         on_vm = pulumi.ResourceOptions(parent=self, replace_with=[vm], deleted_with=vm)
         adapter = VmNetworkAdapter(

@@ -3,11 +3,17 @@
 Two developers' stacks can target the same Hyper-V host; what keeps them apart is the prefix
 (`hyperv-lab:prefix`, e.g. "dev-a-") put in front of every VM, switch and NAT name a component
 creates, and the owner tag the Vm provider writes into the VM Notes so a name already owned by
-another stack is refused at preview. The tag is `<project>/<stack>/<owner_id>` when the stack has
-an owner id (`hyperv-lab:owner_id`, a UUID that `scripts/new-dev-stack` makes once per stack),
-else `<project>/<stack>`: stack names repeat across backends (two developers' `dev-a` on two
-state stores), the id does not, so another backend's stack of the same name and prefix is
-refused instead of taking over this one's VMs.
+another stack is refused at preview. The tag is always `<project>/<stack>/<owner id>`: the id
+is `hyperv-lab:owner_id` when the stack file has one (a UUID that `scripts/new-dev-stack` makes
+once per stack), else a UUID made at the stack's first `up` and kept in its state
+(`StackOwnerId`). Stack names repeat across backends (two developers' `dev-a` on two state
+stores), the id does not, so another backend's stack of the same name and prefix is refused
+instead of taking over this one's VMs.
+
+A stack whose VMs still carry the old tag `<project>/<stack>` (made before the id existed)
+keeps managing them: those VMs are in its state, so nothing looks them up by tag, and the next
+`up` re-tags them with the new owner (an in-place Notes update, shown in the preview as an
+update of `owner`).
 """
 
 from __future__ import annotations
@@ -18,6 +24,7 @@ import uuid
 import pulumi
 
 from components.config import NAMESPACE, PREFIX_ENV, ConfigSources
+from components.providers.stack_owner_id import StackOwnerId
 
 PREFIX_PATTERN = re.compile(r"^[A-Za-z0-9_-]{0,32}$")
 
@@ -59,18 +66,31 @@ def owner_id() -> str | None:
         ) from None
 
 
-def stack_owner() -> str:
-    """Owner tag the Vm provider writes into the VM Notes: `<project>/<stack>/<owner_id>`, or
-    `<project>/<stack>` for a stack without an owner id."""
+STATE_OWNER_ID_RESOURCE = "stack-owner-id"
+"""Name of the `StackOwnerId` resource of a stack without `hyperv-lab:owner_id`."""
+
+_STATE_OWNER_IDS: dict[tuple[str, str], pulumi.Output[str]] = {}
+
+
+def stack_owner() -> pulumi.Input[str]:
+    """Owner tag the Vm provider writes into the VM Notes: `<project>/<stack>/<owner id>`, with
+    `hyperv-lab:owner_id` when it is set (known at preview), else the id kept in the stack's
+    state (one `StackOwnerId` per program run, registered on first use)."""
     base = f"{pulumi.get_project()}/{pulumi.get_stack()}"
     oid = owner_id()
-    return f"{base}/{oid}" if oid else base
+    if oid:
+        return f"{base}/{oid}"
+    key = (pulumi.get_project(), pulumi.get_stack())
+    if key not in _STATE_OWNER_IDS:
+        _STATE_OWNER_IDS[key] = StackOwnerId(STATE_OWNER_ID_RESOURCE).owner_id
+    return _STATE_OWNER_IDS[key].apply(lambda made: f"{base}/{made}")
 
 
 __all__ = [
     "OWNER_ID_KEY",
     "PREFIX_ENV",
     "PREFIX_PATTERN",
+    "STATE_OWNER_ID_RESOURCE",
     "OwnerIdError",
     "lab_prefix",
     "owner_id",

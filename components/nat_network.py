@@ -127,7 +127,11 @@ class NatNetwork(pulumi.ComponentResource):
         host: pulumi.Input[Any] = args.host.host if isinstance(args.host, NestedHost) else args.host
         switch_name = prefixed(args.switch_name or name, args.name_prefix)
         nat_name = prefixed(args.nat_name, args.name_prefix) if args.nat_name else switch_name
-        child = pulumi.ResourceOptions(parent=self)
+        # Inside an L1: deleted with it. A destroy that deletes the L1 skips these deletes
+        # (they would need the L1 running, and its delete removes them all); when the L1 stays,
+        # they are deleted inside it as usual.
+        self.inside_vm = self.nested_host.vm_resource if self.nested_host else None
+        child = pulumi.ResourceOptions(parent=self, deleted_with=self.inside_vm)
 
         switch = VmSwitch(
             f"{name}-switch",
@@ -152,7 +156,7 @@ class NatNetwork(pulumi.ComponentResource):
                 adopt_existing=args.adopt_existing,
             ),
             # The host adapter (and its address) goes away with the switch.
-            pulumi.ResourceOptions(parent=self, replace_with=[switch]),
+            pulumi.ResourceOptions(parent=self, replace_with=[switch], deleted_with=self.inside_vm),
         )
         nat = NetNat(
             f"{name}-nat",
@@ -162,7 +166,7 @@ class NatNetwork(pulumi.ComponentResource):
                 internal_prefix=str(self.plan.network),
                 adopt_existing=args.adopt_existing,
             ),
-            pulumi.ResourceOptions(parent=self, depends_on=[gateway]),
+            pulumi.ResourceOptions(parent=self, depends_on=[gateway], deleted_with=self.inside_vm),
         )
         self._nat = nat
         self._switch = switch
@@ -184,7 +188,9 @@ class NatNetwork(pulumi.ComponentResource):
                         guest.dns_servers if guest.dns_servers is not None else args.dns_servers
                     ),
                 ),
-                pulumi.ResourceOptions(parent=self, depends_on=[nat, switch]),
+                pulumi.ResourceOptions(
+                    parent=self, depends_on=[nat, switch], deleted_with=self.inside_vm
+                ),
             )
             configured.append(
                 pulumi.Output.all(guest.vm_name, config.ip_address, config.internet_reachable)

@@ -190,6 +190,12 @@ class NestedHost(pulumi.ComponentResource):
             }
         )
 
+    @property
+    def vm_resource(self) -> pulumi.Resource:
+        """The L1's `Vm` resource: what lives inside it is `deleted_with` it (a destroy of the
+        whole lab skips the inner deletes, which would need the L1 running)."""
+        return self._vm
+
     def image_inside(self, image: BaseImage) -> pulumi.Output[str]:
         """Path inside this L1 of a copy of `image` (which lives on the L1's own host), for
         the L2 VMs made from it: one checked copy per image, made once however many guests

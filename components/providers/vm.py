@@ -19,7 +19,11 @@ Create is one operation: create.ps1 makes the VM only if no VM has that name, el
 the ones there. An existing VM is adopted when `adopt_existing` is set, or when it is this
 resource's own leftover: tagged with this stack's `owner` (a create that failed after
 New-VM ran, e.g. whose reply was lost), or noted by `PendingCreates`. A VM without a tag
-still needs `adopt_existing=True`; one tagged by another stack is refused. (Two `Vm`
+still needs `adopt_existing=True`; one tagged by another stack is refused. Adopting records
+what is there: the Notes of a VM made by hand are kept (`kept_notes`, above the declared notes
+and the tag), the disk of a VM without an image grows to `disk_size_gb` (Resize-VHD; a larger
+disk is refused, never shrunk, and a size change is never a replace), and a preview announces
+the adoption with an `[adopt]` line (the plan itself can only say "create"). (Two `Vm`
 resources of one stack declaring the same name on the same host would therefore share one
 VM instead of the second failing.) A create whose reply was lost re-reads the VMs of that
 name: exactly one with the declared notes, owner, generation, memory and disk is the one it
@@ -71,7 +75,7 @@ from components.remote import PowerShellError, RemoteError, Scrubber
 log = logging.getLogger(__name__)
 
 OWNER_TAG = "hyperv-lab-owner: "
-"""Prefix of the Notes line that names the owning stack (`<project>/<stack>[/<owner_id>]`)."""
+"""Prefix of the Notes line that names the owning stack (`<project>/<stack>/<owner id>`)."""
 
 _VERSION = re.compile(r"^\d+\.\d+$")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
@@ -133,9 +137,10 @@ class VmArgs:
         bool, False, needs_off=True, scripts=[CREATE, UPDATE], described=True
     )
     """Dynamic memory; switching it needs the VM Off."""
-    disk_size_gb: Input[int] = declared(DiskGb, 60, replaces=True, scripts=[CREATE])
+    disk_size_gb: Input[int] = declared(DiskGb, 60, scripts=[CREATE])
     """Size of a new empty system VHD in GB (no image; a disk made from an image has the
-    image's size); changing it replaces the VM."""
+    image's size); a larger size grows the disk in place (Resize-VHD), a smaller one is
+    refused (a disk is never shrunk)."""
     image: Input[str | None] = declared(str | None, None, replaces=True, scripts=[CREATE])
     """Name of the base image (recorded; changing it replaces the VM)."""
     image_path: Input[str | None] = declared(
@@ -159,7 +164,8 @@ class VmArgs:
     notes: Input[str] = declared(Annotated[str, AfterValidator(_notes)], "")
     """VM Notes text."""
     owner: Input[str] = declared(Annotated[str, Field(max_length=200), AfterValidator(_owner)], "")
-    """Owning stack '<project>/<stack>[/<owner_id>]', kept as a tag line in the Notes."""
+    """Owning stack '<project>/<stack>/<owner id>' (`components.naming.stack_owner`), kept as a
+    tag line in the Notes."""
     stop_policy: Input[StopPolicy] = declared_as(
         replace(STOP_POLICY_PROP, scripts=frozenset([UPDATE]))
     )
@@ -173,6 +179,12 @@ VM_PROPERTIES = PropertySet.from_args(
     VmArgs,
     computed=[
         Prop("vm_id", str, computed=True, described=True, doc="Hyper-V VM Id"),
+        Prop(
+            "kept_notes",
+            str,
+            computed=True,
+            doc="the Notes an adopted VM had before: kept above the declared notes",
+        ),
         Prop("state", str, computed=True, described=True, doc="VM state when last seen"),
         Prop("vhd_path", str, computed=True, described=True, doc="path of the first disk"),
         Prop("actual_version", str, computed=True, described=True, doc="version on the host"),
@@ -184,19 +196,36 @@ PREVIEW_INPUT = "_preview"
 """Transient input: True when the program runs for a preview (absent: look up, to be safe)."""
 
 
-def compose_notes(notes: str, owner: str) -> str:
-    """The Notes text stored on the host: the user's notes, then the owner tag line."""
-    if not owner:
-        return notes
-    return f"{notes}\n{OWNER_TAG}{owner}" if notes else f"{OWNER_TAG}{owner}"
+def compose_notes(notes: str, owner: str, kept: str = "") -> str:
+    """The Notes text stored on the host: the Notes an adopted VM had (`kept`), the declared
+    notes, then the owner tag line."""
+    lines = [part for part in (kept, notes) if part]
+    if owner:
+        lines.append(f"{OWNER_TAG}{owner}")
+    return "\n".join(lines)
 
 
-def split_notes(text: str) -> tuple[str, str]:
+def split_notes(text: str, kept: str = "") -> tuple[str, str]:
     """(notes, owner) from the stored Notes text; inverse of `compose_notes`."""
     head, sep, last = text.rpartition("\n")
+    notes, owner = text, ""
     if last.startswith(OWNER_TAG):
-        return (head if sep else ""), last[len(OWNER_TAG) :]
-    return text, ""
+        notes, owner = (head if sep else ""), last[len(OWNER_TAG) :]
+    if kept and notes == kept:
+        return "", owner
+    if kept and notes.startswith(kept + "\n"):
+        return notes[len(kept) + 1 :], owner
+    return notes, owner
+
+
+def notes_to_keep(found: dict[str, Any], inputs: dict[str, Any]) -> str:
+    """The Notes text of a VM being adopted that the stack keeps: all of it when the VM has no
+    owner tag (made by hand) and differs from the declared notes; none for a VM this stack
+    tagged (its own leftover, whose Notes it wrote)."""
+    existing, owner = split_notes(found["notes_text"])
+    if owner or existing == inputs.get("notes", ""):
+        return ""
+    return existing
 
 
 def vhd_file_name(vm_name: str) -> str:
@@ -227,8 +256,10 @@ class VmProvider(HostBoundProvider):
         if failure is not None:
             result.failures.append(failure)
             return result
-        if any(is_unknown(inputs.get(k)) for k in ("host", "name", "owner")):
+        if any(is_unknown(inputs.get(k)) for k in ("host", "name")):
             return result
+        # An unknown owner is a stack id made in this update: no VM carries it yet, so every
+        # tagged VM of that name is another stack's (the lookup below still applies).
         if preview is False:
             # An update: create.ps1 refuses another stack's VM itself (`_adoptable`).
             return result
@@ -279,6 +310,8 @@ class VmProvider(HostBoundProvider):
         conflict = _conflict_message(found["vms"], inputs, op.ref.label())
         if conflict:
             failures.append(CheckFailure("name", conflict))
+        elif len(found["vms"]) == 1 and inputs.get("adopt_existing"):
+            log.warning(_adopt_note(found["vms"][0], inputs, op.ref.label()))
         if found.get("image_exists") is False:
             failures.append(
                 CheckFailure(
@@ -318,6 +351,7 @@ class VmProvider(HostBoundProvider):
                     **self.properties.script_inputs(CREATE, inputs),
                     "vhd_file": vhd_file_name(inputs["name"]),
                     "notes_text": compose_notes(inputs["notes"], inputs["owner"]),
+                    "owner": inputs["owner"],
                     "answer_file": document,
                     "answer_file_path": PANTHER_PATH,
                 },
@@ -326,9 +360,10 @@ class VmProvider(HostBoundProvider):
             raise _scrubbed(exc, secrets) from None
         if made["status"] == "created":
             return made["vm_id"], self._computed(made, inputs)
-        vm_id = self._adoptable(op, made["vms"], inputs)
-        got = self._converge(op, vm_id, inputs, raise_version=False)
-        return vm_id, self._computed(got, inputs)
+        found = self._adoptable(op, made["vms"], inputs)
+        kept = notes_to_keep(found, inputs)
+        got = self._converge(op, found["vm_id"], inputs, raise_version=False, kept=kept)
+        return found["vm_id"], self._computed(got, inputs, kept)
 
     def _answer_file(self, inputs: dict[str, Any]) -> tuple[str | None, list[str]]:
         """The answer file for a generalized image (None otherwise), and the secrets it holds
@@ -368,7 +403,8 @@ class VmProvider(HostBoundProvider):
         got = self.run_described(op, "get", {"vm_id": id_})
         if not got.get("exists"):
             return None
-        notes, owner = split_notes(got["notes_text"])
+        kept = props.get("kept_notes") or ""
+        notes, owner = split_notes(got["notes_text"], kept)
         declared = props.get("version")
         # A disk made from an image has the image's size: the declared size (of an empty
         # disk) is not compared then.
@@ -380,7 +416,7 @@ class VmProvider(HostBoundProvider):
             "version": _seen_version(declared, got["actual_version"]),
             "notes": notes,
             "owner": owner,
-            **self._computed(got, props),
+            **self._computed(got, props, kept),
         }
 
     def update_object(
@@ -396,14 +432,15 @@ class VmProvider(HostBoundProvider):
         raise_version = "version" in diff.changes and (
             wanted is None or actual is None or version_key(wanted) > version_key(actual)
         )
-        got = self._converge(op, id_, news, raise_version=raise_version)
+        kept = olds.get("kept_notes") or ""
+        got = self._converge(op, id_, news, raise_version=raise_version, kept=kept)
         if wanted is not None and version_key(got["actual_version"]) < version_key(wanted):
             raise ProviderError(
                 f"{op.ref.label()}: update Vm failed: Update-VMVersion raised "
                 f"'{news['name']}' only to {got['actual_version']}, below the declared "
                 f"version {wanted}"
             )
-        return self._computed(got, news)
+        return self._computed(got, news, kept)
 
     def delete_object(self, op: Operation, id_: str, props: dict[str, Any]) -> None:
         op.run("delete", {"vm_id": id_, "image_path": props.get("image_path")})
@@ -411,8 +448,10 @@ class VmProvider(HostBoundProvider):
     # -- helpers ----------------------------------------------------------------------------
 
     @staticmethod
-    def _adoptable(op: Operation, found: list[dict[str, Any]], inputs: dict[str, Any]) -> str:
-        """Id of the existing VM create may take over, or the reason it may not."""
+    def _adoptable(
+        op: Operation, found: list[dict[str, Any]], inputs: dict[str, Any]
+    ) -> dict[str, Any]:
+        """The existing VM (as described) create may take over, or the reason it may not."""
         label, name, owner = op.ref.label(), inputs["name"], inputs["owner"]
         conflict = _conflict_message(found, inputs, label)  # adopt_existing cannot lift it
         if conflict:
@@ -427,14 +466,22 @@ class VmProvider(HostBoundProvider):
                 f"{len(found)} VMs named '{name}' exist on {label}; "
                 "remove or rename the extras before adopting"
             )
-        return str(found[0]["vm_id"])
+        return found[0]
 
     def _converge(
-        self, op: Operation, vm_id: str, inputs: dict[str, Any], *, raise_version: bool
+        self,
+        op: Operation,
+        vm_id: str,
+        inputs: dict[str, Any],
+        *,
+        raise_version: bool,
+        kept: str,
     ) -> dict[str, Any]:
-        """Run update.ps1; a 'fail' policy error gets a hint about the stop policy."""
+        """Run update.ps1; a 'fail' policy error gets a hint about the stop policy. The disk of
+        a VM without an image grows to the declared size (never shrinks)."""
         needs_off = (
-            "memory and configuration-version changes need the VM Off while Hyper-V runs inside it"
+            "memory and configuration-version changes, and growing a disk on an IDE "
+            "controller, need the VM Off"
         )
         with explain_needs_vm_off(inputs["stop_policy"], needs_off):
             return self.run_described(
@@ -443,14 +490,17 @@ class VmProvider(HostBoundProvider):
                 {
                     **self.properties.script_inputs(UPDATE, inputs),
                     "vm_id": vm_id,
-                    "notes_text": compose_notes(inputs["notes"], inputs["owner"]),
+                    "notes_text": compose_notes(inputs["notes"], inputs["owner"], kept),
+                    "disk_size_gb": None if inputs.get("image_path") else inputs["disk_size_gb"],
                     "raise_version": raise_version,
                 },
                 VM_POWER_PRELUDE,
             )
 
-    def _computed(self, got: dict[str, Any], _inputs: dict[str, Any]) -> dict[str, Any]:
-        return self.properties.described(got, computed=True)
+    def _computed(
+        self, got: dict[str, Any], _inputs: dict[str, Any], kept: str = ""
+    ) -> dict[str, Any]:
+        return {**self.properties.described(got, computed=True), "kept_notes": kept}
 
 
 def _same_vm_as_before(olds: dict[str, Any], inputs: dict[str, Any]) -> bool:
@@ -482,6 +532,31 @@ def _conflict_message(
         if owner and owner != inputs.get("owner", ""):
             return f"VM '{inputs['name']}' on {label} belongs to stack '{owner}'"
     return None
+
+
+ADOPT_NOTE = "[adopt]"
+"""How a preview line that announces an adoption starts (the plan itself says "create")."""
+
+
+def _adopt_note(found: dict[str, Any], inputs: dict[str, Any], label: str) -> str:
+    """The preview's line for a create that will adopt the VM already there: what is kept."""
+    kept = notes_to_keep(found, inputs)
+    disk = "" if inputs.get("image_path") else _disk_note(found, inputs)
+    return (
+        f"{ADOPT_NOTE} Vm '{inputs['name']}' on {label}: the existing VM (Id {found['vm_id']}) "
+        "is adopted, not created"
+        + ("; its Notes are kept above the declared notes" if kept else "")
+        + disk
+    )
+
+
+def _disk_note(found: dict[str, Any], inputs: dict[str, Any]) -> str:
+    size, wanted = found.get("disk_size_gb"), inputs.get("disk_size_gb")
+    if size is None or wanted is None or is_unknown(wanted) or size == wanted:
+        return ""
+    if size < wanted:
+        return f"; its {size} GB disk grows to {wanted} GB"
+    return f"; its disk is {size} GB, larger than disk_size_gb {wanted}: up will refuse it"
 
 
 def _lowers_version(olds: dict[str, Any], news: dict[str, Any]) -> bool:
@@ -525,6 +600,6 @@ class Vm(pulumi.dynamic.Resource, module="hyperv", name="Vm"):
         self, resource_name: str, args: VmArgs, opts: ResourceOptions | None = None
     ) -> None:
         props = args_props(args)
-        props.update(vm_id=None, state=None, vhd_path=None, actual_version=None)
+        props.update(vm_id=None, kept_notes=None, state=None, vhd_path=None, actual_version=None)
         props[PREVIEW_INPUT] = pulumi.runtime.is_dry_run()
         super().__init__(VmProvider(), resource_name, props, opts)

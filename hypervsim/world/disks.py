@@ -100,6 +100,41 @@ class DiskHost(HostServices):
         if disk.vhd_type != "Fixed":
             disk.file_size += max(MiB, -(-grown // MiB) * MiB)
 
+    def resize_disk(self, disk: Vhd, size_bytes: int) -> None:
+        """Resize-VHD: a VHDX grows or shrinks down to its minimum size (a disk whose partitions
+        fill it cannot shrink), a VHD only grows; attached to a running VM only on its SCSI
+        chain (IDE needs the VM Off), never while mounted on the host."""
+        not_supported = WorldError(
+            f"Failed to resize the virtual disk.\nThe system failed to resize '{disk.path}'.\n"
+            "The operation is not supported.",
+            reason="NotSupported",
+            category="NotImplemented",
+            exception_type="Microsoft.HyperV.PowerShell.VirtualizationException",
+            target=disk.path,
+        )
+        if disk.disk_number is not None:
+            raise WorldError(
+                f"Failed to resize the virtual disk.\nThe system failed to resize '{disk.path}': "
+                f"{IN_USE_HRESULT} (0x80070020).",
+                reason="ResourceBusy",
+                category="ResourceBusy",
+                target=disk.path,
+            )
+        vm = self.vm_by_id(disk.attached_to) if disk.attached_to else None
+        if vm is not None and vm.state != "Off":
+            drive = next((d for d in vm.hard_drives if key_of(d.path) == key_of(disk.path)), None)
+            if drive is None or drive.controller_type != "SCSI":
+                raise not_supported
+        vhdx = disk.path.lower().endswith(".vhdx")
+        minimum = disk.size_bytes if self.disk_has_volume(disk) or not vhdx else 0
+        if size_bytes < minimum or size_bytes <= 0 or size_bytes % 512:
+            raise not_supported
+        disk.size_bytes = size_bytes
+        disk.content_id = self.new_content_id()
+        disk.modified = _now()
+        if disk.vhd_type == "Fixed":
+            disk.file_size = size_bytes + 4 * MiB
+
     def new_disk(
         self, path: str, size_bytes: int, vhd_type: str = "Dynamic", parent: Vhd | None = None
     ) -> Vhd:

@@ -27,6 +27,8 @@ from components.nat_network import NatGuest, NatNetwork, NatNetworkArgs
 from components.nested_host import NestedHost, NestedHostArgs
 
 DYN = "pulumi-python:dynamic/hyperv:"
+OWNER_ID_KIND = "pulumi-python:dynamic/lab:StackOwnerId"
+STATE_OWNER_ID = "5e0c2a9d-6b1f-4d3e-8a7c-0f9b2d4e6a81"  # what StackOwnerId's create made
 IMAGE_PATH = "C:\\Images\\WS2022-Datacenter.vhdx"
 
 
@@ -102,6 +104,8 @@ class HyperVMocks(Mocks):
             outs.update(installed=True, restart_needed=False)
         elif kind == "GuestNetworkConfig":
             outs.update(internet_reachable=True)
+        elif kind == OWNER_ID_KIND:
+            outs.update(owner_id=STATE_OWNER_ID)
         return f"{args.name}-id", outs
 
     def call(self, args: MockCallArgs) -> tuple[dict[str, Any], None]:
@@ -191,13 +195,14 @@ def test_nested_host_children_order_and_host_output(mocked_stack: StackFactory) 
         "l1-adapter": "VmNetworkAdapter",
         "l1-power": "VmPowerState",
         "l1-hyper-v": "WindowsFeature",
+        "stack-owner-id": OWNER_ID_KIND,  # no hyperv-lab:owner_id: the id kept in state
     }
     for child in ("l1-vm", "l1-processor", "l1-adapter", "l1-power", "l1-hyper-v"):
         assert stack.by_name(child).parent == component, child
 
     vm = stack.by_name("l1-vm").inputs
     assert vm["name"] == "dev-a-l1" and vm["host"] == "l0"
-    assert vm["owner"] == f"hyperv-lab/{pulumi.get_stack()}"
+    assert vm["owner"] == f"hyperv-lab/{pulumi.get_stack()}/{STATE_OWNER_ID}"
     assert vm["dynamic_memory"] is False  # nesting needs static memory
     # Booted from the image: a differencing disk with an answer file for the credential.
     assert (vm["image"], vm["image_path"], vm["disk"], vm["generalized"]) == (
@@ -413,6 +418,13 @@ def test_nat_network_refuses_bad_address_plans_before_registering(
     assert stack.monitor.registrations == []
 
 
+def test_nat_network_on_an_l0_is_deleted_on_its_own(mocked_stack: StackFactory) -> None:
+    stack = mocked_stack()
+    stack.run(lambda: NatNetwork("lan", NatNetworkArgs(host="l0", prefix="10.2.0.0/24")).nat_name)
+    for name in ("lan-switch", "lan-gateway", "lan-nat"):
+        assert stack.by_name(name).deleted_with == "", name
+
+
 def test_second_nat_on_one_host_is_refused(mocked_stack: StackFactory) -> None:
     mocked_stack()
     NatNetwork("first", NatNetworkArgs(host="l0", prefix="10.1.0.0/24"))
@@ -447,9 +459,12 @@ def test_emulator_vm_on_the_nat_of_a_nested_host(mocked_stack: StackFactory) -> 
     l1 = {"parent": "l0", "vm_name": "dev-a-l1", "credential": "adm"}
     vm = stack.by_name("phone-vm")
     assert vm.inputs["host"] == l1 and vm.inputs["name"] == "dev-a-phone"
-    assert vm.inputs["owner"] == f"hyperv-lab/{pulumi.get_stack()}"
+    assert vm.inputs["owner"] == f"hyperv-lab/{pulumi.get_stack()}/{STATE_OWNER_ID}"
     assert stack.urn_of("l1-hyper-v") in vm.dependencies
     assert stack.urn_of("nat-switch") in vm.dependencies  # deleted before the switch
+    # Everything inside the L1 goes with it: a destroy skips their deletes (the L1 may be Off).
+    for inside in ("phone-vm", "nat-switch", "nat-gateway", "nat-nat"):
+        assert stack.by_name(inside).deleted_with == stack.urn_of("l1-vm"), inside
     adapter = stack.by_name("phone-adapter")
     assert adapter.inputs["switch_name"] == "dev-a-nat"
     assert stack.urn_of("nat-switch") in adapter.dependencies
@@ -644,6 +659,7 @@ def test_demo_lab_builds_the_seed_topology(mocked_stack: StackFactory) -> None:
         + ["hyperv-lab:index:NatNetwork", "VmSwitch", "NetIpAddress", "NetNat"]
         + 2 * ["hyperv-lab:index:EmulatorVm", "Vm", "VmNetworkAdapter", "VmPowerState"]
         + 2 * ["GuestNetworkConfig"]
+        + [OWNER_ID_KIND]
     )
     # Guest credential defaults to the nested host's.
     assert stack.by_name("guest-1-network").inputs["credential"] == "lab-admin"

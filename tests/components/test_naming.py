@@ -3,12 +3,22 @@ owner tag carries the stack's owner id when it has one."""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator
+from typing import Any
 
 import pulumi
 import pytest
 
-from components.naming import PREFIX_ENV, OwnerIdError, lab_prefix, prefixed, stack_owner
+from components.naming import (
+    PREFIX_ENV,
+    STATE_OWNER_ID_RESOURCE,
+    OwnerIdError,
+    lab_prefix,
+    prefixed,
+    stack_owner,
+)
+from components.providers.stack_owner_id import StackOwnerIdProvider
 
 OWNER_ID = "3f2b8c1e-0d4a-4c7e-9b1f-2a6d5e8c9f01"
 
@@ -42,8 +52,50 @@ def test_no_prefix_anywhere(monkeypatch: pytest.MonkeyPatch) -> None:
     assert prefixed("hv-l1") == "hv-l1"
 
 
-def test_owner_without_owner_id_is_project_and_stack() -> None:
-    assert stack_owner() == "hyperv-lab/dev-a"
+class _Mocks(pulumi.runtime.Mocks):
+    """The engine's side of a registration: what a create in a real run returns."""
+
+    def __init__(self) -> None:
+        self.registered: list[tuple[str, str]] = []
+
+    def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict[str, Any]]:
+        self.registered.append((args.typ, args.name))
+        return STATE_ID, {**args.inputs, "owner_id": STATE_ID}
+
+    def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict[str, Any], list[Any]]:
+        return {}, []
+
+
+STATE_ID = "0b5d7f3e-2c1a-4e8b-9d6f-7a3c5e1b9f20"
+
+
+def test_owner_without_owner_id_is_an_id_kept_in_the_stacks_state() -> None:
+    mocks = _Mocks()
+    pulumi.runtime.set_mocks(mocks, project="hyperv-lab", stack="dev-b", preview=False)
+
+    @pulumi.runtime.test
+    def check() -> Any:
+        first, second = stack_owner(), stack_owner()
+        assert isinstance(first, pulumi.Output) and isinstance(second, pulumi.Output)
+        return pulumi.Output.all(first, second).apply(check_values)
+
+    def check_values(values: list[str]) -> None:
+        assert values == [f"hyperv-lab/dev-b/{STATE_ID}"] * 2
+        # One id resource per stack, however many components ask for the owner.
+        assert mocks.registered == [
+            ("pulumi-python:dynamic/lab:StackOwnerId", STATE_OWNER_ID_RESOURCE)
+        ]
+
+    check()
+
+
+def test_the_state_id_is_made_once_and_never_changes() -> None:
+    provider = StackOwnerIdProvider()
+    made = provider.create({})
+    assert str(uuid.UUID(made.id)) == made.id and made.outs == {"owner_id": made.id}
+    assert provider.create({}).id != made.id  # another stack, another id
+    assert provider.read(made.id, made.outs).outs == {"owner_id": made.id}
+    assert provider.diff(made.id, made.outs, {}).changes is False
 
 
 def test_owner_id_makes_the_owner_tag_unique_across_backends() -> None:

@@ -10,9 +10,12 @@ import pulumi.runtime.stack as sdk_stack
 import pytest
 from pulumi.runtime.settings import SETTINGS
 
+from components import sdk_output_wait
 from components.sdk_output_wait import KEEP_ENV, use_linear_output_wait, wait_for_rpcs_linearly
 
-SDK_WAIT = sdk_stack.wait_for_rpcs
+# The SDK's own function as the module saw it before any patch (importing `components`
+# installs the patches, so `sdk_stack.wait_for_rpcs` may already be ours here).
+SDK_WAIT = sdk_output_wait._SDK_WAIT
 
 
 @pytest.fixture(autouse=True)

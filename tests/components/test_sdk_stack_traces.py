@@ -13,6 +13,7 @@ import pytest
 from pulumi.runtime import MockCallArgs, MockResourceArgs, Mocks
 from pulumi.runtime.mocks import MockMonitor
 
+from components import sdk_stack_traces
 from components.sdk_stack_traces import KEEP_ENV, trim_sdk_stack_traces
 
 THIS_FILE = Path(__file__).resolve().as_uri()
@@ -21,6 +22,8 @@ THIS_FILE = Path(__file__).resolve().as_uri()
 @pytest.fixture(autouse=True)
 def _restore_sdk_stack_trace() -> Iterator[None]:
     original = sdk_resource._get_stack_trace
+    # Each test starts from the SDK's own function: importing `components` installs the patch.
+    sdk_resource._get_stack_trace = sdk_stack_traces._SDK_STACK_TRACE
     yield
     sdk_resource._get_stack_trace = original
 

@@ -29,17 +29,17 @@ def test_two_developer_stacks_coexist_and_a_collision_is_refused_at_preview(
     set_passwords(intruder, emulator)
     refused = intruder.pulumi("preview", check=False)
     assert refused.returncode != 0
-    assert "belongs to stack 'hyperv-lab/dev-b'" in refused.output, refused.output
+    assert "belongs to stack 'hyperv-lab/dev-b/" in refused.output, refused.output
     assert "Traceback" not in refused.output
     # Without a preview the update's create refuses it the same way (check looks only in a
     # preview), and dev-b's VM is neither adopted nor changed.
     forced = intruder.pulumi("up", "--yes", "--skip-preview", check=False)
     assert forced.returncode != 0
-    assert "belongs to stack 'hyperv-lab/dev-b'" in forced.output, forced.output
+    assert "belongs to stack 'hyperv-lab/dev-b/" in forced.output, forced.output
     assert "Traceback" not in forced.output
     assert vm_names(emulator) == ["dev-a-l1", "dev-b-l1"]
     notes = run_ps(emulator, "(Get-VM -Name 'dev-b-l1').Notes")
-    assert notes.endswith(OWNER_TAG + "hyperv-lab/dev-b"), notes
+    assert notes.startswith(OWNER_TAG + "hyperv-lab/dev-b/"), notes  # + the id in its state
 
     # dev-a goes away; dev-b is untouched and still has nothing to change.
     stacks["dev-a"].pulumi("destroy", "--yes", "--skip-preview")

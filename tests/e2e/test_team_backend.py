@@ -277,16 +277,17 @@ def test_same_stack_name_and_prefix_on_another_backend_cannot_take_over_the_vms(
 def test_an_existing_stack_takes_an_owner_id_and_keeps_its_vm(
     pulumi_project: ProjectFactory, hypervsim_server: EmulatorFactory
 ) -> None:
-    """A stack made before owner ids (tag `<project>/<stack>`) gets one: the next `up` re-tags
-    its own VM in place instead of refusing it as another stack's."""
+    """A stack without `hyperv-lab:owner_id` (its id made at the first `up`, kept in state)
+    gets one in its file: the next `up` re-tags its own VM in place instead of refusing it as
+    another stack's."""
     emulator = hypervsim_server()
     project = pulumi_project(stack="dev-old", name="dev-old")
     write_lab(project, "dev-old", emulator, one_vm_lab(), prefix="dev-old-")
     set_passwords(project, emulator)
     project.pulumi("up", "--yes", "--skip-preview")
     vm_id = run_ps(emulator, "(Get-VM -Name 'dev-old-l1').Id.ToString()")
-    assert run_ps(emulator, "(Get-VM -Name 'dev-old-l1').Notes").endswith(
-        OWNER_TAG + "hyperv-lab/dev-old"
+    assert run_ps(emulator, "(Get-VM -Name 'dev-old-l1').Notes").startswith(
+        OWNER_TAG + "hyperv-lab/dev-old/"
     )
 
     new_id = str(uuid.uuid4())

@@ -1,4 +1,4 @@
-"""Virtual disks: New-VHD, Get-VHD."""
+"""Virtual disks: New-VHD, Get-VHD, Resize-VHD."""
 
 from __future__ import annotations
 
@@ -65,4 +65,39 @@ def get_vhd(inv: Invocation) -> Iterable[Any]:
             )
             continue
         out.append(vhd_object(host, disk))
+    return out
+
+
+RESIZE_VHD_CLASS = "Microsoft.Vhd.PowerShell.ResizeVhdCommand"
+
+
+@cmdlet(
+    "Resize-VHD",
+    Param("Path", L, position=0),
+    Param("SizeBytes", position=1),
+    Param("Passthru", S),
+    module=HYPERV_MODULE,
+)
+def resize_vhd(inv: Invocation) -> Iterable[Any]:
+    """Each path resized (the rules are the world's); a failure skips that path."""
+    host = hyperv_host(inv)
+    size = as_int(inv.bound.get("SizeBytes"))
+    out = []
+    for path in strings(inv.bound.get("Path")):
+        disk = host.vhd(path)
+        try:
+            if disk is None:
+                raise WorldError(
+                    f"Failed to resize the virtual disk.\nThe system failed to resize '{path}': "
+                    "The system cannot find the file specified. (0x80070002).",
+                    reason="ObjectNotFound",
+                    category="ObjectNotFound",
+                    target=path,
+                )
+            host.resize_disk(disk, size)
+        except WorldError as err:
+            report(inv, err, RESIZE_VHD_CLASS)
+            continue
+        if as_bool(inv.bound.get("Passthru", False)):
+            out.append(vhd_object(host, disk))
     return out

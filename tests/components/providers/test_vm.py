@@ -57,6 +57,14 @@ def vm_count(host_json: Callable[[str], Any], name: str) -> int:
     return int(host_json(f"@(Get-VM | Where-Object {{ $_.Name -eq {ps_literal(name)} }}).Count"))
 
 
+def test_kept_notes_of_an_adopted_vm_stay_above_the_declared_notes() -> None:
+    text = compose_notes("mine", "p/s", "built by alice\nline 2")
+    assert text == "built by alice\nline 2\nmine\nhyperv-lab-owner: p/s"
+    assert split_notes(text, "built by alice\nline 2") == ("mine", "p/s")
+    assert split_notes(compose_notes("", "p/s", "kept"), "kept") == ("", "p/s")
+    assert split_notes("edited by hand\nhyperv-lab-owner: p/s", "kept") == ("edited by hand", "p/s")
+
+
 def test_notes_and_owner_tag_compose_and_split_exactly() -> None:
     for notes in ["", "x", "a\nb", "a\n", "\n", NASTY_NOTES]:
         for owner in ["", "proj/dev", "p/\u00fc s"]:
@@ -169,6 +177,63 @@ def test_existing_vm_fails_create_unless_adopted(
     assert vm_count(host_json, name) == 1
     assert vm_state(host_json, adopted.id)["notes"] == compose_notes("mine", "p/s")
     vm_provider.delete(adopted.id, adopted.outs)
+
+
+def test_adoption_keeps_the_vm_notes_and_grows_its_disk_never_replaces(
+    vm_provider: VmProvider,
+    host_ps: Callable[[str], str],
+    host_json: Callable[[str], Any],
+    unique: Callable[[str], str],
+) -> None:
+    name = unique("vm-adopt-notes")
+    disk = f"C:\\VMs\\{name}.vhdx"
+    host_ps(
+        "New-Item -ItemType Directory -Force C:\\VMs | Out-Null\n"
+        f"New-VM -Name {ps_literal(name)} -MemoryStartupBytes 1GB -Generation 2 "
+        f"-NewVHDPath {ps_literal(disk)} -NewVHDSizeBytes 30GB | Out-Null\n"
+        f"Set-VM -Name {ps_literal(name)} -Notes 'built by alice'"
+    )
+    size_gb = f"(Get-VHD -Path {ps_literal(disk)}).Size / 1GB"
+    inputs = checked(
+        vm_provider,
+        name=name,
+        memory_startup_mb=1024,
+        disk_size_gb=20,
+        notes="mine",
+        owner="p/s",
+        adopt_existing=True,
+    )
+    with pytest.raises(ProviderError) as info:
+        vm_provider.create(inputs)
+    assert (
+        f"The disk '{disk}' of VM '{name}' is 30 GB, larger than the declared disk_size_gb 20: "
+        "a disk is never shrunk (its data could be lost); declare disk_size_gb: 30 or more."
+    ) in str(info.value)
+    assert (
+        vm_state(host_json, vm_id := host_ps(f"(Get-VM -Name {ps_literal(name)}).Id"))["notes"]
+        == "built by alice"
+    )  # refused before anything changed
+
+    adopted = vm_provider.create({**inputs, "disk_size_gb": 40})
+    assert adopted.id.lower() == vm_id.lower()
+    assert adopted.outs["kept_notes"] == "built by alice" and adopted.outs["notes"] == "mine"
+    assert vm_state(host_json, adopted.id)["notes"] == "built by alice\nmine\nhyperv-lab-owner: p/s"
+    assert host_ps(size_gb) == "40"
+    read = vm_provider.read(adopted.id, adopted.outs)
+    assert read.outs == adopted.outs
+    assert not vm_provider.diff(adopted.id, read.outs, {**inputs, "disk_size_gb": 40}).changes
+
+    # Grown by hand: the diff is an update, which refuses to shrink it back; nothing replaced.
+    host_ps(f"Resize-VHD -Path {ps_literal(disk)} -SizeBytes 50GB")
+    read = vm_provider.read(adopted.id, adopted.outs)
+    assert read.outs["disk_size_gb"] == 50
+    diff = vm_provider.diff(adopted.id, read.outs, {**inputs, "disk_size_gb": 40})
+    assert diff.changes and diff.replaces == []
+    with pytest.raises(ProviderError, match="is 50 GB, larger than the declared disk_size_gb 40"):
+        vm_provider.update(adopted.id, read.outs, {**inputs, "disk_size_gb": 40})
+    updated = vm_provider.update(adopted.id, read.outs, {**inputs, "disk_size_gb": 60})
+    assert updated.outs["disk_size_gb"] == 60 and host_ps(size_gb) == "60"
+    vm_provider.delete(adopted.id, updated.outs)
 
 
 def test_vm_tagged_with_this_owner_is_adopted_as_its_own_leftover(
@@ -363,7 +428,7 @@ def test_diff_declares_replace_vs_update_in_place(vm_provider: VmProvider) -> No
     assert diff(version="8.0") == (True, ["version"])
     assert diff(name="b") == (True, ["name"])
     assert diff(generation=1) == (True, ["generation"])
-    assert diff(disk_size_gb=80) == (True, ["disk_size_gb"])
+    assert diff(disk_size_gb=80) == (True, [])  # grown in place (a shrink is refused)
     assert diff(host="other") == (True, ["host"])
     assert vm_provider.diff("id", olds, {**olds, "name": UNKNOWN}).replaces == ["name"]
 

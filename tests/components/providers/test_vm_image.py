@@ -150,8 +150,10 @@ def test_leftover_disk_of_a_vm_deleted_by_hand_is_replaced(
     vm_provider: VmProvider, host_json: Callable[[str], Any], unique: Callable[[str], str]
 ) -> None:
     name = unique("img-left")
-    inputs = image_inputs(vm_provider, name)
+    inputs = image_inputs(vm_provider, name, owner="p/s")
     first = vm_provider.create(inputs)
+    marker = first.outs["vhd_path"] + ".hyperv-lab-owner"
+    assert host_json(f"(Get-Content -LiteralPath {ps_literal(marker)} -Raw).Trim()") == "p/s"
     # Removed by hand: Windows leaves the disk file behind.
     host_json(f"Remove-VM -Name {ps_literal(name)} -Force")
     assert host_json(f"Test-Path -LiteralPath {ps_literal(first.outs['vhd_path'])}") is True
@@ -160,6 +162,33 @@ def test_leftover_disk_of_a_vm_deleted_by_hand_is_replaced(
         assert again.outs["vhd_path"] == first.outs["vhd_path"]
     finally:
         vm_provider.delete(again.id, again.outs)
+    assert host_json(f"Test-Path -LiteralPath {ps_literal(marker)}") is False  # gone with it
+
+
+@pytest.mark.parametrize("made_by", [None, "other/stack"])
+def test_a_disk_file_this_stack_did_not_make_is_refused_and_kept(
+    made_by: str | None,
+    vm_provider: VmProvider,
+    host_json: Callable[[str], Any],
+    unique: Callable[[str], str],
+) -> None:
+    name = unique("img-foreign")
+    disk = host_json(f"Join-Path (Get-VMHost).VirtualHardDiskPath {ps_literal(name + '.vhdx')}")
+    host_json(f"New-VHD -Path {ps_literal(disk)} -SizeBytes 1GB | Out-Null; $true")
+    if made_by:
+        host_json(
+            f"Set-Content -LiteralPath {ps_literal(disk + '.hyperv-lab-owner')} -Value {ps_literal(made_by)}; $true"
+        )
+    with pytest.raises(ProviderError) as info:
+        vm_provider.create(image_inputs(vm_provider, name, owner="p/s"))
+    whose = f"it was made by stack '{made_by}'" if made_by else "it has no marker"
+    assert (
+        f"The disk file '{disk}' for VM '{name}' already exists and no VM uses it, but it is "
+        f"not a leftover of this stack ({whose}"
+    ) in str(info.value)
+    assert host_json(f"Test-Path -LiteralPath {ps_literal(disk)}") is True
+    assert host_json(f"@(Get-VM | Where-Object {{ $_.Name -eq {ps_literal(name)} }}).Count") == 0
+    host_json(f"Remove-Item -LiteralPath {ps_literal(disk)} -Force; $true")
 
 
 def test_check_refuses_a_missing_image_and_an_unknown_credential(

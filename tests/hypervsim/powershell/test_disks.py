@@ -173,3 +173,60 @@ def test_hard_disk_drives(ps: Run, world: World) -> None:
         "(Get-VMHardDiskDrive -VMName hd).Count; Test-Path C:\\VMs\\data.vhdx"
     )
     assert lines(r) == ["1", "True"]
+
+
+RESIZE_REFUSED = "Failed to resize the virtual disk.\nThe system failed to resize '{}'.\nThe operation is not supported."
+
+
+def test_resize_vhd_grows_an_empty_disk_and_shrinks_it_only_to_its_minimum(
+    ps: Run, world: World
+) -> None:
+    r = ps(
+        "New-Item -ItemType Directory C:\\VMs | Out-Null\n"
+        "New-VHD -Path C:\\VMs\\data.vhdx -SizeBytes 5GB | Out-Null\n"
+        "Resize-VHD -Path C:\\VMs\\data.vhdx -SizeBytes 8GB\n"
+        "(Get-VHD -Path C:\\VMs\\data.vhdx).Size / 1GB\n"
+        "(Resize-VHD -Path C:\\VMs\\data.vhdx -SizeBytes 2GB -Passthru).Size / 1GB"
+    )
+    assert lines(r) == ["8", "2"] and not errors(r)  # no partitions: minimum size 0
+
+
+def test_resize_vhd_cannot_shrink_a_disk_its_partitions_fill(ps: Run, world: World) -> None:
+    _child(ps)
+    size = int(lines(ps(f"(Get-VHD -Path '{CHILD}').Size"))[0])
+    before = state(world)
+    r = ps(f"Resize-VHD -Path '{CHILD}' -SizeBytes {size - 1024**3}")
+    assert errors(r) == [RESIZE_REFUSED.format(CHILD)]
+    assert fqids(r) == ["NotSupported,Microsoft.Vhd.PowerShell.ResizeVhdCommand"]
+    assert state(world) == before
+    r = ps(f"Resize-VHD -Path '{CHILD}' -SizeBytes {size + 1024**3} -Passthru | % Size")
+    assert lines(r) == [str(size + 1024**3)] and not errors(r)
+
+
+def test_resize_vhd_online_only_on_the_scsi_chain(ps: Run, world: World) -> None:
+    r = ps(
+        "New-Item -ItemType Directory C:\\VMs | Out-Null\n"
+        "New-VM -Name g1 -Generation 1 -MemoryStartupBytes 1GB -NewVHDPath C:\\VMs\\g1.vhdx -NewVHDSizeBytes 4GB | Out-Null\n"
+        "New-VM -Name g2 -Generation 2 -MemoryStartupBytes 1GB -NewVHDPath C:\\VMs\\g2.vhdx -NewVHDSizeBytes 4GB | Out-Null\n"
+        "Start-VM -Name g1, g2"
+    )
+    assert not errors(r)
+    before = state(world)
+    r = ps("Resize-VHD -Path C:\\VMs\\g1.vhdx -SizeBytes 6GB")
+    assert errors(r) == [RESIZE_REFUSED.format("C:\\VMs\\g1.vhdx")]  # IDE: the VM must be Off
+    assert state(world) == before
+    r = ps(
+        "Resize-VHD -Path C:\\VMs\\g2.vhdx -SizeBytes 6GB\n"
+        "Stop-VM -Name g1 -TurnOff -Force\n"
+        "Resize-VHD -Path C:\\VMs\\g1.vhdx -SizeBytes 6GB\n"
+        "(Get-VHD -Path C:\\VMs\\g1.vhdx, C:\\VMs\\g2.vhdx).Size | % { $_ / 1GB }"
+    )
+    assert lines(r) == ["6", "6"] and not errors(r)
+
+
+def test_resize_vhd_of_a_missing_file(ps: Run, world: World) -> None:
+    r = ps("Resize-VHD -Path C:\\VMs\\none.vhdx -SizeBytes 6GB")
+    assert errors(r) == [
+        "Failed to resize the virtual disk.\nThe system failed to resize 'C:\\VMs\\none.vhdx': "
+        "The system cannot find the file specified. (0x80070002)."
+    ]

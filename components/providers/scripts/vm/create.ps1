@@ -3,10 +3,12 @@
 # The disk is a differencing child of a base image, or a full copy of it, with the answer file
 # written into it offline when the image is generalized; without an image it is a new, empty
 # VHD. If VMs with this exact name already exist, nothing is made: they are reported (status
-# 'exists', each described) and the provider decides whether to adopt one. A disk file of that
-# name that no VM uses is a leftover of this VM (deleted by hand, disk left behind as Windows
-# does) and is replaced. If a step fails, everything made so far (mount, VM, disk) is undone
-# before the error is rethrown, so the next attempt starts clean. Needs the describe.ps1 prelude.
+# 'exists', each described) and the provider decides whether to adopt one. Next to the disk a
+# marker file `<disk>.hyperv-lab-owner` holds the owner tag of the stack that made it. A disk
+# file of that name that no VM uses is a leftover (its VM deleted by hand, the disk left behind
+# as Windows does): replaced when its marker names this owner, else refused (not this stack's
+# file). If a step fails, everything made so far (mount, VM, disk, marker) is undone before the
+# error is rethrown, so the next attempt starts clean. Needs the describe.ps1 prelude.
 param([string]$InputJson)
 $in = $InputJson | ConvertFrom-Json
 
@@ -18,6 +20,7 @@ if ($existing.Count -gt 0) {
 }
 
 $vhdPath = Join-Path (Get-VMHost).VirtualHardDiskPath $in.vhd_file
+$markerPath = "$vhdPath.hyperv-lab-owner"
 $newVm = @{
     Name               = $in.name
     Generation         = [int]$in.generation
@@ -29,13 +32,19 @@ if ($in.image_path) {
     if (-not (Test-Path -LiteralPath $in.image_path -PathType Leaf)) {
         throw "The base image '$($in.image)' was not found at '$($in.image_path)' on this host."
     }
-    if (Test-Path -LiteralPath $vhdPath) {
-        $users = @(Get-VM | Where-Object { @($_.HardDrives | Where-Object { $_.Path -eq $vhdPath }).Count -gt 0 })
-        if ($users.Count -gt 0) {
-            throw "The disk file '$vhdPath' for VM '$($in.name)' is in use by VM '$($users[0].Name)'; remove or rename that VM first."
-        }
-        Remove-Item -LiteralPath $vhdPath -Force
+}
+if (Test-Path -LiteralPath $vhdPath) {
+    $users = @(Get-VM | Where-Object { @($_.HardDrives | Where-Object { $_.Path -eq $vhdPath }).Count -gt 0 })
+    if ($users.Count -gt 0) {
+        throw "The disk file '$vhdPath' for VM '$($in.name)' is in use by VM '$($users[0].Name)'; remove or rename that VM first."
     }
+    $madeBy = $null
+    if (Test-Path -LiteralPath $markerPath -PathType Leaf) { $madeBy = "$(Get-Content -LiteralPath $markerPath -Raw)".Trim() }
+    if (-not $in.owner -or $madeBy -ne $in.owner) {
+        $whose = if ($madeBy) { "it was made by stack '$madeBy'" } else { 'it has no marker of the stack that made it' }
+        throw "The disk file '$vhdPath' for VM '$($in.name)' already exists and no VM uses it, but it is not a leftover of this stack ($whose); move or delete it by hand, then run up again."
+    }
+    Remove-Item -LiteralPath $vhdPath -Force
 }
 
 $vm = $null
@@ -79,6 +88,7 @@ try {
     }
     $vm = New-VM @newVm
     $diskMade = $true
+    if ($in.owner) { Set-Content -LiteralPath $markerPath -Value $in.owner -Encoding UTF8 }
     if ($in.dynamic_memory) {
         Set-VMMemory -VM $vm -DynamicMemoryEnabled $true -StartupBytes ([int64]$in.memory_startup_mb * 1MB)
     }
@@ -89,8 +99,10 @@ catch {
     if ($mounted) { Dismount-VHD -Path $vhdPath -ErrorAction SilentlyContinue }
     if ($null -ne $vm) { Remove-VM -VM $vm -Force -ErrorAction SilentlyContinue }
     if ($diskMade) {
-        try { Remove-Item -LiteralPath $vhdPath -Force -ErrorAction Stop }
-        catch [System.Management.Automation.ItemNotFoundException] { }
+        foreach ($path in @($vhdPath, $markerPath)) {
+            try { Remove-Item -LiteralPath $path -Force -ErrorAction Stop }
+            catch [System.Management.Automation.ItemNotFoundException] { }
+        }
     }
     throw $failure
 }

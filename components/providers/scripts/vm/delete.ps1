@@ -1,4 +1,5 @@
-# Turn the VM off, remove it and the disk files it used, except its base image (a VM made from
+# Turn the VM off, remove it and the disk files it used (with their owner markers, see
+# create.ps1), except its base image (a VM made from
 # an image uses a differencing child or a copy of it; the image itself is never removed, nor
 # any differencing parent, which is not one of the VM's disks). A VM (or disk) that is already
 # gone is success.
@@ -15,7 +16,9 @@ if ("$($vm.State)" -ne 'Off') {
 }
 Remove-VM -VM $vm -Force
 foreach ($path in $disks) {
-    try { Remove-Item -LiteralPath $path -Force -ErrorAction Stop }
-    catch [System.Management.Automation.ItemNotFoundException] { }
+    foreach ($file in @($path, "$path.hyperv-lab-owner")) {
+        try { Remove-Item -LiteralPath $file -Force -ErrorAction Stop }
+        catch [System.Management.Automation.ItemNotFoundException] { }
+    }
 }
 @{ removed = $true } | ConvertTo-Json -Compress
