@@ -43,6 +43,7 @@ from components.providers.pending_creates import (
 from components.providers.properties import Prop, PropertyDiff, PropertySet, is_unknown
 from components.remote import (
     GuestVmMissingError,
+    GuestVmOffError,
     OutcomeUnknownError,
     PowerShellError,
     RemoteError,
@@ -332,6 +333,17 @@ class HostBoundProvider(ResourceProvider):
             actual = self.read_object(op, id_, props)
         except GuestVmMissingError:
             actual = None  # the VM this object lives in is gone, and so is the object
+        except GuestVmOffError as exc:
+            # The VM this object lives in is Off: what is inside is unknown, not gone. Keep
+            # what was recorded (no wait on a guest that cannot answer); the `up` that starts
+            # the VM converges it again (see `NestedHost.boot`).
+            log.warning(
+                "%s on %s: unknown while its VM is not running (kept as recorded): %s",
+                op.label,
+                op.ref.label(),
+                exc.message,
+            )
+            actual = {}
         except RemoteError as exc:
             raise self._fail(exc) from None
         if actual is None:
