@@ -148,9 +148,12 @@ class EmulatorVm(pulumi.ComponentResource):
             # Reconnected when the NAT's switch is replaced (its ports go with it).
             pulumi.ResourceOptions.merge(on_vm, pulumi.ResourceOptions(replace_with=[nat.switch])),
         )
+        # A new boot of the L1 (the stack started or restarted it) starts this VM again and
+        # re-applies its guest's network, in the same `up`.
+        parent_boot = nat.nested_host.boot if nat.nested_host is not None else None
         power = VmPowerState(
             f"{name}-power",
-            VmPowerStateArgs(host=host, vm_name=vm.name, state="Running"),
+            VmPowerStateArgs(host=host, vm_name=vm.name, state="Running", parent_boot=parent_boot),
             pulumi.ResourceOptions.merge(on_vm, pulumi.ResourceOptions(depends_on=[adapter])),
         )
         dns: pulumi.Input[Any] = (
@@ -167,6 +170,7 @@ class EmulatorVm(pulumi.ComponentResource):
                 prefix_length=nat.prefix_length,
                 gateway=nat.gateway,
                 dns_servers=dns,
+                parent_boot=parent_boot,
             ),
             pulumi.ResourceOptions.merge(
                 on_vm, pulumi.ResourceOptions(depends_on=[power, nat.ready])

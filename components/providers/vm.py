@@ -188,6 +188,7 @@ VM_PROPERTIES = PropertySet(
         Prop("state", str, computed=True, doc="VM state when last seen (Off, Running, ...)"),
         Prop("vhd_path", str, computed=True, doc="path of the VM's first virtual disk"),
         Prop("actual_version", str, computed=True, doc="configuration version on the host"),
+        Prop("restarts", int, computed=True, doc="times stop-and-restore restarted the VM"),
     ],
 )
 
@@ -421,6 +422,7 @@ class VmProvider(HostBoundProvider):
             wanted is None or actual is None or version_key(wanted) > version_key(actual)
         )
         got = self._converge(op, id_, news, raise_version=raise_version)
+        got["restarts"] = (olds.get("restarts") or 0) + int(bool(got.get("restarted")))
         if wanted is not None and version_key(got["actual_version"]) < version_key(wanted):
             raise ProviderError(
                 f"{op.ref.label()}: update Vm failed: Update-VMVersion raised "
@@ -476,12 +478,14 @@ class VmProvider(HostBoundProvider):
             )
 
     @staticmethod
-    def _computed(got: dict[str, Any], _inputs: dict[str, Any]) -> dict[str, Any]:
+    def _computed(got: dict[str, Any], recorded: dict[str, Any]) -> dict[str, Any]:
         return {
             "vm_id": got["vm_id"],
             "state": got["state"],
             "vhd_path": got["vhd_path"],
             "actual_version": got["actual_version"],
+            # counted by update; a read keeps the recorded count
+            "restarts": got.get("restarts", recorded.get("restarts") or 0),
         }
 
 
@@ -596,11 +600,12 @@ class Vm(pulumi.dynamic.Resource, module="hyperv", name="Vm"):
     state: Output[str]
     vhd_path: Output[str]
     actual_version: Output[str]
+    restarts: Output[int]
 
     def __init__(
         self, resource_name: str, args: VmArgs, opts: ResourceOptions | None = None
     ) -> None:
         props = args_props(args)
-        props.update(vm_id=None, state=None, vhd_path=None, actual_version=None)
+        props.update(vm_id=None, state=None, vhd_path=None, actual_version=None, restarts=None)
         props[PREVIEW_INPUT] = pulumi.runtime.is_dry_run()
         super().__init__(VmProvider(), resource_name, props, opts)

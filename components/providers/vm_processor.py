@@ -48,6 +48,7 @@ VM_PROCESSOR_PROPERTIES = PropertySet(
         ),
         STOP_POLICY_PROP,
         Prop("vm_id", str, computed=True, doc="Hyper-V VM Id"),
+        Prop("restarts", int, computed=True, doc="times stop-and-restore restarted the VM"),
     ],
 )
 
@@ -59,7 +60,7 @@ class VmProcessorProvider(HostBoundProvider):
 
     def create_object(self, op: Operation, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
         got = self._apply(op, inputs, vm_id=None)
-        return got["vm_id"], {"vm_id": got["vm_id"]}
+        return got["vm_id"], {"vm_id": got["vm_id"], "restarts": int(bool(got["restarted"]))}
 
     def read_object(self, op: Operation, id_: str, props: dict[str, Any]) -> dict[str, Any] | None:
         got = op.run("get", {"vm_id": id_})
@@ -81,7 +82,8 @@ class VmProcessorProvider(HostBoundProvider):
         diff: PropertyDiff,
     ) -> dict[str, Any]:
         got = self._apply(op, news, vm_id=id_)
-        return {"vm_id": got["vm_id"]}
+        restarts = (olds.get("restarts") or 0) + int(bool(got["restarted"]))
+        return {"vm_id": got["vm_id"], "restarts": restarts}
 
     def delete_object(self, op: Operation, id_: str, props: dict[str, Any]) -> None:
         """Nothing to remove: the settings belong to the VM."""
@@ -124,6 +126,7 @@ class VmProcessor(pulumi.dynamic.Resource, module="hyperv", name="VmProcessor"):
     """Processor settings of a Hyper-V VM, managed by `VmProcessorProvider`."""
 
     vm_id: Output[str]
+    restarts: Output[int]
     count: Output[int]
     expose_virtualization_extensions: Output[bool]
 
@@ -131,5 +134,5 @@ class VmProcessor(pulumi.dynamic.Resource, module="hyperv", name="VmProcessor"):
         self, resource_name: str, args: VmProcessorArgs, opts: ResourceOptions | None = None
     ) -> None:
         props = args_props(args)
-        props["vm_id"] = None
+        props.update(vm_id=None, restarts=None)
         super().__init__(VmProcessorProvider(), resource_name, props, opts)

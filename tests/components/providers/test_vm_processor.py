@@ -55,7 +55,7 @@ def test_create_read_round_trip_drift_and_tolerant_delete(
     vm_id = new_vm(NASTY)
     inputs = checked(provider, vm_name=NASTY, count=4, expose_virtualization_extensions=True)
     created = provider.create(inputs)
-    assert created.id == vm_id and created.outs == {**inputs, "vm_id": vm_id}
+    assert created.id == vm_id and created.outs == {**inputs, "vm_id": vm_id, "restarts": 0}
     assert processor(host_json, vm_id) == {"count": 4, "nested": True, "state": "Off"}
     read = provider.read(created.id, created.outs)
     assert read.outs == created.outs and read.inputs == inputs
@@ -108,11 +108,15 @@ def test_nesting_change_on_running_vm_follows_stop_policy(
     assert "\n" not in text
     assert processor(host_json, vm_id) == {"count": 2, "nested": False, "state": "Running"}
 
-    provider.update(created.id, created.outs, {**nested, "stop_policy": "stop-and-restore"})
+    restored = provider.update(
+        created.id, created.outs, {**nested, "stop_policy": "stop-and-restore"}
+    )
     assert processor(host_json, vm_id) == {"count": 2, "nested": True, "state": "Running"}
+    assert restored.outs["restarts"] == 1  # counted into NestedHost.boot
 
     # An Off VM is left Off by stop-and-restore.
     host_json(f"Stop-VM -VM (Get-VM -Id {ps_literal(vm_id)}) -TurnOff -Force\n$true")
     off = {**nested, "count": 3, "stop_policy": "stop-and-restore"}
-    provider.update(created.id, created.outs, off)
+    left_off = provider.update(created.id, restored.outs, off)
     assert processor(host_json, vm_id) == {"count": 3, "nested": True, "state": "Off"}
+    assert left_off.outs["restarts"] == 1
