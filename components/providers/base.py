@@ -18,7 +18,7 @@ import functools
 import inspect
 import logging
 import sys
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, ClassVar, Literal
@@ -58,6 +58,9 @@ StopPolicy = Literal["fail", "stop-and-restore"]
 SHARED_SCRIPTS = Path(__file__).resolve().parent.parent / "scripts"
 VM_POWER_PRELUDE = SHARED_SCRIPTS / "vm_power.ps1"
 """Defines `Invoke-WhileVmOff -VMName -Policy -Change {...}` for 'needs VM Off' changes."""
+
+VM_RUNNING_SCRIPT = SHARED_SCRIPTS / "vm_running.ps1"
+"""Reports a VM's state and nesting, for the preview of a change that needs the VM Off."""
 
 HOST_PROP = Prop("host", HostRef | str, replaces=True, doc="target host (name or VM route)")
 ADOPT_PROP = Prop("adopt_existing", bool, default=False, doc="adopt an existing object on create")
@@ -107,6 +110,47 @@ def explain_needs_vm_off(stop_policy: str, why: str) -> Iterator[None]:
                 "start it again)"
             ) from None
         raise
+
+
+def preview_needs_off(
+    provider: HostBoundProvider,
+    props: Mapping[str, Any],
+    vm_id: str,
+    what: list[str],
+    needs_off: Callable[[bool], bool],
+) -> None:
+    """At diff (so at preview, before anything is changed): a change of `what` that needs the
+    VM Off while it is Running fails here under stop_policy 'fail' (Windows would refuse it
+    halfway through `up`), and under 'stop-and-restore' logs one warning line that the VM and
+    the VMs running inside it will be stopped and started again. `needs_off(nested)` says
+    whether the change needs the VM Off, given whether it runs Hyper-V inside. A host that
+    cannot be read leaves it to the update."""
+    if not what or any(is_unknown(props.get(k)) for k in ("host", "stop_policy")):
+        return
+    try:
+        op = provider._operation(props, "preview")
+        got = op.client.run(load_script(VM_RUNNING_SCRIPT), {"vm_id": vm_id}, op.label)
+    except (RemoteError, ProviderError) as exc:
+        log.info("preview %s: could not read the VM's state: %s", provider.properties.kind, exc)
+        return
+    if not got.get("exists") or got["state"] != "Running" or not needs_off(bool(got["nested"])):
+        return
+    name, where, changed = got["name"], op.ref.label(), ", ".join(what)
+    if props["stop_policy"] == "fail":
+        raise ProviderError(
+            f"{where}: {provider.properties.kind} of VM '{name}': changing {changed} needs the "
+            f"VM Off and it is Running, and stop_policy is 'fail': nothing was changed. Stop "
+            f"the VM first, or set stop_policy: stop-and-restore to let the provider shut it "
+            f"down, apply the change and start it again (with the VMs running inside it)"
+        )
+    log.warning(
+        "%s: VM '%s' is Running and changing %s needs it Off: stop_policy 'stop-and-restore' "
+        "will shut it down, apply the change and start it again; the VMs running inside it "
+        "stop with it and are started again after it",
+        where,
+        name,
+        changed,
+    )
 
 
 @functools.cache

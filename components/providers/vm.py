@@ -56,6 +56,7 @@ from components.providers.base import (
     ProviderError,
     StopPolicy,
     explain_needs_vm_off,
+    preview_needs_off,
 )
 from components.providers.properties import (
     Prop,
@@ -305,6 +306,8 @@ class VmProvider(HostBoundProvider):
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
         d = self._diff(olds, news)
+        if not d.replaces:
+            _preview_needs_off(self, _id, olds, news, d)
         return DiffResult(
             changes=d.changed,
             replaces=d.replaces,
@@ -487,6 +490,24 @@ class VmProvider(HostBoundProvider):
             # counted by update; a read keeps the recorded count
             "restarts": got.get("restarts", recorded.get("restarts") or 0),
         }
+
+
+def _preview_needs_off(
+    provider: VmProvider, id_: str, olds: dict[str, Any], news: dict[str, Any], d: PropertyDiff
+) -> None:
+    """What update.ps1 does while the VM runs, told at preview: switching dynamic memory and
+    raising the version always need it Off; a startup memory change only with Hyper-V inside
+    (Windows resizes a plain VM's static memory while it runs), but 'stop-and-restore' stops
+    the VM for any memory change."""
+    raised = "version" in d.changes and not _lowers_version(olds, news)
+    always = [k for k in ("dynamic_memory",) if k in d.changes] + (["version"] if raised else [])
+    memory = ["memory_startup_mb"] if "memory_startup_mb" in d.changes else []
+    policy = news.get("stop_policy")
+
+    def needs_off(nested: bool) -> bool:
+        return bool(always) or (bool(memory) and (nested or policy == "stop-and-restore"))
+
+    preview_needs_off(provider, news, id_, always + memory, needs_off)
 
 
 def _same_vm_as_before(olds: dict[str, Any], inputs: dict[str, Any]) -> bool:

@@ -12,6 +12,7 @@ from typing import Annotated, Any
 
 import pulumi
 from pulumi import Input, Output, ResourceOptions
+from pulumi.dynamic import DiffResult
 from pydantic import Field
 
 from components.config import HostRef
@@ -23,6 +24,7 @@ from components.providers.base import (
     Operation,
     StopPolicy,
     explain_needs_vm_off,
+    preview_needs_off,
 )
 from components.providers.properties import Prop, PropertyDiff, PropertySet
 from components.providers.vm import args_props
@@ -57,6 +59,14 @@ class VmProcessorProvider(HostBoundProvider):
     """Sets processor count and nesting on an existing VM."""
 
     properties = VM_PROCESSOR_PROPERTIES
+
+    def diff(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+        result = super().diff(id_, olds, news)
+        d = self.properties.diff(olds, news)
+        if not d.replaces:
+            # Both settings change only while the VM is Off, nested or not.
+            preview_needs_off(self, news, id_, d.needs_off, lambda _nested: True)
+        return result
 
     def create_object(self, op: Operation, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
         got = self._apply(op, inputs, vm_id=None)

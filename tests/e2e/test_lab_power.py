@@ -111,3 +111,48 @@ def test_an_l1_turned_off_by_hand_reads_off_at_once_and_up_restarts_its_subtree(
     project.pulumi("preview", "--refresh", "--expect-no-changes")
     _census_matches(project, emulator)
     project.pulumi("destroy", "--yes", "--skip-preview")
+
+
+def test_preview_tells_what_a_change_needing_the_vm_off_will_do(
+    pulumi_project: ProjectFactory, hypervsim_server: EmulatorFactory
+) -> None:
+    emulator = hypervsim_server()
+    project = pulumi_project(stack="power")
+    write_lab(project, "power", emulator, _lab(), prefix=PREFIX)
+    set_passwords(project, emulator)
+    project.pulumi("up", "--yes", "--skip-preview")
+
+    # stop_policy 'fail': the preview itself fails with what to do, and so does up, before
+    # anything is changed.
+    write_lab(project, "power", emulator, _lab(cpu_count=3), prefix=PREFIX)
+    for command in (("preview",), ("up", "--yes")):
+        refused = project.pulumi(*command, check=False)
+        text = refused.stdout + refused.stderr
+        assert refused.returncode != 0, text
+        assert "changing count needs the VM Off and it is Running" in text, text
+        assert "stop_policy: stop-and-restore" in text, text
+    assert run_ps(emulator, f"(Get-VMProcessor -VMName '{L1}').Count") == "2"
+    assert run_ps(emulator, f"(Get-VM -Name '{L1}').State") == "Running"
+    assert _guest_state(emulator) == "Running"
+
+    # 'stop-and-restore': the preview warns that the L1 and the VMs inside it will be
+    # stopped and started again.
+    write_lab(
+        project, "power", emulator, _lab(cpu_count=3, stop_policy="stop-and-restore"), prefix=PREFIX
+    )
+    warned = project.pulumi("preview")
+    text = warned.stdout + warned.stderr
+    assert f"VM '{L1}' is Running and changing count needs it Off" in text, text
+    assert "the VMs running inside it stop with it and are started again" in text, text
+    assert run_ps(emulator, f"(Get-VMProcessor -VMName '{L1}').Count") == "2"
+
+    # A memory change of the L1 (Hyper-V inside) likewise, with 'fail'.
+    write_lab(project, "power", emulator, _lab(memory_startup_mb=6144), prefix=PREFIX)
+    refused = project.pulumi("preview", check=False)
+    assert refused.returncode != 0
+    assert "changing memory_startup_mb needs the VM Off" in refused.stdout + refused.stderr
+
+    write_lab(project, "power", emulator, _lab(), prefix=PREFIX)
+    project.pulumi("preview", "--expect-no-changes")
+    _census_matches(project, emulator)
+    project.pulumi("destroy", "--yes", "--skip-preview")

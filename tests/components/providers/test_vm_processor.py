@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from typing import Any
 
@@ -120,3 +121,26 @@ def test_nesting_change_on_running_vm_follows_stop_policy(
     left_off = provider.update(created.id, restored.outs, off)
     assert processor(host_json, vm_id) == {"count": 3, "nested": True, "state": "Off"}
     assert left_off.outs["restarts"] == 1
+
+
+def test_diff_tells_at_preview_what_a_change_on_a_running_vm_will_do(
+    provider: VmProcessorProvider,
+    new_vm: Callable[..., str],
+    host_json: Callable[[str], Any],
+    unique: Callable[[str], str],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    name = unique("cpu-preview")
+    vm_id = new_vm(name)
+    inputs = checked(provider, vm_name=name, count=2)
+    created = provider.create(inputs)
+    more = {**inputs, "count": 3}
+    assert provider.diff(created.id, created.outs, more).changes  # Off: nothing to tell
+    host_json(f"Start-VM -VM (Get-VM -Id {ps_literal(vm_id)})\n$true")
+    with pytest.raises(ProviderError, match="changing count needs the VM Off and it is Running"):
+        provider.diff(created.id, created.outs, more)
+    restore = {**more, "stop_policy": "stop-and-restore"}
+    with caplog.at_level(logging.WARNING):
+        assert provider.diff(created.id, created.outs, restore).changes
+    assert "will shut it down, apply the change and start it again" in caplog.text
+    assert processor(host_json, vm_id) == {"count": 2, "nested": False, "state": "Running"}
