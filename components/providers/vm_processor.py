@@ -7,27 +7,33 @@ own delete removes them).
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from typing import Annotated, Any
 
 import pulumi
 from pulumi import Input, Output, ResourceOptions
-from pulumi.dynamic import DiffResult
+from pulumi.dynamic import CheckFailure, CheckResult, DiffResult
 from pydantic import Field
 
 from components.config import HostRef
+from components.nesting_support import nesting_refusal
 from components.providers.base import (
     HOST_PROP,
     STOP_POLICY_PROP,
     VM_POWER_PRELUDE,
     HostBoundProvider,
     Operation,
+    ProviderError,
     StopPolicy,
     explain_needs_vm_off,
     preview_needs_off,
 )
-from components.providers.properties import Prop, PropertyDiff, PropertySet
+from components.providers.properties import Prop, PropertyDiff, PropertySet, is_unknown
 from components.providers.vm import args_props
+from components.remote import RemoteError
+
+log = logging.getLogger(__name__)
 
 VM_PROCESSOR_PROPERTIES = PropertySet(
     "VmProcessor",
@@ -59,6 +65,26 @@ class VmProcessorProvider(HostBoundProvider):
     """Sets processor count and nesting on an existing VM."""
 
     properties = VM_PROCESSOR_PROPERTIES
+
+    def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
+        result = super().check(olds, news)
+        inputs = result.inputs
+        wants = inputs.get("expose_virtualization_extensions")
+        if result.failures or wants is not True or olds.get("expose_virtualization_extensions"):
+            return result  # only turning nesting on needs the host's support
+        if is_unknown(inputs.get("host")):
+            return result
+        try:
+            op = self._operation(inputs, "check")
+            host = op.run("host_nesting", {})
+        except (RemoteError, ProviderError) as exc:
+            # A host not made yet or that cannot report it: Set-VMProcessor decides.
+            log.info("check VmProcessor: could not read the host's nesting support: %s", exc)
+            return result
+        refusal = nesting_refusal(op.ref.label(), host)
+        if refusal:
+            result.failures.append(CheckFailure("expose_virtualization_extensions", refusal))
+        return result
 
     def diff(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
         result = super().diff(id_, olds, news)
