@@ -170,7 +170,8 @@ class EmulatorVm(pulumi.ComponentResource):
                 prefix_length=nat.prefix_length,
                 gateway=nat.gateway,
                 dns_servers=dns,
-                parent_boot=parent_boot,
+                # Re-applied and re-measured when the L1 or this VM was started again.
+                parent_boot=pulumi.Output.all(parent_boot, power.starts).apply(_guest_boot),
             ),
             pulumi.ResourceOptions.merge(
                 on_vm, pulumi.ResourceOptions(depends_on=[power, nat.ready])
@@ -193,6 +194,15 @@ class EmulatorVm(pulumi.ComponentResource):
                 "internet_reachable": self.internet_reachable,
             }
         )
+
+
+def _guest_boot(v: list[Any]) -> str | None:
+    """The boot a guest's configuration was applied in: the L1's boot and how many times the
+    VM itself was started again; None before any restart."""
+    parent, starts = v[0], v[1] or 0
+    if parent is None and not starts:
+        return None
+    return f"{parent or '-'}+{starts}"
 
 
 def _image_path(name: str, nat: NatNetwork, image: BaseImage) -> pulumi.Input[str]:

@@ -156,3 +156,22 @@ def test_preview_tells_what_a_change_needing_the_vm_off_will_do(
     project.pulumi("preview", "--expect-no-changes")
     _census_matches(project, emulator)
     project.pulumi("destroy", "--yes", "--skip-preview")
+
+
+def test_an_l2_turned_off_by_hand_is_started_and_measured_again_in_one_up(
+    pulumi_project: ProjectFactory, hypervsim_server: EmulatorFactory
+) -> None:
+    emulator = hypervsim_server()
+    project = pulumi_project(stack="power")
+    write_lab(project, "power", emulator, _lab(), prefix=PREFIX)
+    set_passwords(project, emulator)
+    project.pulumi("up", "--yes", "--skip-preview")
+
+    in_guest(emulator, L1, f"Stop-VM -Name '{L2}' -TurnOff -Force")
+    project.pulumi("up", "--refresh", "--yes", "--skip-preview")
+    assert _guest_state(emulator) == "Running"
+    assert outputs(project)["emulator_vms"]["guest"]["internet_reachable"] is True
+
+    project.pulumi("preview", "--refresh", "--expect-no-changes")
+    _census_matches(project, emulator)
+    project.pulumi("destroy", "--yes", "--skip-preview")
