@@ -178,6 +178,7 @@ class NestedHost(pulumi.ComponentResource):
                 count=args.cpu_count,
                 expose_virtualization_extensions=True,
                 stop_policy=args.stop_policy,
+                guest_credential=args.credential,
             ),
             on_vm,
         )

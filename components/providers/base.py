@@ -61,6 +61,8 @@ VM_POWER_PRELUDE = SHARED_SCRIPTS / "vm_power.ps1"
 
 VM_RUNNING_SCRIPT = SHARED_SCRIPTS / "vm_running.ps1"
 """Reports a VM's state and nesting, for the preview of a change that needs the VM Off."""
+VMS_RUNNING_SCRIPT = SHARED_SCRIPTS / "vms_running.ps1"
+"""Lists the VMs running on a host (inside an L1: the guests its restart stops)."""
 
 HOST_PROP = Prop("host", HostRef | str, replaces=True, doc="target host (name or VM route)")
 ADOPT_PROP = Prop("adopt_existing", bool, default=False, doc="adopt an existing object on create")
@@ -118,13 +120,15 @@ def preview_needs_off(
     vm_id: str,
     what: list[str],
     needs_off: Callable[[bool], bool],
+    credential: str | None = None,
 ) -> None:
     """At diff (so at preview, before anything is changed): a change of `what` that needs the
     VM Off while it is Running fails here under stop_policy 'fail' (Windows would refuse it
     halfway through `up`), and under 'stop-and-restore' logs one warning line that the VM and
-    the VMs running inside it will be stopped and started again. `needs_off(nested)` says
-    whether the change needs the VM Off, given whether it runs Hyper-V inside. A host that
-    cannot be read leaves it to the update."""
+    the VMs running inside it (named, when the VM's guest `credential` lets them be listed)
+    will be stopped and started again. `needs_off(nested)` says whether the change needs the
+    VM Off, given whether it runs Hyper-V inside. A host that cannot be read leaves it to the
+    update."""
     if not what or any(is_unknown(props.get(k)) for k in ("host", "stop_policy")):
         return
     try:
@@ -143,14 +147,32 @@ def preview_needs_off(
             f"the VM first, or set stop_policy: stop-and-restore to let the provider shut it "
             f"down, apply the change and start it again (with the VMs running inside it)"
         )
+    inside = _running_inside(provider, props, name, credential) if got["nested"] else []
     log.warning(
         "%s: VM '%s' is Running and changing %s needs it Off: stop_policy 'stop-and-restore' "
-        "will shut it down, apply the change and start it again; the VMs running inside it "
+        "will shut it down, apply the change and start it again; the VMs running inside it%s "
         "stop with it and are started again after it",
         where,
         name,
         changed,
+        f" ({', '.join(repr(n) for n in inside)})" if inside else "",
     )
+
+
+def _running_inside(
+    provider: HostBoundProvider, props: Mapping[str, Any], vm_name: str, credential: str | None
+) -> list[str]:
+    """Names of the VMs running inside `vm_name` (through PowerShell Direct); [] if unknown."""
+    if not credential or is_unknown(credential):
+        return []
+    route = {"parent": props["host"], "vm_name": vm_name, "credential": credential}
+    try:
+        op = provider._operation({**props, "host": route}, "preview")
+        got = op.client.run(load_script(VMS_RUNNING_SCRIPT), {}, op.label)
+    except (RemoteError, ProviderError, ConfigError) as exc:
+        log.info("preview: could not list the VMs inside '%s': %s", vm_name, exc)
+        return []
+    return sorted(str(n) for n in got.get("names") or [])
 
 
 @functools.cache

@@ -507,7 +507,7 @@ def _preview_needs_off(
     def needs_off(nested: bool) -> bool:
         return bool(always) or (bool(memory) and (nested or policy == "stop-and-restore"))
 
-    preview_needs_off(provider, news, id_, always + memory, needs_off)
+    preview_needs_off(provider, news, id_, always + memory, needs_off, news.get("credential"))
 
 
 def _same_vm_as_before(olds: dict[str, Any], inputs: dict[str, Any]) -> bool:

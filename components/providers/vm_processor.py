@@ -55,6 +55,13 @@ VM_PROCESSOR_PROPERTIES = PropertySet(
             doc="nested virtualization (Hyper-V inside the VM)",
         ),
         STOP_POLICY_PROP,
+        Prop(
+            "guest_credential",
+            str | None,
+            default=None,
+            doc="guest login of the VM (a name in hyperv-lab:credentials): a preview lists the "
+            "VMs running inside it that a stop-and-restore stops; never a change by itself",
+        ),
         Prop("vm_id", str, computed=True, doc="Hyper-V VM Id"),
         Prop("restarts", int, computed=True, doc="times stop-and-restore restarted the VM"),
     ],
@@ -87,11 +94,15 @@ class VmProcessorProvider(HostBoundProvider):
         return result
 
     def diff(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
-        result = super().diff(id_, olds, news)
-        d = self.properties.diff(olds, news)
+        # The guest login only names guests in a preview: it changes nothing on the host.
+        compared = {**news, "guest_credential": olds.get("guest_credential")}
+        result = super().diff(id_, olds, compared)
+        d = self.properties.diff(olds, compared)
         if not d.replaces:
             # Both settings change only while the VM is Off, nested or not.
-            preview_needs_off(self, news, id_, d.needs_off, lambda _nested: True)
+            preview_needs_off(
+                self, news, id_, d.needs_off, lambda _nested: True, news.get("guest_credential")
+            )
         return result
 
     def create_object(self, op: Operation, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
@@ -156,6 +167,8 @@ class VmProcessorArgs:
     """Nested virtualization: lets the VM run Hyper-V itself (VM Off to change)."""
     stop_policy: Input[StopPolicy] = "fail"
     """'fail' or 'stop-and-restore' when a change finds the VM running."""
+    guest_credential: Input[str | None] = None
+    """Guest login of the VM: a preview names the VMs inside it that a restart stops."""
 
 
 class VmProcessor(pulumi.dynamic.Resource, module="hyperv", name="VmProcessor"):

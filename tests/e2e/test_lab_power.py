@@ -143,7 +143,7 @@ def test_preview_tells_what_a_change_needing_the_vm_off_will_do(
     warned = project.pulumi("preview")
     text = warned.stdout + warned.stderr
     assert f"VM '{L1}' is Running and changing count needs it Off" in text, text
-    assert "the VMs running inside it stop with it and are started again" in text, text
+    assert f"the VMs running inside it ('{L2}') stop with it and are started again" in text, text
     assert run_ps(emulator, f"(Get-VMProcessor -VMName '{L1}').Count") == "2"
 
     # A memory change of the L1 (Hyper-V inside) likewise, with 'fail'.

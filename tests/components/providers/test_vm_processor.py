@@ -143,4 +143,7 @@ def test_diff_tells_at_preview_what_a_change_on_a_running_vm_will_do(
     with caplog.at_level(logging.WARNING):
         assert provider.diff(created.id, created.outs, restore).changes
     assert "will shut it down, apply the change and start it again" in caplog.text
+    # The guest login is never a change by itself.
+    named = {**inputs, "guest_credential": "someone"}
+    assert provider.diff(created.id, created.outs, named).changes is False
     assert processor(host_json, vm_id) == {"count": 2, "nested": False, "state": "Running"}
