@@ -114,9 +114,12 @@ class EmulatorVm(pulumi.ComponentResource):
             # Reconnected when the NAT's switch is replaced (its ports go with it).
             pulumi.ResourceOptions.merge(on_vm, pulumi.ResourceOptions(replace_with=[nat.switch])),
         )
+        # A new boot of the L1 (the stack started or restarted it) starts this VM again and
+        # re-applies its guest's network, in the same `up`.
+        parent_boot = nat.nested_host.boot if nat.nested_host is not None else None
         power = VmPowerState(
             f"{name}-power",
-            VmPowerStateArgs(host=host, vm_name=vm.name, state="Running"),
+            VmPowerStateArgs(host=host, vm_name=vm.name, state="Running", parent_boot=parent_boot),
             pulumi.ResourceOptions.merge(on_vm, pulumi.ResourceOptions(depends_on=[adapter])),
         )
         dns: pulumi.Input[Any] = (
@@ -133,6 +136,8 @@ class EmulatorVm(pulumi.ComponentResource):
                 prefix_length=nat.prefix_length,
                 gateway=nat.gateway,
                 dns_servers=dns,
+                # Re-applied and re-measured when the L1 or this VM was started again.
+                parent_boot=pulumi.Output.all(parent_boot, power.starts).apply(_guest_boot),
             ),
             pulumi.ResourceOptions.merge(
                 on_vm, pulumi.ResourceOptions(depends_on=[power, nat.ready])
@@ -155,6 +160,15 @@ class EmulatorVm(pulumi.ComponentResource):
                 "internet_reachable": self.internet_reachable,
             }
         )
+
+
+def _guest_boot(v: list[Any]) -> str | None:
+    """The boot a guest's configuration was applied in: the L1's boot and how many times the
+    VM itself was started again; None before any restart."""
+    parent, starts = v[0], v[1] or 0
+    if parent is None and not starts:
+        return None
+    return f"{parent or '-'}+{starts}"
 
 
 def _image_path(name: str, nat: NatNetwork, image: BaseImage) -> pulumi.Input[str]:

@@ -12,7 +12,7 @@ import pulumi
 
 from components.base_image import BaseImage
 from components.emulator_vm import EmulatorVm, EmulatorVmArgs
-from components.lab_config import Lab
+from components.lab_config import Lab, LabSpec
 from components.lab_models import (
     EmulatorVmSettings,
     NatGuestSettings,
@@ -65,10 +65,34 @@ class BuiltLab:
         )
 
 
+L1_OWN_MEMORY_MB = 2048
+"""Memory an L1's own Windows keeps for itself: Hyper-V starts a guest only while the guests
+already running plus the new one leave the host this much ("Not enough memory in the system
+to start the virtual machine")."""
+
+
+def check_guest_memory(spec: LabSpec) -> None:
+    """Refuse, before anything is made, an L1 whose static memory cannot run the guests
+    declared inside it: the last of them would fail to start halfway through `up`."""
+    for host in spec.nested_hosts:
+        nats = {n.name for n in spec.nat_networks if n.host == host.name}
+        guests = [vm for vm in spec.emulator_vms if vm.nat_network in nats]
+        needed = sum(vm.memory_startup_mb for vm in guests) + L1_OWN_MEMORY_MB
+        if guests and needed > host.memory_startup_mb:
+            listed = " + ".join(f"{vm.name} {vm.memory_startup_mb}" for vm in guests)
+            raise ValueError(
+                f"NestedHost '{host.name}' memory_startup_mb: {host.memory_startup_mb} cannot "
+                f"run the VMs declared inside it: {listed} + {L1_OWN_MEMORY_MB} for the L1's "
+                f"own Windows = {needed} MB (allowed: {needed} or more, or smaller or fewer "
+                "VMs inside it)"
+            )
+
+
 def build_lab(lab: Lab) -> BuiltLab:
     """Declare every component of `lab` (the names are prefixed by the components)."""
     built = BuiltLab()
     spec = lab.spec
+    check_guest_memory(spec)
     for nh in spec.nested_hosts:
         built.nested_hosts[nh.name] = NestedHost(
             nh.name,

@@ -86,6 +86,7 @@ class NestedHost(pulumi.ComponentResource):
     vm_id: pulumi.Output[str]
     vm_name: pulumi.Output[str]
     state: pulumi.Output[str]
+    boot: pulumi.Output[str | None]
     adapters: pulumi.Output[list[dict[str, Any]]]
     host: pulumi.Output[dict[str, Any]]
 
@@ -124,6 +125,7 @@ class NestedHost(pulumi.ComponentResource):
                 count=args.cpu_count,
                 expose_virtualization_extensions=True,
                 stop_policy=args.stop_policy,
+                guest_credential=args.credential,
             ),
             on_vm,
         )
@@ -160,6 +162,10 @@ class NestedHost(pulumi.ComponentResource):
         # The route to this L1 carries a dependency on the Hyper-V feature: whatever targets
         # it waits until Hyper-V is installed and the guest is back up.
         self.host = pulumi.Output.all(guest_ref, feature.id).apply(lambda v: dict(v[0]))
+        self.boot = pulumi.Output.all(vm.restarts, processor.restarts, power.starts).apply(boot_id)
+        """Which boot of this L1 its guests last saw: changes when the stack starts or restarts
+        the L1 (stop-and-restore, or started again after it was found Off). Resources inside
+        take it as `parent_boot`, so the same `up` starts their VMs again and re-measures them."""
         self.vm_id = vm.vm_id
         self.vm_name = vm.name
         self.state = power.state
@@ -214,6 +220,13 @@ class NestedHost(pulumi.ComponentResource):
             )
             self._images_inside[image.name] = copy.destination_path
         return self._images_inside[image.name]
+
+
+def boot_id(counts: list[int | None]) -> str | None:
+    """`NestedHost.boot` from the restart counts of the L1's resources: None before any
+    restart (so stacks made before the count existed see no change), else the counts."""
+    values = [c or 0 for c in counts]
+    return None if not any(values) else "/".join(str(v) for v in values)
 
 
 def guest_image_path(source_path: str) -> str:

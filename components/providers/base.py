@@ -18,7 +18,7 @@ import functools
 import inspect
 import logging
 import sys
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, ClassVar, Literal
@@ -43,6 +43,7 @@ from components.providers.pending_creates import (
 from components.providers.properties import Prop, PropertyDiff, PropertySet, is_unknown
 from components.remote import (
     GuestVmMissingError,
+    GuestVmOffError,
     OutcomeUnknownError,
     PowerShellError,
     RemoteError,
@@ -57,6 +58,11 @@ StopPolicy = Literal["fail", "stop-and-restore"]
 SHARED_SCRIPTS = Path(__file__).resolve().parent.parent / "scripts"
 VM_POWER_PRELUDE = SHARED_SCRIPTS / "vm_power.ps1"
 """Defines `Invoke-WhileVmOff -VMName -Policy -Change {...}` for 'needs VM Off' changes."""
+
+VM_RUNNING_SCRIPT = SHARED_SCRIPTS / "vm_running.ps1"
+"""Reports a VM's state and nesting, for the preview of a change that needs the VM Off."""
+VMS_RUNNING_SCRIPT = SHARED_SCRIPTS / "vms_running.ps1"
+"""Lists the VMs running on a host (inside an L1: the guests its restart stops)."""
 
 HOST_PROP = Prop("host", HostRef | str, replaces=True, doc="target host (name or VM route)")
 ADOPT_PROP = Prop("adopt_existing", bool, default=False, doc="adopt an existing object on create")
@@ -106,6 +112,67 @@ def explain_needs_vm_off(stop_policy: str, why: str) -> Iterator[None]:
                 "start it again)"
             ) from None
         raise
+
+
+def preview_needs_off(
+    provider: HostBoundProvider,
+    props: Mapping[str, Any],
+    vm_id: str,
+    what: list[str],
+    needs_off: Callable[[bool], bool],
+    credential: str | None = None,
+) -> None:
+    """At diff (so at preview, before anything is changed): a change of `what` that needs the
+    VM Off while it is Running fails here under stop_policy 'fail' (Windows would refuse it
+    halfway through `up`), and under 'stop-and-restore' logs one warning line that the VM and
+    the VMs running inside it (named, when the VM's guest `credential` lets them be listed)
+    will be stopped and started again. `needs_off(nested)` says whether the change needs the
+    VM Off, given whether it runs Hyper-V inside. A host that cannot be read leaves it to the
+    update."""
+    if not what or any(is_unknown(props.get(k)) for k in ("host", "stop_policy")):
+        return
+    try:
+        op = provider._operation(props, "preview")
+        got = op.client.run(load_script(VM_RUNNING_SCRIPT), {"vm_id": vm_id}, op.label)
+    except (RemoteError, ProviderError) as exc:
+        log.info("preview %s: could not read the VM's state: %s", provider.properties.kind, exc)
+        return
+    if not got.get("exists") or got["state"] != "Running" or not needs_off(bool(got["nested"])):
+        return
+    name, where, changed = got["name"], op.ref.label(), ", ".join(what)
+    if props["stop_policy"] == "fail":
+        raise ProviderError(
+            f"{where}: {provider.properties.kind} of VM '{name}': changing {changed} needs the "
+            f"VM Off and it is Running, and stop_policy is 'fail': nothing was changed. Stop "
+            f"the VM first, or set stop_policy: stop-and-restore to let the provider shut it "
+            f"down, apply the change and start it again (with the VMs running inside it)"
+        )
+    inside = _running_inside(provider, props, name, credential) if got["nested"] else []
+    log.warning(
+        "%s: VM '%s' is Running and changing %s needs it Off: stop_policy 'stop-and-restore' "
+        "will shut it down, apply the change and start it again; the VMs running inside it%s "
+        "stop with it and are started again after it",
+        where,
+        name,
+        changed,
+        f" ({', '.join(repr(n) for n in inside)})" if inside else "",
+    )
+
+
+def _running_inside(
+    provider: HostBoundProvider, props: Mapping[str, Any], vm_name: str, credential: str | None
+) -> list[str]:
+    """Names of the VMs running inside `vm_name` (through PowerShell Direct); [] if unknown."""
+    if not credential or is_unknown(credential):
+        return []
+    route = {"parent": props["host"], "vm_name": vm_name, "credential": credential}
+    try:
+        op = provider._operation({**props, "host": route}, "preview")
+        got = op.client.run(load_script(VMS_RUNNING_SCRIPT), {}, op.label)
+    except (RemoteError, ProviderError, ConfigError) as exc:
+        log.info("preview: could not list the VMs inside '%s': %s", vm_name, exc)
+        return []
+    return sorted(str(n) for n in got.get("names") or [])
 
 
 @functools.cache
@@ -332,6 +399,17 @@ class HostBoundProvider(ResourceProvider):
             actual = self.read_object(op, id_, props)
         except GuestVmMissingError:
             actual = None  # the VM this object lives in is gone, and so is the object
+        except GuestVmOffError as exc:
+            # The VM this object lives in is Off: what is inside is unknown, not gone. Keep
+            # what was recorded (no wait on a guest that cannot answer); the `up` that starts
+            # the VM converges it again (see `NestedHost.boot`).
+            log.warning(
+                "%s on %s: unknown while its VM is not running (kept as recorded): %s",
+                op.label,
+                op.ref.label(),
+                exc.message,
+            )
+            actual = {}
         except RemoteError as exc:
             raise self._fail(exc) from None
         if actual is None:

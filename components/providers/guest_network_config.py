@@ -18,13 +18,14 @@ from typing import Annotated, Any
 
 import pulumi
 from pulumi import Input, Output, ResourceOptions
-from pulumi.dynamic import CheckFailure, CheckResult
+from pulumi.dynamic import CheckFailure, CheckResult, DiffResult
 from pydantic import Field
 from pydantic.networks import IPv4Address
 
 from components.config import ConfigError
 from components.providers.base import HOST_PROP, HostBoundProvider, Operation, ProviderError
 from components.providers.properties import Prop, PropertyDiff, PropertySet, is_unknown
+from components.providers.vm_power_state import without_unknown_boot
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +43,13 @@ GUEST_NETWORK_CONFIG = PropertySet(
         Prop("prefix_length", PrefixLength),
         Prop("gateway", IPv4Address | None, default=None, doc="default gateway (on-link)"),
         Prop("dns_servers", list[IPv4Address], default=[], doc="DNS servers, in order"),
+        Prop(
+            "parent_boot",
+            str | None,
+            default=None,
+            doc="`NestedHost.boot` of the L1 that runs the VM: a new one re-applies and "
+            "re-measures",
+        ),
         Prop("internet_reachable", bool, computed=True, doc="8.8.8.8 answers from the guest"),
     ],
 )
@@ -101,6 +109,9 @@ class GuestNetworkConfigProvider(HostBoundProvider):
             except (ConfigError, ProviderError) as exc:
                 result.failures.append(CheckFailure("credential", str(exc)))
         return result
+
+    def diff(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+        return super().diff(id_, olds, without_unknown_boot(olds, news))
 
     # -- hooks ----------------------------------------------------------------------------
 
@@ -205,6 +216,8 @@ class GuestNetworkConfigArgs:
     """DNS servers in order of preference; empty resets them."""
     adapter_name: Input[str] = "Ethernet"
     """The adapter inside the guest (matched case-insensitively, as Windows does)."""
+    parent_boot: Input[str | None] = None
+    """`NestedHost.boot` of the L1 that runs the VM (None on an L0): a new boot re-applies."""
 
 
 class GuestNetworkConfig(pulumi.dynamic.Resource, module="hyperv", name="GuestNetworkConfig"):
@@ -235,6 +248,7 @@ class GuestNetworkConfig(pulumi.dynamic.Resource, module="hyperv", name="GuestNe
             "prefix_length": args.prefix_length,
             "gateway": args.gateway,
             "dns_servers": args.dns_servers,
+            "parent_boot": args.parent_boot,
             "internet_reachable": None,
         }
         super().__init__(_PROVIDER, resource_name, props, opts)

@@ -5,6 +5,10 @@ and changing it or the name replaces the NAT. WinNAT allows one NAT network per 
 prefix does not overlap the host's own networks; when it refuses, the error lists the NATs
 already there instead of Windows' bare "The parameter is incorrect.".
 
+At preview, a NAT that is new to the stack is checked against what WinNAT checks (one read
+of the host): another NAT already on the host, and a prefix that overlaps one of the host's
+own networks, fail the preview instead of `New-NetNat` failing halfway through `up`.
+
 A create whose reply was lost is recognised by re-reading the NAT by name (same prefix = made
 by that create); if the host cannot be re-read then, the next create adopts it (see
 `PendingCreates`). A NAT that was there before is refused unless `adopt_existing`.
@@ -13,12 +17,14 @@ by that create); if the host cannot be re-read then, the next create adopts it (
 from __future__ import annotations
 
 import ipaddress
+import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Annotated, Any
 
 import pulumi
 from pulumi import Input, Output, ResourceOptions
+from pulumi.dynamic import CheckFailure, CheckResult
 from pydantic import AfterValidator
 
 from components.providers.base import (
@@ -28,7 +34,10 @@ from components.providers.base import (
     Operation,
     ProviderError,
 )
-from components.providers.properties import Prop, PropertyDiff, PropertySet
+from components.providers.properties import Prop, PropertyDiff, PropertySet, is_unknown
+from components.remote import RemoteError
+
+log = logging.getLogger(__name__)
 
 
 def ipv4_network(value: str) -> str:
@@ -63,6 +72,21 @@ class NetNatProvider(HostBoundProvider):
     """Creates, adopts, reads and removes one WinNAT network, matched by its exact name."""
 
     properties = NET_NAT
+
+    def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
+        result = super().check(olds, news)
+        inputs = result.inputs
+        if result.failures or olds or any(is_unknown(v) for v in inputs.values()):
+            return result  # only a NAT new to the stack: one in state is there already
+        try:
+            op = self._operation(inputs, "check")
+            found = op.run("host_networks", {})
+        except (RemoteError, ProviderError) as exc:
+            # A host not made yet (an L1 of this lab) or unreachable: create decides.
+            log.info("check NetNat: could not read the host's networks: %s", exc)
+            return result
+        result.failures.extend(_host_conflicts(inputs, found, op.ref.label()))
+        return result
 
     def create_object(self, op: Operation, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
         name, prefix = inputs["name"], inputs["internal_prefix"]
@@ -106,6 +130,42 @@ class NetNatProvider(HostBoundProvider):
 
     def delete_object(self, op: Operation, id_: str, props: dict[str, Any]) -> None:
         self.run_described(op, "delete", {"name": props["name"]})
+
+
+def _host_conflicts(
+    inputs: Mapping[str, Any], found: Mapping[str, Any], where: str
+) -> list[CheckFailure]:
+    """What WinNAT would refuse with "The parameter is incorrect.", said at preview."""
+    name, prefix = inputs["name"], ipaddress.IPv4Network(inputs["internal_prefix"])
+    adopt = bool(inputs.get("adopt_existing"))
+    others = [n for n in found.get("nats") or [] if n["name"] != name]
+    if any(n["name"] == name for n in found.get("nats") or []) and not adopt:
+        return []  # its own refusal (adopt_existing) comes from create
+    failures = []
+    if others:
+        listed = ", ".join(f"'{n['name']}' ({n['internal_prefix']})" for n in others)
+        failures.append(
+            CheckFailure(
+                "name",
+                f"{where} already has a NetNat: {listed}; Windows allows one NAT network per "
+                f"host, so '{name}' cannot be made there (remove the other one with "
+                "Remove-NetNat, or put this NAT on another host)",
+            )
+        )
+    for net in found.get("networks") or []:
+        theirs = ipaddress.IPv4Network(f"{net['ip_address']}/{net['prefix_length']}", strict=False)
+        if prefix.overlaps(theirs):
+            failures.append(
+                CheckFailure(
+                    "internal_prefix",
+                    f"{prefix} overlaps {theirs.with_prefixlen}, a network {where} already "
+                    f"uses ({net['ip_address']} on '{net['interface_alias']}'); WinNAT refuses "
+                    "an internal prefix that overlaps the host's own networks (choose another "
+                    "prefix, e.g. in 192.168.0.0/16 or 172.16.0.0/12, that the host does not use)",
+                )
+            )
+            break
+    return failures
 
 
 _PROVIDER = NetNatProvider()

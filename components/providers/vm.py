@@ -60,6 +60,7 @@ from components.providers.base import (
     ProviderError,
     StopPolicy,
     explain_needs_vm_off,
+    preview_needs_off,
 )
 from components.providers.properties import (
     Prop,
@@ -188,6 +189,7 @@ VM_PROPERTIES = PropertySet.from_args(
         Prop("state", str, computed=True, described=True, doc="VM state when last seen"),
         Prop("vhd_path", str, computed=True, described=True, doc="path of the first disk"),
         Prop("actual_version", str, computed=True, described=True, doc="version on the host"),
+        Prop("restarts", int, computed=True, doc="times stop-and-restore restarted the VM"),
     ],
 )
 
@@ -325,6 +327,8 @@ class VmProvider(HostBoundProvider):
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
         d = self._diff(olds, news)
+        if not d.replaces:
+            _preview_needs_off(self, _id, olds, news, d)
         return DiffResult(
             changes=d.changed,
             replaces=d.replaces,
@@ -434,6 +438,7 @@ class VmProvider(HostBoundProvider):
         )
         kept = olds.get("kept_notes") or ""
         got = self._converge(op, id_, news, raise_version=raise_version, kept=kept)
+        got["restarts"] = (olds.get("restarts") or 0) + int(bool(got.get("restarted")))
         if wanted is not None and version_key(got["actual_version"]) < version_key(wanted):
             raise ProviderError(
                 f"{op.ref.label()}: update Vm failed: Update-VMVersion raised "
@@ -498,9 +503,32 @@ class VmProvider(HostBoundProvider):
             )
 
     def _computed(
-        self, got: dict[str, Any], _inputs: dict[str, Any], kept: str = ""
+        self, got: dict[str, Any], recorded: dict[str, Any], kept: str = ""
     ) -> dict[str, Any]:
-        return {**self.properties.described(got, computed=True), "kept_notes": kept}
+        return {
+            **self.properties.described(got, computed=True),
+            "kept_notes": kept,
+            # counted by update; a read keeps the recorded count
+            "restarts": got.get("restarts", recorded.get("restarts") or 0),
+        }
+
+
+def _preview_needs_off(
+    provider: VmProvider, id_: str, olds: dict[str, Any], news: dict[str, Any], d: PropertyDiff
+) -> None:
+    """What update.ps1 does while the VM runs, told at preview: switching dynamic memory and
+    raising the version always need it Off; a startup memory change only with Hyper-V inside
+    (Windows resizes a plain VM's static memory while it runs), but 'stop-and-restore' stops
+    the VM for any memory change."""
+    raised = "version" in d.changes and not _lowers_version(olds, news)
+    always = [k for k in ("dynamic_memory",) if k in d.changes] + (["version"] if raised else [])
+    memory = ["memory_startup_mb"] if "memory_startup_mb" in d.changes else []
+    policy = news.get("stop_policy")
+
+    def needs_off(nested: bool) -> bool:
+        return bool(always) or (bool(memory) and (nested or policy == "stop-and-restore"))
+
+    preview_needs_off(provider, news, id_, always + memory, needs_off, news.get("credential"))
 
 
 def _same_vm_as_before(olds: dict[str, Any], inputs: dict[str, Any]) -> bool:
@@ -595,11 +623,19 @@ class Vm(pulumi.dynamic.Resource, module="hyperv", name="Vm"):
     state: Output[str]
     vhd_path: Output[str]
     actual_version: Output[str]
+    restarts: Output[int]
 
     def __init__(
         self, resource_name: str, args: VmArgs, opts: ResourceOptions | None = None
     ) -> None:
         props = args_props(args)
-        props.update(vm_id=None, kept_notes=None, state=None, vhd_path=None, actual_version=None)
+        props.update(
+            vm_id=None,
+            kept_notes=None,
+            state=None,
+            vhd_path=None,
+            actual_version=None,
+            restarts=None,
+        )
         props[PREVIEW_INPUT] = pulumi.runtime.is_dry_run()
         super().__init__(VmProvider(), resource_name, props, opts)

@@ -2,6 +2,12 @@
 
 Create and update start or stop the VM; read reports the actual state, so a VM stopped by hand
 shows as drift in `pulumi refresh`; delete leaves the VM as it is. Identified by the VM's Id.
+
+`starts` counts the times an update started the VM (it was not Running): with the restarts
+of the VM's other resources it makes `NestedHost.boot`, which the resources inside an L1 take
+as `parent_boot`, so an `up` that starts or restarts an L1 also starts its guests again and
+re-measures what they report. A `parent_boot` not known yet (a preview) is no change: the
+update that restarts the parent knows it, and its diff then runs.
 """
 
 from __future__ import annotations
@@ -11,11 +17,12 @@ from typing import Annotated, Any, Literal
 
 import pulumi
 from pulumi import Input, Output, ResourceOptions
+from pulumi.dynamic import DiffResult
 from pydantic import Field
 
 from components.config import HostRef
 from components.providers.base import HOST_PROP, HostBoundProvider, Operation
-from components.providers.properties import Prop, PropertyDiff, PropertySet
+from components.providers.properties import Prop, PropertyDiff, PropertySet, is_unknown
 from components.providers.vm import args_props
 
 PowerState = Literal["Running", "Off"]
@@ -26,7 +33,15 @@ VM_POWER_STATE_PROPERTIES = PropertySet(
         HOST_PROP,
         Prop("vm_name", Annotated[str, Field(min_length=1)], replaces=True, doc="the VM"),
         Prop("state", PowerState, default="Running", doc="declared power state"),
+        Prop(
+            "parent_boot",
+            str | None,
+            default=None,
+            doc="boot of the VM's host when it is an L1 (`NestedHost.boot`): a new one starts "
+            "the VM again",
+        ),
         Prop("vm_id", str, computed=True, doc="Hyper-V VM Id"),
+        Prop("starts", int, computed=True, doc="times an update started the VM"),
     ],
 )
 
@@ -36,11 +51,14 @@ class VmPowerStateProvider(HostBoundProvider):
 
     properties = VM_POWER_STATE_PROPERTIES
 
+    def diff(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+        return super().diff(id_, olds, without_unknown_boot(olds, news))
+
     def create_object(self, op: Operation, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
         got = op.run(
             "apply", {"vm_id": None, "vm_name": inputs["vm_name"], "state": inputs["state"]}
         )
-        return got["vm_id"], {"vm_id": got["vm_id"]}
+        return got["vm_id"], {"vm_id": got["vm_id"], "starts": 0}
 
     def read_object(self, op: Operation, id_: str, props: dict[str, Any]) -> dict[str, Any] | None:
         got = op.run("get", {"vm_id": id_})
@@ -57,10 +75,18 @@ class VmPowerStateProvider(HostBoundProvider):
         diff: PropertyDiff,
     ) -> dict[str, Any]:
         got = op.run("apply", {"vm_id": id_, "vm_name": news["vm_name"], "state": news["state"]})
-        return {"vm_id": got["vm_id"]}
+        started = got["previous_state"] != "Running" and got["state"] == "Running"
+        return {"vm_id": got["vm_id"], "starts": (olds.get("starts") or 0) + int(started)}
 
     def delete_object(self, op: Operation, id_: str, props: dict[str, Any]) -> None:
         """Nothing to undo: the VM stays in whatever state it is in."""
+
+
+def without_unknown_boot(olds: dict[str, Any], news: dict[str, Any]) -> dict[str, Any]:
+    """`news` with a `parent_boot` not known yet (preview) taken as the recorded one."""
+    if is_unknown(news.get("parent_boot")):
+        return {**news, "parent_boot": olds.get("parent_boot")}
+    return news
 
 
 @dataclass
@@ -73,6 +99,8 @@ class VmPowerStateArgs:
     """Name of the VM; changing it replaces the resource."""
     state: Input[PowerState] = "Running"
     """'Running' (Start-VM) or 'Off' (guest shutdown)."""
+    parent_boot: Input[str | None] = None
+    """`NestedHost.boot` of the L1 that runs the VM (None on an L0): a new boot starts it."""
 
 
 class VmPowerState(pulumi.dynamic.Resource, module="hyperv", name="VmPowerState"):
@@ -80,10 +108,11 @@ class VmPowerState(pulumi.dynamic.Resource, module="hyperv", name="VmPowerState"
 
     vm_id: Output[str]
     state: Output[str]
+    starts: Output[int]
 
     def __init__(
         self, resource_name: str, args: VmPowerStateArgs, opts: ResourceOptions | None = None
     ) -> None:
         props = args_props(args)
-        props["vm_id"] = None
+        props.update(vm_id=None, starts=None)
         super().__init__(VmPowerStateProvider(), resource_name, props, opts)

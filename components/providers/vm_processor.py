@@ -7,25 +7,33 @@ own delete removes them).
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from typing import Annotated, Any
 
 import pulumi
 from pulumi import Input, Output, ResourceOptions
+from pulumi.dynamic import CheckFailure, CheckResult, DiffResult
 from pydantic import Field
 
 from components.config import HostRef
+from components.nesting_support import nesting_refusal
 from components.providers.base import (
     HOST_PROP,
     STOP_POLICY_PROP,
     VM_POWER_PRELUDE,
     HostBoundProvider,
     Operation,
+    ProviderError,
     StopPolicy,
     explain_needs_vm_off,
+    preview_needs_off,
 )
-from components.providers.properties import Prop, PropertyDiff, PropertySet
+from components.providers.properties import Prop, PropertyDiff, PropertySet, is_unknown
 from components.providers.vm import args_props
+from components.remote import RemoteError
+
+log = logging.getLogger(__name__)
 
 VM_PROCESSOR_PROPERTIES = PropertySet(
     "VmProcessor",
@@ -47,7 +55,15 @@ VM_PROCESSOR_PROPERTIES = PropertySet(
             doc="nested virtualization (Hyper-V inside the VM)",
         ),
         STOP_POLICY_PROP,
+        Prop(
+            "guest_credential",
+            str | None,
+            default=None,
+            doc="guest login of the VM (a name in hyperv-lab:credentials): a preview lists the "
+            "VMs running inside it that a stop-and-restore stops; never a change by itself",
+        ),
         Prop("vm_id", str, computed=True, doc="Hyper-V VM Id"),
+        Prop("restarts", int, computed=True, doc="times stop-and-restore restarted the VM"),
     ],
 )
 
@@ -57,9 +73,41 @@ class VmProcessorProvider(HostBoundProvider):
 
     properties = VM_PROCESSOR_PROPERTIES
 
+    def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
+        result = super().check(olds, news)
+        inputs = result.inputs
+        wants = inputs.get("expose_virtualization_extensions")
+        if result.failures or wants is not True or olds.get("expose_virtualization_extensions"):
+            return result  # only turning nesting on needs the host's support
+        if is_unknown(inputs.get("host")):
+            return result
+        try:
+            op = self._operation(inputs, "check")
+            host = op.run("host_nesting", {})
+        except (RemoteError, ProviderError) as exc:
+            # A host not made yet or that cannot report it: Set-VMProcessor decides.
+            log.info("check VmProcessor: could not read the host's nesting support: %s", exc)
+            return result
+        refusal = nesting_refusal(op.ref.label(), host)
+        if refusal:
+            result.failures.append(CheckFailure("expose_virtualization_extensions", refusal))
+        return result
+
+    def diff(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+        # The guest login only names guests in a preview: it changes nothing on the host.
+        compared = {**news, "guest_credential": olds.get("guest_credential")}
+        result = super().diff(id_, olds, compared)
+        d = self.properties.diff(olds, compared)
+        if not d.replaces:
+            # Both settings change only while the VM is Off, nested or not.
+            preview_needs_off(
+                self, news, id_, d.needs_off, lambda _nested: True, news.get("guest_credential")
+            )
+        return result
+
     def create_object(self, op: Operation, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
         got = self._apply(op, inputs, vm_id=None)
-        return got["vm_id"], {"vm_id": got["vm_id"]}
+        return got["vm_id"], {"vm_id": got["vm_id"], "restarts": int(bool(got["restarted"]))}
 
     def read_object(self, op: Operation, id_: str, props: dict[str, Any]) -> dict[str, Any] | None:
         got = op.run("get", {"vm_id": id_})
@@ -81,7 +129,8 @@ class VmProcessorProvider(HostBoundProvider):
         diff: PropertyDiff,
     ) -> dict[str, Any]:
         got = self._apply(op, news, vm_id=id_)
-        return {"vm_id": got["vm_id"]}
+        restarts = (olds.get("restarts") or 0) + int(bool(got["restarted"]))
+        return {"vm_id": got["vm_id"], "restarts": restarts}
 
     def delete_object(self, op: Operation, id_: str, props: dict[str, Any]) -> None:
         """Nothing to remove: the settings belong to the VM."""
@@ -118,12 +167,15 @@ class VmProcessorArgs:
     """Nested virtualization: lets the VM run Hyper-V itself (VM Off to change)."""
     stop_policy: Input[StopPolicy] = "fail"
     """'fail' or 'stop-and-restore' when a change finds the VM running."""
+    guest_credential: Input[str | None] = None
+    """Guest login of the VM: a preview names the VMs inside it that a restart stops."""
 
 
 class VmProcessor(pulumi.dynamic.Resource, module="hyperv", name="VmProcessor"):
     """Processor settings of a Hyper-V VM, managed by `VmProcessorProvider`."""
 
     vm_id: Output[str]
+    restarts: Output[int]
     count: Output[int]
     expose_virtualization_extensions: Output[bool]
 
@@ -131,5 +183,5 @@ class VmProcessor(pulumi.dynamic.Resource, module="hyperv", name="VmProcessor"):
         self, resource_name: str, args: VmProcessorArgs, opts: ResourceOptions | None = None
     ) -> None:
         props = args_props(args)
-        props["vm_id"] = None
+        props.update(vm_id=None, restarts=None)
         super().__init__(VmProcessorProvider(), resource_name, props, opts)

@@ -8,6 +8,7 @@ from components.remote.client import POOL, RemotePowerShell, SessionPool, load_s
 from components.remote.errors import (
     GuestLoginError,
     GuestVmMissingError,
+    GuestVmOffError,
     HostAuthError,
     HostQuotaError,
     HostUnreachableError,
@@ -22,6 +23,7 @@ __all__ = [
     "POOL",
     "GuestLoginError",
     "GuestVmMissingError",
+    "GuestVmOffError",
     "HostAuthError",
     "HostQuotaError",
     "HostUnreachableError",

@@ -29,8 +29,10 @@ from components.remote.breaker import HostBreaker
 from components.remote.errors import (
     GUEST_LOGIN_REFUSED_ID,
     GUEST_VM_MISSING_ID,
+    GUEST_VM_OFF_ID,
     GuestLoginError,
     GuestVmMissingError,
+    GuestVmOffError,
     HostQuotaError,
     OutcomeUnknownError,
     PowerShellError,
@@ -359,7 +361,12 @@ class RemotePowerShell:
             missing = isinstance(exc, GuestVmMissingError) or exc.fqid.startswith(
                 GUEST_VM_MISSING_ID
             )
-            kind = GuestVmMissingError if missing else PowerShellError
+            off = isinstance(exc, GuestVmOffError) or exc.fqid.startswith(GUEST_VM_OFF_ID)
+            kind: type[PowerShellError] = PowerShellError
+            if missing:
+                kind = GuestVmMissingError
+            elif off:
+                kind = GuestVmOffError
             raise kind(
                 self.host.name, operation, self._scrub(exc.message), exc.category, exc.fqid
             ) from None

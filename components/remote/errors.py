@@ -76,6 +76,10 @@ GUEST_NOT_ANSWERING_ID = "HyperVLab.GuestNotAnswering"
 answer within the wait (it may be restarting): nothing ran inside it."""
 
 
+GUEST_VM_OFF_ID = "HyperVLab.GuestVmOff"
+"""ErrorId the PowerShell Direct wrapper writes when the VM to enter exists but is Off (or
+Saved, Paused): its guest cannot answer until the VM is started, so the wrapper does not wait."""
+
 GUEST_LOGIN_REFUSED_ID = "HyperVLab.GuestLoginRefused"
 """ErrorId the PowerShell Direct wrapper writes when the guest kept answering "The credential
 is invalid." for longer than the credential's login_retry_s."""
@@ -87,6 +91,11 @@ class GuestLoginError(PowerShellError):
 
 class GuestVmMissingError(PowerShellError):
     """A guest route's VM does not exist on its parent host (so neither does anything in it)."""
+
+
+class GuestVmOffError(PowerShellError):
+    """A guest route's VM exists but is not running: nothing inside it can be read or changed
+    until it is started (what it holds is unknown, not gone)."""
 
 
 class HostUnreachableError(RemoteError):

@@ -21,7 +21,7 @@ from pulumi.runtime.mocks import MockMonitor
 from components.base_image import BaseImage
 from components.config import ImageSpec
 from components.emulator_vm import EmulatorVm, EmulatorVmArgs
-from components.lab import build_lab
+from components.lab import build_lab, check_guest_memory
 from components.lab_config import parse_lab
 from components.nat_network import NatGuest, NatNetwork, NatNetworkArgs
 from components.nested_host import NestedHost, NestedHostArgs
@@ -596,6 +596,7 @@ DEMO_LAB = {
             "credential": "lab-admin",
             "image": "ws2022",
             "switch": "External",
+            "memory_startup_mb": 6144,  # its own 2048 MB and two 2048 MB guests
         }
     ],
     "nat_networks": [
@@ -679,3 +680,18 @@ def test_claims_last_one_program_run(mocked_stack: StackFactory) -> None:
         NatNetwork("nat", NatNetworkArgs(host="l0", prefix="192.168.80.0/24"))
     with pytest.raises(ValueError, match="already the VM of NestedHost 'a'"):
         NestedHost("b", NestedHostArgs(host="l0", image=ws2022("l0"), credential="c", vm_name="hv"))
+
+
+def test_an_l1_too_small_for_its_guests_is_refused_before_anything_is_declared() -> None:
+    lab = parse_lab(DEMO_LAB, hosts=["l0"], credentials=["lab-admin"], images=IMAGES)
+    check_guest_memory(lab.spec)  # 2048 + 2048 + 2048 for the L1 itself = 6144: fits
+    small = json.loads(json.dumps(DEMO_LAB))
+    small["nested_hosts"][0]["memory_startup_mb"] = 6142
+    lab = parse_lab(small, hosts=["l0"], credentials=["lab-admin"], images=IMAGES)
+    with pytest.raises(ValueError) as info:
+        check_guest_memory(lab.spec)
+    assert str(info.value) == (
+        "NestedHost 'hv-l1' memory_startup_mb: 6142 cannot run the VMs declared inside it: "
+        "guest-1 2048 + guest-2 2048 + 2048 for the L1's own Windows = 6144 MB (allowed: 6144 "
+        "or more, or smaller or fewer VMs inside it)"
+    )

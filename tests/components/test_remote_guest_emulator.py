@@ -9,7 +9,13 @@ from typing import Any
 import pytest
 
 from components.config import DEFAULT_GUEST_WAIT_S, LabConfig
-from components.remote import POOL, GuestLoginError, PowerShellError, RemotePowerShell
+from components.remote import (
+    POOL,
+    GuestLoginError,
+    GuestVmOffError,
+    PowerShellError,
+    RemotePowerShell,
+)
 from tests.components.providers.image_vms import image_vm_script
 from tests.conftest import Emulator
 
@@ -95,10 +101,29 @@ def test_the_guest_wait_comes_from_the_credential_in_stack_config(emu: Emulator)
 
 
 def test_a_guest_that_never_comes_up_fails_after_the_bounded_wait(emu: Emulator) -> None:
+    # Running, but its disk holds no operating system: it never answers.
+    RemotePowerShell(lab_for(emu).host("l0")).run(
+        "param([string]$InputJson)\nGet-VM | Where-Object { $_.Name -eq 'L1-off' } | Start-VM",
+        {},
+        "start L1-off",
+    )
     guest = _guest(lab_for(emu, wait_s=2), "L1-off")
     with pytest.raises(PowerShellError, match="did not answer PowerShell Direct within 2") as info:
         guest.run(ECHO, {"name": "x"}, "echo in guest")
     assert info.value.guest_not_answering  # nothing ran inside: a caller may wait longer
+
+
+def test_a_vm_that_is_off_fails_at_once_without_waiting(emu: Emulator) -> None:
+    guest = _guest(lab_for(emu, wait_s=60), "L1-off")
+    mark = len(executed(emu))
+    with pytest.raises(GuestVmOffError) as info:
+        guest.run(ECHO, {"name": "x"}, "echo in guest")
+    assert info.value.message == (
+        "VM 'L1-off' is Off, so PowerShell Direct cannot reach its guest (start the VM, or run "
+        "pulumi up, which starts it)."
+    )
+    ran = executed(emu)[mark:]
+    assert "Start-Sleep" not in ran and "Invoke-Command" not in ran, ran
 
 
 def test_a_vm_that_does_not_exist_fails_at_once_without_waiting(emu: Emulator) -> None:

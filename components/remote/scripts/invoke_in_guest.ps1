@@ -6,6 +6,8 @@
 # "The credential is invalid." is retried only for login_retry_s (within wait_s): a new guest
 # refuses every login while Windows Setup specializes it, but a wrong password never heals.
 # A VM whose disk holds no operating system never answers: that ends with the bounded wait.
+# A VM that is Off (or Saved, Paused) fails at once: its guest cannot answer until someone
+# starts it, so waiting would only delay the caller (a read then keeps what it recorded).
 param([string]$InputJson)
 
 $in = $InputJson | ConvertFrom-Json
@@ -20,6 +22,25 @@ if (-not (Test-GuestVmExists -Name $in.vm_name)) {
     # treat as "so is everything inside it".
     Write-Error -Message "$missing." -ErrorId 'HyperVLab.GuestVmMissing' -Category ObjectNotFound -ErrorAction Stop
 }
+# The VM's state, or $null once it is gone.
+function Get-GuestVmState {
+    param([string]$Name)
+    $found = Get-VM | Where-Object { $_.Name -eq $Name } | Select-Object -First 1
+    if ($null -eq $found) { return $null }
+    "$($found.State)"
+}
+$stopped = @('Off', 'Saved', 'Paused', 'OffCritical', 'SavedCritical', 'PausedCritical')
+function Assert-GuestVmRunning {
+    param([string]$Name)
+    $state = Get-GuestVmState -Name $Name
+    if ($state -in $stopped) {
+        # A distinct ErrorId: the client reports "the VM is not running", which read treats
+        # as "unknown until it runs" (nothing inside can be read, nothing was run).
+        $off = "VM '$Name' is $state, so PowerShell Direct cannot reach its guest (start the VM, or run pulumi up, which starts it)."
+        Write-Error -Message $off -ErrorId 'HyperVLab.GuestVmOff' -Category ResourceUnavailable -ErrorAction Stop
+    }
+}
+Assert-GuestVmRunning -Name $in.vm_name
 $plain = [Text.Encoding]::UTF8.GetString([Convert]::FromBase64String($in.password_b64))
 $secure = ConvertTo-SecureString -String $plain -AsPlainText -Force
 $plain = $null
@@ -34,6 +55,7 @@ while ($true) {
     }
     catch {
         if (-not (Test-GuestVmExists -Name $in.vm_name)) { throw "$missing (it was removed while waiting)." }
+        Assert-GuestVmRunning -Name $in.vm_name
         $invalid = "$($_.FullyQualifiedErrorId)" -like 'InvalidCredential*'
         if ($invalid -and ($refused -ge $in.login_retry_s -or $waited -ge $in.wait_s)) {
             # A distinct ErrorId: the client names the credential and how to fix it.

@@ -85,8 +85,23 @@ def test_second_nat_is_refused_with_the_existing_one_named_and_nothing_left(
     provider: NetNatProvider, host_json: Callable[[str], Any]
 ) -> None:
     first = provider.create(checked(provider, name="one", internal_prefix="192.168.100.0/24"))
+    # At preview: the check reads the host and names the NAT already there.
+    second = provider.check(
+        {}, {"host": "l0", "name": "two", "internal_prefix": "192.168.101.0/24"}
+    )
+    assert [(f.property, f.reason) for f in second.failures] == [
+        (
+            "name",
+            "l0 already has a NetNat: 'one' (192.168.100.0/24); Windows allows one NAT network "
+            "per host, so 'two' cannot be made there (remove the other one with Remove-NetNat, "
+            "or put this NAT on another host)",
+        )
+    ]
+    # A NAT in state is not looked up again; create still refuses with Windows' own error.
+    again = {"host": "l0", "name": "one", "internal_prefix": "192.168.100.0/24"}
+    assert provider.check(first.outs, again).failures == []
     with pytest.raises(ProviderError) as info:
-        provider.create(checked(provider, name="two", internal_prefix="192.168.101.0/24"))
+        provider.create(second.inputs)
     text = str(info.value)
     assert text.startswith("l0: create NetNat failed: New-NetNat refused prefix 192.168.101.0/24")
     assert "The parameter is incorrect." in text and "'one' (192.168.100.0/24)" in text
@@ -95,8 +110,11 @@ def test_second_nat_is_refused_with_the_existing_one_named_and_nothing_left(
 
 
 def test_prefix_overlapping_the_host_network_is_refused(provider: NetNatProvider) -> None:
+    lan = provider.check({}, {"host": "l0", "name": "lan", "internal_prefix": "10.0.0.0/16"})
+    assert [f.property for f in lan.failures] == ["internal_prefix"]
+    assert lan.failures[0].reason.startswith("10.0.0.0/16 overlaps 10.0.0.0/24, a network l0 ")
     with pytest.raises(ProviderError, match="The parameter is incorrect"):
-        provider.create(checked(provider, name="lan", internal_prefix="10.0.0.0/16"))
+        provider.create(lan.inputs)
 
 
 def test_drift_out_of_band_is_seen_and_forces_replacement(

@@ -473,6 +473,8 @@ def test_memory_change_on_running_vm_follows_stop_policy(
     restore = {**dynamic, "stop_policy": "stop-and-restore"}
     updated = vm_provider.update(created.id, created.outs, restore)
     assert updated.outs["dynamic_memory"] is True and updated.outs["state"] == "Running"
+    assert created.outs["restarts"] == 0 and updated.outs["restarts"] == 1
+    assert vm_provider.read(created.id, updated.outs).outs["restarts"] == 1  # kept by a read
     after = vm_state(host_json, created.id)
     assert after["dyn"] is True and after["state"] == "Running"
     vm_provider.delete(created.id, updated.outs)  # delete turns a running VM off first

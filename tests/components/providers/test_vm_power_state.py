@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from components.providers.properties import UNKNOWN
 from components.providers.vm_power_state import VmPowerStateProvider
 
 from .conftest import ps_literal
@@ -36,6 +37,17 @@ def test_check_refuses_unknown_states(provider: VmPowerStateProvider) -> None:
     assert checked(provider, vm_name="a")["state"] == "Running"
 
 
+def test_a_new_parent_boot_is_a_change_and_one_not_known_yet_is_not(
+    provider: VmPowerStateProvider,
+) -> None:
+    olds = {**checked(provider, vm_name="a", parent_boot="0/0/1"), "vm_id": "x", "starts": 0}
+    same = checked(provider, vm_name="a", parent_boot="0/0/1")
+    assert provider.diff("x", olds, same).changes is False
+    assert provider.diff("x", olds, checked(provider, vm_name="a", parent_boot="0/0/2")).changes
+    preview = {**checked(provider, vm_name="a"), "parent_boot": UNKNOWN}
+    assert provider.diff("x", olds, preview).changes is False
+
+
 def test_start_read_drift_stop_and_noop_delete(
     provider: VmPowerStateProvider,
     new_vm: Callable[..., str],
@@ -44,7 +56,7 @@ def test_start_read_drift_stop_and_noop_delete(
     vm_id = new_vm(NASTY)
     inputs = checked(provider, vm_name=NASTY)
     created = provider.create(inputs)
-    assert created.id == vm_id and created.outs == {**inputs, "vm_id": vm_id}
+    assert created.id == vm_id and created.outs == {**inputs, "vm_id": vm_id, "starts": 0}
     assert state(host_json, vm_id) == "Running"
     read = provider.read(created.id, created.outs)
     assert read.outs == created.outs and read.inputs == inputs
@@ -54,8 +66,10 @@ def test_start_read_drift_stop_and_noop_delete(
     assert drifted.outs["state"] == "Off"
     diff = provider.diff(created.id, drifted.outs, inputs)
     assert diff.changes is True and diff.replaces == []
-    provider.update(created.id, drifted.outs, inputs)
+    restarted = provider.update(created.id, drifted.outs, inputs)
     assert state(host_json, vm_id) == "Running"
+    assert restarted.outs["starts"] == 1  # NestedHost.boot: its guests are started again
+    assert provider.update(created.id, restarted.outs, inputs).outs["starts"] == 1
 
     off = {**inputs, "state": "Off"}
     updated = provider.update(created.id, created.outs, off)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from typing import Any
 
@@ -55,7 +56,7 @@ def test_create_read_round_trip_drift_and_tolerant_delete(
     vm_id = new_vm(NASTY)
     inputs = checked(provider, vm_name=NASTY, count=4, expose_virtualization_extensions=True)
     created = provider.create(inputs)
-    assert created.id == vm_id and created.outs == {**inputs, "vm_id": vm_id}
+    assert created.id == vm_id and created.outs == {**inputs, "vm_id": vm_id, "restarts": 0}
     assert processor(host_json, vm_id) == {"count": 4, "nested": True, "state": "Off"}
     read = provider.read(created.id, created.outs)
     assert read.outs == created.outs and read.inputs == inputs
@@ -108,11 +109,41 @@ def test_nesting_change_on_running_vm_follows_stop_policy(
     assert "\n" not in text
     assert processor(host_json, vm_id) == {"count": 2, "nested": False, "state": "Running"}
 
-    provider.update(created.id, created.outs, {**nested, "stop_policy": "stop-and-restore"})
+    restored = provider.update(
+        created.id, created.outs, {**nested, "stop_policy": "stop-and-restore"}
+    )
     assert processor(host_json, vm_id) == {"count": 2, "nested": True, "state": "Running"}
+    assert restored.outs["restarts"] == 1  # counted into NestedHost.boot
 
     # An Off VM is left Off by stop-and-restore.
     host_json(f"Stop-VM -VM (Get-VM -Id {ps_literal(vm_id)}) -TurnOff -Force\n$true")
     off = {**nested, "count": 3, "stop_policy": "stop-and-restore"}
-    provider.update(created.id, created.outs, off)
+    left_off = provider.update(created.id, restored.outs, off)
     assert processor(host_json, vm_id) == {"count": 3, "nested": True, "state": "Off"}
+    assert left_off.outs["restarts"] == 1
+
+
+def test_diff_tells_at_preview_what_a_change_on_a_running_vm_will_do(
+    provider: VmProcessorProvider,
+    new_vm: Callable[..., str],
+    host_json: Callable[[str], Any],
+    unique: Callable[[str], str],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    name = unique("cpu-preview")
+    vm_id = new_vm(name)
+    inputs = checked(provider, vm_name=name, count=2)
+    created = provider.create(inputs)
+    more = {**inputs, "count": 3}
+    assert provider.diff(created.id, created.outs, more).changes  # Off: nothing to tell
+    host_json(f"Start-VM -VM (Get-VM -Id {ps_literal(vm_id)})\n$true")
+    with pytest.raises(ProviderError, match="changing count needs the VM Off and it is Running"):
+        provider.diff(created.id, created.outs, more)
+    restore = {**more, "stop_policy": "stop-and-restore"}
+    with caplog.at_level(logging.WARNING):
+        assert provider.diff(created.id, created.outs, restore).changes
+    assert "will shut it down, apply the change and start it again" in caplog.text
+    # The guest login is never a change by itself.
+    named = {**inputs, "guest_credential": "someone"}
+    assert provider.diff(created.id, created.outs, named).changes is False
+    assert processor(host_json, vm_id) == {"count": 2, "nested": False, "state": "Running"}

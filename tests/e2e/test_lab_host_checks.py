@@ -1,0 +1,79 @@
+"""What Windows would refuse halfway through `up` is refused at preview, with the real CLI on
+the emulator, and nothing is made: an L1 too small for the guests declared inside it, a NAT
+on a host that already has one, a NAT prefix that overlaps a network the host uses."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tests.e2e.conftest import EmulatorFactory, EmulatorProcess, ProjectFactory, PulumiProject
+from tests.e2e.lab_stack import host_inventory, run_ps, set_passwords, small_lab, write_lab
+
+PREFIX = "chk-"
+
+
+def _refused(project: PulumiProject, emulator: EmulatorProcess, expected: str) -> None:
+    """`preview` and `up` both fail with `expected` in their output, and nothing was made."""
+    for command in (("preview",), ("up", "--yes")):
+        result = project.pulumi(*command, check=False)
+        text = result.stdout + result.stderr
+        assert result.returncode != 0, text
+        assert expected in text, text
+    assert host_inventory(emulator, PREFIX) == set()
+
+
+def _nat_on_l0(prefix: str) -> dict[str, Any]:
+    return {"nat_networks": [{"name": "nat", "host": "l0", "prefix": prefix}]}
+
+
+def test_an_l1_too_small_for_its_guests_is_refused_at_preview(
+    pulumi_project: ProjectFactory, hypervsim_server: EmulatorFactory
+) -> None:
+    emulator = hypervsim_server()
+    project = pulumi_project(stack="checks")
+    lab = small_lab()
+    lab["nested_hosts"][0]["memory_startup_mb"] = 3072
+    write_lab(project, "checks", emulator, lab, prefix=PREFIX)
+    set_passwords(project, emulator)
+    _refused(
+        project,
+        emulator,
+        "NestedHost 'l1' memory_startup_mb: 3072 cannot run the VMs declared inside it: "
+        "guest 2048 + 2048 for the L1's own Windows = 4096 MB",
+    )
+
+
+def test_a_nat_on_a_host_that_already_has_one_is_refused_at_preview(
+    pulumi_project: ProjectFactory, hypervsim_server: EmulatorFactory
+) -> None:
+    emulator = hypervsim_server()
+    run_ps(emulator, "New-NetNat -Name 'docker' -InternalIPInterfaceAddressPrefix 172.30.0.0/24")
+    project = pulumi_project(stack="checks")
+    write_lab(project, "checks", emulator, _nat_on_l0("192.168.50.0/24"), prefix=PREFIX)
+    set_passwords(project, emulator)
+    _refused(
+        project,
+        emulator,
+        "l0 already has a NetNat: 'docker' (172.30.0.0/24); Windows allows one NAT network "
+        "per host, so 'chk-nat' cannot be made there",
+    )
+
+    # Once the other NAT is gone, the same lab goes through.
+    run_ps(emulator, "Get-NetNat | Where-Object { $_.Name -eq 'docker' } | Remove-NetNat")
+    project.pulumi("up", "--yes")
+    assert ("netnat", "", "chk-nat", "192.168.50.0/24") in host_inventory(emulator, PREFIX)
+    project.pulumi("destroy", "--yes", "--skip-preview")
+
+
+def test_a_nat_prefix_overlapping_a_host_network_is_refused_at_preview(
+    pulumi_project: ProjectFactory, hypervsim_server: EmulatorFactory
+) -> None:
+    emulator = hypervsim_server()
+    project = pulumi_project(stack="checks")
+    write_lab(project, "checks", emulator, _nat_on_l0("10.0.0.0/16"), prefix=PREFIX)
+    set_passwords(project, emulator)
+    _refused(
+        project,
+        emulator,
+        "10.0.0.0/16 overlaps 10.0.0.0/24, a network l0 already uses",
+    )
