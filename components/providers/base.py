@@ -42,6 +42,7 @@ from components.providers.pending_creates import (
 )
 from components.providers.properties import Prop, PropertyDiff, PropertySet, is_unknown
 from components.remote import (
+    POOL,
     GuestVmMissingError,
     OutcomeUnknownError,
     PowerShellError,
@@ -49,6 +50,7 @@ from components.remote import (
     RemotePowerShell,
     load_script,
 )
+from components.remote.session import SILENT_ATTEMPTS
 
 log = logging.getLogger(__name__)
 
@@ -280,6 +282,31 @@ class HostBoundProvider(ResourceProvider):
             )
         log.info("%s on %s: the reply was lost but the object was made", op.label, op.ref.label())
         return found
+
+    def warm_hosts(self) -> None:
+        """Before a preview's first read of a host: reach every configured host at once (see
+        `SessionPool.warm`), so hosts that never answer are all found in one round."""
+        POOL.warm(self.lab().hosts.values())
+
+    def unreadable(self, exc: RemoteError, what: str) -> list[CheckFailure]:
+        """A check that could not read its host fails (preview exits non-zero), one line
+        per host: this one's error, then every other host that did not answer in this run
+        (the engine stops at the first failed check, so it is the only chance to say so)."""
+        failures = [CheckFailure("host", f"could not read the host to {what}: {exc}")]
+        hosts = [h for h in self.lab().hosts.values() if h.name != exc.host]
+        wait_s = max(
+            (SILENT_ATTEMPTS * (h.connect_timeout_s + h.read_timeout_s) for h in hosts),
+            default=0.0,
+        )
+        for down in POOL.hosts_down(hosts, wait_s):
+            failures.append(
+                CheckFailure(
+                    "host",
+                    f"host {down} did not answer either: check that it is up and its WinRM "
+                    "service answers",
+                )
+            )
+        return failures
 
     # -- ResourceProvider -------------------------------------------------------------------
 
