@@ -260,11 +260,31 @@ class HostBoundProvider(ResourceProvider):
     def _pending_creates(self) -> PendingCreates:
         return PendingCreates(self.lab().journal_dir or default_journal_dir())
 
-    def _create_key(self, op: Operation, props: Mapping[str, Any]) -> str:
+    def _create_key(self, props: Mapping[str, Any]) -> str:
         """The create's identity: kind, host connection, declared inputs (not the policies)."""
         ignored = {"host", ADOPT_PROP.name, STOP_POLICY_PROP.name}
         declared = {k: props.get(k) for k in self.properties.input_names() if k not in ignored}
-        return create_key(self.properties.kind, op.client.host.pool_key(), declared)
+        host = self.lab().host(HostRef.parse(props["host"]))
+        return create_key(self.properties.kind, host.pool_key(), declared)
+
+    def _recorded(self, props: Mapping[str, Any]) -> None:
+        """The engine showed this object back (its state holds it): a create of it that
+        succeeded is no longer a possible leftover of a killed run."""
+        try:
+            key = self._create_key(props)
+        except (ConfigError, ProviderError, KeyError, ValueError):
+            return
+        self._pending_creates().discard(key)
+
+    def _note_interrupted_create(self, op: Operation) -> None:
+        """Say what a killed run leaves in the state, and the command that clears it."""
+        log.warning(
+            "%s on %s: an earlier `pulumi up` stopped while creating it; this create takes "
+            "over what that run made. If Pulumi warns about pending operations, run: "
+            "pulumi refresh --yes --clear-pending-creates",
+            op.label,
+            op.ref.label(),
+        )
 
     def _recover_create(
         self, op: Operation, props: dict[str, Any], exc: OutcomeUnknownError
@@ -322,6 +342,7 @@ class HostBoundProvider(ResourceProvider):
         return CheckResult(inputs, out)
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+        self._recorded(olds)
         d = self.properties.diff(olds, news)
         return DiffResult(
             changes=d.changed,
@@ -332,10 +353,14 @@ class HostBoundProvider(ResourceProvider):
 
     def create(self, props: dict[str, Any]) -> CreateResult:
         op = self._operation(props, "create")
-        pending, key = self._pending_creates(), self._create_key(op, props)
+        pending, key = self._pending_creates(), self._create_key(props)
         op.pending_leftover = pending.contains(key)
-        pending.add(key, {"kind": self.properties.kind, "host": op.ref.label()})
+        if op.pending_leftover:
+            self._note_interrupted_create(op)
+        description = {"kind": self.properties.kind, "host": op.ref.label()}
+        pending.add(key, description)
         known = False  # whether the outcome of every create of this object so far is known
+        made = False
         try:
             try:
                 id_, computed = self.create_object(op, props)
@@ -347,14 +372,17 @@ class HostBoundProvider(ResourceProvider):
             except ProviderError:
                 known = not op.pending_leftover
                 raise
-            known = True
+            known = made = True
         finally:
-            if known:
+            if made:
+                pending.made(key, description)  # until the engine shows it back
+            elif known:
                 pending.discard(key)
         return CreateResult(id_, self.properties.outputs(props, computed))
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         op = self._operation(props, "read")
+        self._recorded(props)
         try:
             actual = self.read_object(op, id_, props)
         except GuestVmMissingError:
@@ -371,6 +399,7 @@ class HostBoundProvider(ResourceProvider):
 
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         op = self._operation(news, "update")
+        self._recorded(olds)
         d = self.properties.diff(olds, news)
         try:
             computed = self.update_object(op, id_, olds, news, d)
@@ -380,6 +409,7 @@ class HostBoundProvider(ResourceProvider):
 
     def delete(self, id_: str, props: dict[str, Any]) -> None:
         op = self._operation(props, "delete")
+        self._recorded(props)
         try:
             self.delete_object(op, id_, props)
         except GuestVmMissingError:

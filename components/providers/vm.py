@@ -313,6 +313,7 @@ class VmProvider(HostBoundProvider):
         return failures
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+        self._recorded(olds)
         d = self._diff(olds, news)
         return DiffResult(
             changes=d.changed,
