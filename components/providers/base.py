@@ -322,8 +322,7 @@ class HostBoundProvider(ResourceProvider):
             failures.append(
                 CheckFailure(
                     "host",
-                    f"host {down} did not answer either: check that it is up and its WinRM "
-                    "service answers",
+                    f"host {down} either: check that it is up and its WinRM service answers",
                 )
             )
         return failures

@@ -86,6 +86,13 @@ class SessionPool:
         key = self.key(host)
         with self._lock:
             warming = self._warming.get(key)
+        if warming is None:
+            # The run's first contact with the host: one session opens while the other
+            # callers wait, so a host that never answers costs one round of timeouts, not
+            # one per concurrent caller.
+            self.warm([host])
+            with self._lock:
+                warming = self._warming.get(key)
         if warming is not None and warming is not threading.current_thread():
             warming.join()  # its session (or its verdict on a silent host) is the one to use
         stale: list[ShellSession] = []
@@ -170,7 +177,8 @@ class SessionPool:
             threading.Thread(target=close_evicted, name="evict-shells", daemon=True).start()
 
     def warm(self, hosts: Iterable[HostSettings]) -> None:
-        """Open one session on each of `hosts` at once, in the background (once per run).
+        """Open one session on each of `hosts` at once, in the background (once per run);
+        the first `acquire` for a host waits for its warm-up.
 
         Checks reach hosts one after another (the engine checks resources in turn): a host
         that never answers would be found out only when its turn comes, after the previous
@@ -187,7 +195,7 @@ class SessionPool:
                     target=self._warm_one, args=(host,), name="warm-shell", daemon=True
                 )
                 self._warming[key] = thread
-            thread.start()
+                thread.start()  # before anyone can find it there and join it
 
     def _warm_one(self, host: HostSettings) -> None:
         session = self.acquire(host, Scrubber(host.secrets()))
@@ -203,8 +211,8 @@ class SessionPool:
         self.release(session)
 
     def hosts_down(self, hosts: Iterable[HostSettings], wait_s: float) -> list[str]:
-        """`host name (endpoint: how)` for each of `hosts` that did not answer in this run,
-        once their warm-ups ended (waiting at most `wait_s` for them)."""
+        """`name (endpoint) did not answer how` for each of `hosts` that did not answer in
+        this run, once their warm-ups ended (waiting at most `wait_s` for them)."""
         deadline = time.monotonic() + wait_s
         down = []
         for host in hosts:
@@ -216,7 +224,7 @@ class SessionPool:
                 thread.join(max(0.0, deadline - time.monotonic()))
             how = self.breaker.down(str(host.endpoint))
             if how is not None:
-                down.append(f"{host.name} ({host.endpoint}: {how})")
+                down.append(f"{host.name} ({host.endpoint}) did not answer {how}")
         return down
 
     def close_all(self) -> None:

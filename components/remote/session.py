@@ -202,7 +202,8 @@ class ShellSession:
         return str(self.host.endpoint)
 
     def _host_down(self, operation: str, how: str, may_have_run: bool) -> BaseException:
-        """The fast failure for a host that did not answer earlier in this run."""
+        """The fast failure for a host that did not answer earlier in this run (`how`: 'after
+        2 attempt(s) (ReadTimeout)'), in the words of that first failure."""
         if may_have_run:
             return OutcomeUnknownError(
                 self.host.name,
@@ -213,8 +214,8 @@ class ShellSession:
         return HostUnreachableError(
             self.host.name,
             operation,
-            f"{self._endpoint} did not answer earlier in this run ({how}); not waiting for it "
-            "again in this run: check that the host is up and its WinRM service answers",
+            f"{self._endpoint} did not answer {how}; not waiting for it again in this run: "
+            "check that the host is up and its WinRM service answers",
         )
 
     # -- connection -------------------------------------------------------------------------
@@ -321,7 +322,7 @@ class ShellSession:
             self._logged_in = True
             return result
         if last_silent:
-            self._breaker.trip(self._endpoint, f"{last} on {attempt} attempt(s)")
+            self._breaker.trip(self._endpoint, f"after {attempt} attempt(s) ({last})")
         if sent or sends:
             raise OutcomeUnknownError(
                 self.host.name,

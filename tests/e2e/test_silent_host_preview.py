@@ -14,8 +14,16 @@ import yaml
 
 from components.remote.session import SILENT_ATTEMPTS
 from tests.components.test_remote_silent_host import SilentListener
-from tests.e2e.conftest import ProjectFactory
-from tests.e2e.lab_stack import GUEST_CREDENTIAL, GUEST_PASSWORD, IMAGE_PATH, stack_file
+from tests.e2e.conftest import EmulatorFactory, ProjectFactory
+from tests.e2e.lab_stack import (
+    GUEST_CREDENTIAL,
+    GUEST_PASSWORD,
+    IMAGE_PATH,
+    set_passwords,
+    small_lab,
+    stack_file,
+    write_lab,
+)
 
 HOST_PASSWORD = "Silent-e2e-Passw0rd!"  # throwaway, tests only
 
@@ -105,10 +113,53 @@ def test_preview_fails_fast_and_non_zero_when_hosts_never_answer(
     other = "l0b" if first == "l0" else "l0"
     assert f"http://127.0.0.1:{listeners[first].port}/wsman" in failed[0]
     assert "check that the host is up" in failed[0]
-    either = [x for x in diagnostics if "did not answer either" in x]
+    assert f"did not answer after {SILENT_ATTEMPTS} attempt(s) (ReadTimeout)" in failed[0]
+    either = [x for x in diagnostics if "either: check that it is up" in x]
     assert len(either) == 1, output
-    assert f"host {other} (http://127.0.0.1:{listeners[other].port}/wsman: ReadTimeout" in either[0]
+    port = listeners[other].port
+    assert (
+        f"host {other} (http://127.0.0.1:{port}/wsman) did not answer after "
+        f"{SILENT_ATTEMPTS} attempt(s) (ReadTimeout) either" in either[0]
+    )
     # Both hosts were tried at once, each for two timeouts (not `retries + 1`), and no check
     # contacted a host again after that.
     for listener in listeners.values():
         assert listener.accepted == SILENT_ATTEMPTS
+
+
+def test_refresh_of_a_lab_whose_host_went_silent_fails_fast_for_every_resource(
+    pulumi_project: ProjectFactory, hypervsim_server: EmulatorFactory
+) -> None:
+    """Reads run concurrently in a refresh: the first contact with the host goes alone, the
+    others wait for its verdict, so the silent host costs one round of timeouts in all."""
+    emulator = hypervsim_server()
+    project = pulumi_project(stack="gone")
+    set_passwords(project, emulator)
+    write_lab(project, "gone", emulator, small_lab(), prefix="gone-")
+    path = stack_file(project, "gone")
+    doc = yaml.safe_load(path.read_text())
+    doc["config"]["hyperv-lab:hosts"]["l0"].update(
+        {"connect_timeout_s": 2, "read_timeout_s": 3, "operation_timeout_s": 2}
+    )
+    path.write_text(yaml.safe_dump(doc, sort_keys=False))
+    project.pulumi("up", "--yes", "--skip-preview")
+
+    port = int(emulator.url.rsplit(":", 1)[1].split("/", 1)[0])
+    emulator.kill()
+    silent = SilentListener(port)  # the host still takes connections, and says nothing
+    try:
+        result = project.pulumi("refresh", "--yes", "--skip-preview", check=False)
+        output = result.output
+        assert result.returncode != 0, output
+        assert "Traceback" not in output
+        diagnostics = output.split("Diagnostics:", 1)[1].splitlines()
+        errors = [x.strip() for x in diagnostics if x.strip().startswith("error: [l0] read ")]
+        assert errors, output
+        for line in errors:
+            assert (
+                f"{emulator.url} did not answer after {SILENT_ATTEMPTS} attempt(s) (ReadTimeout)"
+                in line
+            ), line
+        assert silent.accepted == SILENT_ATTEMPTS
+    finally:
+        silent.close()
