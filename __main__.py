@@ -7,6 +7,8 @@ hosts, NAT networks, VMs on them), the hosts under `hyperv-lab:hosts`, guest log
 environment variables) and are read by the providers only, never by this program.
 """
 
+import pulumi.runtime
+
 from components.interrupt import explain_interrupts
 from components.lab import build_lab
 from components.lab_config import load_lab
@@ -14,7 +16,7 @@ from components.sdk_debug_messages import drop_sdk_debug_messages
 from components.sdk_output_wait import use_linear_output_wait
 from components.sdk_stack_traces import trim_sdk_stack_traces
 
-explain_interrupts()
+explain_interrupts(preview=pulumi.runtime.is_dry_run())
 drop_sdk_debug_messages()
 trim_sdk_stack_traces()
 use_linear_output_wait()

@@ -24,10 +24,13 @@ INTERRUPTED_MESSAGE = (
     "--clear-pending-creates`, then `pulumi up`)"
 )
 
+PREVIEW_INTERRUPTED_MESSAGE = "hyperv-lab: preview interrupted (Ctrl-C): nothing was changed"
 
-def explain_interrupts(stream: TextIO | None = None) -> bool:
-    """Answer SIGINT with `INTERRUPTED_MESSAGE` (once) instead of KeyboardInterrupt; True if
-    installed (only the main thread may install signal handlers)."""
+
+def explain_interrupts(stream: TextIO | None = None, *, preview: bool = False) -> bool:
+    """Answer SIGINT with `INTERRUPTED_MESSAGE` (`PREVIEW_INTERRUPTED_MESSAGE` in a preview),
+    once, instead of KeyboardInterrupt; True if installed (only the main thread may install
+    signal handlers)."""
     if threading.current_thread() is not threading.main_thread():
         return False
     told = False
@@ -37,7 +40,7 @@ def explain_interrupts(stream: TextIO | None = None) -> bool:
         if not told:
             told = True
             out = stream or sys.stderr
-            out.write(INTERRUPTED_MESSAGE + "\n")
+            out.write((PREVIEW_INTERRUPTED_MESSAGE if preview else INTERRUPTED_MESSAGE) + "\n")
             out.flush()
 
     signal.signal(signal.SIGINT, on_interrupt)

@@ -9,7 +9,11 @@ from collections.abc import Iterator
 
 import pytest
 
-from components.interrupt import INTERRUPTED_MESSAGE, explain_interrupts
+from components.interrupt import (
+    INTERRUPTED_MESSAGE,
+    PREVIEW_INTERRUPTED_MESSAGE,
+    explain_interrupts,
+)
 
 
 @pytest.fixture(autouse=True)
@@ -27,6 +31,13 @@ def test_sigint_prints_what_to_run_next_once_and_raises_nothing() -> None:
     assert out.getvalue() == INTERRUPTED_MESSAGE + "\n"
     assert "\n" not in INTERRUPTED_MESSAGE
     assert "run `pulumi up` again" in INTERRUPTED_MESSAGE
+
+
+def test_a_preview_says_nothing_was_changed() -> None:
+    out = io.StringIO()
+    assert explain_interrupts(out, preview=True)
+    os.kill(os.getpid(), signal.SIGINT)
+    assert out.getvalue() == PREVIEW_INTERRUPTED_MESSAGE + "\n"
 
 
 def test_without_it_sigint_is_a_keyboard_interrupt() -> None:
