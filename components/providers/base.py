@@ -279,9 +279,9 @@ class HostBoundProvider(ResourceProvider):
     def _note_interrupted_create(self, op: Operation) -> None:
         """Say what a killed run leaves in the state, and the command that clears it."""
         log.warning(
-            "%s on %s: an earlier `pulumi up` stopped while creating it; this create takes "
-            "over what that run made. If Pulumi warns about pending operations, run: "
-            "pulumi refresh --yes --clear-pending-creates",
+            "%s on %s: an earlier `pulumi up` was stopped (or lost the reply) while creating "
+            "it; this create takes over what that run made. If Pulumi warns about pending "
+            "operations, run: pulumi refresh --yes --clear-pending-creates",
             op.label,
             op.ref.label(),
         )
