@@ -7,7 +7,11 @@ hosts, NAT networks, VMs on them), the hosts under `hyperv-lab:hosts`, guest log
 environment variables) and are read by the providers only, never by this program.
 """
 
+import pulumi.runtime
+
+from components.interrupt import explain_interrupts
 from components.lab import build_lab  # installs the SDK patches (components.sdk_patches)
 from components.lab_config import load_lab
 
+explain_interrupts(preview=pulumi.runtime.is_dry_run())
 build_lab(load_lab()).export()

@@ -42,6 +42,7 @@ from components.providers.pending_creates import (
 )
 from components.providers.properties import Prop, PropertyDiff, PropertySet, is_unknown
 from components.remote import (
+    POOL,
     GuestVmMissingError,
     GuestVmOffError,
     OutcomeUnknownError,
@@ -50,6 +51,7 @@ from components.remote import (
     RemotePowerShell,
     load_script,
 )
+from components.remote.session import SILENT_ATTEMPTS
 
 log = logging.getLogger(__name__)
 
@@ -325,11 +327,31 @@ class HostBoundProvider(ResourceProvider):
     def _pending_creates(self) -> PendingCreates:
         return PendingCreates(self.lab().journal_dir or default_journal_dir())
 
-    def _create_key(self, op: Operation, props: Mapping[str, Any]) -> str:
+    def _create_key(self, props: Mapping[str, Any]) -> str:
         """The create's identity: kind, host connection, declared inputs (not the policies)."""
         ignored = {"host", ADOPT_PROP.name, STOP_POLICY_PROP.name}
         declared = {k: props.get(k) for k in self.properties.input_names() if k not in ignored}
-        return create_key(self.properties.kind, op.client.host.pool_key(), declared)
+        host = self.lab().host(HostRef.parse(props["host"]))
+        return create_key(self.properties.kind, host.pool_key(), declared)
+
+    def _recorded(self, props: Mapping[str, Any]) -> None:
+        """The engine showed this object back (its state holds it): a create of it that
+        succeeded is no longer a possible leftover of a killed run."""
+        try:
+            key = self._create_key(props)
+        except (ConfigError, ProviderError, KeyError, ValueError):
+            return
+        self._pending_creates().discard(key)
+
+    def _note_interrupted_create(self, op: Operation) -> None:
+        """Say what a killed run leaves in the state, and the command that clears it."""
+        log.warning(
+            "%s on %s: an earlier `pulumi up` was stopped (or lost the reply) while creating "
+            "it; this create takes over what that run made. If Pulumi warns about pending "
+            "operations, run: pulumi refresh --yes --clear-pending-creates",
+            op.label,
+            op.ref.label(),
+        )
 
     def _recover_create(
         self, op: Operation, props: dict[str, Any], exc: OutcomeUnknownError
@@ -348,6 +370,30 @@ class HostBoundProvider(ResourceProvider):
         log.info("%s on %s: the reply was lost but the object was made", op.label, op.ref.label())
         return found
 
+    def warm_hosts(self) -> None:
+        """Before a preview's first read of a host: reach every configured host at once (see
+        `SessionPool.warm`), so hosts that never answer are all found in one round."""
+        POOL.warm(self.lab().hosts.values())
+
+    def unreadable(self, exc: RemoteError, what: str) -> list[CheckFailure]:
+        """A check that could not read its host fails (preview exits non-zero), one line
+        per host: this one's error, then every other host that did not answer in this run
+        (the engine stops at the first failed check, so it is the only chance to say so)."""
+        failures = [CheckFailure("host", f"could not read the host to {what}: {exc}")]
+        hosts = [h for h in self.lab().hosts.values() if h.name != exc.host]
+        wait_s = max(
+            (SILENT_ATTEMPTS * (h.connect_timeout_s + h.read_timeout_s) for h in hosts),
+            default=0.0,
+        )
+        for down in POOL.hosts_down(hosts, wait_s):
+            failures.append(
+                CheckFailure(
+                    "host",
+                    f"host {down} either: check that it is up and its WinRM service answers",
+                )
+            )
+        return failures
+
     # -- ResourceProvider -------------------------------------------------------------------
 
     def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
@@ -362,6 +408,7 @@ class HostBoundProvider(ResourceProvider):
         return CheckResult(inputs, out)
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+        self._recorded(olds)
         d = self.properties.diff(olds, news)
         return DiffResult(
             changes=d.changed,
@@ -372,10 +419,14 @@ class HostBoundProvider(ResourceProvider):
 
     def create(self, props: dict[str, Any]) -> CreateResult:
         op = self._operation(props, "create")
-        pending, key = self._pending_creates(), self._create_key(op, props)
+        pending, key = self._pending_creates(), self._create_key(props)
         op.pending_leftover = pending.contains(key)
-        pending.add(key, {"kind": self.properties.kind, "host": op.ref.label()})
+        if op.pending_leftover:
+            self._note_interrupted_create(op)
+        description = {"kind": self.properties.kind, "host": op.ref.label()}
+        pending.add(key, description)
         known = False  # whether the outcome of every create of this object so far is known
+        made = False
         try:
             try:
                 id_, computed = self.create_object(op, props)
@@ -387,14 +438,17 @@ class HostBoundProvider(ResourceProvider):
             except ProviderError:
                 known = not op.pending_leftover
                 raise
-            known = True
+            known = made = True
         finally:
-            if known:
+            if made:
+                pending.made(key, description)  # until the engine shows it back
+            elif known:
                 pending.discard(key)
         return CreateResult(id_, self.properties.outputs(props, computed))
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         op = self._operation(props, "read")
+        self._recorded(props)
         try:
             actual = self.read_object(op, id_, props)
         except GuestVmMissingError:
@@ -422,6 +476,7 @@ class HostBoundProvider(ResourceProvider):
 
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         op = self._operation(news, "update")
+        self._recorded(olds)
         d = self.properties.diff(olds, news)
         try:
             computed = self.update_object(op, id_, olds, news, d)
@@ -431,6 +486,7 @@ class HostBoundProvider(ResourceProvider):
 
     def delete(self, id_: str, props: dict[str, Any]) -> None:
         op = self._operation(props, "delete")
+        self._recorded(props)
         try:
             self.delete_object(op, id_, props)
         except GuestVmMissingError:

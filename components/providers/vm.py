@@ -71,7 +71,7 @@ from components.providers.properties import (
     equivalent,
     is_unknown,
 )
-from components.remote import PowerShellError, RemoteError, Scrubber
+from components.remote import GuestVmMissingError, PowerShellError, RemoteError, Scrubber
 
 log = logging.getLogger(__name__)
 
@@ -296,6 +296,7 @@ class VmProvider(HostBoundProvider):
         """One round trip: a VM of that name tagged with another owner, and a missing image."""
         try:
             op = self._operation(inputs, "check")
+            self.warm_hosts()
             image_path = inputs.get("image_path")  # unknown: a copy made later in this update
             found = self.run_described(
                 op,
@@ -305,7 +306,16 @@ class VmProvider(HostBoundProvider):
                     "image_path": None if is_unknown(image_path) else image_path,
                 },
             )
-        except (RemoteError, ProviderError) as exc:
+        except GuestVmMissingError:
+            return []  # the VM it would live in is not made yet: nothing there to conflict
+        except PowerShellError as exc:
+            log.warning("check Vm: could not look for an owner conflict or the image: %s", exc)
+            return []
+        except RemoteError as exc:
+            # The host did not answer (or refused us): a preview that cannot read what it
+            # must read fails instead of passing with a warning.
+            return self.unreadable(exc, f"check VM '{inputs['name']}'")
+        except ProviderError as exc:
             log.warning("check Vm: could not look for an owner conflict or the image: %s", exc)
             return []
         failures = []
@@ -326,6 +336,7 @@ class VmProvider(HostBoundProvider):
         return failures
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+        self._recorded(olds)
         d = self._diff(olds, news)
         if not d.replaces:
             _preview_needs_off(self, _id, olds, news, d)

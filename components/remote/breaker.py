@@ -25,7 +25,7 @@ class HostBreaker:
             return self._down.get(endpoint)
 
     def trip(self, endpoint: str, how: str) -> None:
-        """Remember that `endpoint` did not answer (`how`: e.g. 'ReadTimeout, 4 attempts')."""
+        """Remember that `endpoint` did not answer (`how`: e.g. 'after 2 attempt(s) (ReadTimeout)')."""
         with self._lock:
             self._down.setdefault(endpoint, how)
 

@@ -19,7 +19,9 @@ import functools
 import hashlib
 import logging
 import threading
+import time
 import weakref
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -72,6 +74,7 @@ class SessionPool:
         self._live: dict[str, int] = {}  # sessions per key, idle or in use
         self._cap: dict[str, int] = {}  # fewer than max_sessions: the host's quota said so
         self.breaker = HostBreaker()
+        self._warming: dict[str, threading.Thread] = {}  # by key: hosts `warm` was asked for
 
     @staticmethod
     def key(host: HostSettings) -> str:
@@ -83,6 +86,17 @@ class SessionPool:
         """An idle session, a new one while the host's `max_sessions` (and its quota) allows,
         else wait for one to be released (more shells than that would only be refused)."""
         key = self.key(host)
+        with self._lock:
+            warming = self._warming.get(key)
+        if warming is None:
+            # The run's first contact with the host: one session opens while the other
+            # callers wait, so a host that never answers costs one round of timeouts, not
+            # one per concurrent caller.
+            self.warm([host])
+            with self._lock:
+                warming = self._warming.get(key)
+        if warming is not None and warming is not threading.current_thread():
+            warming.join()  # its session (or its verdict on a silent host) is the one to use
         stale: list[ShellSession] = []
         try:
             with self._lock:
@@ -164,6 +178,57 @@ class SessionPool:
 
             threading.Thread(target=close_evicted, name="evict-shells", daemon=True).start()
 
+    def warm(self, hosts: Iterable[HostSettings]) -> None:
+        """Open one session on each of `hosts` at once, in the background (once per run);
+        the first `acquire` for a host waits for its warm-up.
+
+        Checks reach hosts one after another (the engine checks resources in turn): a host
+        that never answers would be found out only when its turn comes, after the previous
+        silent host's timeouts. Opened together, every silent host is known to the breaker
+        after one round of timeouts; the healthy ones' sessions wait in the pool for use."""
+        for host in hosts:
+            if host.via is not None or host.endpoint is None:
+                continue
+            key = self.key(host)
+            with self._lock:
+                if key in self._warming:
+                    continue
+                thread = threading.Thread(
+                    target=self._warm_one, args=(host,), name="warm-shell", daemon=True
+                )
+                self._warming[key] = thread
+                thread.start()  # before anyone can find it there and join it
+
+    def _warm_one(self, host: HostSettings) -> None:
+        session = self.acquire(host, Scrubber(host.secrets()))
+        if session.shell_id is not None:
+            self.release(session)  # a warm one was in the pool already
+            return
+        try:
+            session.open()
+        except Exception as exc:  # the operation that needs the host reports it
+            log.debug("could not open a shell on %s ahead of use: %s", host.name, exc)
+            self.discard(session)
+            return
+        self.release(session)
+
+    def hosts_down(self, hosts: Iterable[HostSettings], wait_s: float) -> list[str]:
+        """`name (endpoint) did not answer how` for each of `hosts` that did not answer in
+        this run, once their warm-ups ended (waiting at most `wait_s` for them)."""
+        deadline = time.monotonic() + wait_s
+        down = []
+        for host in hosts:
+            if host.via is not None or host.endpoint is None:
+                continue
+            with self._lock:
+                thread = self._warming.get(self.key(host))
+            if thread is not None:
+                thread.join(max(0.0, deadline - time.monotonic()))
+            how = self.breaker.down(str(host.endpoint))
+            if how is not None:
+                down.append(f"{host.name} ({host.endpoint}) did not answer {how}")
+        return down
+
     def close_all(self) -> None:
         """Delete every shell this process opened and forget what was learnt about hosts
         (atexit, the end of a run; also handy in tests)."""
@@ -173,6 +238,7 @@ class SessionPool:
             self._idle.clear()
             self._live.clear()
             self._cap.clear()
+            self._warming.clear()
             self._lock.notify_all()
         # In parallel: the engine gives an exiting provider process little time, and each
         # close is two round trips to a possibly distant host.

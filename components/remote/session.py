@@ -73,6 +73,13 @@ few kills in a row would lock the user out for hours. After five idle minutes th
 them itself. A live run barely notices: a warm shell unused that long is replaced by a new one
 (one Create and one PowerShell start) before its next operation."""
 
+SILENT_ATTEMPTS = 2
+"""Attempts of one request that may end in a whole timeout (connect or read) without a word
+from the host, whatever `retries` says: a host silent through two full timeouts of one request
+is down for the run (`HostBreaker`), so the first operation on it waits two timeouts (about a
+minute at the defaults), not `retries + 1` of them, and the rest fail at once. Faults that
+come back at once (refused, reset, 5xx) keep the full `retries`."""
+
 # Ways a reply can be cut off after it began: the request may have been carried out.
 _CUT_REPLY = (
     requests.exceptions.ChunkedEncodingError,
@@ -117,10 +124,13 @@ class _TransientError(Exception):
     cut off halfway: a host that stays silent through every retry is not asked again.
     """
 
-    def __init__(self, detail: str, answered: bool = False, silent: bool = False) -> None:
+    def __init__(
+        self, detail: str, answered: bool = False, silent: bool = False, timed_out: bool = False
+    ) -> None:
         self.detail = detail
         self.answered = answered
         self.silent = silent
+        self.timed_out = timed_out  # a whole timeout passed without a word from the host
         super().__init__(detail)
 
 
@@ -135,7 +145,9 @@ def _classify(exc: BaseException) -> BaseException:
     if isinstance(exc, _CUT_REPLY):
         # The reply began and was cut off: the request may have been carried out.
         return _TransientError(f"reply cut off: {type(exc).__name__}")
-    if isinstance(exc, (requests.exceptions.ConnectionError, requests.exceptions.Timeout)):
+    if isinstance(exc, requests.exceptions.Timeout):
+        return _TransientError(type(exc).__name__, silent=True, timed_out=True)
+    if isinstance(exc, requests.exceptions.ConnectionError):
         return _TransientError(type(exc).__name__, silent=True)
     if isinstance(exc, WSManFaultError):
         if exc.wsman_fault_code == _FAULT_INVALID_SELECTORS:
@@ -190,7 +202,8 @@ class ShellSession:
         return str(self.host.endpoint)
 
     def _host_down(self, operation: str, how: str, may_have_run: bool) -> BaseException:
-        """The fast failure for a host that did not answer earlier in this run."""
+        """The fast failure for a host that did not answer earlier in this run (`how`: 'after
+        2 attempt(s) (ReadTimeout)'), in the words of that first failure."""
         if may_have_run:
             return OutcomeUnknownError(
                 self.host.name,
@@ -201,8 +214,8 @@ class ShellSession:
         return HostUnreachableError(
             self.host.name,
             operation,
-            f"{self._endpoint} did not answer earlier in this run ({how}); not waiting for it "
-            "again in this run: check that the host is up and its WinRM service answers",
+            f"{self._endpoint} did not answer {how}; not waiting for it again in this run: "
+            "check that the host is up and its WinRM service answers",
         )
 
     # -- connection -------------------------------------------------------------------------
@@ -272,10 +285,11 @@ class ShellSession:
         """
         attempts = self.host.retries + 1
         attempt = 0
+        timeouts = 0
         relogin_allowed = True
         last = ""
         last_silent = False
-        while attempt < attempts:
+        while attempt < attempts and timeouts < SILENT_ATTEMPTS:
             down = self._breaker.down(self._endpoint)
             if down is not None:
                 raise self._host_down(operation, down, sent or (sends and attempt > 0))
@@ -294,6 +308,7 @@ class ShellSession:
                     last, last_silent = kind.detail, kind.silent
                     self.transport_retries += 1
                     attempt += 1
+                    timeouts += kind.timed_out
                     log.debug(
                         "transport fault on %s (%s), attempt %d", self.host.name, last, attempt
                     )
@@ -307,18 +322,18 @@ class ShellSession:
             self._logged_in = True
             return result
         if last_silent:
-            self._breaker.trip(self._endpoint, f"{last} on {attempts} attempt(s)")
+            self._breaker.trip(self._endpoint, f"after {attempt} attempt(s) ({last})")
         if sent or sends:
             raise OutcomeUnknownError(
                 self.host.name,
                 operation,
                 f"{self.host.endpoint} stopped answering after the operation was sent "
-                f"({attempts} attempt(s), {last}); the operation's outcome is unknown",
+                f"({attempt} attempt(s), {last}); the operation's outcome is unknown",
             )
         raise HostUnreachableError(
             self.host.name,
             operation,
-            f"{self.host.endpoint} did not answer after {attempts} attempt(s) ({last}); "
+            f"{self.host.endpoint} did not answer after {attempt} attempt(s) ({last}); "
             "check that the host is up and WinRM listens there",
         )
 
@@ -376,19 +391,20 @@ class ShellSession:
 
     # -- lifecycle --------------------------------------------------------------------------
 
-    def open(self) -> None:
-        """Login, open a UTF-8 shell and start the one long-lived PowerShell.
+    def open(self, operation: str = "open shell") -> None:
+        """Login, open a UTF-8 shell and start the one long-lived PowerShell (errors name
+        `operation`, the one the shell is opened for).
 
         Raises ShellQuotaError when the host refuses the shell or the command for the user's
         quota (no retry: only closing shells frees it)."""
         idle = f"PT{SHELL_IDLE_TIMEOUT_S:g}S"
         self.shell_id = self._call(
-            "open shell",
+            operation,
             lambda p: p.open_shell(codepage=UTF8_CODEPAGE, noprofile=True, idle_timeout=idle),
         )
         shell_id = self.shell_id
         self.command_id = self._call(
-            "start powershell",
+            operation,
             lambda p: p.run_command(shell_id, POWERSHELL_COMMAND, list(POWERSHELL_ARGS)),
         )
 
@@ -434,7 +450,7 @@ class ShellSession:
             self.broken = True
             raise self._host_down(operation, down, may_have_run=False)
         if self.shell_id is None or self.command_id is None:
-            self.open()
+            self.open(operation)
         shell_id, command_id = self.shell_id, self.command_id
         assert shell_id is not None and command_id is not None
         try:

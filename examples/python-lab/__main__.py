@@ -11,6 +11,7 @@ multiple of 2)`), before anything is registered.
 import pulumi
 
 from components.emulator_vm import EmulatorVm, EmulatorVmArgs
+from components.interrupt import explain_interrupts
 from components.lab_config import check_stack_config
 from components.nat_network import NatNetwork, NatNetworkArgs
 from components.nested_host import NestedHost, NestedHostArgs
@@ -18,6 +19,8 @@ from components.nested_host import NestedHost, NestedHostArgs
 # The checks the YAML program makes on the settings: unknown keys, plain-text passwords,
 # hosts and credentials the providers would refuse.
 check_stack_config()
+# Ctrl-C: one line saying what to run next instead of a Python traceback.
+explain_interrupts(preview=pulumi.runtime.is_dry_run())
 
 l1 = NestedHost(
     "l1",

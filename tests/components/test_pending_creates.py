@@ -59,3 +59,15 @@ def test_default_directory_follows_xdg_state_home() -> None:
 def test_provider_error_is_always_one_line() -> None:
     error = ProviderError("l0: create Vm failed: first\r\n   second  \n\nthird")
     assert str(error) == "l0: create Vm failed: first second third"
+
+
+def test_a_made_create_is_kept_apart_until_discarded(tmp_path: Path) -> None:
+    pending = PendingCreates(tmp_path / "j")
+    key = create_key("VmSwitch", "h", {"name": "x"})
+    pending.add(key, {"kind": "VmSwitch", "host": "l0"})
+    pending.made(key, {"kind": "VmSwitch", "host": "l0"})
+    assert pending.contains(key)  # the next create may adopt it
+    assert list((tmp_path / "j").glob("*.json")) == []  # no longer of unknown outcome
+    assert [p.name for p in (tmp_path / "j" / "unrecorded").iterdir()] == [f"{key}.json"]
+    pending.discard(key)
+    assert not pending.contains(key)

@@ -17,6 +17,7 @@ import pytest
 
 from components.config import HostSettings
 from components.remote import POOL, HostUnreachableError, RemotePowerShell
+from components.remote.session import SILENT_ATTEMPTS
 
 ECHO = "param([string]$InputJson) '{}'"
 
@@ -24,8 +25,8 @@ ECHO = "param([string]$InputJson) '{}'"
 class SilentListener:
     """Accepts connections on 127.0.0.1 and keeps them open without reading or answering."""
 
-    def __init__(self) -> None:
-        self._socket = socket.create_server(("127.0.0.1", 0))
+    def __init__(self, port: int = 0) -> None:
+        self._socket = socket.create_server(("127.0.0.1", port))
         self.port = int(self._socket.getsockname()[1])
         self._held: list[socket.socket] = []
         self._lock = threading.Lock()
@@ -99,10 +100,22 @@ def test_after_a_host_failed_to_answer_the_rest_of_the_run_fails_fast_for_it(
         messages = list(pool.map(one, range(8)))
     for i, message in enumerate(messages):
         assert message.startswith(f"[mute] read Vm {i}: http://127.0.0.1:{silent.port}/wsman ")
-        assert "did not answer earlier in this run (ReadTimeout on 2 attempt(s))" in message
+        assert (
+            "did not answer after 2 attempt(s) (ReadTimeout); not waiting for it again" in message
+        )
         assert "check that the host is up" in message and "\n" not in message
         assert "Silent-host-pw-1" not in message
     assert silent.accepted == tried
+
+
+def test_a_silent_host_costs_two_timeouts_whatever_the_retries(silent: SilentListener) -> None:
+    """Many retries are for hosts that fail fast (refused, reset, 5xx); a host that let two
+    whole timeouts pass without a word is not waited for again (the total wait is bounded)."""
+    settings = silent_host(silent).model_copy(update={"retries": 6})
+    with pytest.raises(HostUnreachableError) as first:
+        RemotePowerShell(settings).run(ECHO, {}, "check Vm")
+    assert f"{SILENT_ATTEMPTS} attempt(s) (ReadTimeout)" in str(first.value)
+    assert silent.accepted == SILENT_ATTEMPTS  # one connection per attempt, no more
 
 
 def test_the_memory_of_a_silent_host_ends_with_the_run(silent: SilentListener) -> None:
@@ -124,3 +137,24 @@ def test_other_hosts_are_not_affected(silent: SilentListener, emulator: object) 
         RemotePowerShell(silent_host(silent)).run(ECHO, {}, "read Vm")
     healthy = RemotePowerShell(settings_for(emulator))
     assert healthy.run(REAL_ECHO, {"name": "x", "count": 1}, "echo") == {"name": "x", "count": 1}
+
+
+def test_warming_finds_every_silent_host_in_one_round(silent: SilentListener) -> None:
+    """Checks reach hosts in turn; warming them together lets the breaker know every silent
+    host after one round, and an operation on a warmed host uses the warm-up's verdict."""
+    second = SilentListener()
+    try:
+        hosts = [silent_host(silent, "mute"), silent_host(second, "mute2")]
+        POOL.warm(hosts)
+        POOL.warm(hosts)  # once per run
+        down = POOL.hosts_down(hosts, wait_s=30)
+        assert down == [
+            f"{name} (http://127.0.0.1:{listener.port}/wsman) did not answer after "
+            f"{SILENT_ATTEMPTS} attempt(s) (ReadTimeout)"
+            for name, listener in (("mute", silent), ("mute2", second))
+        ]
+        with pytest.raises(HostUnreachableError, match="not waiting for it again in this run"):
+            RemotePowerShell(hosts[0]).run(ECHO, {}, "check Vm")
+        assert silent.accepted == second.accepted == SILENT_ATTEMPTS
+    finally:
+        second.close()

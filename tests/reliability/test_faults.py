@@ -27,7 +27,7 @@ from components.providers.guest_image import GuestImageProvider
 from components.providers.guest_network_config import GuestNetworkConfigProvider
 from components.providers.net_ip_address import NetIpAddressProvider
 from components.providers.net_nat import NetNatProvider
-from components.providers.vm import VmProvider
+from components.providers.vm import PREVIEW_INPUT, VmProvider
 from components.providers.vm_network_adapter import VmNetworkAdapterProvider
 from components.providers.vm_power_state import VmPowerStateProvider
 from components.providers.vm_processor import VmProcessorProvider
@@ -290,7 +290,10 @@ FAULTS = (
 
 
 def checked(provider: HostBoundProvider, values: dict[str, Any]) -> dict[str, Any]:
-    result = provider.check({}, {"host": "l0", **values})
+    news = {"host": "l0", **values}
+    if isinstance(provider, VmProvider):
+        news[PREVIEW_INPUT] = False  # the check of an update's step, not a preview's lookup
+    result = provider.check({}, news)
     assert result.failures == [], [(f.property, f.reason) for f in result.failures]
     return dict(result.inputs)
 
