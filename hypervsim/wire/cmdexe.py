@@ -7,14 +7,19 @@ known applications through the PowerShell interpreter.
 
 from __future__ import annotations
 
+from functools import partial
+
 from hypervsim.wire.clixml import to_clixml
 from hypervsim.wire.cmdline import (
     CMD_NAMES,
+    FILE_NOT_FOUND_EXIT_CODE,
     POWERSHELL_NAMES,
     CmdStep,
     CommandLineError,
+    FileTarget,
     PowerShellMode,
     expand_variables,
+    file_not_found_message,
     parse_powershell_args,
     program_name,
     split_argv,
@@ -30,26 +35,96 @@ class CmdProcess(Process):
         super().__init__(ctx)
         self.line = line
         self.environment = dict(ctx.environment)
+        self.errorlevel = 0
+        self._files: dict[FileTarget, list[str]] = {}  # what each redirected file receives
 
     def run(self) -> int:
         return self.run_line(self.line)
 
     def run_line(self, line: str) -> int:
-        errorlevel = 0
-        for step in split_cmd_line(expand_variables(line, self.environment)):
-            if step.joiner == "&&" and errorlevel != 0:
+        """`%VAR%` is expanded once for the whole line before it runs (so `%ERRORLEVEL%` is
+        the value from before the line), then each step runs as its joiner allows."""
+        expanded = expand_variables(
+            line, {**self._full_environment(), "ERRORLEVEL": str(self.errorlevel)}
+        )
+        for step in split_cmd_line(expanded):
+            if step.joiner == "&&" and self.errorlevel != 0:
                 continue
-            if step.joiner == "||" and errorlevel == 0:
+            if step.joiner == "||" and self.errorlevel == 0:
                 continue
             try:
-                errorlevel = self.run_step(step)
+                self.errorlevel = self._run_redirected(step)
             except _CmdExitError as stop:
+                self.errorlevel = stop.code
                 return stop.code
-        return errorlevel
+        return self.errorlevel
+
+    def _run_redirected(self, step: CmdStep) -> int:
+        """Open the step's files first (`>` empties one, a missing folder fails the step before
+        it runs, as cmd.exe does), run it, then write what it printed into them."""
+        targets = [t for t in (step.stdout_file, step.stderr_file) if t is not None]
+        for target in dict.fromkeys(targets):
+            problem = self._open_file(target)
+            if problem:
+                self.emit("stderr", problem + "\r\n")
+                return 1
+            self._files[target] = []
+        try:
+            return self.run_step(step)
+        finally:
+            for target in dict.fromkeys(targets):
+                text = "".join(self._files.pop(target, []))
+                if text:
+                    self._write_file(target.path, text, append=True)
+
+    def _open_file(self, target: FileTarget) -> str | None:
+        """cmd.exe's message when the file cannot be opened, else None (file created/emptied)."""
+        from hypervsim.world.errors import WorldError
+
+        try:
+            self._write_file(target.path, "", append=target.append)
+        except WorldError as exc:
+            return _CMD_FILE_ERRORS.get(exc.exception_type, exc.message)
+        return None
+
+    def _write_file(self, path: str, text: str, append: bool) -> None:
+        root = self.ctx.world.root
+        encoding = "utf8nobom" if self.ctx.codepage == 65001 else "oem"
+        self.ctx.on_world(
+            lambda: root.fs_write(
+                path,
+                text,
+                cwd=self.ctx.working_directory,
+                encoding=encoding,
+                append=append,
+            )
+        )
 
     def _out(self, step: CmdStep, stream: str, text: str) -> None:
         target = step.stdout_to if stream == "stdout" else step.stderr_to
+        if target == "file":
+            file = step.stdout_file if stream == "stdout" else step.stderr_file
+            assert file is not None
+            self._files[file].append(text)
+            return
         self.emit(target, text)
+
+    def _type(self, step: CmdStep, words: list[str]) -> int:
+        """`type FILE`: the file's text as it is stored."""
+        from hypervsim.world.errors import WorldError
+
+        status = 0
+        root = self.ctx.world.root
+        for name in words[1:]:
+            try:
+                content = self.ctx.on_world(partial(root.fs_read, name, self.ctx.working_directory))
+            except WorldError:
+                self._out(step, "stderr", "The system cannot find the file specified.\r\n")
+                status = 1
+                continue
+            text = content if isinstance(content, str) else content.decode("cp437", "replace")
+            self._out(step, "stdout", text)
+        return status
 
     def run_step(self, step: CmdStep) -> int:
         words = split_argv(step.text)
@@ -82,6 +157,8 @@ class CmdProcess(Process):
             return 0
         if name in ("rem", "title", "@echo"):
             return 0
+        if name == "type":
+            return self._type(step, words)
         if name in CMD_NAMES:
             flags = [w.lower() for w in words[1:3]]
             for flag in ("/c", "/k"):
@@ -118,22 +195,7 @@ class CmdProcess(Process):
         return 0
 
     def _full_environment(self) -> dict[str, str]:
-        computer = getattr(getattr(self.ctx.world, "root", None), "name", "HV-HOST01")
-        base = {
-            "ALLUSERSPROFILE": "C:\\ProgramData",
-            "COMPUTERNAME": str(computer),
-            "ComSpec": "C:\\Windows\\system32\\cmd.exe",
-            "OS": "Windows_NT",
-            "Path": "C:\\Windows\\system32;C:\\Windows;"
-            "C:\\Windows\\System32\\WindowsPowerShell\\v1.0\\",
-            "PROMPT": "$P$G",
-            "SystemRoot": "C:\\Windows",
-            "USERNAME": self.ctx.user,
-            "USERPROFILE": f"C:\\Users\\{self.ctx.user}",
-            "windir": "C:\\Windows",
-        }
-        base.update(self.environment)
-        return base
+        return {**user_environment(self.ctx), **self.environment}
 
     def _powershell(self, step: CmdStep, args: list[str]) -> int:
         try:
@@ -145,7 +207,14 @@ class CmdProcess(Process):
         if invocation.mode is PowerShellMode.STDIN:
             return 0  # stdin is not forwarded inside a compound cmd line
         session = self.ctx.new_session(self.sleep)
-        result = self.ctx.run_locked(session, invocation.script)
+        if invocation.mode is PowerShellMode.FILE:
+            ran = self.ctx.run_file_locked(session, invocation.script, invocation.file_args)
+            if ran is None:
+                self._out(step, "stderr", file_not_found_message(invocation.script) + "\r\n")
+                return FILE_NOT_FOUND_EXIT_CODE
+            result = ran
+        else:
+            result = self.ctx.run_locked(session, invocation.script)
         self._out(step, "stdout", result.stdout)
         records = [r for r in result.records if getattr(r, "kind", "") == "error"]
         if records and invocation.mode is PowerShellMode.ENCODED:
@@ -178,6 +247,27 @@ class CmdProcess(Process):
         return int(result.exit_code)
 
 
+def user_environment(ctx: ProcessContext) -> dict[str, str]:
+    """The environment a process of the logged-on WinRM user starts with (before the
+    variables the WinRS shell sets)."""
+    computer = getattr(getattr(ctx.world, "root", None), "name", "HV-HOST01")
+    return {
+        "ALLUSERSPROFILE": "C:\\ProgramData",
+        "COMPUTERNAME": str(computer),
+        "ComSpec": "C:\\Windows\\system32\\cmd.exe",
+        "OS": "Windows_NT",
+        "Path": "C:\\Windows\\system32;C:\\Windows;"
+        "C:\\Windows\\System32\\WindowsPowerShell\\v1.0\\",
+        "PROMPT": "$P$G",
+        "SystemRoot": "C:\\Windows",
+        "USERNAME": ctx.user,
+        "TEMP": ctx.temp_dir,
+        "TMP": ctx.temp_dir,
+        "USERPROFILE": ctx.profile_dir,
+        "windir": "C:\\Windows",
+    }
+
+
 def strip_outer_quotes(line: str) -> str:
     """cmd /c "..." rule: a leading quote and the last quote on the line are removed."""
     if line.startswith('"') and line.count('"') >= 2:
@@ -190,3 +280,13 @@ class _CmdExitError(Exception):
     def __init__(self, code: int) -> None:
         super().__init__(code)
         self.code = code
+
+
+# cmd.exe's texts when a redirection's file cannot be opened (by the .NET exception it maps to).
+_CMD_FILE_ERRORS = {
+    "System.IO.DirectoryNotFoundException": "The system cannot find the path specified.",
+    "System.UnauthorizedAccessException": "Access is denied.",
+    "System.IO.IOException": (
+        "The process cannot access the file because it is being used by another process."
+    ),
+}

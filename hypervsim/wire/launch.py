@@ -7,7 +7,7 @@ that process so its stdin is connected.
 
 from __future__ import annotations
 
-from hypervsim.wire.cmdexe import CmdProcess, strip_outer_quotes
+from hypervsim.wire.cmdexe import CmdProcess, strip_outer_quotes, user_environment
 from hypervsim.wire.cmdline import (
     CMD_NAMES,
     POWERSHELL_NAMES,
@@ -55,7 +55,8 @@ def _create_process(
     # (possibly wrapped in more `cmd /c`) becomes that process, so its stdin is connected.
     inner = line
     while True:
-        steps = split_cmd_line(expand_variables(inner, ctx.environment))
+        env = {**user_environment(ctx), **ctx.environment, "ERRORLEVEL": "0"}
+        steps = split_cmd_line(expand_variables(inner, env))
         if len(steps) != 1 or steps[0].stdout_to != "stdout" or steps[0].stderr_to != "stderr":
             break
         words = split_argv(steps[0].text)

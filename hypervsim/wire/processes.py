@@ -20,15 +20,17 @@ import datetime
 import queue
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from hypervsim.wire.clixml import to_clixml
 from hypervsim.wire.cmdline import (
+    FILE_NOT_FOUND_EXIT_CODE,
     PowerShellInvocation,
     PowerShellMode,
+    file_not_found_message,
 )
 from hypervsim.wire.counters import Counters
 
@@ -46,7 +48,10 @@ class RunResultLike(Protocol):
 class SessionLike(Protocol):
     def run(self, script: str) -> RunResultLike: ...
 
+    def run_file(self, path: str, args: Sequence[str]) -> RunResultLike | None: ...
 
+
+T = TypeVar("T")
 Sleeper = Callable[[float], None]
 SessionFactory = Callable[["World", "Computer", Sleeper], SessionLike]
 
@@ -124,9 +129,54 @@ class ProcessContext:
         self.counters.add("lines_run")
         return result
 
+    def run_file_locked(
+        self, session: SessionLike, path: str, args: Sequence[str]
+    ) -> RunResultLike | None:
+        """`powershell -File`: like run_locked; None when the script file does not exist."""
+        with self.world.lock:
+            try:
+                result = session.run_file(path, args)
+            finally:
+                if self.state_path is not None:
+                    self.world.save(self.state_path)
+        self.counters.add("lines_run")
+        return result
+
+    def on_world(self, action: Callable[[], T]) -> T:
+        """Run `action` (a cmd.exe file write...) holding the world lock, then persist."""
+        with self.world.lock:
+            try:
+                return action()
+            finally:
+                if self.state_path is not None:
+                    self.world.save(self.state_path)
+
+    @property
+    def profile_dir(self) -> str:
+        return f"C:\\Users\\{self.user}"
+
+    @property
+    def temp_dir(self) -> str:
+        return f"{self.profile_dir}\\AppData\\Local\\Temp"
+
+    def ensure_profile(self) -> None:
+        """The user's profile with its Temp folder exists once the user has logged on (Windows
+        creates it at the first logon), so `%TEMP%` and `$env:TEMP` are real folders."""
+        root = getattr(self.world, "root", None)
+        if root is None or not hasattr(root, "fs_item"):
+            return
+        with self.world.lock:
+            if root.fs_item(self.temp_dir) is not None:
+                return
+        self.on_world(lambda: root.fs_mkdir(self.temp_dir, force=True))
+
     def new_session(self, sleep: Sleeper = time.sleep) -> SessionLike:
         with self.world.lock:
-            return self.session_factory(self.world, self.world.root, sleep)
+            session = self.session_factory(self.world, self.world.root, sleep)
+        log_on = getattr(session, "log_on", None)
+        if callable(log_on):
+            log_on(self.user)  # the process runs as the WinRM account
+        return session
 
     def pay_powershell_start(self, sleep: Sleeper) -> None:
         """One powershell.exe start: counted, and its modelled cost slept (outside the lock)."""
@@ -176,6 +226,7 @@ class Process:
 
     def _main(self) -> None:
         try:
+            self.ctx.ensure_profile()
             self.finish(self.run())
         except ProcessTerminatedError:
             self.finish(TERMINATED_EXIT_CODE)
@@ -271,6 +322,15 @@ class PowerShellProcess(Process):
     def run(self) -> int:
         self.ctx.pay_powershell_start(self.sleep)  # once per process, outside the lock
         session = self.ctx.new_session(self.sleep)
+        if self.invocation.mode is PowerShellMode.FILE:
+            ran = self.ctx.run_file_locked(
+                session, self.invocation.script, self.invocation.file_args
+            )
+            if ran is None:
+                self.emit("stderr", file_not_found_message(self.invocation.script) + "\r\n")
+                return FILE_NOT_FOUND_EXIT_CODE
+            self._emit_result(ran, clixml=False)
+            return int(ran.exit_code)
         if self.invocation.mode is not PowerShellMode.STDIN:
             result = self.ctx.run_locked(session, self.invocation.script)
             self._emit_result(result, clixml=self.invocation.mode is PowerShellMode.ENCODED)
