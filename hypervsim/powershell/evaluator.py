@@ -48,6 +48,7 @@ from hypervsim.powershell.operators import (
     is_comparison,
     range_values,
 )
+from hypervsim.powershell.runtime_objects import execution_context
 from hypervsim.powershell.should_process import what_if_line
 from hypervsim.powershell.streams import StreamRecord
 from hypervsim.powershell.types import (
@@ -246,8 +247,9 @@ class Evaluator:
         g["psscriptroot"] = ""
         g["pscommandpath"] = ""
         self.members = MemberContext(
-            self.env, getattr(computer, "name", "localhost"), self._invoke_for_members
+            self.env, getattr(computer, "name", "localhost"), self._invoke_for_members, computer
         )
+        g["executioncontext"] = execution_context(self._expand_string)
 
     # ------------------------------------------------------------------ entry points
     def run_top(self, script: psast.Script, on_output: Callable[[list[Any]], None]) -> None:
@@ -318,6 +320,14 @@ class Evaluator:
             key = "_"
         target = self.global_scope if scope in ("global", "script") else self.scope
         target.vars[key] = value
+
+    def _expand_string(self, text: Any) -> str:
+        """$ExecutionContext.InvokeCommand.ExpandString: `text` as a double-quoted string's body."""
+        from hypervsim.powershell.parser import parse_cached
+
+        source = '"' + to_string(text).replace('"', '""') + '"'
+        script = parse_cached(source)
+        return "".join(to_string(v) for v in self.call_block(script.block, new_scope=False))
 
     def _invoke_for_members(self, block: ScriptBlockValue, args: list[Any]) -> list[Any]:
         return self.call_block(block.block, positional=args)

@@ -25,6 +25,13 @@ from hypervsim.powershell.operators import (
 from hypervsim.powershell.operators import (
     replace as regex_replace,
 )
+from hypervsim.powershell.runtime_objects import (
+    DotNetCallError,
+    directory_name,
+    full_path,
+    open_text,
+    open_write,
+)
 from hypervsim.powershell.types import CastError, convert, full_type_name, to_number
 from hypervsim.powershell.values import (
     NOTHING,
@@ -66,6 +73,12 @@ class MemberContext:
     env: dict[str, str]
     computer_name: str
     invoke: Callable[[ScriptBlockValue, list[Any]], list[Any]]
+    computer: Any = None  # the world Computer ([System.IO.File] reads and writes its files)
+
+    @property
+    def current_directory(self) -> str:
+        """[Environment]::CurrentDirectory of a remoting process: the user's Documents."""
+        return self.env.get("USERPROFILE", "C:\\Users\\Administrator") + "\\Documents"
 
 
 def _no_method(value: Any, name: str) -> MemberError:
@@ -276,7 +289,10 @@ def call_method(value: Any, name: str, args: list[Any], ctx: MemberContext) -> A
     if isinstance(value, PSObject):
         member = value.get(name)
         if callable(member):
-            return member(*args)
+            try:
+                return member(*args)
+            except DotNetCallError as exc:
+                raise _dotnet_failure(name, args, exc.message, exc.exception_type) from None
         if lowered == "tostring":
             return to_string(value)
         if lowered == "equals":
@@ -662,6 +678,7 @@ _KNOWN_STATIC_TYPES = frozenset(
         "system.text.regularexpressions.regex",
         "system.net.ipaddress",
         "system.io.path",
+        "system.io.file",
         "system.net.dns",
         "system.boolean",
         "system.char",
@@ -763,7 +780,13 @@ def call_static(type_name: str, method: str, args: list[Any], ctx: MemberContext
         if key == "system.environment":
             if lowered == "getenvironmentvariable":
                 return ctx.env.get(to_string(a[0]).upper())
+        if key == "system.io.file":
+            return _file_static(lowered, method, a, ctx)
         if key == "system.io.path":
+            if lowered == "getfullpath":
+                return full_path(to_string(a[0]), ctx.current_directory)
+            if lowered == "getdirectoryname":
+                return directory_name(to_string(a[0]))
             if lowered == "combine":
                 return "\\".join(to_string(p).rstrip("\\") for p in a)
             if lowered == "gettemppath":
@@ -785,6 +808,8 @@ def call_static(type_name: str, method: str, args: list[Any], ctx: MemberContext
                 return compile_regex(a[1], True).split(to_string(a[0]))
     except CastError as exc:
         raise _dotnet_failure(method, a, str(exc), "System.FormatException") from None
+    except DotNetCallError as exc:
+        raise _dotnet_failure(method, a, exc.message, exc.exception_type) from None
     except IndexError:
         raise MemberError(
             f'Cannot find an overload for "{method}" and the argument count: "{len(a)}".',
@@ -799,6 +824,25 @@ def call_static(type_name: str, method: str, args: list[Any], ctx: MemberContext
             "MethodNotFound",
         )
     raise unknown_type(type_name)
+
+
+def _file_static(lowered: str, method: str, a: list[Any], ctx: MemberContext) -> Any:
+    """[System.IO.File]: the emulated computer's files."""
+    path, cwd = to_string(a[0]), ctx.current_directory
+    if lowered == "opentext":
+        return open_text(ctx.computer, path, cwd)
+    if lowered == "openwrite":
+        return open_write(ctx.computer, path, cwd)
+    if lowered == "exists":
+        item = ctx.computer.fs_item(path, cwd) if path else None
+        return item is not None and not item.is_dir
+    if lowered == "readalltext":
+        return open_text(ctx.computer, path, cwd).get("ReadToEnd")()
+    raise MemberError(
+        f"Method invocation failed because [System.IO.File] does not contain a method named"
+        f" '{method}'.",
+        "MethodNotFound",
+    )
 
 
 def _math(lowered: str, method: str, a: list[Any]) -> Any:

@@ -891,6 +891,21 @@ class _Converter:
                 raise self._unsupported(child)
             else:
                 expr = self._argument(child)
+                following = children[i + 1] if i + 1 < len(children) else None
+                if (
+                    isinstance(expr, psast.MemberAccess)
+                    and isinstance(expr.member, str)
+                    and following is not None
+                    and following.type == "argument_list"
+                    and following.start_byte == child.end_byte
+                ):
+                    # `Test-Path -Path $s.Substring(1)`: the grammar splits a method call in
+                    # command mode into the member and its argument list; it is one argument.
+                    args = [
+                        self._expr(a) for lst in self._named(following) for a in self._named(lst)
+                    ]
+                    expr = psast.MethodCall(expr.target, expr.member, args, expr.static, **pos)
+                    i += 1
                 splat = isinstance(expr, psast.VariableRef) and expr.splat
                 elements.append(psast.CommandArgument(expr, splat, **pos))
             i += 1
