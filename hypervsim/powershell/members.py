@@ -679,6 +679,7 @@ _KNOWN_STATIC_TYPES = frozenset(
         "system.net.ipaddress",
         "system.io.path",
         "system.io.file",
+        "system.runtime.interopservices.marshal",
         "system.net.dns",
         "system.boolean",
         "system.char",
@@ -782,6 +783,8 @@ def call_static(type_name: str, method: str, args: list[Any], ctx: MemberContext
                 return ctx.env.get(to_string(a[0]).upper())
         if key == "system.io.file":
             return _file_static(lowered, method, a, ctx)
+        if key == "system.runtime.interopservices.marshal" and lowered == "releasecomobject":
+            return 0  # the reference count left; the emulator's COM objects are plain objects
         if key == "system.io.path":
             if lowered == "getfullpath":
                 return full_path(to_string(a[0]), ctx.current_directory)

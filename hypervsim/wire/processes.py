@@ -33,6 +33,7 @@ from hypervsim.wire.cmdline import (
     file_not_found_message,
 )
 from hypervsim.wire.counters import Counters
+from hypervsim.world.scheduled_tasks import run_pending_tasks
 
 if TYPE_CHECKING:  # pragma: no cover
     from hypervsim.world.model import Computer, World
@@ -123,11 +124,19 @@ class ProcessContext:
         with self.world.lock:
             try:
                 result = session.run(script)
+                self.let_time_pass()  # a task the script started runs once it is done
             finally:
                 if self.state_path is not None:
                     self.world.save(self.state_path)
         self.counters.add("lines_run")
         return result
+
+    def let_time_pass(self) -> None:
+        """Scheduled tasks started so far run to completion (hypervsim.world.scheduled_tasks)."""
+        if not hasattr(self.world, "task_runner"):
+            return
+        with self.world.lock:
+            run_pending_tasks(self.world)
 
     def run_file_locked(
         self, session: SessionLike, path: str, args: Sequence[str]
@@ -238,7 +247,9 @@ class Process:
             self._ended.set()
 
     def sleep(self, seconds: float) -> None:
-        """Time passing inside this process; a terminate cuts it short and unwinds the script."""
+        """Time passing inside this process; a terminate cuts it short and unwinds the script.
+        Started scheduled tasks run now (the world's time model for them)."""
+        self.ctx.let_time_pass()
         if self._cancel.wait(max(0.0, seconds)):
             raise ProcessTerminatedError()
 
