@@ -32,7 +32,13 @@ from hypervsim.powershell.runtime_objects import (
     open_text,
     open_write,
 )
-from hypervsim.powershell.types import CastError, convert, full_type_name, to_number
+from hypervsim.powershell.types import (
+    ENUM_TYPES,
+    CastError,
+    convert,
+    full_type_name,
+    to_number,
+)
 from hypervsim.powershell.values import (
     NOTHING,
     ArrayList,
@@ -651,6 +657,10 @@ def get_static(type_name: str, member: str, ctx: MemberContext) -> Any:
         return "00000000-0000-0000-0000-000000000000"
     if key == "system.io.path" and lowered == "directoryseparatorchar":
         return "\\"
+    if key in ENUM_TYPES:
+        hit = next((m for m in ENUM_TYPES[key] if m.name.lower() == lowered), None)
+        if hit is not None:
+            return hit
     if key in _KNOWN_STATIC_TYPES:
         raise MemberError(
             f"The property '{member}' cannot be found on type [{type_name}].", "PropertyNotFound"

@@ -263,7 +263,43 @@ def convert(type_name: str, value: Any) -> Any:
         return to_string(value)
     if lowered == "system.void":
         return NOTHING
+    if lowered in ENUM_TYPES:
+        return convert_enum(full, ENUM_TYPES[lowered], value)
     raise UnknownTypeError(type_name)
+
+
+# .NET enum types known by full name (lower case) -> their PSEnum class; modules register
+# theirs (the Hyper-V module its Microsoft.HyperV.PowerShell.* enums) with register_enum.
+ENUM_TYPES: dict[str, type[PSEnum]] = {}
+
+
+def register_enum(full_name: str, cls: type[PSEnum]) -> None:
+    ENUM_TYPES[full_name.lower()] = cls
+
+
+def convert_enum(full: str, cls: type[PSEnum], value: Any) -> PSEnum:
+    """`[Enum]value`: from an enum, an integer that is a member's value, or a member name."""
+    if isinstance(value, cls):
+        return value
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        try:
+            return cls(int(value))
+        except ValueError:
+            pass
+    else:
+        text = to_string(value).strip()
+        hit = next((m for m in cls if m.name.lower() == text.lower()), None)
+        if hit is not None:
+            return hit
+        if text.lstrip("-").isdigit():
+            return convert_enum(full, cls, int(text))
+    names = ", ".join(m.name for m in cls)
+    raise CastError(
+        value,
+        full,
+        f"Unable to match the identifier name {to_string(value)} to a valid enumerator name. "
+        f"Specify one of the following enumerator names and try again: {names}",
+    )
 
 
 class UnknownTypeError(Exception):

@@ -15,6 +15,7 @@ from hypervsim.powershell.api import (
     PSObject,
     module_available_when,
 )
+from hypervsim.powershell.types import register_enum
 from hypervsim.world.errors import WorldError
 from hypervsim.world.model import VM, Computer
 
@@ -92,6 +93,45 @@ class VhdType(PSEnum):
     Fixed = 2
     Dynamic = 3
     Differencing = 4
+
+
+def _enum(name: str, members: list[tuple[str, int]]) -> type[PSEnum]:
+    """`None` is a member name in some Hyper-V enums: built with Enum's functional form."""
+    made: type[PSEnum] = PSEnum(name, members)  # type: ignore[call-arg,arg-type,assignment]
+    return made
+
+
+# Hyper-V enums scripts name as types (values as in Microsoft.HyperV.PowerShell).
+VMSwitchBandwidthMode = _enum(
+    "VMSwitchBandwidthMode", [("Default", 0), ("Weight", 1), ("Absolute", 2), ("None", 3)]
+)
+CriticalErrorAction = _enum("CriticalErrorAction", [("None", 0), ("Pause", 1)])
+StartAction = _enum("StartAction", [("Nothing", 2), ("StartIfRunning", 3), ("Start", 4)])
+StopAction = _enum("StopAction", [("TurnOff", 2), ("Save", 3), ("ShutDown", 4)])
+CheckpointType = _enum(
+    "CheckpointType",
+    [("Disabled", 2), ("Production", 3), ("ProductionOnly", 4), ("Standard", 5)],
+)
+IovInterruptModerationValue = _enum(
+    "IovInterruptModerationValue",
+    [("Default", 0), ("Adaptive", 1), ("Off", 2), ("Low", 100), ("Medium", 200), ("High", 300)],
+)
+VMNetworkAdapterPortMirroringMode = _enum(
+    "VMNetworkAdapterPortMirroringMode", [("None", 0), ("Destination", 1), ("Source", 2)]
+)
+for _named_enum in (
+    VMState,
+    OnOffState,
+    VMSwitchType,
+    VMSwitchBandwidthMode,
+    CriticalErrorAction,
+    StartAction,
+    StopAction,
+    CheckpointType,
+    IovInterruptModerationValue,
+    VMNetworkAdapterPortMirroringMode,
+):
+    register_enum(f"Microsoft.HyperV.PowerShell.{_named_enum.__name__}", _named_enum)
 
 
 def to_record(err: WorldError, command: str, command_class: str | None = None) -> ErrorRecord:
