@@ -37,6 +37,9 @@ class CmdProcess(Process):
         self.environment = dict(ctx.environment)
         self.errorlevel = 0
         self._files: dict[FileTarget, list[str]] = {}  # what each redirected file receives
+        # Where "stdout"/"stderr" of the running step end up, innermost last: a nested
+        # `cmd /c` line's output follows the redirections of the step that started it.
+        self._sinks: list[dict[str, tuple[str, FileTarget | None]]] = []
 
     def run(self) -> int:
         return self.run_line(self.line)
@@ -66,12 +69,19 @@ class CmdProcess(Process):
         for target in dict.fromkeys(targets):
             problem = self._open_file(target)
             if problem:
-                self.emit("stderr", problem + "\r\n")
+                self._deliver(self._resolve("stderr", None), problem + "\r\n")
                 return 1
             self._files[target] = []
+        self._sinks.append(
+            {
+                "stdout": self._resolve(step.stdout_to, step.stdout_file),
+                "stderr": self._resolve(step.stderr_to, step.stderr_file),
+            }
+        )
         try:
             return self.run_step(step)
         finally:
+            self._sinks.pop()
             for target in dict.fromkeys(targets):
                 text = "".join(self._files.pop(target, []))
                 if text:
@@ -100,14 +110,20 @@ class CmdProcess(Process):
             )
         )
 
+    def _resolve(self, kind: str, file: FileTarget | None) -> tuple[str, FileTarget | None]:
+        if kind in ("stdout", "stderr") and self._sinks:
+            return self._sinks[-1][kind]
+        return kind, file
+
     def _out(self, step: CmdStep, stream: str, text: str) -> None:
-        target = step.stdout_to if stream == "stdout" else step.stderr_to
-        if target == "file":
-            file = step.stdout_file if stream == "stdout" else step.stderr_file
-            assert file is not None
+        self._deliver(self._sinks[-1][stream] if self._sinks else (stream, None), text)
+
+    def _deliver(self, sink: tuple[str, FileTarget | None], text: str) -> None:
+        kind, file = sink
+        if kind == "file" and file is not None:
             self._files[file].append(text)
-            return
-        self.emit(target, text)
+        elif kind != "null":
+            self.emit(kind, text)
 
     def _type(self, step: CmdStep, words: list[str]) -> int:
         """`type FILE`: the file's text as it is stored."""

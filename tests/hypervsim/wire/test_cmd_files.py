@@ -98,3 +98,17 @@ def test_powershell_sees_the_user_temp_folder(emulator: Emulator) -> None:
     )
     result = session.run_ps("$env:TEMP; Test-Path -PathType Container $env:TEMP")
     assert result.std_out.decode() == f"{_temp(emulator)}\r\nTrue\r\n"
+
+
+def test_nested_cmd_output_follows_the_outer_redirection(emulator: Emulator) -> None:
+    # Redirections may come first; then nothing follows the inner line's closing quote.
+    line = '>%TEMP%\\nest.txt 2>&1 cmd /c "echo inner& echo err>&2"& type %TEMP%\\nest.txt'
+    assert _run(emulator, line) == (0, "inner\r\nerr\r\n", "")
+    # A task action's form: cmd /C powershell ... *> "file" (cmd sees `*` and `> "file"`).
+    # PowerShell gets `... exit 0; *`: it exits before reaching the `*` statement.
+    script = 'powershell -NoProfile -Command "\'from ps\'; exit 0;" *> "%TEMP%\\ps out.txt"'
+    assert _run(emulator, f'cmd /C {script}& type "%TEMP%\\ps out.txt"') == (
+        0,
+        "from ps\r\n",
+        "",
+    )
