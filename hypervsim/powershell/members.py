@@ -596,7 +596,11 @@ def dotnet_date_format(value: dt.datetime, fmt: str) -> str:
 
 # ------------------------------------------------------------------------- static members
 def _type_key(type_name: str) -> str:
-    return full_type_name(type_name).lower()
+    """Lower-case full name; like PowerShell, `[IO.File]` also finds `System.IO.File`."""
+    key = full_type_name(type_name).lower()
+    if key not in _KNOWN_STATIC_TYPES and f"system.{key}" in _KNOWN_STATIC_TYPES:
+        return f"system.{key}"
+    return key
 
 
 _ENCODINGS = {

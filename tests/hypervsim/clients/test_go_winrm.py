@@ -46,14 +46,22 @@ COMMANDS = (
     "echo hello",
     "exit /b 3",
     'powershell -NoProfile -Command "[Environment]::MachineName"',
+    # The Terraform provider's upload: base64 chunks appended by cmd.exe, then a script file.
+    'echo V3JpdGUtT3V0cHV0ICd1cCc7IGV4aXQgNg==>> "%TEMP%\\up.b64"',
+    "powershell -NoProfile -Command \"$b = [IO.File]::ReadAllText($env:TEMP + '\\up.b64');"
+    " Set-Content ($env:TEMP + '\\up.ps1') ([Text.Encoding]::UTF8.GetString("
+    '[Convert]::FromBase64String($b)))"',
+    'powershell -NoProfile -ExecutionPolicy Bypass -File "%TEMP%\\up.ps1"',
 )
 
 
 def _check(results: list[Any]) -> None:
-    assert [r.get("error", "") for r in results] == ["", "", ""]
+    assert [r.get("error", "") for r in results] == [""] * len(COMMANDS)
     assert (results[0]["exit_code"], results[0]["stdout"]) == (0, "hello\r\n")
     assert results[1]["exit_code"] == 3
     assert (results[2]["exit_code"], results[2]["stdout"]) == (0, "HV-HOST01\r\n")
+    assert [r["exit_code"] for r in results[3:5]] == [0, 0]
+    assert (results[5]["exit_code"], results[5]["stdout"]) == (6, "up\r\n")
 
 
 @pytest.mark.parametrize("login", ["{user}", "HV-HOST01\\{user}"])

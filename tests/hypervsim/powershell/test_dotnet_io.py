@@ -69,3 +69,8 @@ def test_open_text_of_a_missing_file_throws_as_dotnet_does() -> None:
     assert result.records[0].text.startswith(
         'Exception calling "OpenText" with "1" argument(s): "Could not find file \'C:\\nope.txt\'."'
     )
+
+
+def test_type_names_without_the_system_prefix() -> None:
+    script = "[IO.Path]::GetFileName('C:\\a\\b.txt'); [IO.File]::Exists('C:\\nope')"
+    assert _out(_session(), script) == "b.txt\r\nFalse\r\n"
