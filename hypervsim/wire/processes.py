@@ -33,7 +33,7 @@ from hypervsim.wire.cmdline import (
     file_not_found_message,
 )
 from hypervsim.wire.counters import Counters
-from hypervsim.world.scheduled_tasks import run_pending_tasks
+from hypervsim.world.scheduled_tasks import has_pending_tasks, run_pending_tasks
 
 if TYPE_CHECKING:  # pragma: no cover
     from hypervsim.world.model import Computer, World
@@ -133,8 +133,8 @@ class ProcessContext:
 
     def let_time_pass(self) -> None:
         """Scheduled tasks started so far run to completion (hypervsim.world.scheduled_tasks)."""
-        if not hasattr(self.world, "task_runner"):
-            return
+        if not hasattr(self.world, "task_runner") or not has_pending_tasks(self.world):
+            return  # the common case: no lock taken (a modelled start cost never waits on it)
         with self.world.lock:
             run_pending_tasks(self.world)
 

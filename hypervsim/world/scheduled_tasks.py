@@ -21,7 +21,7 @@ from pydantic import BaseModel
 from hypervsim.world.errors import WorldError
 
 if TYPE_CHECKING:  # pragma: no cover
-    from hypervsim.world.model import Computer, World
+    from hypervsim.world.model import World
 
 # TASK_STATE values as the Schedule.Service COM API and Get-ScheduledTask report them.
 STATE_UNKNOWN, STATE_DISABLED, STATE_QUEUED, STATE_READY, STATE_RUNNING = 0, 1, 2, 3, 4
@@ -152,6 +152,11 @@ class TaskScheduler:
         self.scheduled_tasks.remove(task)
 
 
+def has_pending_tasks(world: World) -> bool:
+    """Is any started task waiting to run? (Read without the lock: a hint, rechecked under it.)"""
+    return any(t.pending for c in world.root.walk() for t in c.scheduled_tasks)
+
+
 def run_pending_tasks(world: World) -> int:
     """Time passes: every started task's action runs now (via `world.task_runner`); returns
     how many ran. A task whose action cannot run ends with LastTaskResult 0x80070002."""
@@ -168,7 +173,3 @@ def run_pending_tasks(world: World) -> int:
             task.state = STATE_READY if task.enabled else STATE_DISABLED
             ran += 1
     return ran
-
-
-def computer_tasks(computer: Computer) -> list[ScheduledTask]:
-    return list(computer.scheduled_tasks)
