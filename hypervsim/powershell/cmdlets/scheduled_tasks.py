@@ -341,26 +341,22 @@ def get_scheduled_task(inv: Invocation) -> Iterable[Any]:
     return [task_object(t) for t in _tasks(inv, "Get-ScheduledTask")]
 
 
-@cmdlet(
-    "Start-ScheduledTask",
-    Param("TaskName", position=0),
+# The parameters of the cmdlets that act on registered tasks (by name or piped in).
+TASK_PARAMS = (
+    Param("TaskName", L, position=0),
     Param("TaskPath", position=1),
     Param("InputObject", from_pipeline=True),
-    module=MODULE,
 )
+
+
+@cmdlet("Start-ScheduledTask", *TASK_PARAMS, module=MODULE)
 def start_scheduled_task(inv: Invocation) -> Iterable[Any]:
     for task in _tasks(inv, "Start-ScheduledTask"):
         inv.computer.start_task(task.name, task.folder)
     return []
 
 
-@cmdlet(
-    "Get-ScheduledTaskInfo",
-    Param("TaskName", position=0),
-    Param("TaskPath", position=1),
-    Param("InputObject", from_pipeline=True),
-    module=MODULE,
-)
+@cmdlet("Get-ScheduledTaskInfo", *TASK_PARAMS, module=MODULE)
 def get_scheduled_task_info(inv: Invocation) -> Iterable[Any]:
     return [
         PSObject(
@@ -378,13 +374,7 @@ def get_scheduled_task_info(inv: Invocation) -> Iterable[Any]:
     ]
 
 
-@cmdlet(
-    "Unregister-ScheduledTask",
-    Param("TaskName", L, position=0),
-    Param("TaskPath", position=1),
-    Param("InputObject", from_pipeline=True),
-    module=MODULE,
-)
+@cmdlet("Unregister-ScheduledTask", *TASK_PARAMS, module=MODULE)
 def unregister_scheduled_task(inv: Invocation) -> Iterable[Any]:
     for task in _tasks(inv, "Unregister-ScheduledTask"):
         inv.computer.delete_task(task.name, task.folder)
