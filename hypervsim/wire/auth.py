@@ -20,9 +20,11 @@ from pathlib import Path
 
 import spnego
 import spnego.exceptions
+from spnego._negotiate import NegotiateProxy  # pyspnego's SPNEGO acceptor
 from spnego._ntlm import NTLMProxy  # pyspnego's NTLM acceptor (the CHALLENGE is built there)
 from spnego._ntlm_raw.crypto import lmowfv1, ntowfv1  # pyspnego's own hash functions
 from spnego._ntlm_raw.messages import AvId, Challenge, FileTime, NegotiateFlags, TargetInfo
+from spnego._spnego import GSSMech
 from spnego.channel_bindings import GssChannelBindings
 
 _NTLM_SIGNATURE = b"NTLMSSP\x00"
@@ -238,11 +240,15 @@ class ConnectionAuth:
             self.reset()
             return AuthOutcome(False)
         if self.context is None or self.authenticated or self._is_initial_token(token):
+            ntlm = EmulatedHostNtlm(self.computer_name, self.channel_bindings)
             if token.startswith(_NTLM_SIGNATURE):  # raw NTLM (pywinrm, go-ntlmssp, curl)
-                self.context = EmulatedHostNtlm(self.computer_name, self.channel_bindings)
-            else:  # SPNEGO-wrapped: pyspnego's own acceptor (its challenge names this machine)
-                self.context = spnego.server(
-                    protocol="negotiate", channel_bindings=self.channel_bindings
+                self.context = ntlm
+            else:  # SPNEGO-wrapped NTLM (.NET, Windows clients): the same acceptor inside
+                ntlm._is_wrapped = True
+                self.context = NegotiateProxy(
+                    usage="accept",
+                    channel_bindings=self.channel_bindings,
+                    _negotiate_contexts={GSSMech.ntlm: ntlm},
                 )
             self.user = None
         try:

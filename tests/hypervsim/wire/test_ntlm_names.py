@@ -8,8 +8,12 @@ import socket
 
 import pytest
 import requests
+import spnego
 import winrm
+from pypsrp.shell import Process, WinRS
+from pypsrp.wsman import WSMan
 from spnego._ntlm_raw.messages import AvId, Challenge, Negotiate, NegotiateFlags
+from spnego._spnego import NegTokenResp, unpack_token
 from winrm.exceptions import InvalidCredentialsError
 
 from tests.conftest import Emulator
@@ -61,3 +65,43 @@ def test_another_domain_is_refused(emulator: Emulator) -> None:
     with pytest.raises(InvalidCredentialsError):
         session.run_cmd("echo", ["never"])
     assert emulator.counters()["commands"] == before["commands"]
+
+
+def _spnego_challenge(emulator: Emulator, user: str) -> Challenge:
+    """First leg of an SPNEGO (Negotiate-wrapped NTLM) login, as .NET and Windows send it."""
+    client = spnego.client(user, emulator.password, hostname="127.0.0.1", protocol="negotiate")
+    init = base64.b64encode(client.step() or b"").decode()
+    reply = requests.post(
+        emulator.endpoint,
+        headers={"Authorization": f"Negotiate {init}", "Content-Length": "0"},
+        timeout=10,
+    )
+    assert reply.status_code == 401
+    token = base64.b64decode(reply.headers["WWW-Authenticate"].partition(" ")[2])
+    response = unpack_token(token)
+    assert isinstance(response, NegTokenResp) and response.response_token is not None
+    return Challenge.unpack(response.response_token)
+
+
+def test_spnego_wrapped_challenge_names_the_emulated_computer(emulator: Emulator) -> None:
+    challenge = _spnego_challenge(emulator, emulator.user)
+    assert challenge.target_name == COMPUTER
+    assert challenge.target_info is not None
+    assert challenge.target_info[AvId.dns_computer_name] == COMPUTER
+
+
+@pytest.mark.parametrize("login", ["{user}", f"{COMPUTER}\\{{user}}"])
+def test_spnego_login_runs_a_command(emulator: Emulator, login: str) -> None:
+    wsman = WSMan(
+        "127.0.0.1",
+        port=emulator.port,
+        username=login.format(user=emulator.user),
+        password=emulator.password,
+        ssl=False,
+        auth="negotiate",
+        encryption="always",
+    )
+    with wsman, WinRS(wsman) as shell:
+        proc = Process(shell, "cmd.exe", ["/c", "echo", "spnego"])
+        proc.invoke()
+        assert (proc.rc, proc.stdout) == (0, b"spnego\r\n")
