@@ -13,7 +13,7 @@ import os
 import tempfile
 import threading
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +38,7 @@ from hypervsim.world.records import (
     VMNetworkAdapter,
     VMSwitch,
 )
+from hypervsim.world.scheduled_tasks import ScheduledTask, TaskScheduler
 from hypervsim.world.tcpip import LAN_DNS, LAN_GATEWAY, TcpIpStack
 
 STATE_FORMAT = 1
@@ -93,7 +94,16 @@ class VM(BaseModel):
         return drives[0] if drives else None
 
 
-class Computer(HyperVHost, DiskHost, GuestServices, FileSystem, TcpIpStack, FeatureSet, BaseModel):
+class Computer(
+    HyperVHost,
+    DiskHost,
+    GuestServices,
+    FileSystem,
+    TcpIpStack,
+    FeatureSet,
+    TaskScheduler,
+    BaseModel,
+):
     """One Windows machine: the physical L0 host or the guest OS of a VM."""
 
     name: str
@@ -118,6 +128,7 @@ class Computer(HyperVHost, DiskHost, GuestServices, FileSystem, TcpIpStack, Feat
     # Local accounts PowerShell Direct logs on with (set by Windows Setup at first boot).
     accounts: list[Account] = Field(default_factory=list)
     time_zone: str = "Pacific Standard Time"
+    scheduled_tasks: list[ScheduledTask] = Field(default_factory=list)
 
     _world: World | None = PrivateAttr(default=None)
     _vm: VM | None = PrivateAttr(default=None)
@@ -183,6 +194,12 @@ class World:
         self.executed_total = 0
         self.executed_keep = EXECUTED_KEEP  # `serve --executed-keep N` changes it
         self.host_reboots = 0
+        # Runs a scheduled task's action (cmd.exe / PowerShell live above the world): set by
+        # the wire layer; returns the action's exit code. See hypervsim.world.scheduled_tasks.
+        self.task_runner: Callable[[Computer, ScheduledTask], int] | None = None
+        # Whether (user, password) may log on, for tasks registered with a password (the
+        # account lives with the wire layer's credentials); None refuses every logon.
+        self.check_logon: Callable[[str, str], bool] | None = None
         self._link()
 
     # ---- construction / persistence -------------------------------------------------

@@ -72,6 +72,16 @@ class VMSwitch(BaseModel):
     net_adapter_name: str | None = None
     allow_management_os: bool = False
     notes: str = ""
+    # Settings the model stores and reads back but does not act on (New-/Set-VMSwitch).
+    bandwidth_reservation_mode: str = "Weight"  # Weight | Absolute | None
+    embedded_teaming_enabled: bool = False
+    iov_enabled: bool = False
+    packet_direct_enabled: bool = False
+    default_flow_minimum_bandwidth_absolute: int = 0
+    default_flow_minimum_bandwidth_weight: int = 0
+    default_queue_vmmq_enabled: bool = True
+    default_queue_vmmq_queue_pairs: int = 16
+    default_queue_vrss_enabled: bool = True
 
 
 class VMNetworkAdapter(BaseModel):

@@ -520,6 +520,10 @@ def get_member_cmd(inv: Invocation) -> Iterable[Any]:
 )
 def new_object(inv: Invocation) -> Iterable[Any]:
     if "ComObject" in inv.bound:
+        if to_string(inv.bound["ComObject"]).lower() == "schedule.service":
+            from hypervsim.powershell.cmdlets.scheduled_tasks import schedule_service
+
+            return [schedule_service(inv.computer)]
         raise CmdletError(
             ErrorRecord(
                 message=(

@@ -9,6 +9,7 @@ from hypervsim.powershell.api import Invocation, Param, ParamKind, PSObject, cmd
 from hypervsim.powershell.cmdlets.hyperv_objects import switch_object
 from hypervsim.powershell.cmdlets.world_bridge import (
     HYPERV_MODULE,
+    VMSwitchBandwidthMode,
     VMSwitchType,
     apply_to_each,
     as_bool,
@@ -65,6 +66,10 @@ def get_vm_switch(inv: Invocation) -> Iterable[Any]:
     Param("NetAdapterInterfaceDescription"),
     Param("AllowManagementOS"),
     Param("Notes"),
+    Param("MinimumBandwidthMode"),
+    Param("EnableEmbeddedTeaming"),
+    Param("EnableIov"),
+    Param("EnablePacketDirect"),
     module=HYPERV_MODULE,
 )
 def new_vm_switch(inv: Invocation) -> Iterable[Any]:
@@ -88,6 +93,16 @@ def new_vm_switch(inv: Invocation) -> Iterable[Any]:
     except WorldError as err:
         report(inv, err)
         return []
+    sw.embedded_teaming_enabled = as_bool(b.get("EnableEmbeddedTeaming") or False)
+    sw.iov_enabled = as_bool(b.get("EnableIov") or False)
+    sw.packet_direct_enabled = as_bool(b.get("EnablePacketDirect") or False)
+    mode = str(b.get("MinimumBandwidthMode") or "Default")
+    if mode.isdigit():
+        mode = VMSwitchBandwidthMode(int(mode)).name
+    # Microsoft: Default is Weight, or None when the switch is IOV-enabled.
+    sw.bandwidth_reservation_mode = (
+        ("None" if sw.iov_enabled else "Weight") if mode.lower() == "default" else mode
+    )
     return [switch_object(host, sw)]
 
 
@@ -96,17 +111,35 @@ def new_vm_switch(inv: Invocation) -> Iterable[Any]:
     Param("Name", L, position=0, aliases=("SwitchName",)),
     Param("VMSwitch", L, from_pipeline=True),
     Param("Notes"),
+    Param("DefaultFlowMinimumBandwidthAbsolute"),
+    Param("DefaultFlowMinimumBandwidthWeight"),
+    Param("DefaultQueueVmmqEnabled"),
+    Param("DefaultQueueVmmqQueuePairs"),
+    Param("DefaultQueueVrssEnabled"),
     Param("Passthru", S),
     module=HYPERV_MODULE,
 )
 def set_vm_switch(inv: Invocation) -> Iterable[Any]:
-    """Set-VMSwitch -Notes (the only setting modelled; others are refused by the binder as
-    unknown parameters rather than ignored)."""
+    """Set-VMSwitch: -Notes and the default-flow/queue settings (stored and read back, not
+    acted on); other parameters are refused by the binder rather than ignored."""
     host = hyperv_host(inv)
+    b = inv.bound
 
     def apply(sw: VMSwitch) -> None:
-        if inv.bound.get("Notes") is not None:
-            sw.notes = str(inv.bound["Notes"])
+        if b.get("Notes") is not None:
+            sw.notes = str(b["Notes"])
+        if b.get("DefaultFlowMinimumBandwidthAbsolute") is not None:
+            sw.default_flow_minimum_bandwidth_absolute = int(
+                b["DefaultFlowMinimumBandwidthAbsolute"]
+            )
+        if b.get("DefaultFlowMinimumBandwidthWeight") is not None:
+            sw.default_flow_minimum_bandwidth_weight = int(b["DefaultFlowMinimumBandwidthWeight"])
+        if b.get("DefaultQueueVmmqEnabled") is not None:
+            sw.default_queue_vmmq_enabled = as_bool(b["DefaultQueueVmmqEnabled"])
+        if b.get("DefaultQueueVmmqQueuePairs") is not None:
+            sw.default_queue_vmmq_queue_pairs = int(b["DefaultQueueVmmqQueuePairs"])
+        if b.get("DefaultQueueVrssEnabled") is not None:
+            sw.default_queue_vrss_enabled = as_bool(b["DefaultQueueVrssEnabled"])
 
     yield from apply_to_each(inv, _targets(inv, host), apply, lambda sw: switch_object(host, sw))
 

@@ -104,6 +104,42 @@ class VhdType(PSEnum):
     Differencing = 4
 
 
+def _enum(full_name: str, members: list[tuple[str, int]]) -> type[PSEnum]:
+    """`None` is a member name in some Hyper-V enums: built with Enum's functional form."""
+    name = full_name.rsplit(".", 1)[-1]
+    made: type[PSEnum] = PSEnum(name, members)  # type: ignore[call-arg,arg-type,assignment]
+    return dotnet_enum(full_name)(made)
+
+
+# Hyper-V enums scripts name as types (values as in Microsoft.HyperV.PowerShell).
+VMSwitchBandwidthMode = _enum(
+    "Microsoft.HyperV.PowerShell.VMSwitchBandwidthMode",
+    [("Default", 0), ("Weight", 1), ("Absolute", 2), ("None", 3)],
+)
+CriticalErrorAction = _enum(
+    "Microsoft.HyperV.PowerShell.CriticalErrorAction", [("None", 0), ("Pause", 1)]
+)
+StartAction = _enum(
+    "Microsoft.HyperV.PowerShell.StartAction",
+    [("Nothing", 2), ("StartIfRunning", 3), ("Start", 4)],
+)
+StopAction = _enum(
+    "Microsoft.HyperV.PowerShell.StopAction", [("TurnOff", 2), ("Save", 3), ("ShutDown", 4)]
+)
+CheckpointType = _enum(
+    "Microsoft.HyperV.PowerShell.CheckpointType",
+    [("Disabled", 2), ("Production", 3), ("ProductionOnly", 4), ("Standard", 5)],
+)
+IovInterruptModerationValue = _enum(
+    "Microsoft.HyperV.PowerShell.IovInterruptModerationValue",
+    [("Default", 0), ("Adaptive", 1), ("Off", 2), ("Low", 100), ("Medium", 200), ("High", 300)],
+)
+VMNetworkAdapterPortMirroringMode = _enum(
+    "Microsoft.HyperV.PowerShell.VMNetworkAdapterPortMirroringMode",
+    [("None", 0), ("Destination", 1), ("Source", 2)],
+)
+
+
 def to_record(err: WorldError, command: str, command_class: str | None = None) -> ErrorRecord:
     """A WorldError as the ErrorRecord Windows writes for `command`."""
     fqid = err.fqid or f"{err.reason},{command_class or HYPERV_NS + command.replace('-', '')}"
