@@ -323,7 +323,7 @@ def bind(spec: CmdletSpec, items: list[ArgItem], has_pipeline_input: bool) -> Bi
                 "PositionalParameterNotFound",
                 first.column,
             )
-    _check_actions(spec.name, cls, result.common)
+    check_actions(spec.name, cls, result.common)
     missing = [
         p.name
         for p in spec.params
@@ -365,7 +365,7 @@ def _shape(param: Param, value: Any, command: str = "", cls: str = "") -> Any:
     return value
 
 
-def _check_actions(command: str, cls: str, common: dict[str, Any]) -> None:
+def check_actions(command: str, cls: str, common: dict[str, Any]) -> None:
     """-ErrorAction/-WarningAction values must name an ActionPreference."""
     for key in ("ErrorAction", "WarningAction", "InformationAction"):
         if key not in common:

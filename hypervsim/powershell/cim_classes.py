@@ -145,6 +145,22 @@ CLASSES: dict[tuple[str, str], tuple[str, Callable[[Any], dict[str, Any]]]] = {
     (DEVICE_GUARD, "win32_deviceguard"): ("Win32_DeviceGuard", device_guard),
 }
 
+# Real classes Windows has that the emulator does not model: asking for one is said plainly
+# (an "Invalid class" would claim Windows lacks them). Every class of root\virtualization\v2
+# counts as such.
+UNMODELLED = frozenset(
+    {
+        "win32_bios", "win32_baseboard", "win32_computersystemproduct", "win32_diskdrive",
+        "win32_group", "win32_logicaldisk", "win32_networkadapter",
+        "win32_networkadapterconfiguration", "win32_optionalfeature", "win32_pagefileusage",
+        "win32_physicalmemory", "win32_process", "win32_product", "win32_quickfixengineering",
+        "win32_serverfeature", "win32_service", "win32_share", "win32_systemenclosure",
+        "win32_timezone", "win32_useraccount", "win32_volume",
+    }
+)  # fmt: skip
+UNMODELLED_NAMESPACES = frozenset({"root\\virtualization\\v2", "root\\standardcimv2", "root\\wmi"})
+
+
 # The properties Out-Default shows (Windows' format views), by class.
 VIEWS = {
     "Win32_ComputerSystem": [

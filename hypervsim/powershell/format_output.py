@@ -48,7 +48,8 @@ def _cell(value: Any) -> str:
         return ""
     if isinstance(value, list):
         inner = ", ".join(_cell(v) for v in value[:4])
-        return "{" + inner + (", ..." if len(value) > 4 else "") + "}"
+        # $FormatEnumerationLimit is 4: "{a, b, c, d...}".
+        return "{" + inner + ("..." if len(value) > 4 else "") + "}"
     if isinstance(value, dict):
         return "{" + ", ".join(str(k) for k in value.keys()) + "}"
     return to_string(value)
@@ -95,6 +96,27 @@ def format_list(obj: PSObject, columns: list[str]) -> list[str]:
     return lines
 
 
+NAME_WIDTH = 30  # DictionaryEntry's table view: a Name column 30 wide
+
+
+def _dictionary_table(rows: list[PSObject]) -> list[str]:
+    """Name/Value rows as Windows prints a hashtable: Name padded (or cut with "...") to 30."""
+
+    def name(row: PSObject) -> str:
+        text = _cell(row.get("Name"))
+        return text if len(text) <= NAME_WIDTH else text[: NAME_WIDTH - 3] + "..."
+
+    body = [f"{name(r).ljust(NAME_WIDTH)} {_cell(r.get('Value'))}".rstrip() for r in rows]
+    return [
+        "",
+        "Name".ljust(NAME_WIDTH) + " Value",
+        "-" * 4 + " " * (NAME_WIDTH - 3) + "-----",
+        *body,
+        "",
+        "",
+    ]
+
+
 def _hashtable_rows(table: dict[Any, Any]) -> list[PSObject]:
     return [PSObject({"Name": k, "Value": v}) for k, v in table.items()]
 
@@ -131,7 +153,7 @@ def format_objects(objects: list[Any]) -> str:
             ):
                 i += 1
                 group.append(objects[i])
-            lines.extend(format_table(group, ["Name", "Value"]))
+            lines.extend(_dictionary_table(group))
         elif isinstance(obj, PSObject):
             shown, layout = _shown(obj)
             columns = shown.names()
@@ -152,7 +174,7 @@ def format_objects(objects: list[Any]) -> str:
                     lines.extend(format_list(item, columns)[1:])
                 lines.append("")
         elif isinstance(obj, dict):
-            lines.extend(format_table(_hashtable_rows(obj), ["Name", "Value"]))
+            lines.extend(_dictionary_table(_hashtable_rows(obj)))
         elif isinstance(obj, list):
             for item in obj:
                 lines.append(_cell(item) if not isinstance(item, str) else item)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, cast
 
-from hypervsim.powershell import api
+from hypervsim.powershell import api, world_guard
 from hypervsim.powershell import ast as psast
 from hypervsim.powershell.api import CmdletError, CmdletSpec, ErrorCategory, ErrorRecord
 from hypervsim.powershell.binder import (
@@ -17,6 +17,7 @@ from hypervsim.powershell.binder import (
     PositionalArg,
     bind,
     canonical_action,
+    check_actions,
     command_class,
     match_named,
     missing_mandatory,
@@ -306,6 +307,7 @@ class CommandInvoker(StatementRunner):
                 self.locate(record, node)
                 self.status = False
                 raise PSError(ErrorRecordValue(record))
+            guard = world_guard.begin(self.computer, spec.name)
             try:
                 result = spec.func(inv)
                 if result is not None:
@@ -316,6 +318,7 @@ class CommandInvoker(StatementRunner):
                 if record.command is None:
                     record.command = name
                 if exc.terminating:
+                    world_guard.roll_back(guard)
                     self.locate(record, node)
                     self.status = False
                     raise PSError(ErrorRecordValue(record)) from None
@@ -323,6 +326,7 @@ class CommandInvoker(StatementRunner):
             except (PSError, BreakSignal, ContinueSignal, ExitSignal, ReturnSignal):
                 raise
             except Exception as exc:  # a bug in a cmdlet must not kill the session
+                world_guard.roll_back(guard)
                 record = ErrorRecord(
                     message=f"{type(exc).__name__}: {exc}",
                     category=ErrorCategory.NotSpecified,
@@ -405,6 +409,7 @@ class CommandInvoker(StatementRunner):
                 common=function_common(block),
                 loose=not strict,
             )
+            check_actions(name, name, matched.common)
         except BindingError as exc:
             raise self._binding_failed(exc, name, self.current_node) from None
         named = dict(matched.named)

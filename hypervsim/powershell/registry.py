@@ -45,6 +45,29 @@ def parse_key(path: str) -> str | None:
     return None
 
 
+# Real keys whose contents the emulator does not model: they exist (Test-Path is True), but
+# reading them, or anything below them, is refused as not supported rather than answered
+# with a "does not exist" Windows would not give.
+UNMODELLED = (
+    "HKEY_LOCAL_MACHINE\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion",
+    "HKEY_LOCAL_MACHINE\\SOFTWARE\\Microsoft\\Windows NT\\CurrentVersion\\Virtualization",
+    "HKEY_LOCAL_MACHINE\\SOFTWARE\\Microsoft\\Windows NT\\CurrentVersion\\Winlogon",
+    "HKEY_LOCAL_MACHINE\\SYSTEM\\CurrentControlSet\\Services",
+    "HKEY_LOCAL_MACHINE\\SYSTEM\\CurrentControlSet\\Control\\Lsa",
+    "HKEY_LOCAL_MACHINE\\SYSTEM\\CurrentControlSet\\Control\\Session Manager",
+    "HKEY_LOCAL_MACHINE\\SYSTEM\\CurrentControlSet\\Control\\DeviceGuard\\Scenarios",
+)
+
+
+def unmodelled(key: str) -> str | None:
+    """The unmodelled real key `key` is (or lies below), or None."""
+    lowered = key.lower()
+    for root in UNMODELLED:
+        if lowered == root.lower() or lowered.startswith(root.lower() + "\\"):
+            return root
+    return None
+
+
 def _join(hive: str, sub: str) -> str:
     parts = [p for p in sub.split("\\") if p]
     return "\\".join([hive, *parts])
@@ -80,7 +103,7 @@ def _keys() -> dict[str, str]:
     """Every key that exists (lower-cased -> as Windows spells it): the two modelled keys,
     their ancestors and the hives."""
     out: dict[str, str] = {}
-    for key in (CURRENT_VERSION, DEVICE_GUARD, "HKEY_CURRENT_USER\\Software"):
+    for key in (CURRENT_VERSION, DEVICE_GUARD, "HKEY_CURRENT_USER\\Software", *UNMODELLED):
         parts = key.split("\\")
         for i in range(1, len(parts) + 1):
             name = "\\".join(parts[:i])
@@ -103,6 +126,10 @@ def key_values(computer: Any, key: str) -> dict[str, Any] | None:
     if not key_exists(key):
         return None
     return dict(_values(computer).get(key.lower(), {}))
+
+
+def not_modelled_message(key: str) -> str:
+    return f"hypervsim does not model the contents of the registry key {key}."
 
 
 def display_path(key: str) -> str:

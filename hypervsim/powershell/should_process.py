@@ -16,7 +16,7 @@ CHANGING_VERBS = frozenset(
     {
         "add", "checkpoint", "clear", "connect", "copy", "disable", "disconnect", "dismount",
         "enable", "install", "mount", "move", "new", "register", "remove", "rename", "resize",
-        "restart", "restore", "set", "start", "stop", "uninstall", "unregister", "update",
+        "restart", "restore", "save", "set", "start", "stop", "uninstall", "unregister", "update",
     }
 )  # fmt: skip
 """Verbs of commands that change state (Get-Verb's Common/Data/Lifecycle changing verbs)."""

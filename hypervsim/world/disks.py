@@ -18,11 +18,10 @@ from hypervsim.world.filesystem import (
     key_of,
     parse_path,
 )
+from hypervsim.world.host_services import HostServices
 from hypervsim.world.profiles import GiB
 
 if TYPE_CHECKING:  # pragma: no cover
-    from hypervsim.world.filesystem import Item
-    from hypervsim.world.model import VM, World
     from hypervsim.world.records import Vhd
 
 MiB = 1024**2
@@ -38,20 +37,8 @@ def mount_failed(path: str, detail: str) -> WorldError:
     )
 
 
-class DiskHost:
+class DiskHost(HostServices):
     """Disk files of a Computer (mixed into `Computer`)."""
-
-    if TYPE_CHECKING:  # pragma: no cover - fields live on Computer
-        vhds: list[Vhd]
-        vms: list[VM]
-
-        @property
-        def world(self) -> World: ...
-
-        files: Volume
-
-        def vm_by_id(self, vm_id: str) -> VM | None: ...
-        def fs_item(self, path: str, cwd: str = "C:\\") -> Item | None: ...
 
     def vhd(self, path: str) -> Vhd | None:
         wanted = key_of(parse_path(path).full)
@@ -199,3 +186,47 @@ class DiskHost:
 
     def mounted_disk(self, number: int) -> Vhd | None:
         return next((d for d in self.vhds if d.disk_number == number), None)
+
+    def new_vhd(
+        self,
+        path: str,
+        size_bytes: int | None = None,
+        parent_path: str | None = None,
+        fixed: bool = False,
+    ) -> Vhd:
+        """New-VHD: the file is created (its folder must exist); a differencing child starts
+        small and reads through its parent."""
+        full = parse_path(path).full
+        if self.fs_item(full) is not None:
+            raise WorldError(
+                f"Failed to create the virtual hard disk.\nThe system failed to create '{full}': The file exists. (0x80070050).",
+                reason="OperationFailed",
+                category="ResourceExists",
+                target=full,
+            )
+        folder = self.fs_item(full.rsplit("\\", 1)[0] or full[:3])
+        if folder is None or not folder.is_dir:
+            raise WorldError(
+                f"Failed to create the virtual hard disk.\nThe system failed to create '{full}': The system cannot "
+                "find the path specified. (0x80070003).",
+                reason="ObjectNotFound",
+                category="ObjectNotFound",
+                target=full,
+            )
+        parent = None
+        if parent_path is not None:
+            parent = self.vhd(parent_path)
+            if parent is None:
+                raise WorldError(
+                    f"Failed to create the virtual hard disk.\nThe system failed to open '{parent_path}': The system "
+                    "cannot find the file specified. (0x80070002).",
+                    reason="ObjectNotFound",
+                    category="ObjectNotFound",
+                    target=parent_path,
+                )
+        return self.new_disk(
+            full,
+            size_bytes or (parent.size_bytes if parent else 127 * GiB),
+            "Differencing" if parent else ("Fixed" if fixed else "Dynamic"),
+            parent,
+        )

@@ -9,10 +9,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from hypervsim.world.errors import WorldError
+from hypervsim.world.host_services import HostServices
 from hypervsim.world.records import Feature
 
 if TYPE_CHECKING:  # pragma: no cover
-    from hypervsim.world.model import VM
+    pass
 
 SERVER_FEATURES: list[tuple[str, str]] = [
     ("Hyper-V", "Hyper-V"),
@@ -55,17 +56,8 @@ def default_features(edition: str, hyperv_installed: bool) -> list[Feature]:
     ]
 
 
-class FeatureSet:
+class FeatureSet(HostServices):
     """Feature state and restarts of a Computer (mixed into `Computer`)."""
-
-    if TYPE_CHECKING:  # pragma: no cover - fields live on Computer
-        features: list[Feature]
-        edition: str
-        restart_count: int
-        name: str
-
-        @property
-        def vm(self) -> VM | None: ...
 
     def feature(self, name: str) -> Feature | None:
         return next((f for f in self.features if f.name.lower() == name.lower()), None)

@@ -26,9 +26,9 @@ from typing import TYPE_CHECKING
 from pydantic import BaseModel, Field
 
 from hypervsim.world.errors import WorldError
+from hypervsim.world.host_services import HostServices
 
 if TYPE_CHECKING:  # pragma: no cover
-    from hypervsim.world.model import VM, World
     from hypervsim.world.records import Vhd
 
 DISK_EXTENSIONS = (".vhd", ".vhdx", ".avhdx")
@@ -227,24 +227,8 @@ class Item:
     disk: Vhd | None = None
 
 
-class FileSystem:
+class FileSystem(HostServices):
     """The file system of a Computer (mixed into `Computer`; `files` is its C: volume)."""
-
-    if TYPE_CHECKING:  # pragma: no cover - fields live on Computer
-        files: Volume
-        vhds: list[Vhd]
-        vms: list[VM]
-
-        @property
-        def world(self) -> World: ...
-
-        def vhd(self, path: str) -> Vhd | None: ...
-        def vm_by_id(self, vm_id: str) -> VM | None: ...
-        def disk_volume_layers(self, disk: Vhd) -> list[Volume]: ...
-        def disk_written(self, disk: Vhd, grown: int) -> None: ...
-        def disk_write_refusal(self, disk: Vhd, reason: str, prefix: str = "") -> None: ...
-        def disk_busy(self, disk: Vhd) -> bool: ...
-        def disk_has_busy_children(self, disk: Vhd) -> bool: ...
 
     # ---- resolution -------------------------------------------------------------------------
     def view(self, drive: str) -> View | None:

@@ -10,9 +10,9 @@ from typing import TYPE_CHECKING
 
 from hypervsim.world.errors import WorldError
 from hypervsim.world.filesystem import parse_path
+from hypervsim.world.host_services import HostServices
 
 if TYPE_CHECKING:  # pragma: no cover
-    from hypervsim.world.filesystem import Item
     from hypervsim.world.model import VM, Computer
 
 GUEST_SERVICE_INTERFACE = "Guest Service Interface"
@@ -43,12 +43,8 @@ def copy_failed(vm: VM, detail: str, target: str) -> WorldError:
     )
 
 
-class GuestServices:
+class GuestServices(HostServices):
     """Integration services and file copy into guests (mixed into `Computer`)."""
-
-    if TYPE_CHECKING:  # pragma: no cover
-
-        def fs_item(self, path: str, cwd: str = "C:\\") -> Item | None: ...
 
     def integration_service_name(self, vm: VM, name: str) -> str:
         """The service's canonical name; Windows' error for an unknown one."""

@@ -15,7 +15,7 @@ import threading
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, Field, PrivateAttr, field_validator
 
@@ -28,6 +28,7 @@ from hypervsim.world.images import ImageSpec, install_image
 from hypervsim.world.profiles import DEFAULT_PROFILE, GiB, get_profile
 from hypervsim.world.records import (
     Account,
+    DvdDrive,
     Feature,
     HardDrive,
     IPAddress,
@@ -35,14 +36,28 @@ from hypervsim.world.records import (
     NetNat,
     Route,
     Vhd,
+    VMCheckpoint,
     VMNetworkAdapter,
     VMSwitch,
 )
 from hypervsim.world.scheduled_tasks import ScheduledTask, TaskScheduler
 from hypervsim.world.tcpip import LAN_DNS, LAN_GATEWAY, TcpIpStack
 
+if TYPE_CHECKING:  # pragma: no cover
+    from hypervsim.world.snapshot import WorldSnapshot
+
 STATE_FORMAT = 1
 EXECUTED_KEEP = 5000  # newest command names kept in `World.executed` (and the state file)
+
+
+def device_key(device: HardDrive | DvdDrive | VMNetworkAdapter) -> str:
+    """How the firmware's boot order names a device: its kind and slot, or the adapter id."""
+    if isinstance(device, VMNetworkAdapter):
+        return f"NetworkAdapter:{device.id}"
+    kind = "HardDiskDrive" if isinstance(device, HardDrive) else "DvdDrive"
+    return (
+        f"{kind}:{device.controller_type}:{device.controller_number}:{device.controller_location}"
+    )
 
 
 class VM(BaseModel):
@@ -66,8 +81,19 @@ class VM(BaseModel):
     hard_drives: list[HardDrive] = Field(default_factory=list)
     guest: Computer | None = None
     guest_up: bool = False
+    # Settings Windows has and reads back that the model does not act on, by property name
+    settings: dict[str, Any] = Field(default_factory=dict)
     # Integration services switched away from their default (Guest Service Interface: off).
     integration_services: dict[str, bool] = Field(default_factory=dict)
+    dvd_drives: list[DvdDrive] = Field(default_factory=list)
+    # Generation 2 firmware: secure boot, and the boot order as device keys (hyperv_firmware.py)
+    secure_boot: bool = True
+    secure_boot_template: str = "MicrosoftWindows"
+    boot_order: list[str] = Field(default_factory=list)
+    checkpoint_type: str = "Production"  # Standard | Production | ProductionOnly | Disabled
+    automatic_checkpoints: bool = False  # Windows Server's default (client Windows: on)
+    checkpoints: list[VMCheckpoint] = Field(default_factory=list)
+    current_checkpoint: str | None = None  # the checkpoint the running state descends from
 
     def adapter(self, adapter_id: str) -> VMNetworkAdapter | None:
         return next((a for a in self.adapters if a.id == adapter_id), None)
@@ -81,7 +107,12 @@ class VM(BaseModel):
         return value
 
     def boot_drive(self) -> HardDrive | None:
-        """The drive the firmware boots: IDE 0:0 first on generation 1, SCSI 0:0 on 2."""
+        """The drive the firmware boots: IDE 0:0 first on generation 1; on generation 2 the
+        first hard drive in the firmware's boot order, else SCSI 0:0."""
+        for key in self.boot_order if self.generation == 2 else []:
+            drive = next((d for d in self.hard_drives if device_key(d) == key), None)
+            if drive is not None:
+                return drive
         order = {"IDE": 0, "SCSI": 1}
         drives = sorted(
             self.hard_drives,
@@ -129,6 +160,14 @@ class Computer(
     accounts: list[Account] = Field(default_factory=list)
     time_zone: str = "Pacific Standard Time"
     scheduled_tasks: list[ScheduledTask] = Field(default_factory=list)
+    # Hyper-V host settings (Get-/Set-VMHost)
+    virtual_hard_disk_path: str = "C:\\ProgramData\\Microsoft\\Windows\\Virtual Hard Disks"
+    virtual_machine_path: str = "C:\\ProgramData\\Microsoft\\Windows\\Hyper-V"
+    mac_address_minimum: str = "00155D000000"
+    mac_address_maximum: str = "00155DFFFFFF"
+    enable_enhanced_session_mode: bool = False
+    numa_spanning_enabled: bool = True
+    host_settings: dict[str, Any] = Field(default_factory=dict)  # accepted, not modeled
 
     _world: World | None = PrivateAttr(default=None)
     _vm: VM | None = PrivateAttr(default=None)
@@ -138,6 +177,11 @@ class Computer(
     def world(self) -> World:
         assert self._world is not None, "computer not linked to a world"
         return self._world
+
+    def logical_processor_count(self) -> int:
+        """Processors this machine sees: the profile's for L0, its VM's count for a guest."""
+        vm = self.vm
+        return vm.processor_count if vm is not None else self.logical_processors
 
     def physical_memory(self) -> int:
         """RAM this machine sees: the profile's for L0, its VM's startup memory for a guest."""
@@ -200,7 +244,7 @@ class World:
         # Whether (user, password) may log on, for tasks registered with a password (the
         # account lives with the wire layer's credentials); None refuses every logon.
         self.check_logon: Callable[[str, str], bool] | None = None
-        self._link()
+        self.relink()
 
     # ---- construction / persistence -------------------------------------------------
     @classmethod
@@ -238,7 +282,8 @@ class World:
         install_image(root, ImageSpec(image_path, family, build, edition))
         return world
 
-    def _link(self) -> None:
+    def relink(self) -> None:
+        """Point every machine at this world, its VM and its host (after load or restore)."""
         self.root._world = self
         self.root._vm = None
         self.root._host = None
@@ -348,6 +393,12 @@ class World:
         self.root.complete_restart()
         for vm in was_running:
             self.root.start_vm(vm)
+
+    def snapshot(self) -> WorldSnapshot:
+        """The state now, to restore if a command fails (see snapshot.py)."""
+        from hypervsim.world.snapshot import WorldSnapshot
+
+        return WorldSnapshot(self)
 
     def describe(self) -> str:
         """A readable tree of the estate (for `python -m hypervsim show`)."""

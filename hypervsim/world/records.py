@@ -6,6 +6,8 @@ change goes through one checked path.
 
 from __future__ import annotations
 
+from typing import Any
+
 from pydantic import BaseModel, Field
 
 from hypervsim.world.filesystem import Volume
@@ -72,16 +74,7 @@ class VMSwitch(BaseModel):
     net_adapter_name: str | None = None
     allow_management_os: bool = False
     notes: str = ""
-    # Settings the model stores and reads back but does not act on (New-/Set-VMSwitch).
-    bandwidth_reservation_mode: str = "Weight"  # Weight | Absolute | None
-    embedded_teaming_enabled: bool = False
-    iov_enabled: bool = False
-    packet_direct_enabled: bool = False
-    default_flow_minimum_bandwidth_absolute: int = 0
-    default_flow_minimum_bandwidth_weight: int = 0
-    default_queue_vmmq_enabled: bool = True
-    default_queue_vmmq_queue_pairs: int = 16
-    default_queue_vrss_enabled: bool = True
+    settings: dict[str, Any] = Field(default_factory=dict)  # accepted, not modeled
 
 
 class VMNetworkAdapter(BaseModel):
@@ -91,8 +84,10 @@ class VMNetworkAdapter(BaseModel):
     name: str = "Network Adapter"
     switch_id: str | None = None
     mac_address: str
+    dynamic_mac: bool = True
     mac_spoofing: bool = False
     allow_teaming: bool = False
+    settings: dict[str, Any] = Field(default_factory=dict)  # accepted, not modeled
 
 
 class Account(BaseModel):
@@ -143,6 +138,31 @@ class HardDrive(BaseModel):
     """A VM's hard disk drive: the disk file and where it sits (Get-VMHardDiskDrive)."""
 
     path: str
+    controller_type: str = "SCSI"  # "IDE" (generation 1) | "SCSI"
+    controller_number: int = 0
+    controller_location: int = 0
+
+
+class VMCheckpoint(BaseModel):
+    """A checkpoint (snapshot) of a VM: its configuration, the disks it froze, and (for a
+    standard checkpoint of a running VM) the saved guest. The guest and the configuration are
+    kept as JSON text: immutable, so world snapshots need not copy them."""
+
+    id: str
+    name: str
+    parent_id: str | None = None
+    created: str = ""
+    snapshot_type: str = "Standard"  # "Standard" | "Production"
+    state: str = "Off"  # what applying it gives: "Off", or "Saved" (memory was captured)
+    config_json: str = "{}"
+    disk_paths: list[str] = Field(default_factory=list)  # frozen disk per captured drive
+    guest_json: str | None = None
+
+
+class DvdDrive(BaseModel):
+    """A VM's DVD drive and the ISO in it, if any (Get-VMDvdDrive)."""
+
+    path: str | None = None
     controller_type: str = "SCSI"  # "IDE" (generation 1) | "SCSI"
     controller_number: int = 0
     controller_location: int = 0

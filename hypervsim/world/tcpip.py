@@ -10,11 +10,11 @@ import ipaddress
 from typing import TYPE_CHECKING
 
 from hypervsim.world.errors import WorldError, cim_error
+from hypervsim.world.host_services import HostServices
 from hypervsim.world.records import IPAddress, NetAdapter, NetNat, Route
 
 if TYPE_CHECKING:  # pragma: no cover
-    from hypervsim.world.model import VM, Computer, World
-    from hypervsim.world.records import VMSwitch
+    pass
 
 LAN_NETWORK = ipaddress.ip_network("10.0.0.0/24")
 LAN_GATEWAY = "10.0.0.1"
@@ -43,25 +43,8 @@ def adapter_not_found(name: str, command: str) -> WorldError:
     )
 
 
-class TcpIpStack:
+class TcpIpStack(HostServices):
     """The TCP/IP half of a Computer (mixed into `Computer`)."""
-
-    if TYPE_CHECKING:  # pragma: no cover - fields live on Computer
-        name: str
-        net_adapters: list[NetAdapter]
-        ip_addresses: list[IPAddress]
-        routes: list[Route]
-        nats: list[NetNat]
-        next_if_index: int
-
-        @property
-        def world(self) -> World: ...
-        @property
-        def vm(self) -> VM | None: ...
-        @property
-        def host(self) -> Computer | None: ...
-
-        switches: list[VMSwitch]
 
     # ---- adapters -------------------------------------------------------------------------
     def add_net_adapter(self, name: str, kind: str, description: str = "") -> NetAdapter:

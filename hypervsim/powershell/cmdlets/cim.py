@@ -25,6 +25,8 @@ from hypervsim.powershell.cim_classes import (
     CIMV2,
     CLASSES,
     NAMESPACES,
+    UNMODELLED,
+    UNMODELLED_NAMESPACES,
     VIEWS,
     normalize_namespace,
 )
@@ -100,6 +102,15 @@ def _instances(
     if ns not in NAMESPACES:
         raise LookupError(ns)
     entry = CLASSES.get((ns, class_name.lower()))
+    if entry is None and (ns in UNMODELLED_NAMESPACES or class_name.lower() in UNMODELLED):
+        raise CmdletError(
+            ErrorRecord(
+                message=f"hypervsim does not model the WMI class {ns}:{class_name}.",
+                category=ErrorCategory.NotImplemented,
+                fqid="NotSupportedByEmulator",
+                exception_type="System.NotSupportedException",
+            )
+        )
     if entry is None:
         raise KeyError(class_name)
     name, build = entry

@@ -495,13 +495,20 @@ def get_member_cmd(inv: Invocation) -> Iterable[Any]:
                 ("Split", "Method"),
                 ("Trim", "Method"),
             ]
-        for name, kind in [
+        members = [
             ("Equals", "Method"),
             ("GetHashCode", "Method"),
             ("GetType", "Method"),
             ("ToString", "Method"),
             *names,
-        ]:
+        ]
+        kinds = _member_kinds(inv.bound.get("MemberType"))
+        patterns = [to_string(n) for n in inv.bound.get("Name") or []]
+        for name, kind in sorted(members, key=lambda m: (m[1], m[0].lower())):
+            if kinds is not None and kind not in kinds:
+                continue
+            if patterns and not any(like(name, p) for p in patterns):
+                continue
             out.append(
                 PSObject(
                     {"TypeName": type_name, "Name": name, "MemberType": kind, "Definition": name},
@@ -509,6 +516,26 @@ def get_member_cmd(inv: Invocation) -> Iterable[Any]:
                 )
             )
     return out
+
+
+_MEMBER_GROUPS = {
+    "properties": ("AliasProperty", "CodeProperty", "Property", "NoteProperty", "ScriptProperty"),
+    "methods": ("Method", "CodeMethod", "ScriptMethod"),
+}
+
+
+def _member_kinds(value: Any) -> set[str] | None:
+    """-MemberType NoteProperty,Method / Properties / All -> the member kinds kept."""
+    if value is None:
+        return None
+    known = {k.lower(): k for group in _MEMBER_GROUPS.values() for k in group}
+    kinds: set[str] = set()
+    for part in value if isinstance(value, list) else to_string(value).split(","):
+        text = to_string(part).strip().lower()
+        if text == "all":
+            return None
+        kinds.update(_MEMBER_GROUPS.get(text, (known.get(text, text),)))
+    return kinds
 
 
 @cmdlet(

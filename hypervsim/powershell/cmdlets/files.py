@@ -15,6 +15,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, cast
 
 from hypervsim.powershell.api import (
+    CmdletError,
     ErrorCategory,
     ErrorRecord,
     Invocation,
@@ -25,7 +26,12 @@ from hypervsim.powershell.api import (
 )
 from hypervsim.powershell.cmdlets.world_bridge import flatten, report
 from hypervsim.powershell.format_output import format_objects
-from hypervsim.powershell.registry import key_exists, parse_key
+from hypervsim.powershell.registry import (
+    key_exists,
+    not_modelled_message,
+    parse_key,
+    unmodelled,
+)
 from hypervsim.powershell.values import to_string
 from hypervsim.world.errors import WorldError
 from hypervsim.world.filesystem import Item, parse_path
@@ -177,6 +183,15 @@ def test_path(inv: Invocation) -> Iterable[Any]:
         provider, rest = _provider(raw)
         key = parse_key(raw)
         if key is not None:  # registry keys are containers
+            if unmodelled(key) is not None and not key_exists(key):
+                raise CmdletError(
+                    ErrorRecord(
+                        message=not_modelled_message(key),
+                        category=ErrorCategory.NotImplemented,
+                        fqid="NotSupportedByEmulator",
+                        exception_type="System.NotSupportedException",
+                    )
+                )
             results.append(key_exists(key) and kind != "leaf")
             continue
         if provider == "env":

@@ -4,16 +4,24 @@
 from __future__ import annotations
 
 from hypervsim.powershell.api import PSObject
+from hypervsim.powershell.cmdlets.hyperv_settings import (
+    ADAPTER_SETTINGS,
+    MEMORY_SETTINGS,
+    PROCESSOR_SETTINGS,
+    SWITCH_MODE_AND_FLOW,
+    VM_SETTINGS,
+    read_back,
+)
 from hypervsim.powershell.cmdlets.world_bridge import (
+    CheckpointType,
     ControllerType,
     OnOffState,
     VhdType,
     VMState,
-    VMSwitchBandwidthMode,
     VMSwitchType,
 )
 from hypervsim.world.model import VM, Computer
-from hypervsim.world.records import HardDrive, Vhd, VMNetworkAdapter, VMSwitch
+from hypervsim.world.records import DvdDrive, HardDrive, Vhd, VMNetworkAdapter, VMSwitch
 
 NS = "Microsoft.HyperV.PowerShell."
 
@@ -48,11 +56,12 @@ def adapter_object(host: Computer, vm: VM, adapter: VMNetworkAdapter) -> PSObjec
             "SwitchId": sw.id if sw else None,
             "Connected": sw is not None,
             "MacAddress": mac_text(adapter.mac_address),
-            "DynamicMacAddressEnabled": True,
+            "DynamicMacAddressEnabled": adapter.dynamic_mac,
             "MacAddressSpoofing": OnOffState.On if adapter.mac_spoofing else OnOffState.Off,
             "AllowTeaming": OnOffState.On if adapter.allow_teaming else OnOffState.Off,
             "IPAddresses": guest_ips(vm, adapter),
             "Status": ["Ok"] if vm.state == "Running" and sw is not None else [],
+            **read_back(adapter.settings, ADAPTER_SETTINGS, adapter),
         },
         _types("VMNetworkAdapter", NS + "VMNetworkAdapterBase", NS + "VirtualMachineDevice"),
         ref=adapter,
@@ -88,13 +97,8 @@ def processor_object(host: Computer, vm: VM) -> PSObject:
             "VMId": vm.id,
             "ComputerName": host.name,
             "Count": vm.processor_count,
-            "CompatibilityForMigrationEnabled": False,
-            "CompatibilityForOlderOperatingSystemsEnabled": False,
             "ExposeVirtualizationExtensions": vm.expose_virtualization_extensions,
-            "Maximum": 100,
-            "Reserve": 0,
-            "RelativeWeight": 100,
-            "HwThreadCountPerCore": 1,
+            **read_back(vm.settings, PROCESSOR_SETTINGS, vm),
         },
         _types("VMProcessor", NS + "VMComponentObject"),
         ref=vm,
@@ -111,8 +115,7 @@ def memory_object(host: Computer, vm: VM) -> PSObject:
             "Startup": vm.memory_startup,
             "Minimum": vm.memory_minimum,
             "Maximum": vm.memory_maximum,
-            "Buffer": 20,
-            "Priority": 50,
+            **read_back(vm.settings, MEMORY_SETTINGS, vm),
         },
         _types("VMMemory", NS + "VMComponentObject"),
         ref=vm,
@@ -139,10 +142,39 @@ def vm_object(host: Computer, vm: VM) -> PSObject:
             "DynamicMemoryEnabled": vm.dynamic_memory,
             "NetworkAdapters": [adapter_object(host, vm, a) for a in vm.adapters],
             "HardDrives": [hard_drive_object(host, vm, d) for d in vm.hard_drives],
+            "DVDDrives": [dvd_drive_object(host, vm, d) for d in vm.dvd_drives],
             "Notes": vm.notes,
             "Path": vm.path,
             "ConfigurationLocation": vm.path,
             "Uptime": "00:00:00",
+            "CheckpointType": CheckpointType[vm.checkpoint_type],
+            "AutomaticCheckpointsEnabled": vm.automatic_checkpoints,
+            "ParentCheckpointId": vm.current_checkpoint,
+            "ParentCheckpointName": next(
+                (c.name for c in vm.checkpoints if c.id == vm.current_checkpoint), None
+            ),
+            "ParentSnapshotId": vm.current_checkpoint,
+            "ParentSnapshotName": next(
+                (c.name for c in vm.checkpoints if c.id == vm.current_checkpoint), None
+            ),
+            **read_back(vm.settings, VM_SETTINGS, vm),
+            "OperationalStatus": ["Ok"],
+            "PrimaryOperationalStatus": "Ok",
+            "Heartbeat": "OkApplicationsUnknown" if vm.guest_up else None,
+            "ReplicationState": "Disabled",
+            "ReplicationHealth": "NotApplicable",
+            "ReplicationMode": "None",
+            "CPUUsage": 0,
+            "MemoryDemand": host.memory_assigned(vm),
+            "IntegrationServicesState": "Up to date" if vm.guest_up else "",
+            "ResourceMeteringEnabled": False,
+            "SmartPagingFileInUse": False,
+            "IsClustered": False,
+            "IsDeleted": False,
+            "VirtualMachineType": "RealizedVirtualMachine",
+            "VirtualMachineSubType": f"Generation{vm.generation}",
+            "NumaNodesCount": 1,
+            "NumaSocketCount": 1,
         },
         _types("VirtualMachine", NS + "VirtualMachineBase"),
         ref=vm,
@@ -168,6 +200,26 @@ def hard_drive_object(host: Computer, vm: VM, drive: HardDrive) -> PSObject:
     )
 
 
+def dvd_drive_object(host: Computer, vm: VM, drive: DvdDrive) -> PSObject:
+    return PSObject(
+        {
+            "VMName": vm.name,
+            "VMId": vm.id,
+            "ComputerName": host.name,
+            "Name": "DVD Drive",
+            "Id": f"Microsoft:{vm.id}\\{drive.controller_type}:{drive.controller_number}:"
+            f"{drive.controller_location}\\D",
+            "Path": drive.path,
+            "DvdMediaType": "ISO" if drive.path else "None",
+            "ControllerType": ControllerType[drive.controller_type],
+            "ControllerNumber": drive.controller_number,
+            "ControllerLocation": drive.controller_location,
+        },
+        _types("DvdDrive", NS + "VirtualMachineDevice"),
+        ref=(vm, drive),
+    )
+
+
 def switch_object(host: Computer, sw: VMSwitch) -> PSObject:
     bound = host.adapter_by_name(sw.net_adapter_name) if sw.net_adapter_name else None
     return PSObject(
@@ -180,18 +232,10 @@ def switch_object(host: Computer, sw: VMSwitch) -> PSObject:
             "NetAdapterInterfaceDescription": bound.interface_description if bound else None,
             "NetAdapterInterfaceDescriptions": [bound.interface_description] if bound else [],
             "Notes": sw.notes,
-            "BandwidthReservationMode": VMSwitchBandwidthMode[sw.bandwidth_reservation_mode],
-            "EmbeddedTeamingEnabled": sw.embedded_teaming_enabled,
-            "IovEnabled": sw.iov_enabled,
-            "PacketDirectEnabled": sw.packet_direct_enabled,
-            "DefaultFlowMinimumBandwidthAbsolute": sw.default_flow_minimum_bandwidth_absolute,
-            "DefaultFlowMinimumBandwidthWeight": sw.default_flow_minimum_bandwidth_weight,
-            "DefaultQueueVmmqEnabled": sw.default_queue_vmmq_enabled,
-            "DefaultQueueVmmqEnabledRequested": sw.default_queue_vmmq_enabled,
-            "DefaultQueueVmmqQueuePairs": sw.default_queue_vmmq_queue_pairs,
-            "DefaultQueueVmmqQueuePairsRequested": sw.default_queue_vmmq_queue_pairs,
-            "DefaultQueueVrssEnabled": sw.default_queue_vrss_enabled,
-            "DefaultQueueVrssEnabledRequested": sw.default_queue_vrss_enabled,
+            "IovEnabled": bool(sw.settings.get("EnableIov", False)),
+            "PacketDirectEnabled": bool(sw.settings.get("EnablePacketDirect", False)),
+            "EmbeddedTeamingEnabled": bool(sw.settings.get("EnableEmbeddedTeaming", False)),
+            **read_back(sw.settings, SWITCH_MODE_AND_FLOW, sw),
         },
         _types("VMSwitch"),
         ref=sw,

@@ -10,6 +10,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from hypervsim.powershell.api import (
+    CmdletError,
     ErrorCategory,
     ErrorRecord,
     Invocation,
@@ -20,7 +21,15 @@ from hypervsim.powershell.api import (
 )
 from hypervsim.powershell.cmdlets.files import PATH_PARAMS, item_object
 from hypervsim.powershell.cmdlets.world_bridge import flatten
-from hypervsim.powershell.registry import PROVIDER, canonical, display_path, key_values, parse_key
+from hypervsim.powershell.registry import (
+    PROVIDER,
+    canonical,
+    display_path,
+    key_values,
+    not_modelled_message,
+    parse_key,
+    unmodelled,
+)
 from hypervsim.powershell.values import to_string
 
 MANAGEMENT = "Microsoft.PowerShell.Management"
@@ -56,6 +65,17 @@ def _no_property(inv: Invocation, name: str, where: str) -> None:
     )
 
 
+def _not_modelled(key: str) -> CmdletError:
+    return CmdletError(
+        ErrorRecord(
+            message=not_modelled_message(key),
+            category=ErrorCategory.NotImplemented,
+            fqid="NotSupportedByEmulator",
+            exception_type="System.NotSupportedException",
+        )
+    )
+
+
 def _paths(inv: Invocation) -> list[str]:
     raw = inv.bound.get("LiteralPath") or inv.bound.get("Path")
     if raw is None and inv.input:
@@ -66,6 +86,8 @@ def _paths(inv: Invocation) -> list[str]:
 def _properties(inv: Invocation, path: str) -> tuple[dict[str, Any], str, dict[str, Any]] | None:
     """(values, where-for-errors, PS* properties) of the registry key or file at `path`."""
     key = parse_key(path)
+    if key is not None and unmodelled(key) is not None:
+        raise _not_modelled(key)
     if key is not None:
         name = canonical(key)
         values = key_values(inv.computer, key) if name is not None else None

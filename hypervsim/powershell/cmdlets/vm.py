@@ -6,12 +6,28 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from hypervsim.powershell.api import Invocation, Param, ParamKind, PSObject, cmdlet
+from hypervsim.powershell.api import (
+    Invocation,
+    Param,
+    ParamKind,
+    PSEnum,
+    PSObject,
+    cmdlet,
+    dotnet_enum,
+)
 from hypervsim.powershell.cmdlets.hyperv_objects import vm_object
+from hypervsim.powershell.cmdlets.hyperv_settings import (
+    OFF_ONLY_SETTINGS,
+    VM_SETTINGS,
+    collect,
+)
+from hypervsim.powershell.cmdlets.hyperv_settings import params as settings_params
 from hypervsim.powershell.cmdlets.world_bridge import (
     HYPERV_MODULE,
+    CheckpointType,
     apply_to_each,
     as_bool,
+    as_enum,
     as_int,
     hyperv_host,
     report,
@@ -22,6 +38,18 @@ from hypervsim.world.errors import WorldError
 
 S = ParamKind.SWITCH
 L = ParamKind.LIST
+
+
+@dotnet_enum("Microsoft.HyperV.PowerShell.BootDevice")
+class BootDevice(PSEnum):
+    Floppy = 0
+    CD = 1
+    IDE = 2
+    LegacyNetworkAdapter = 3
+    NetworkAdapter = 4
+    VHD = 5
+
+
 VM_PARAMS = (
     Param("Name", L, aliases=("VMName",), position=0),
     Param("VM", L, from_pipeline=True),
@@ -33,6 +61,9 @@ VM_PARAMS = (
     Param("Name", L, aliases=("VMName",), position=0),
     Param("Id", L),
     Param("ComputerName", L),
+    Param("Credential", L),
+    Param("CimSession", L),
+    Param("ClusterObject", L),
     module=HYPERV_MODULE,
 )
 def get_vm(inv: Invocation) -> Iterable[Any]:
@@ -63,22 +94,28 @@ def get_vm(inv: Invocation) -> Iterable[Any]:
 @cmdlet(
     "New-VM",
     Param("Name", position=0, aliases=("VMName",)),
-    Param("MemoryStartupBytes", aliases=("MemoryStartup",)),
-    Param("Generation"),
+    Param("MemoryStartupBytes", position=1),
+    Param("Generation", position=2),
+    Param("BootDevice"),
+    Param("NoVHD", S),
     Param("NewVHDPath"),
     Param("NewVHDSizeBytes"),
     Param("VHDPath"),
     Param("SwitchName"),
     Param("Path"),
     Param("Version"),
-    Param("NoVHD", S),
-    Param("BootDevice"),
+    Param("Prerelease", S),
     Param("Force", S),
+    Param("CimSession", L),
+    Param("ComputerName", L),
+    Param("Credential", L),
     module=HYPERV_MODULE,
 )
 def new_vm(inv: Invocation) -> Iterable[Any]:
     host = hyperv_host(inv)
     b = inv.bound
+    if b.get("BootDevice") is not None:
+        as_enum(inv, "BootDevice", BootDevice, "New-VM")
     name = str(b.get("Name") or "New Virtual Machine")
     try:
         vm = host.new_vm(
@@ -131,7 +168,14 @@ def start_vm(inv: Invocation) -> Iterable[Any]:
 )
 def stop_vm(inv: Invocation) -> Iterable[Any]:
     turn_off = as_bool(inv.bound.get("TurnOff", False))
+    if as_bool(inv.bound.get("Save", False)):
+        return _each_vm(inv, lambda host, vm: host.save_vm(vm))
     return _each_vm(inv, lambda host, vm: host.stop_vm(vm, turn_off=turn_off))
+
+
+@cmdlet("Save-VM", *VM_PARAMS, Param("ComputerName", L), Param("Passthru", S), module=HYPERV_MODULE)
+def save_vm(inv: Invocation) -> Iterable[Any]:
+    return _each_vm(inv, lambda host, vm: host.save_vm(vm))
 
 
 @cmdlet("Restart-VM", *VM_PARAMS, Param("Force", S), Param("Passthru", S), module=HYPERV_MODULE)
@@ -155,22 +199,31 @@ def update_vm_version(inv: Invocation) -> Iterable[Any]:
     "Set-VM",
     *VM_PARAMS,
     Param("ProcessorCount"),
-    Param("MemoryStartupBytes"),
-    Param("MemoryMinimumBytes"),
-    Param("MemoryMaximumBytes"),
     Param("DynamicMemory", S),
     Param("StaticMemory", S),
+    Param("MemoryMinimumBytes"),
+    Param("MemoryMaximumBytes"),
+    Param("MemoryStartupBytes"),
+    Param("AutomaticCheckpointsEnabled"),
     Param("Notes"),
     Param("NewVMName"),
-    Param("AutomaticCheckpointsEnabled"),
     Param("CheckpointType"),
-    Param("AutomaticStartAction"),
-    Param("AutomaticStopAction"),
+    *settings_params(VM_SETTINGS),
+    Param("AllowUnverifiedPaths", S),
+    Param("CimSession", L),
+    Param("ComputerName", L),
+    Param("Credential", L),
     Param("Passthru", S),
     module=HYPERV_MODULE,
 )
 def set_vm(inv: Invocation) -> Iterable[Any]:
     b = inv.bound
+    checkpoint_type = (
+        as_enum(inv, "CheckpointType", CheckpointType, "Set-VM")
+        if b.get("CheckpointType") is not None
+        else CheckpointType.Production
+    )
+    settings = collect(inv, VM_SETTINGS, "Set-VM")
 
     def apply(host: Any, vm: Any) -> None:
         dynamic = (
@@ -198,6 +251,12 @@ def set_vm(inv: Invocation) -> Iterable[Any]:
             host.set_vm_notes(vm, str(b["Notes"] or ""))
         if b.get("NewVMName"):
             host.rename_vm(vm, str(b["NewVMName"]))
+        if b.get("CheckpointType") is not None:
+            host.set_checkpoint_type(vm, checkpoint_type.name)
+        if b.get("AutomaticCheckpointsEnabled") is not None:
+            host.set_automatic_checkpoints(vm, as_bool(b["AutomaticCheckpointsEnabled"]))
+        if settings:
+            host.set_vm_settings(vm, settings, OFF_ONLY_SETTINGS)
 
     return _each_vm(inv, apply)
 

@@ -7,14 +7,19 @@ from typing import Any
 
 from hypervsim.powershell.api import Invocation, Param, ParamKind, cmdlet
 from hypervsim.powershell.cmdlets.hyperv_objects import memory_object
+from hypervsim.powershell.cmdlets.hyperv_settings import MEMORY_SETTINGS, collect
+from hypervsim.powershell.cmdlets.hyperv_settings import params as settings_params
 from hypervsim.powershell.cmdlets.world_bridge import (
     HYPERV_MODULE,
     apply_to_each,
     as_bool,
     as_int,
+    flatten,
     hyperv_host,
     target_vms,
+    unwrap,
 )
+from hypervsim.world.model import VM
 
 L = ParamKind.LIST
 S = ParamKind.SWITCH
@@ -35,12 +40,15 @@ def get_vm_memory(inv: Invocation) -> Iterable[Any]:
     "Set-VMMemory",
     Param("VMName", L, aliases=("Name",), position=0),
     Param("VM", L, from_pipeline=True),
+    Param("VMMemory", L),
     Param("StartupBytes"),
     Param("MinimumBytes"),
     Param("MaximumBytes"),
     Param("DynamicMemoryEnabled"),
-    Param("Buffer"),
-    Param("Priority"),
+    *settings_params(MEMORY_SETTINGS),
+    Param("CimSession", L),
+    Param("ComputerName", L),
+    Param("Credential", L),
     Param("Passthru", S),
     module=HYPERV_MODULE,
 )
@@ -52,15 +60,20 @@ def set_vm_memory(inv: Invocation) -> Iterable[Any]:
         return as_int(b[key]) if b.get(key) is not None else None
 
     dynamic = as_bool(b["DynamicMemoryEnabled"]) if "DynamicMemoryEnabled" in b else None
-    yield from apply_to_each(
-        inv,
-        target_vms(inv, host),
-        lambda vm: host.set_vm_memory(
+    settings = collect(inv, MEMORY_SETTINGS, "Set-VMMemory")
+
+    def apply(vm: VM) -> None:
+        host.set_vm_memory(
             vm,
             startup=num("StartupBytes"),
             minimum=num("MinimumBytes"),
             maximum=num("MaximumBytes"),
             dynamic=dynamic,
-        ),
-        lambda vm: memory_object(host, vm),
-    )
+        )
+        if settings:
+            host.set_vm_settings(vm, settings)
+
+    vms = target_vms(inv, host) + [
+        m.ref for m in flatten(inv.bound.get("VMMemory")) if isinstance(unwrap(m), VM)
+    ]
+    yield from apply_to_each(inv, vms, apply, lambda vm: memory_object(host, vm))

@@ -16,18 +16,22 @@ from hypervsim.powershell.api import (
     cmdlet,
 )
 from hypervsim.powershell.cmdlets.hyperv_objects import adapter_object, management_adapter_object
+from hypervsim.powershell.cmdlets.hyperv_settings import ADAPTER_SETTINGS, collect
+from hypervsim.powershell.cmdlets.hyperv_settings import params as settings_params
 from hypervsim.powershell.cmdlets.world_bridge import (
     HYPERV_MODULE,
     HYPERV_NS,
+    OnOffState,
     apply_to_each,
     as_bool,
-    as_on_off,
+    as_enum,
     flatten,
     hyperv_host,
     report,
     strings,
     target_vms,
 )
+from hypervsim.powershell.values import to_string
 from hypervsim.world.errors import WorldError
 from hypervsim.world.model import VM, Computer
 from hypervsim.world.records import VMNetworkAdapter
@@ -73,9 +77,14 @@ def _targets(
     "Get-VMNetworkAdapter",
     Param("VMName", L, position=0),
     Param("VM", L, from_pipeline=True),
-    Param("Name", L),
+    Param("Name", L, position=1),
     Param("ManagementOS", S),
+    Param("SwitchName"),
     Param("All", S),
+    Param("IsLegacy"),
+    Param("CimSession", L),
+    Param("ComputerName", L),
+    Param("Credential", L),
     module=HYPERV_MODULE,
 )
 def get_vm_network_adapter(inv: Invocation) -> Iterable[Any]:
@@ -83,7 +92,10 @@ def get_vm_network_adapter(inv: Invocation) -> Iterable[Any]:
     out: list[Any] = []
     if as_bool(inv.bound.get("ManagementOS", False)) or as_bool(inv.bound.get("All", False)):
         names = strings(inv.bound["Name"]) if inv.bound.get("Name") is not None else None
+        wanted_switch = inv.bound.get("SwitchName")
         for sw in host.switches:
+            if wanted_switch is not None and sw.name.lower() != str(wanted_switch).lower():
+                continue
             if sw.allow_management_os and (
                 not names or any(fnmatch.fnmatchcase(sw.name.lower(), n.lower()) for n in names)
             ):
@@ -113,23 +125,49 @@ def raise_missing(inv: Invocation) -> None:
 @cmdlet(
     "Set-VMNetworkAdapter",
     Param("VMName", L, position=0),
+    Param("VM", L),
     Param("VMNetworkAdapter", L, from_pipeline=True),
     Param("Name", L),
-    Param("MacAddressSpoofing"),
-    Param("AllowTeaming"),
-    Param("DhcpGuard"),
-    Param("RouterGuard"),
+    Param("DynamicMacAddress", S),
+    Param("StaticMacAddress"),
+    Param("MacAddressSpoofing", enum=OnOffState),
+    Param("AllowTeaming", enum=OnOffState),
+    *settings_params(ADAPTER_SETTINGS),
+    Param("CimSession", L),
+    Param("ComputerName", L),
+    Param("Credential", L),
     Param("Passthru", S),
     module=HYPERV_MODULE,
 )
 def set_vm_network_adapter(inv: Invocation) -> Iterable[Any]:
     host = hyperv_host(inv)
     b = inv.bound
-    spoof = as_on_off(b["MacAddressSpoofing"]) if b.get("MacAddressSpoofing") is not None else None
-    teaming = as_on_off(b["AllowTeaming"]) if b.get("AllowTeaming") is not None else None
+    spoof = (
+        as_enum(inv, "MacAddressSpoofing", OnOffState, "Set-VMNetworkAdapter") is OnOffState.On
+        if b.get("MacAddressSpoofing") is not None
+        else None
+    )
+    teaming = (
+        as_enum(inv, "AllowTeaming", OnOffState, "Set-VMNetworkAdapter") is OnOffState.On
+        if b.get("AllowTeaming") is not None
+        else None
+    )
+    settings = collect(inv, ADAPTER_SETTINGS, "Set-VMNetworkAdapter")
+    static = to_string(b["StaticMacAddress"]) if b.get("StaticMacAddress") else None
     out = []
     for vm, a in _targets(inv, host):
-        host.set_vm_network_adapter(a, mac_spoofing=spoof, allow_teaming=teaming)
+        try:
+            host.set_vm_network_adapter(
+                a,
+                mac_spoofing=spoof,
+                allow_teaming=teaming,
+                static_mac=static,
+                dynamic_mac=as_bool(b.get("DynamicMacAddress", False)),
+                settings=settings,
+            )
+        except WorldError as err:
+            report(inv, err)
+            continue
         if as_bool(b.get("Passthru", False)):
             out.append(adapter_object(host, vm, a))
     return out

@@ -7,14 +7,19 @@ from typing import Any
 
 from hypervsim.powershell.api import Invocation, Param, ParamKind, cmdlet
 from hypervsim.powershell.cmdlets.hyperv_objects import processor_object
+from hypervsim.powershell.cmdlets.hyperv_settings import PROCESSOR_SETTINGS, collect
+from hypervsim.powershell.cmdlets.hyperv_settings import params as settings_params
 from hypervsim.powershell.cmdlets.world_bridge import (
     HYPERV_MODULE,
     apply_to_each,
     as_bool,
     as_int,
+    flatten,
     hyperv_host,
     target_vms,
+    unwrap,
 )
+from hypervsim.world.model import VM
 
 L = ParamKind.LIST
 S = ParamKind.SWITCH
@@ -35,12 +40,13 @@ def get_vm_processor(inv: Invocation) -> Iterable[Any]:
     "Set-VMProcessor",
     Param("VMName", L, aliases=("Name",), position=0),
     Param("VM", L, from_pipeline=True),
+    Param("VMProcessor", L),
     Param("Count", position=1),
     Param("ExposeVirtualizationExtensions"),
-    Param("Maximum"),
-    Param("Reserve"),
-    Param("RelativeWeight"),
-    Param("CompatibilityForMigrationEnabled"),
+    *settings_params(PROCESSOR_SETTINGS),
+    Param("CimSession", L),
+    Param("ComputerName", L),
+    Param("Credential", L),
     Param("Passthru", S),
     module=HYPERV_MODULE,
 )
@@ -53,9 +59,14 @@ def set_vm_processor(inv: Invocation) -> Iterable[Any]:
         if "ExposeVirtualizationExtensions" in b
         else None
     )
-    yield from apply_to_each(
-        inv,
-        target_vms(inv, host),
-        lambda vm: host.set_vm_processor(vm, count=count, expose=expose),
-        lambda vm: processor_object(host, vm),
-    )
+    settings = collect(inv, PROCESSOR_SETTINGS, "Set-VMProcessor")
+
+    def apply(vm: VM) -> None:
+        host.set_vm_processor(vm, count=count, expose=expose)
+        if settings:
+            host.set_vm_settings(vm, settings)
+
+    vms = target_vms(inv, host) + [
+        p.ref for p in flatten(inv.bound.get("VMProcessor")) if isinstance(unwrap(p), VM)
+    ]
+    yield from apply_to_each(inv, vms, apply, lambda vm: processor_object(host, vm))

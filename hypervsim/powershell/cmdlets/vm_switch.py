@@ -7,12 +7,18 @@ from typing import Any
 
 from hypervsim.powershell.api import Invocation, Param, ParamKind, PSObject, cmdlet
 from hypervsim.powershell.cmdlets.hyperv_objects import switch_object
+from hypervsim.powershell.cmdlets.hyperv_settings import (
+    SWITCH_DEFAULT_FLOW_SETTINGS,
+    SWITCH_SETTINGS,
+    collect,
+)
+from hypervsim.powershell.cmdlets.hyperv_settings import params as settings_params
 from hypervsim.powershell.cmdlets.world_bridge import (
     HYPERV_MODULE,
-    VMSwitchBandwidthMode,
     VMSwitchType,
     apply_to_each,
     as_bool,
+    as_enum,
     flatten,
     hyperv_host,
     report,
@@ -37,8 +43,12 @@ def _not_found(name: str) -> WorldError:
 @cmdlet(
     "Get-VMSwitch",
     Param("Name", L, aliases=("SwitchName",), position=0),
+    Param("ResourcePoolName", L, position=1),
     Param("SwitchType", enum=VMSwitchType),
     Param("Id"),
+    Param("CimSession", L),
+    Param("ComputerName", L),
+    Param("Credential", L),
     module=HYPERV_MODULE,
 )
 def get_vm_switch(inv: Invocation) -> Iterable[Any]:
@@ -66,15 +76,16 @@ def get_vm_switch(inv: Invocation) -> Iterable[Any]:
     Param("NetAdapterInterfaceDescription"),
     Param("AllowManagementOS"),
     Param("Notes"),
-    Param("MinimumBandwidthMode"),
-    Param("EnableEmbeddedTeaming"),
-    Param("EnableIov"),
-    Param("EnablePacketDirect"),
+    *settings_params(SWITCH_SETTINGS),
+    Param("CimSession", L),
+    Param("ComputerName", L),
+    Param("Credential", L),
     module=HYPERV_MODULE,
 )
 def new_vm_switch(inv: Invocation) -> Iterable[Any]:
     host = hyperv_host(inv)
     b = inv.bound
+    settings = collect(inv, SWITCH_SETTINGS, "New-VMSwitch")
     nic_name = b.get("NetAdapterName")
     if nic_name is None and b.get("NetAdapterInterfaceDescription") is not None:
         desc = str(b["NetAdapterInterfaceDescription"]).lower()
@@ -90,19 +101,10 @@ def new_vm_switch(inv: Invocation) -> Iterable[Any]:
             else None,
             notes="" if b.get("Notes") is None else str(b["Notes"]),
         )
+        sw.settings.update(settings)
     except WorldError as err:
         report(inv, err)
         return []
-    sw.embedded_teaming_enabled = as_bool(b.get("EnableEmbeddedTeaming") or False)
-    sw.iov_enabled = as_bool(b.get("EnableIov") or False)
-    sw.packet_direct_enabled = as_bool(b.get("EnablePacketDirect") or False)
-    mode = str(b.get("MinimumBandwidthMode") or "Default")
-    if mode.isdigit():
-        mode = VMSwitchBandwidthMode(int(mode)).name
-    # Microsoft: Default is Weight, or None when the switch is IOV-enabled.
-    sw.bandwidth_reservation_mode = (
-        ("None" if sw.iov_enabled else "Weight") if mode.lower() == "default" else mode
-    )
     return [switch_object(host, sw)]
 
 
@@ -110,36 +112,34 @@ def new_vm_switch(inv: Invocation) -> Iterable[Any]:
     "Set-VMSwitch",
     Param("Name", L, position=0, aliases=("SwitchName",)),
     Param("VMSwitch", L, from_pipeline=True),
+    Param("SwitchType"),
+    Param("AllowManagementOS"),
     Param("Notes"),
-    Param("DefaultFlowMinimumBandwidthAbsolute"),
-    Param("DefaultFlowMinimumBandwidthWeight"),
-    Param("DefaultQueueVmmqEnabled"),
-    Param("DefaultQueueVmmqQueuePairs"),
-    Param("DefaultQueueVrssEnabled"),
+    *settings_params(SWITCH_DEFAULT_FLOW_SETTINGS),
+    Param("CimSession", L),
+    Param("ComputerName", L),
+    Param("Credential", L),
     Param("Passthru", S),
     module=HYPERV_MODULE,
 )
 def set_vm_switch(inv: Invocation) -> Iterable[Any]:
-    """Set-VMSwitch: -Notes and the default-flow/queue settings (stored and read back, not
-    acted on); other parameters are refused by the binder rather than ignored."""
+    """Set-VMSwitch: notes, Internal/Private and the management OS vNIC, and settings read
+    back. Rebinding an External switch to another adapter (-NetAdapterName) is not modelled,
+    so the binder refuses it rather than ignoring it."""
     host = hyperv_host(inv)
     b = inv.bound
+    switch_type = (
+        as_enum(inv, "SwitchType", VMSwitchType, "Set-VMSwitch").name
+        if b.get("SwitchType") is not None
+        else None
+    )
+    manage = as_bool(b["AllowManagementOS"]) if b.get("AllowManagementOS") is not None else None
+    settings = collect(inv, SWITCH_DEFAULT_FLOW_SETTINGS, "Set-VMSwitch")
 
     def apply(sw: VMSwitch) -> None:
+        host.set_switch(sw, switch_type, manage, settings)
         if b.get("Notes") is not None:
             sw.notes = str(b["Notes"])
-        if b.get("DefaultFlowMinimumBandwidthAbsolute") is not None:
-            sw.default_flow_minimum_bandwidth_absolute = int(
-                b["DefaultFlowMinimumBandwidthAbsolute"]
-            )
-        if b.get("DefaultFlowMinimumBandwidthWeight") is not None:
-            sw.default_flow_minimum_bandwidth_weight = int(b["DefaultFlowMinimumBandwidthWeight"])
-        if b.get("DefaultQueueVmmqEnabled") is not None:
-            sw.default_queue_vmmq_enabled = as_bool(b["DefaultQueueVmmqEnabled"])
-        if b.get("DefaultQueueVmmqQueuePairs") is not None:
-            sw.default_queue_vmmq_queue_pairs = int(b["DefaultQueueVmmqQueuePairs"])
-        if b.get("DefaultQueueVrssEnabled") is not None:
-            sw.default_queue_vrss_enabled = as_bool(b["DefaultQueueVrssEnabled"])
 
     yield from apply_to_each(inv, _targets(inv, host), apply, lambda sw: switch_object(host, sw))
 

@@ -90,6 +90,26 @@ class RestartState(PSEnum):
     Maybe = 2
 
 
+@dotnet_enum("Microsoft.HyperV.PowerShell.CheckpointType")
+class CheckpointType(PSEnum):
+    Disabled = 2
+    Production = 3
+    ProductionOnly = 4
+    Standard = 5
+
+
+@dotnet_enum("Microsoft.HyperV.PowerShell.SnapshotType")
+class SnapshotType(PSEnum):
+    Standard = 0
+    Recovery = 1
+    Planned = 2
+    Missing = 3
+    Replica = 4
+    AppConsistentReplica = 5
+    SyncedReplica = 6
+    Production = 7
+
+
 @dotnet_enum("Microsoft.HyperV.PowerShell.ControllerType")
 class ControllerType(PSEnum):
     IDE = 0
@@ -102,42 +122,6 @@ class VhdType(PSEnum):
     Fixed = 2
     Dynamic = 3
     Differencing = 4
-
-
-def _enum(full_name: str, members: list[tuple[str, int]]) -> type[PSEnum]:
-    """`None` is a member name in some Hyper-V enums: built with Enum's functional form."""
-    name = full_name.rsplit(".", 1)[-1]
-    made: type[PSEnum] = PSEnum(name, members)  # type: ignore[call-arg,arg-type,assignment]
-    return dotnet_enum(full_name)(made)
-
-
-# Hyper-V enums scripts name as types (values as in Microsoft.HyperV.PowerShell).
-VMSwitchBandwidthMode = _enum(
-    "Microsoft.HyperV.PowerShell.VMSwitchBandwidthMode",
-    [("Default", 0), ("Weight", 1), ("Absolute", 2), ("None", 3)],
-)
-CriticalErrorAction = _enum(
-    "Microsoft.HyperV.PowerShell.CriticalErrorAction", [("None", 0), ("Pause", 1)]
-)
-StartAction = _enum(
-    "Microsoft.HyperV.PowerShell.StartAction",
-    [("Nothing", 2), ("StartIfRunning", 3), ("Start", 4)],
-)
-StopAction = _enum(
-    "Microsoft.HyperV.PowerShell.StopAction", [("TurnOff", 2), ("Save", 3), ("ShutDown", 4)]
-)
-CheckpointType = _enum(
-    "Microsoft.HyperV.PowerShell.CheckpointType",
-    [("Disabled", 2), ("Production", 3), ("ProductionOnly", 4), ("Standard", 5)],
-)
-IovInterruptModerationValue = _enum(
-    "Microsoft.HyperV.PowerShell.IovInterruptModerationValue",
-    [("Default", 0), ("Adaptive", 1), ("Off", 2), ("Low", 100), ("Medium", 200), ("High", 300)],
-)
-VMNetworkAdapterPortMirroringMode = _enum(
-    "Microsoft.HyperV.PowerShell.VMNetworkAdapterPortMirroringMode",
-    [("None", 0), ("Destination", 1), ("Source", 2)],
-)
 
 
 def to_record(err: WorldError, command: str, command_class: str | None = None) -> ErrorRecord:
@@ -199,6 +183,32 @@ def as_on_off(value: Any) -> bool:
     if text in ("off", "1"):
         return False
     raise ValueError(value)
+
+
+def as_enum(inv: Invocation, param: str, enum_type: type[PSEnum], command: str) -> PSEnum:
+    """A Hyper-V enum argument (-`param` of `command`), by name in any case or by number;
+    anything else is PowerShell's binding error naming the enumerators."""
+    value = inv.bound[param]
+    if isinstance(value, enum_type):
+        return value
+    text = str(value).strip()
+    for member in enum_type:
+        if text.lower() == member.name.lower() or text == str(member.value):
+            return member
+    names = ", ".join(m.name for m in sorted(enum_type, key=lambda m: m.value))
+    raise CmdletError(
+        ErrorRecord(
+            message=f"Cannot bind parameter '{param}'. Cannot convert value \"{text}\" to type "
+            f'"Microsoft.HyperV.PowerShell.{enum_type.__name__}". Error: "Unable to match the '
+            f"identifier name {text} to a valid enumerator name. Specify one of the following "
+            f'enumerator names and try again:\r\n{names}"',
+            category=ErrorCategory.InvalidArgument,
+            fqid=f"CannotConvertArgumentNoMessage,{HYPERV_NS}{command.replace('-', '')}",
+            command=command,
+            exception_type="System.Management.Automation.ParameterBindingException",
+        ),
+        terminating=True,
+    )
 
 
 def as_int(value: Any) -> int:

@@ -201,3 +201,12 @@ def test_simple_function_passes_unknown_names_to_args(ps: Run) -> None:
         "g 1 -ea SilentlyContinue"
     )
     assert lines(result) == ["1|SilentlyContinue"]
+
+
+def test_advanced_function_checks_its_error_action_value(ps: Run) -> None:
+    result = ps("function f { [CmdletBinding()] param() 'ran' }\nf -ErrorAction Bogus")
+    assert errors(result)[0].startswith(
+        "Cannot bind parameter 'ErrorAction'. Cannot convert value \"Bogus\" to type"
+        ' "System.Management.Automation.ActionPreference".'
+    )
+    assert lines(ps("function g { [CmdletBinding()] param() 'ran' }\ng -ea stop")) == ["ran"]

@@ -141,3 +141,23 @@ def test_missing_key_is_path_not_found(ps: Run) -> None:
     assert lines(result) == ["next"]
     assert errors(result) == ["Cannot find path 'HKLM:\\SOFTWARE\\Nope' because it does not exist."]
     assert fqids(result) == ["PathNotFound,Microsoft.PowerShell.Commands.GetItemPropertyCommand"]
+
+
+def test_real_but_unmodelled_classes_are_said_plainly(ps: Run) -> None:
+    for script in (
+        "Get-CimInstance Win32_LogicalDisk",
+        "Get-CimInstance -Namespace root/virtualization/v2 -ClassName Msvm_ComputerSystem",
+    ):
+        result = ps(script)
+        assert fqids(result) == ["NotSupportedByEmulator"]
+        assert errors(result)[0].startswith("hypervsim does not model the WMI class")
+
+
+def test_real_but_unmodelled_registry_keys_are_said_plainly(ps: Run) -> None:
+    assert out(ps, "Test-Path 'HKLM:\\SYSTEM\\CurrentControlSet\\Services'") == ["True"]
+    for script in (
+        "Get-ItemProperty HKLM:\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion",
+        "Test-Path HKLM:\\SYSTEM\\CurrentControlSet\\Services\\vmms",
+    ):
+        result = ps(script)
+        assert fqids(result) == ["NotSupportedByEmulator"]

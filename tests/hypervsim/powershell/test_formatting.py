@@ -36,7 +36,17 @@ def test_wide_objects_print_as_lists_and_views_choose_columns() -> None:
 
 
 def test_hashtable_prints_name_value_table() -> None:
-    assert "Name Value\r\n---- -----\r\nk    v" in format_objects([{"k": "v"}])
+    # DictionaryEntry's view: the Name column is 30 wide, longer names are cut with "...".
+    assert format_objects([{"k": "v", "n" * 31: 1}]).split("\r\n") == [
+        "",
+        "Name".ljust(31) + "Value",
+        "----".ljust(31) + "-----",
+        "k".ljust(31) + "v",
+        "n" * 27 + "... 1",
+        "",
+        "",
+        "",
+    ]
 
 
 def test_error_record_text_has_windows_shape() -> None:

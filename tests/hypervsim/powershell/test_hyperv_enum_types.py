@@ -45,5 +45,5 @@ def test_switch_settings_are_stored_and_read_back() -> None:
         "(Get-VMSwitch -Name s2).BandwidthReservationMode"
     )
     assert errors == []
-    # Default is Weight unless the switch is IOV-enabled (Microsoft's New-VMSwitch docs).
-    assert out == "None False 8\r\nWeight\r\n"
+    # A switch created without -MinimumBandwidthMode reads back Absolute on real hosts.
+    assert out == "None False 8\r\nAbsolute\r\n"

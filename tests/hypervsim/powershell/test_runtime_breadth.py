@@ -202,3 +202,39 @@ def test_enum_parameter_given_as_an_integer(ps: Run) -> None:
         "CannotConvertArgumentNoMessage,Microsoft.HyperV.PowerShell.Commands.NewVMSwitch"
     ]
     assert out(ps, "@(Get-VMSwitch -Name s2 -ErrorAction SilentlyContinue).Count") == ["0"]
+
+
+def test_psversiontable_prints_as_on_windows(ps: Run) -> None:
+    assert out(ps, "$PSVersionTable")[:6] == [
+        "",
+        "Name                           Value",
+        "----                           -----",
+        "PSVersion                      5.1.20348.2849",
+        "PSEdition                      Desktop",
+        "PSCompatibleVersions           {1.0, 2.0, 3.0, 4.0...}",
+    ]
+
+
+def test_get_member_filters_note_properties(ps: Run) -> None:
+    script = (
+        "$o = [pscustomobject]@{b = 1; a = 'x'}; $o | Add-Member -NotePropertyName c -NotePropertyValue 2;"
+        " ($o | Get-Member -MemberType NoteProperty | Select-Object -ExpandProperty Name) -join ',';"
+        " ($o | Get-Member -Name To* | ForEach-Object Name) -join ','"
+    )
+    assert out(ps, script) == ["a,b,c", "ToString"]
+
+
+def test_on_off_parameters_take_names_or_integers(ps: Run) -> None:
+    script = (
+        "New-VM -Name vm1 -Generation 2 -NoVHD | Out-Null;"
+        " Set-VMNetworkAdapter -VMName vm1 -MacAddressSpoofing 0;"
+        " (Get-VMNetworkAdapter -VMName vm1).MacAddressSpoofing;"
+        " Set-VMNetworkAdapter -VMName vm1 -MacAddressSpoofing off;"
+        " (Get-VMNetworkAdapter -VMName vm1).MacAddressSpoofing"
+    )
+    assert out(ps, script) == ["On", "Off"]
+    result = ps("Set-VMNetworkAdapter -VMName vm1 -MacAddressSpoofing Maybe")
+    assert errors(result)[0].startswith(
+        "Cannot bind parameter 'MacAddressSpoofing'. Cannot convert value \"Maybe\" to type"
+        ' "Microsoft.HyperV.PowerShell.OnOffState".'
+    )

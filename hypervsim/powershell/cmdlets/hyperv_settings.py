@@ -1,0 +1,236 @@
+"""Settings Windows accepts and reads back that the model does not act on.
+
+Windows Server 2022's Set-VM, Set-VMProcessor, Set-VMMemory, Set-VMNetworkAdapter and the
+switch cmdlets take many parameters that change nothing this emulator models (migration
+compatibility, bandwidth, MMIO space...). A script that sets one must succeed and read the
+value back, and a parameter Windows does not have must still be refused by the binder. Each
+such setting is declared once here: its parameter, its property on the Get-* object, its
+Windows default and its type; values are kept by property name in the record's `settings`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from hypervsim.powershell.api import Invocation, Param, PSEnum, dotnet_enum
+from hypervsim.powershell.cmdlets.world_bridge import OnOffState, as_bool, as_enum, as_int
+from hypervsim.powershell.values import to_string
+
+
+@dotnet_enum("Microsoft.HyperV.PowerShell.StartAction")
+class StartAction(PSEnum):
+    Nothing = 2
+    StartIfRunning = 3
+    Start = 4
+
+
+@dotnet_enum("Microsoft.HyperV.PowerShell.StopAction")
+class StopAction(PSEnum):
+    TurnOff = 2
+    Save = 3
+    ShutDown = 4
+
+
+def _enum(name: str, members: list[tuple[str, int]]) -> type[PSEnum]:
+    """An enum with a member named None, which only Enum's functional API can spell."""
+    enum: type[PSEnum] = PSEnum(name, members)  # type: ignore[call-arg,arg-type,assignment]  # functional API
+    return dotnet_enum(f"Microsoft.HyperV.PowerShell.{name}")(enum)
+
+
+CriticalErrorAction = _enum("CriticalErrorAction", [("None", 0), ("Pause", 1)])
+VMNetworkAdapterPortMirroringMode = _enum(
+    "VMNetworkAdapterPortMirroringMode", [("None", 0), ("Destination", 1), ("Source", 2)]
+)
+VMSwitchBandwidthMode = _enum(
+    "VMSwitchBandwidthMode", [("Default", 0), ("Weight", 1), ("Absolute", 2), ("None", 3)]
+)
+
+
+@dotnet_enum("Microsoft.HyperV.PowerShell.IovInterruptModerationValue")
+class IovInterruptModerationValue(PSEnum):
+    Default = 0
+    Adaptive = 1
+    Off = 2
+    Low = 100
+    Medium = 200
+    High = 300
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One accepted-and-read-back setting: -`param` sets property `prop` (default `default`,
+    or computed from the record by `default_of`), converted as `kind` (bool, int, str or a
+    PSEnum class, whose member *names* are stored)."""
+
+    param: str
+    kind: Any
+    default: Any = None
+    prop: str = ""
+    default_of: Callable[[Any], Any] | None = None
+    scope: str = ""  # keeps e.g. the processor's "Maximum" apart from the memory's
+
+    @property
+    def name(self) -> str:
+        return self.prop or self.param
+
+    @property
+    def key(self) -> str:
+        return f"{self.scope}.{self.name}" if self.scope else self.name
+
+
+def params(settings: tuple[Setting, ...]) -> tuple[Param, ...]:
+    """The settings as parameters; an enum-valued one binds names or integers as Windows does."""
+    return tuple(
+        Param(
+            s.param,
+            enum=s.kind if isinstance(s.kind, type) and issubclass(s.kind, PSEnum) else None,
+        )
+        for s in settings
+    )
+
+
+def collect(inv: Invocation, settings: tuple[Setting, ...], command: str) -> dict[str, Any]:
+    """The bound values of `settings`, converted, by storage key (binding errors raise)."""
+    out: dict[str, Any] = {}
+    for s in settings:
+        if s.param not in inv.bound:
+            continue
+        value = inv.bound[s.param]
+        if s.kind is bool:
+            out[s.key] = as_bool(value)
+        elif s.kind is int:
+            out[s.key] = as_int(value)
+        elif s.kind is str:
+            out[s.key] = None if value is None else to_string(value)
+        else:
+            out[s.key] = as_enum(inv, s.param, s.kind, command).name
+    return out
+
+
+def read_back(
+    stored: Mapping[str, Any], settings: tuple[Setting, ...], record: Any
+) -> dict[str, Any]:
+    """The properties of `settings` for a Get-* object: stored values, else the defaults."""
+    out: dict[str, Any] = {}
+    for s in settings:
+        if s.name in out:
+            continue
+        value = stored.get(s.key)
+        if value is None and s.key not in stored:
+            value = s.default_of(record) if s.default_of else s.default
+        if isinstance(s.kind, type) and issubclass(s.kind, PSEnum) and isinstance(value, str):
+            value = s.kind[value]
+        out[s.name] = value
+    return out
+
+
+VM_SETTINGS = (
+    Setting("GuestControlledCacheTypes", bool, False),
+    Setting("LowMemoryMappedIoSpace", int, 128 * 1024**2),
+    Setting("HighMemoryMappedIoSpace", int, 512 * 1024**2),
+    Setting("AutomaticStartAction", StartAction, "StartIfRunning"),
+    Setting("AutomaticStopAction", StopAction, "Save"),
+    Setting("AutomaticStartDelay", int, 0),
+    Setting("AutomaticCriticalErrorAction", CriticalErrorAction, "Pause"),
+    Setting("AutomaticCriticalErrorActionTimeout", int, 30),
+    Setting("LockOnDisconnect", OnOffState, "Off"),
+    Setting("SnapshotFileLocation", str, default_of=lambda vm: vm.path),
+    Setting("SmartPagingFilePath", str, default_of=lambda vm: vm.path),
+)
+"""Set-VM's settings kept to read back (Windows Server 2022 defaults of a new VM)."""
+OFF_ONLY_SETTINGS = frozenset(
+    {"GuestControlledCacheTypes", "LowMemoryMappedIoSpace", "HighMemoryMappedIoSpace"}
+)
+
+PROCESSOR_SETTINGS = tuple(
+    Setting(param, kind, default, scope="Processor", default_of=default_of)
+    for param, kind, default, default_of in (
+        ("CompatibilityForMigrationEnabled", bool, False, None),
+        ("CompatibilityForOlderOperatingSystemsEnabled", bool, False, None),
+        ("HwThreadCountPerCore", int, 1, None),
+        ("Maximum", int, 100, None),
+        ("Reserve", int, 0, None),
+        ("RelativeWeight", int, 100, None),
+        ("MaximumCountPerNumaNode", int, None, lambda vm: vm.processor_count),
+        ("MaximumCountPerNumaSocket", int, 1, None),
+        ("ResourcePoolName", str, "Primordial", None),
+        ("EnableHostResourceProtection", bool, False, None),
+        ("Perfmon", str, None, None),
+    )
+)
+"""Set-VMProcessor's settings kept to read back."""
+
+MEMORY_SETTINGS = tuple(
+    Setting(param, kind, default, scope="Memory", default_of=default_of)
+    for param, kind, default, default_of in (
+        ("Buffer", int, 20, None),
+        ("Priority", int, 50, None),
+        ("MaximumAmountPerNumaNodeBytes", int, None, lambda vm: vm.memory_maximum),
+        ("ResourcePoolName", str, "Primordial", None),
+    )
+)
+"""Set-VMMemory's settings kept to read back."""
+
+ADAPTER_SETTINGS = tuple(
+    Setting(param, kind, default)
+    for param, kind, default in (
+        ("DhcpGuard", OnOffState, "Off"),
+        ("RouterGuard", OnOffState, "Off"),
+        ("PortMirroring", VMNetworkAdapterPortMirroringMode, "None"),
+        ("IeeePriorityTag", OnOffState, "Off"),
+        ("VmqWeight", int, 100),
+        ("IovQueuePairsRequested", int, 1),
+        ("IovInterruptModeration", IovInterruptModerationValue, "Default"),
+        ("IovWeight", int, 0),
+        ("IPsecOffloadMaximumSecurityAssociation", int, 512),
+        ("MaximumBandwidth", int, 0),
+        ("MinimumBandwidthAbsolute", int, 0),
+        ("MinimumBandwidthWeight", int, 0),
+        ("MandatoryFeatureId", str, None),
+        ("ResourcePoolName", str, None),
+        ("TestReplicaPoolName", str, None),
+        ("TestReplicaSwitchName", str, None),
+        ("VirtualSubnetId", int, 0),
+        ("NotMonitoredInCluster", bool, False),
+        ("StormLimit", int, 0),
+        ("DynamicIPAddressLimit", int, 0),
+        ("DeviceNaming", OnOffState, "Off"),
+        ("FixSpeed10G", OnOffState, "Off"),
+        ("PacketDirectNumProcs", int, 0),
+        ("PacketDirectModerationCount", int, 64),
+        ("PacketDirectModerationInterval", int, 1000000),
+        ("VrssEnabled", bool, True),
+        ("VmmqEnabled", bool, False),
+        ("VmmqQueuePairs", int, 16),
+    )
+)
+"""Set-VMNetworkAdapter's settings kept to read back."""
+
+SWITCH_SETTINGS = (
+    Setting(
+        "MinimumBandwidthMode", VMSwitchBandwidthMode, "Absolute", prop="BandwidthReservationMode"
+    ),
+    *(
+        Setting(param, bool, False)
+        for param in ("EnableIov", "EnablePacketDirect", "EnableEmbeddedTeaming")
+    ),
+)
+"""New-VMSwitch's settings kept to read back (as the switch's properties)."""
+
+SWITCH_DEFAULT_FLOW_SETTINGS = tuple(
+    Setting(param, kind, default)
+    for param, kind, default in (
+        ("DefaultFlowMinimumBandwidthAbsolute", int, 0),
+        ("DefaultFlowMinimumBandwidthWeight", int, 0),
+        ("DefaultQueueVrssEnabled", bool, True),
+        ("DefaultQueueVmmqEnabled", bool, True),
+        ("DefaultQueueVmmqQueuePairs", int, 16),
+        ("Extensions", str, None),
+    )
+)
+"""Set-VMSwitch's settings kept to read back."""
+
+SWITCH_MODE_AND_FLOW = (SWITCH_SETTINGS[0], *SWITCH_DEFAULT_FLOW_SETTINGS)
+"""What Get-VMSwitch reads back of them (the bandwidth mode is BandwidthReservationMode)."""

@@ -1,0 +1,54 @@
+"""Hyper-V's limits and error texts, shared by the Hyper-V parts of a Computer (FACTS.md §1)."""
+
+from __future__ import annotations
+
+import fnmatch
+from typing import TYPE_CHECKING
+
+from hypervsim.world.errors import WorldError
+
+if TYPE_CHECKING:  # pragma: no cover
+    from hypervsim.world.model import VM
+
+MAX_VCPUS = 240  # Hyper-V's per-VM maximum (generation 2, Server 2022)
+NESTED_L1_VCPU_LIMIT = 225  # Windows Server 2019 or older as L1 with nesting
+VBS_OPT_OUT_TEXT = "Cannot modify property without enabling VirtualizationBasedSecurityOptOut"
+INVALID_STATE_TEXT = (
+    "The operation cannot be performed while the virtual machine is in its current state."
+)
+
+
+def vm_not_found(name: str, lookup: bool = True) -> WorldError:
+    """Windows' text for an unknown VM name (Get-* use InvalidParameter, the rest ObjectNotFound)."""
+    return WorldError(
+        f'Hyper-V was unable to find a virtual machine with name "{name}".',
+        reason="InvalidParameter" if lookup else "ObjectNotFound",
+        category="InvalidArgument" if lookup else "ObjectNotFound",
+        target=name,
+    )
+
+
+def modify_device_failed(vm: VM, device: str, detail: str) -> WorldError:
+    return WorldError(
+        f"Failed to modify device '{device}'.\n"
+        f"'{vm.name}' failed to modify device '{device}'. (Virtual machine ID {vm.id})\n"
+        f"{detail}",
+        reason="InvalidState" if detail == INVALID_STATE_TEXT else "OperationFailed",
+        category="InvalidOperation",
+        target=vm.name,
+    )
+
+
+def invalid_state(vm: VM, action: str) -> WorldError:
+    """ "'<vm>' failed to <action>. (Virtual machine ID ...)" + the invalid-state line."""
+    return WorldError(
+        f"'{vm.name}' failed to {action}. (Virtual machine ID {vm.id})\n{INVALID_STATE_TEXT}",
+        reason="InvalidState",
+        category="InvalidOperation",
+        target=vm.name,
+    )
+
+
+def matches(name: str, patterns: list[str]) -> bool:
+    """PowerShell wildcard match, case-insensitive."""
+    return any(fnmatch.fnmatchcase(name.lower(), p.lower()) for p in patterns)
