@@ -49,6 +49,7 @@ def adapter_object(host: Computer, vm: VM, adapter: VMNetworkAdapter) -> PSObjec
             "Name": adapter.name,
             "Id": f"Microsoft:{vm.id}\\{adapter.id}",
             "IsManagementOs": False,
+            "IsLegacy": False,  # legacy (emulated) adapters are not modelled
             "ComputerName": host.name,
             "VMName": vm.name,
             "VMId": vm.id,

@@ -15,7 +15,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from hypervsim.powershell.api import Invocation, Param, PSEnum, dotnet_enum
-from hypervsim.powershell.cmdlets.world_bridge import OnOffState, as_bool, as_enum, as_int
+from hypervsim.powershell.cmdlets.world_bridge import (
+    OnOffState,
+    as_bool,
+    as_enum,
+    as_int,
+    flatten,
+)
 from hypervsim.powershell.values import to_string
 
 
@@ -61,8 +67,8 @@ class IovInterruptModerationValue(PSEnum):
 @dataclass(frozen=True)
 class Setting:
     """One accepted-and-read-back setting: -`param` sets property `prop` (default `default`,
-    or computed from the record by `default_of`), converted as `kind` (bool, int, str or a
-    PSEnum class, whose member *names* are stored)."""
+    or computed from the record by `default_of`), converted as `kind` (bool, int, str, list
+    for a String[] parameter, or a PSEnum class, whose member *names* are stored)."""
 
     param: str
     kind: Any
@@ -104,6 +110,8 @@ def collect(inv: Invocation, settings: tuple[Setting, ...], command: str) -> dic
             out[s.key] = as_int(value)
         elif s.kind is str:
             out[s.key] = None if value is None else to_string(value)
+        elif s.kind is list:
+            out[s.key] = [to_string(v) for v in flatten(value)]
         else:
             out[s.key] = as_enum(inv, s.param, s.kind, command).name
     return out
@@ -122,6 +130,8 @@ def read_back(
             value = s.default_of(record) if s.default_of else s.default
         if isinstance(s.kind, type) and issubclass(s.kind, PSEnum) and isinstance(value, str):
             value = s.kind[value]
+        if s.kind is list:
+            value = list(value or [])  # a String[] property: a fresh array, empty by default
         out[s.name] = value
     return out
 
@@ -188,7 +198,7 @@ ADAPTER_SETTINGS = tuple(
         ("MaximumBandwidth", int, 0),
         ("MinimumBandwidthAbsolute", int, 0),
         ("MinimumBandwidthWeight", int, 0),
-        ("MandatoryFeatureId", str, None),
+        ("MandatoryFeatureId", list, None),
         ("ResourcePoolName", str, None),
         ("TestReplicaPoolName", str, None),
         ("TestReplicaSwitchName", str, None),
