@@ -1,6 +1,8 @@
-"""VM network adapters as the Terraform Hyper-V provider drives them: -IsLegacy on Add-/Get-
-VMNetworkAdapter, and MandatoryFeatureId read back as the String[] Windows returns (its JSON
-is an array, which the provider's client decodes into a list)."""
+"""VM network adapters and switches as the Terraform Hyper-V provider drives and reads them:
+-IsLegacy on Add-/Get-VMNetworkAdapter, MandatoryFeatureId as the String[] Windows returns (its
+JSON is an array the provider's client decodes into a list), and settings read back under the
+property names Windows' objects have (PortMirroringMode, IPsecOffloadMaxSA, BandwidthSetting,
+PoolName, ClusterMonitored, the *Requested queue settings)."""
 
 from __future__ import annotations
 
@@ -53,3 +55,32 @@ def test_mandatory_feature_id_is_a_string_array(ps: Run) -> None:
     )
     assert not errors(r)
     assert lines(r) == ['{"Ids":[]}', '{"Ids":[]}', "a,b"]
+
+
+def test_adapter_and_switch_settings_read_back_under_windows_property_names(ps: Run) -> None:
+    r = ps(
+        SETUP + "Add-VMNetworkAdapter -VMName v -Name lan -SwitchName sw\n"
+        "$n = Get-VMNetworkAdapter -VMName v\n"
+        "'{0} {1} {2} {3} {4} {5}' -f $n.PortMirroringMode, $n.IPsecOffloadMaxSA,"
+        " ($null -eq $n.BandwidthSetting), $n.ClusterMonitored, $n.VrssEnabledRequested,"
+        " $n.VmmqQueuePairsRequested\n"
+        "Set-VMNetworkAdapter -VMName v -PortMirroring Source -IPsecOffloadMaximumSecurityAssociation 4"
+        " -MaximumBandwidth 1000000 -NotMonitoredInCluster $true -ResourcePoolName p\n"
+        "$n = Get-VMNetworkAdapter -VMName v\n"
+        "'{0} {1} {2} {3} {4}' -f $n.PortMirroringMode, $n.IPsecOffloadMaxSA,"
+        " $n.BandwidthSetting.MaximumBandwidth, $n.ClusterMonitored, $n.PoolName\n"
+        "$names = $n.PSObject.Properties.Name\n"
+        "@('PortMirroring', 'NotMonitoredInCluster', 'MaximumBandwidth', 'PoolName') |"
+        " ? { $names -contains $_ }\n"
+        "Set-VMSwitch sw -DefaultQueueVmmqQueuePairs 8 -DefaultQueueVrssEnabled $false\n"
+        "$s = Get-VMSwitch sw\n"
+        "'{0} {1} {2}' -f $s.DefaultQueueVmmqQueuePairsRequested,"
+        " $s.DefaultQueueVrssEnabledRequested, $s.DefaultQueueVmmqEnabledRequested"
+    )
+    assert not errors(r)
+    assert lines(r) == [
+        "None 512 True True True 16",
+        "Source 4 1000000 False p",
+        "PoolName",
+        "8 False True",
+    ]
