@@ -141,6 +141,16 @@ class ErrorRecord:
     extent: int | None = None
 
 
+class DotNetCallError(Exception):
+    """A method of a .NET/COM object a module implements (a PSObject's callable member) threw:
+    the interpreter reports it as PowerShell does, 'Exception calling "M" with "n" argument(s)'."""
+
+    def __init__(self, message: str, exception_type: str) -> None:
+        super().__init__(message)
+        self.message = message
+        self.exception_type = exception_type
+
+
 class CmdletError(Exception):
     """Raised by a cmdlet for an error record.
 

@@ -1,4 +1,5 @@
-"""[System.IO.Path], [System.IO.File] and [System.IO.Directory] on the emulated file system.
+"""[System.IO.Path], [System.IO.File] and [System.IO.Directory] on the emulated file system,
+and the StreamReader / FileStream that File.OpenText / OpenWrite return.
 
 Path methods are string operations with .NET's rules; File and Directory read and write the
 running computer's files through the world's FileSystem API and fail with .NET's exception
@@ -14,7 +15,13 @@ from typing import Any
 
 from hypervsim.powershell.members import MemberContext, MemberError, dotnet_failure
 from hypervsim.powershell.types import to_number
-from hypervsim.powershell.values import NO_SUCH_METHOD, EncodingValue, to_string
+from hypervsim.powershell.values import (
+    NO_SUCH_METHOD,
+    NOTHING,
+    DotNetObject,
+    EncodingValue,
+    to_string,
+)
 from hypervsim.world.errors import WorldError
 from hypervsim.world.filesystem import parse_path
 
@@ -174,8 +181,79 @@ def _decode(data: bytes) -> str:
     return data.decode("utf-8", errors="replace")
 
 
+class StreamReader(DotNetObject):
+    """File.OpenText's reader over the file's text as it was when opened."""
+
+    type_name = _IO + "StreamReader"
+
+    def __init__(self, text: str) -> None:
+        self.lines = text.replace("\r\n", "\n").splitlines()
+        self.position = 0
+
+    def properties(self) -> dict[str, Any]:
+        return {"EndOfStream": self.position >= len(self.lines)}
+
+    def call(self, lowered: str, args: list[Any], ctx: Any) -> Any:
+        if lowered == "readline" and not args:
+            if self.position >= len(self.lines):
+                return None
+            self.position += 1
+            return self.lines[self.position - 1]
+        if lowered == "readtoend" and not args:
+            rest = "\r\n".join(self.lines[self.position :])
+            self.position = len(self.lines)
+            return rest
+        if lowered in ("close", "dispose") and not args:
+            return NOTHING
+        return NO_SUCH_METHOD
+
+
+class FileStream(DotNetObject):
+    """File.OpenWrite's stream: writes from position 0 over the existing bytes (OpenWrite does
+    not truncate); they reach the file on Flush / Close / Dispose."""
+
+    type_name = _IO + "FileStream"
+
+    def __init__(self, fs: Any, path: str, old: bytes) -> None:
+        self.fs, self.path, self.old = fs, path, old
+        self.written = bytearray()
+
+    def properties(self) -> dict[str, Any]:
+        return {"Name": self.path, "Position": len(self.written)}
+
+    def call(self, lowered: str, args: list[Any], ctx: Any) -> Any:
+        if lowered == "write" and len(args) == 3:
+            data = args[0]
+            chunk = (
+                bytes(data)
+                if isinstance(data, bytes | bytearray)
+                else bytes(int(to_number(b)) & 0xFF for b in data)
+            )
+            start = int(to_number(args[1]))
+            self.written.extend(chunk[start : start + int(to_number(args[2]))])
+            return NOTHING
+        if lowered in ("flush", "close", "dispose") and not args:
+            self.fs.fs_write(self.path, bytes(self.written) + self.old[len(self.written) :])
+            return NOTHING
+        return NO_SUCH_METHOD
+
+
+def _open(lowered: str, method: str, args: list[Any], ctx: MemberContext) -> Any:
+    """File.OpenText (the file must exist) / File.OpenWrite (created when missing)."""
+    fs = _fs(ctx)
+    path, item = _checked_file(ctx, method, args, must_exist=lowered == "opentext")
+    if lowered == "opentext":
+        return StreamReader(_decode(_bytes_of(item, fs, path)))
+    if item is None:
+        fs.fs_write(path, b"", reason="FileOpenFailure")
+        return FileStream(fs, path, b"")
+    return FileStream(fs, path, _bytes_of(item, fs, path))
+
+
 def _file_call(lowered: str, args: list[Any], ctx: MemberContext) -> Any:
     method = {
+        "opentext": "OpenText",
+        "openwrite": "OpenWrite",
         "exists": "Exists",
         "readalltext": "ReadAllText",
         "readalllines": "ReadAllLines",
@@ -195,6 +273,8 @@ def _file_call(lowered: str, args: list[Any], ctx: MemberContext) -> Any:
         item = fs.fs_item(_full(ctx, args[0]))
         return item is not None and not item.is_dir
     try:
+        if lowered in ("opentext", "openwrite"):
+            return _open(lowered, method, args, ctx)
         if lowered in ("readalltext", "readalllines", "readallbytes"):
             path, item = _checked_file(ctx, method, args, must_exist=True)
             data = _bytes_of(item, fs, path)

@@ -51,6 +51,11 @@ if TYPE_CHECKING:  # pragma: no cover
     from hypervsim.powershell.evaluator import Evaluator
 
 
+def _looks_like_script_path(name: str) -> bool:
+    """Only a name with a path (`C:\\x.ps1`, `.\\x.ps1`) runs a script file, never a bare one."""
+    return name.lower().endswith(".ps1") and ("\\" in name or "/" in name)
+
+
 def function_common(block: psast.ScriptBlock) -> tuple[api.Param, ...]:
     """The common parameters a script block has: none unless [CmdletBinding()]."""
     if not block.cmdlet_binding:
@@ -177,6 +182,10 @@ class CommandInvoker(StatementRunner):
             self._record_execution(function.name)
             return self._call_function(function, items, input_values, dot=cmd.invoke_op == ".")
         spec = api.lookup(name, self.computer)
+        if spec is None and _looks_like_script_path(name):
+            script = self._script_file(name)
+            if script is not None:
+                return self._call_script_file(name, script, items, input_values)
         if spec is None:
             raise PSError(
                 ErrorRecordValue(
@@ -194,6 +203,38 @@ class CommandInvoker(StatementRunner):
                 )
             )
         return self.call_cmdlet(spec, name, items, input_values, cmd)
+
+    def _script_file(self, name: str) -> psast.ScriptBlock | None:
+        """A .ps1 file of the emulated file system, parsed (None when there is no such file)."""
+        from hypervsim.powershell.parser import ParseFailure, parse_cached
+
+        cwd = to_string(self.get_var("PWD") or "C:\\")
+        item = self.computer.fs_item(name, cwd)
+        if item is None or item.is_dir:
+            return None
+        content = self.computer.fs_read(item.full, cwd)
+        text = content if isinstance(content, str) else content.decode("utf-8", "replace")
+        try:
+            return parse_cached(text.lstrip("\ufeff")).block
+        except ParseFailure as failure:
+            raise PSError(ErrorRecordValue(failure.record)) from None
+
+    def _call_script_file(
+        self,
+        name: str,
+        block: psast.ScriptBlock,
+        items: list[ArgItem],
+        input_values: list[Any] | None,
+    ) -> list[Any]:
+        """`& 'C:\\x.ps1' args`: `exit N` in the script ends the script only and sets
+        $LASTEXITCODE, as for a script file run by path on Windows."""
+        self._record_execution(name)
+        try:
+            return self._call_with_items(block, items, input_values, False, name)
+        except ExitSignal as sig:
+            self.global_scope.vars["lastexitcode"] = sig.code
+            self.status = sig.code == 0
+            return sig.output
 
     def _find_function(self, name: str) -> psast.FunctionDefinition | None:
         return self.scope.find_function(name.lower())
@@ -441,6 +482,9 @@ class CommandInvoker(StatementRunner):
                 self.exec_block(block.end, out)
             except ReturnSignal:
                 pass
+            except ExitSignal as sig:
+                sig.output = out + sig.output
+                raise
             finally:
                 if not new_scope:
                     if saved_underscore is NOTHING:

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from hypervsim.powershell.api import PSEnum, PSObject
+from hypervsim.powershell.api import DotNetCallError, PSEnum, PSObject
 from hypervsim.powershell.operators import (
     format_value,
 )
@@ -281,7 +281,10 @@ def call_method(value: Any, name: str, args: list[Any], ctx: MemberContext) -> A
     if isinstance(value, PSObject):
         member = value.get(name)
         if callable(member):
-            return member(*args)
+            try:
+                return member(*args)
+            except DotNetCallError as exc:
+                raise dotnet_failure(name, args, exc.message, exc.exception_type) from None
         if lowered == "tostring":
             return to_string(value)
         if lowered == "equals":

@@ -46,6 +46,7 @@ class ExitSignal(Exception):  # noqa: N818 (control flow, not an error)
     def __init__(self, code: int) -> None:
         super().__init__(code)
         self.code = code
+        self.output: list[Any] = []  # what the blocks it left had output (a script's `exit`)
 
 
 class PSError(Exception):

@@ -6,12 +6,14 @@ The wire layer creates one per `-EncodedCommand` (one `run`) or per `-Command -`
 
 from __future__ import annotations
 
+import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from hypervsim.powershell import cmdlets as _cmdlets  # noqa: F401  (registers every cmdlet)
 from hypervsim.powershell.api import ErrorCategory, ErrorRecord
+from hypervsim.powershell.binder import ArgItem, NamedArg, PositionalArg
 from hypervsim.powershell.evaluator import (
     BreakSignal,
     ContinueSignal,
@@ -31,6 +33,8 @@ if TYPE_CHECKING:  # pragma: no cover
     from hypervsim.world.model import Computer, World
 
 __all__ = ["PowerShellSession", "RunResult", "StreamRecord"]
+
+_PARAM_NAME = re.compile(r"^-[A-Za-z_][\w]*:?$")
 
 
 class PowerShellSession:
@@ -59,6 +63,17 @@ class PowerShellSession:
             self.evaluator.global_scope.vars["pwd"] = cwd
         self.exited = False
 
+    def log_on(self, user: str) -> None:
+        """The process runs as `user` (the WinRM account): its profile variables point there."""
+        profile = f"C:\\Users\\{user}"
+        env = self.evaluator.env
+        env["USERNAME"] = user
+        env["USERPROFILE"] = profile
+        env["HOMEPATH"] = f"\\Users\\{user}"
+        env["APPDATA"] = f"{profile}\\AppData\\Roaming"
+        env["LOCALAPPDATA"] = f"{profile}\\AppData\\Local"
+        env["TEMP"] = env["TMP"] = f"{profile}\\AppData\\Local\\Temp"
+
     def _on_output(self, objects: list[Any]) -> None:
         text = format_objects(objects)
         if text:
@@ -69,8 +84,6 @@ class PowerShellSession:
         self._stdout.clear()
         self._records.clear()
         ev = self.evaluator
-        exit_code: int | None = None
-        exited = False
         try:
             parsed = parse(script)
         except ParseFailure as failure:
@@ -80,9 +93,45 @@ class PowerShellSession:
             )
             ev.last_status = False
             return self._result(1, False)
+        return self._execute(lambda: ev.run_top(parsed, self._on_output), file_mode=False)
+
+    def run_file(self, path: str, args: Sequence[str]) -> RunResult | None:
+        """powershell.exe -File PATH ARGS: None when there is no such script file. `-Name`
+        arguments bind by name; the exit code is the script's `exit N`, else 0 (1 after a
+        terminating error), not the -Command rule of the last statement's success."""
+        self._stdout.clear()
+        self._records.clear()
+        ev = self.evaluator
+        items: list[ArgItem] = [
+            NamedArg(a[1:].rstrip(":"), text=a) if _PARAM_NAME.match(a) else PositionalArg(a)
+            for a in args
+        ]
+
         try:
-            ev.run_top(parsed, self._on_output)
+            block = ev._script_file(path)
+        except PSError as err:  # the script does not parse
+            ev.report_uncaught(err)
+            return self._result(1, False)
+        if block is None:
+            return None
+
+        def body() -> None:
+            try:
+                self._on_output(ev._call_with_items(block, items, None, False, path))
+            except ExitSignal as sig:
+                self._on_output(sig.output)
+                raise ExitSignal(sig.code) from None
+
+        return self._execute(body, file_mode=True)
+
+    def _execute(self, body: Callable[[], None], file_mode: bool) -> RunResult:
+        ev = self.evaluator
+        exit_code: int | None = None
+        exited = False
+        try:
+            body()
         except ExitSignal as sig:
+            self._on_output(sig.output)  # what a function wrote before its `exit`
             exit_code, exited = sig.code, True
             ev.global_scope.vars["lastexitcode"] = sig.code
         except PSError as err:
@@ -109,7 +158,7 @@ class PowerShellSession:
             self._records.append(StreamRecord("error", format_error_record(record), record))
             exit_code = 1
         if exit_code is None:
-            exit_code = 0 if ev.last_status else 1
+            exit_code = 0 if ev.last_status or file_mode else 1
         self.exited = self.exited or exited
         return self._result(exit_code, exited)
 

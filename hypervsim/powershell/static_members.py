@@ -38,7 +38,15 @@ STATIC_CALL: dict[str, Any] = {**dotnet_objects.STATIC_CALL, **dotnet_io.STATIC_
 
 
 def _type_key(type_name: str) -> str:
-    return full_type_name(type_name).lower()
+    """Lower-case full name; like PowerShell, `[IO.File]` also finds `System.IO.File`."""
+    key = full_type_name(type_name).lower()
+    if not _known(key) and _known("system." + key):
+        return "system." + key
+    return key
+
+
+def _known(key: str) -> bool:
+    return key in _KNOWN_STATIC_TYPES or key in STATIC_GET or key in STATIC_CALL
 
 
 _ENCODINGS = {
@@ -106,7 +114,7 @@ def get_static(type_name: str, member: str, ctx: MemberContext) -> Any:
             return True
     if key == "system.guid" and lowered == "empty":
         return "00000000-0000-0000-0000-000000000000"
-    if key in _KNOWN_STATIC_TYPES or key in STATIC_GET or key in STATIC_CALL:
+    if _known(key):
         raise MemberError(
             f"The property '{member}' cannot be found on type [{type_name}].", "PropertyNotFound"
         )
@@ -143,6 +151,7 @@ _KNOWN_STATIC_TYPES = frozenset(
         "system.timespan",
         "system.version",
         "system.management.automation.scriptblock",
+        "system.runtime.interopservices.marshal",
     }
 )
 
@@ -239,6 +248,8 @@ def call_static(type_name: str, method: str, args: list[Any], ctx: MemberContext
         if key == "system.environment":
             if lowered == "getenvironmentvariable":
                 return ctx.env.get(to_string(a[0]).upper())
+        if key == "system.runtime.interopservices.marshal" and lowered == "releasecomobject":
+            return 0  # the references left; the emulator's COM objects are plain objects
         if key == "system.net.dns" and lowered == "gethostname":
             return ctx.computer_name
         if key == "system.management.automation.scriptblock" and lowered == "create":
@@ -259,7 +270,7 @@ def call_static(type_name: str, method: str, args: list[Any], ctx: MemberContext
             f'Cannot find an overload for "{method}" and the argument count: "{len(a)}".',
             "MethodCountCouldNotFindBest",
         ) from None
-    if key in _KNOWN_STATIC_TYPES or key in STATIC_GET or key in STATIC_CALL:
+    if _known(key):
         raise MemberError(
             (
                 f"Method invocation failed because [{full_type_name(type_name)}] does not"

@@ -20,7 +20,11 @@ from pathlib import Path
 
 import spnego
 import spnego.exceptions
+from spnego._negotiate import NegotiateProxy  # pyspnego's SPNEGO acceptor
+from spnego._ntlm import NTLMProxy  # pyspnego's NTLM acceptor (the CHALLENGE is built there)
 from spnego._ntlm_raw.crypto import lmowfv1, ntowfv1  # pyspnego's own hash functions
+from spnego._ntlm_raw.messages import AvId, Challenge, FileTime, NegotiateFlags, TargetInfo
+from spnego._spnego import GSSMech
 from spnego.channel_bindings import GssChannelBindings
 
 _NTLM_SIGNATURE = b"NTLMSSP\x00"
@@ -133,11 +137,52 @@ def write_ntlm_user_file(creds: Credentials, host_name: str, directory: Path | N
     path = folder / f"{USER_FILE_PREFIX}{os.getpid()}-{secrets.token_hex(6)}{USER_FILE_SUFFIX}"
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
     with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        fh.write(_smbpasswd_line(creds.user, creds.password))  # no domain / any domain
-        fh.write(_smbpasswd_line(f"{host_name}\\{creds.user}", creds.password))
+        # A local account: the bare name, `.\\user` and `COMPUTER\\user` (NetBIOS name) log in;
+        # any other domain is refused, as a workgroup Windows host refuses it.
+        fh.write(_smbpasswd_line(creds.user, creds.password))
+        fh.write(_smbpasswd_line(f".\\{creds.user}", creds.password))
+        fh.write(_smbpasswd_line(f"{netbios_name(host_name)}\\{creds.user}", creds.password))
     with _user_file_lock:
         os.environ["NTLM_USER_FILE"] = str(path)
     return path
+
+
+def netbios_name(computer_name: str) -> str:
+    """The NetBIOS form of a computer name: upper case, at most 15 characters."""
+    return computer_name.upper()[:15]
+
+
+class EmulatedHostNtlm(NTLMProxy):
+    """pyspnego's NTLM acceptor whose CHALLENGE names the emulated computer, not this machine.
+
+    A workgroup Windows host puts its own name in TargetName and in every name AV pair
+    (NetBIOS and DNS, computer and domain). Clients echo these: go-ntlmssp sends the
+    TargetName as the domain of a `COMPUTER\\user` login, so it must be the emulated name.
+    """
+
+    def __init__(self, computer_name: str, channel_bindings: GssChannelBindings | None) -> None:
+        super().__init__(usage="accept", protocol="ntlm", channel_bindings=channel_bindings)
+        self.computer_name = computer_name
+
+    def _step_accept_negotiate(self, token: bytes) -> bytes:
+        super()._step_accept_negotiate(token)
+        built: Challenge = self._temp_challenge  # type: ignore[assignment]
+        netbios = netbios_name(self.computer_name)
+        info = TargetInfo()
+        info[AvId.nb_domain_name] = netbios
+        info[AvId.nb_computer_name] = netbios
+        info[AvId.dns_domain_name] = self.computer_name
+        info[AvId.dns_computer_name] = self.computer_name
+        info[AvId.timestamp] = FileTime.now()
+        challenge = Challenge(
+            built.flags,
+            built.server_challenge,
+            target_name=netbios,
+            target_info=info,
+            version=built.version if built.flags & NegotiateFlags.version else None,
+        )
+        self._temp_challenge = challenge  # the MIC check packs this same message
+        return challenge.pack()
 
 
 def tls_server_end_point(server_cert_der: bytes) -> GssChannelBindings:
@@ -173,10 +218,13 @@ def check_basic(header_value: str, creds: Credentials) -> AuthOutcome:
 class ConnectionAuth:
     """NTLM (raw, or wrapped in SPNEGO) security context of one TCP connection."""
 
-    def __init__(self, channel_bindings: GssChannelBindings | None = None) -> None:
+    def __init__(
+        self, channel_bindings: GssChannelBindings | None = None, computer_name: str = "HV-HOST01"
+    ) -> None:
         # Over HTTPS: tls-server-end-point bindings of our certificate, so a login relayed
         # through another TLS endpoint fails (clients that send all-zero bindings pass).
         self.channel_bindings = channel_bindings
+        self.computer_name = computer_name
         self.context: spnego.ContextProxy | None = None
         self.user: str | None = None
 
@@ -192,8 +240,16 @@ class ConnectionAuth:
             self.reset()
             return AuthOutcome(False)
         if self.context is None or self.authenticated or self._is_initial_token(token):
-            protocol = "ntlm" if token.startswith(_NTLM_SIGNATURE) else "negotiate"
-            self.context = spnego.server(protocol=protocol, channel_bindings=self.channel_bindings)
+            ntlm = EmulatedHostNtlm(self.computer_name, self.channel_bindings)
+            if token.startswith(_NTLM_SIGNATURE):  # raw NTLM (pywinrm, go-ntlmssp, curl)
+                self.context = ntlm
+            else:  # SPNEGO-wrapped NTLM (.NET, Windows clients): the same acceptor inside
+                ntlm._is_wrapped = True
+                self.context = NegotiateProxy(
+                    usage="accept",
+                    channel_bindings=self.channel_bindings,
+                    _negotiate_contexts={GSSMech.ntlm: ntlm},
+                )
             self.user = None
         try:
             out = self.context.step(token)

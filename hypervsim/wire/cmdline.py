@@ -72,13 +72,25 @@ class PowerShellMode(enum.Enum):
     SCRIPT = "script"  # -Command text / positional text: one run
     ENCODED = "encoded"  # -EncodedCommand: one run, errors as CLIXML
     STDIN = "stdin"  # -Command - / -File - / no command: one run per stdin line
+    FILE = "file"  # -File path.ps1 [args]: the script file of the emulated file system
 
 
 @dataclass(frozen=True)
 class PowerShellInvocation:
     mode: PowerShellMode
-    script: str = ""
+    script: str = ""  # the command text, or for FILE the script's path
     options: dict[str, str] = field(default_factory=dict)
+    file_args: tuple[str, ...] = ()  # arguments after `-File path`
+
+
+FILE_NOT_FOUND_EXIT_CODE = -196608  # powershell.exe -File with a missing script (0xFFFD0000)
+
+
+def file_not_found_message(path: str) -> str:
+    return (
+        f"The argument '{path}' to the -File parameter does not exist. Provide the path to an "
+        "existing '.ps1' file as an argument to the -File parameter."
+    )
 
 
 class CommandLineError(ValueError):
@@ -128,9 +140,14 @@ def parse_powershell_args(args: list[str]) -> PowerShellInvocation:
             rest = args[i + 1 :]
             if not rest or rest[0] == "-":
                 return PowerShellInvocation(PowerShellMode.STDIN, options=options)
-            raise CommandLineError(
-                f"The argument '{rest[0]}' to the -File parameter does not exist. Provide the "
-                "path to an existing '.ps1' file as an argument to the -File parameter."
+            if not rest[0].lower().endswith(".ps1"):
+                raise CommandLineError(
+                    f"Processing -File '{rest[0]}' failed because the file does not have a "
+                    "'.ps1' extension. Specify a valid Windows PowerShell script file name, and "
+                    "then try again."
+                )
+            return PowerShellInvocation(
+                PowerShellMode.FILE, rest[0], options, file_args=tuple(rest[1:])
             )
         value_option = next((o for o in _PS_VALUE_OPTIONS if o.startswith(name)), None)
         switch = next((s for s in _PS_SWITCHES if s.startswith(name)), None)
@@ -153,66 +170,112 @@ def parse_powershell_args(args: list[str]) -> PowerShellInvocation:
 
 
 @dataclass(frozen=True)
+class FileTarget:
+    """A file a cmd.exe redirection writes: `> f` truncates/creates it, `>> f` appends."""
+
+    path: str
+    append: bool
+
+
+@dataclass(frozen=True)
 class CmdStep:
     """One simple command of a cmd line and the operator that joins it to the previous one."""
 
     text: str  # the command text, redirections removed, trailing spaces kept (echo keeps them)
     joiner: str  # "" for the first step, else "&", "&&" or "||"
-    stdout_to: str  # "stdout" | "stderr" | "null"
-    stderr_to: str  # "stderr" | "stdout" | "null"
+    stdout_to: str  # "stdout" | "stderr" | "null" | "file"
+    stderr_to: str  # "stderr" | "stdout" | "null" | "file"
+    stdout_file: FileTarget | None = None
+    stderr_file: FileTarget | None = None
 
 
-_REDIRECT = re.compile(r"(?P<fd>[12]?)>(?:&(?P<to>[12])|\s*(?P<file>[^\s&|]+))")
+_TARGET_END = " \t&|<>"
+
+
+def _read_target(line: str, i: int) -> tuple[str, int]:
+    """The file name after `>`: spaces skipped, a quoted name to its closing quote."""
+    while i < len(line) and line[i] in " \t":
+        i += 1
+    if i < len(line) and line[i] == '"':
+        close = line.find('"', i + 1)
+        close = len(line) if close < 0 else close
+        return line[i + 1 : close], close + 1
+    start = i
+    while i < len(line) and line[i] not in _TARGET_END:
+        i += 1
+    return line[start:i], i
+
+
+class _StepBuilder:
+    """Collects one simple command's text and applies its redirections left to right."""
+
+    def __init__(self, joiner: str) -> None:
+        self.joiner = joiner
+        self.text: list[str] = []
+        self.sinks: dict[str, tuple[str, FileTarget | None]] = {
+            "1": ("stdout", None),
+            "2": ("stderr", None),
+        }
+
+    def redirect(self, fd: str, target: str, handle: str | None, append: bool) -> None:
+        if fd not in ("1", "2"):
+            return  # stdin (`<`) and handles 3-9 carry nothing we report
+        if handle is not None:
+            self.sinks[fd] = self.sinks.get(handle, ("null", None))
+        elif target.lower().rstrip(":") == "nul":
+            self.sinks[fd] = ("null", None)
+        else:
+            self.sinks[fd] = ("file", FileTarget(target, append))
+
+    def build(self) -> CmdStep:
+        (out, out_file), (err, err_file) = self.sinks["1"], self.sinks["2"]
+        return CmdStep("".join(self.text).lstrip(), self.joiner, out, err, out_file, err_file)
 
 
 def split_cmd_line(line: str) -> list[CmdStep]:
-    """Split on `&`, `&&`, `||` outside quotes and pull out `>&2`, `2>&1`, `>nul` redirects."""
-    pieces: list[tuple[str, str]] = []
-    current: list[str] = []
-    joiner = ""
+    """Split on `&`, `&&`, `||` outside quotes and pull out the redirections (`>f`, `>>f`,
+    `2>&1`, `>&2`, `>nul`). Inside double quotes `>` and `&` are text; `^` escapes one
+    character; a digit right before `>` is the handle it redirects, as cmd.exe reads it."""
+    steps: list[CmdStep] = []
+    current = _StepBuilder("")
     in_quotes = False
     i = 0
     while i < len(line):
         ch = line[i]
         if ch == '"':
             in_quotes = not in_quotes
-        elif not in_quotes and ch == "^" and i + 1 < len(line):
-            current.append(line[i + 1])
+        elif in_quotes:
+            pass
+        elif ch == "^" and i + 1 < len(line):
+            current.text.append(line[i + 1])
             i += 2
             continue
-        elif not in_quotes and ch in "&|" and not (ch == "&" and current and current[-1] == ">"):
-            op = ch
-            if i + 1 < len(line) and line[i + 1] == ch:
-                op = ch * 2
+        elif ch in "&|":
+            op = ch * 2 if i + 1 < len(line) and line[i + 1] == ch else ch
             if op != "|":
-                pieces.append((joiner, "".join(current)))
-                current = []
-                joiner = op
+                if "".join(current.text).strip() or steps:
+                    steps.append(current.build())
+                current = _StepBuilder(op)
                 i += len(op)
                 continue
-        current.append(ch)
-        i += 1
-    pieces.append((joiner, "".join(current)))
-
-    steps: list[CmdStep] = []
-    for join, raw in pieces:
-        stdout_to, stderr_to = "stdout", "stderr"
-        text = raw
-        for m in reversed(list(_REDIRECT.finditer(raw))):
-            fd = m.group("fd") or "1"
-            target = m.group("to")
-            dest = (
-                {"1": "stdout", "2": "stderr"}[target]
-                if target
-                else "null"  # files and nul: the output goes nowhere we report
-            )
-            if fd == "1":
-                stdout_to = dest
+        elif ch in "<>":
+            fd = "1" if ch == ">" else "0"
+            if current.text and current.text[-1].isdigit():
+                fd = current.text.pop()
+            i += 1
+            append = ch == ">" and i < len(line) and line[i] == ">"
+            i += 1 if append else 0
+            if i + 1 < len(line) and line[i] == "&" and line[i + 1].isdigit():
+                current.redirect(fd, "", line[i + 1], append)
+                i += 2
             else:
-                stderr_to = dest
-            text = text[: m.start()] + text[m.end() :]
-        if text.strip() or steps:
-            steps.append(CmdStep(text.lstrip(), join, stdout_to, stderr_to))
+                target, i = _read_target(line, i)
+                current.redirect(fd, target, None, append)
+            continue
+        current.text.append(ch)
+        i += 1
+    if "".join(current.text).strip() or steps:
+        steps.append(current.build())
     return steps
 
 

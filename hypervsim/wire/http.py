@@ -53,7 +53,9 @@ class WsmanRequestHandler(BaseHTTPRequestHandler):
             self.request = self.server.tls.wrap_socket(self.request, server_side=True)
             self.request.settimeout(None)
         super().setup()
-        self.conn_auth = ConnectionAuth(self.server.app.channel_bindings)
+        self.conn_auth = ConnectionAuth(
+            self.server.app.channel_bindings, self.server.app.machine_name
+        )
 
     def handle(self) -> None:
         try:

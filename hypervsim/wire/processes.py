@@ -1,4 +1,7 @@
-"""What a WinRS Command runs: powershell.exe (one script, or one run per stdin line) and cmd.exe.
+"""The WinRS process model: powershell.exe processes (one script, or one run per stdin line).
+
+The cmd.exe interpreter lives in hypervsim.wire.cmdexe; which process a CommandLine starts is
+decided in hypervsim.wire.launch.
 
 Every process works in a worker thread and appends its output, encoded in the shell's code
 page, to buffers that Receive drains. PowerShell runs while holding `world.lock`; the state
@@ -17,26 +20,20 @@ import datetime
 import queue
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from hypervsim.wire.clixml import to_clixml
 from hypervsim.wire.cmdline import (
-    CMD_NAMES,
-    POWERSHELL_NAMES,
-    CmdStep,
-    CommandLineError,
+    FILE_NOT_FOUND_EXIT_CODE,
     PowerShellInvocation,
     PowerShellMode,
-    expand_variables,
-    parse_powershell_args,
-    program_name,
-    split_argv,
-    split_cmd_line,
+    file_not_found_message,
 )
 from hypervsim.wire.counters import Counters
+from hypervsim.world.scheduled_tasks import has_pending_tasks, run_pending_tasks
 
 if TYPE_CHECKING:  # pragma: no cover
     from hypervsim.world.model import Computer, World
@@ -52,7 +49,10 @@ class RunResultLike(Protocol):
 class SessionLike(Protocol):
     def run(self, script: str) -> RunResultLike: ...
 
+    def run_file(self, path: str, args: Sequence[str]) -> RunResultLike | None: ...
 
+
+T = TypeVar("T")
 Sleeper = Callable[[float], None]
 SessionFactory = Callable[["World", "Computer", Sleeper], SessionLike]
 
@@ -124,15 +124,68 @@ class ProcessContext:
         with self.world.lock:
             try:
                 result = session.run(script)
+                self.let_time_pass()  # a task the script started runs once it is done
             finally:
                 if self.state_path is not None:
                     self.world.save(self.state_path)
         self.counters.add("lines_run")
         return result
 
+    def let_time_pass(self) -> None:
+        """Scheduled tasks started so far run to completion (hypervsim.world.scheduled_tasks)."""
+        if not hasattr(self.world, "task_runner") or not has_pending_tasks(self.world):
+            return  # the common case: no lock taken (a modelled start cost never waits on it)
+        with self.world.lock:
+            run_pending_tasks(self.world)
+
+    def run_file_locked(
+        self, session: SessionLike, path: str, args: Sequence[str]
+    ) -> RunResultLike | None:
+        """`powershell -File`: like run_locked; None when the script file does not exist."""
+        with self.world.lock:
+            try:
+                result = session.run_file(path, args)
+            finally:
+                if self.state_path is not None:
+                    self.world.save(self.state_path)
+        self.counters.add("lines_run")
+        return result
+
+    def on_world(self, action: Callable[[], T]) -> T:
+        """Run `action` (a cmd.exe file write...) holding the world lock, then persist."""
+        with self.world.lock:
+            try:
+                return action()
+            finally:
+                if self.state_path is not None:
+                    self.world.save(self.state_path)
+
+    @property
+    def profile_dir(self) -> str:
+        return f"C:\\Users\\{self.user}"
+
+    @property
+    def temp_dir(self) -> str:
+        return f"{self.profile_dir}\\AppData\\Local\\Temp"
+
+    def ensure_profile(self) -> None:
+        """The user's profile with its Temp folder exists once the user has logged on (Windows
+        creates it at the first logon), so `%TEMP%` and `$env:TEMP` are real folders."""
+        root = getattr(self.world, "root", None)
+        if root is None or not hasattr(root, "fs_item"):
+            return
+        with self.world.lock:
+            if root.fs_item(self.temp_dir) is not None:
+                return
+        self.on_world(lambda: root.fs_mkdir(self.temp_dir, force=True))
+
     def new_session(self, sleep: Sleeper = time.sleep) -> SessionLike:
         with self.world.lock:
-            return self.session_factory(self.world, self.world.root, sleep)
+            session = self.session_factory(self.world, self.world.root, sleep)
+        log_on = getattr(session, "log_on", None)
+        if callable(log_on):
+            log_on(self.user)  # the process runs as the WinRM account
+        return session
 
     def pay_powershell_start(self, sleep: Sleeper) -> None:
         """One powershell.exe start: counted, and its modelled cost slept (outside the lock)."""
@@ -182,6 +235,7 @@ class Process:
 
     def _main(self) -> None:
         try:
+            self.ctx.ensure_profile()
             self.finish(self.run())
         except ProcessTerminatedError:
             self.finish(TERMINATED_EXIT_CODE)
@@ -193,7 +247,9 @@ class Process:
             self._ended.set()
 
     def sleep(self, seconds: float) -> None:
-        """Time passing inside this process; a terminate cuts it short and unwinds the script."""
+        """Time passing inside this process; a terminate cuts it short and unwinds the script.
+        Started scheduled tasks run now (the world's time model for them)."""
+        self.ctx.let_time_pass()
         if self._cancel.wait(max(0.0, seconds)):
             raise ProcessTerminatedError()
 
@@ -277,6 +333,15 @@ class PowerShellProcess(Process):
     def run(self) -> int:
         self.ctx.pay_powershell_start(self.sleep)  # once per process, outside the lock
         session = self.ctx.new_session(self.sleep)
+        if self.invocation.mode is PowerShellMode.FILE:
+            ran = self.ctx.run_file_locked(
+                session, self.invocation.script, self.invocation.file_args
+            )
+            if ran is None:
+                self.emit("stderr", file_not_found_message(self.invocation.script) + "\r\n")
+                return FILE_NOT_FOUND_EXIT_CODE
+            self._emit_result(ran, clixml=False)
+            return int(ran.exit_code)
         if self.invocation.mode is not PowerShellMode.STDIN:
             result = self.ctx.run_locked(session, self.invocation.script)
             self._emit_result(result, clixml=self.invocation.mode is PowerShellMode.ENCODED)
@@ -309,169 +374,6 @@ class PowerShellProcess(Process):
                 self.emit("stderr", text if text.endswith("\r\n") else text + "\r\n")
 
 
-class CmdProcess(Process):
-    """cmd.exe /c LINE: builtins (echo, set, exit, cd, ver, chcp), nested powershell, apps."""
-
-    def __init__(self, ctx: ProcessContext, line: str) -> None:
-        super().__init__(ctx)
-        self.line = line
-        self.environment = dict(ctx.environment)
-
-    def run(self) -> int:
-        return self.run_line(self.line)
-
-    def run_line(self, line: str) -> int:
-        errorlevel = 0
-        for step in split_cmd_line(expand_variables(line, self.environment)):
-            if step.joiner == "&&" and errorlevel != 0:
-                continue
-            if step.joiner == "||" and errorlevel == 0:
-                continue
-            try:
-                errorlevel = self.run_step(step)
-            except _CmdExitError as stop:
-                return stop.code
-        return errorlevel
-
-    def _out(self, step: CmdStep, stream: str, text: str) -> None:
-        target = step.stdout_to if stream == "stdout" else step.stderr_to
-        self.emit(target, text)
-
-    def run_step(self, step: CmdStep) -> int:
-        words = split_argv(step.text)
-        if not words:
-            return 0
-        name = program_name(words[0])
-        rest = step.text[len(step.text) - len(step.text.lstrip()) :]
-        rest = rest[len(words[0]) :] if rest.lower().startswith(words[0].lower()) else rest
-        if name == "echo.":
-            self._out(step, "stdout", rest + "\r\n")
-            return 0
-        if name == "echo":
-            return self._echo(step, rest)
-        if name == "exit":
-            args = [a.lower() for a in words[1:]]
-            if args and args[0] == "/b":
-                args = args[1:]
-            code = int(args[0]) if args and args[0].lstrip("-").isdigit() else 0
-            raise _CmdExitError(code)
-        if name == "set":
-            return self._set(step, rest.strip())
-        if name in ("cd", "chdir"):
-            self._out(step, "stdout", f"{self.ctx.working_directory}\r\n")
-            return 0
-        if name == "ver":
-            self._out(step, "stdout", "\r\nMicrosoft Windows [Version 10.0.20348.2227]\r\n")
-            return 0
-        if name == "chcp":
-            self._out(step, "stdout", f"Active code page: {self.ctx.codepage}\r\n")
-            return 0
-        if name in ("rem", "title", "@echo"):
-            return 0
-        if name in CMD_NAMES:
-            flags = [w.lower() for w in words[1:3]]
-            for flag in ("/c", "/k"):
-                if flag in flags:
-                    idx = step.text.lower().index(flag)
-                    return self.run_line(strip_outer_quotes(step.text[idx + 2 :].lstrip()))
-            return 0
-        if name in POWERSHELL_NAMES:
-            return self._powershell(step, words[1:])
-        return self._application(step, name, words)
-
-    def _echo(self, step: CmdStep, rest: str) -> int:
-        text = rest[1:] if rest[:1] in (" ", "\t") else rest
-        if not rest.strip():
-            text = "ECHO is on."
-        self._out(step, "stdout", text + "\r\n")
-        return 0
-
-    def _set(self, step: CmdStep, assignment: str) -> int:
-        if "=" in assignment:
-            name, _, value = assignment.partition("=")
-            if value:
-                self.environment[name] = value
-            else:
-                self.environment.pop(name, None)
-            return 0
-        listing = sorted(self._full_environment().items(), key=lambda kv: kv[0].lower())
-        prefix = assignment.lower()
-        lines = [f"{k}={v}\r\n" for k, v in listing if k.lower().startswith(prefix)]
-        if not lines:
-            self._out(step, "stderr", f"Environment variable {assignment} not defined\r\n")
-            return 1
-        self._out(step, "stdout", "".join(lines))
-        return 0
-
-    def _full_environment(self) -> dict[str, str]:
-        computer = getattr(getattr(self.ctx.world, "root", None), "name", "HV-HOST01")
-        base = {
-            "ALLUSERSPROFILE": "C:\\ProgramData",
-            "COMPUTERNAME": str(computer),
-            "ComSpec": "C:\\Windows\\system32\\cmd.exe",
-            "OS": "Windows_NT",
-            "Path": "C:\\Windows\\system32;C:\\Windows;"
-            "C:\\Windows\\System32\\WindowsPowerShell\\v1.0\\",
-            "PROMPT": "$P$G",
-            "SystemRoot": "C:\\Windows",
-            "USERNAME": self.ctx.user,
-            "USERPROFILE": f"C:\\Users\\{self.ctx.user}",
-            "windir": "C:\\Windows",
-        }
-        base.update(self.environment)
-        return base
-
-    def _powershell(self, step: CmdStep, args: list[str]) -> int:
-        try:
-            invocation = parse_powershell_args(args)
-        except CommandLineError as exc:
-            self._out(step, "stderr", f"{exc}\r\n")
-            return 64
-        self.ctx.pay_powershell_start(self.sleep)
-        if invocation.mode is PowerShellMode.STDIN:
-            return 0  # stdin is not forwarded inside a compound cmd line
-        session = self.ctx.new_session(self.sleep)
-        result = self.ctx.run_locked(session, invocation.script)
-        self._out(step, "stdout", result.stdout)
-        records = [r for r in result.records if getattr(r, "kind", "") == "error"]
-        if records and invocation.mode is PowerShellMode.ENCODED:
-            self._out(step, "stderr", to_clixml([("error", format_record(r)) for r in records]))
-        else:
-            for r in records:
-                self._out(step, "stderr", format_record(r).rstrip("\r\n") + "\r\n")
-        return int(result.exit_code)
-
-    def _application(self, step: CmdStep, name: str, words: list[str]) -> int:
-        """External programs the interpreter knows (netsh, ping, hostname, ipconfig...)."""
-        from hypervsim.powershell.api import lookup
-
-        bare = name[:-4] if name.endswith(".exe") else name
-        spec = lookup(bare)
-        if spec is None or spec.kind != "Application":
-            self._out(
-                step,
-                "stderr",
-                f"'{words[0]}' is not recognized as an internal or external command,\r\n"
-                "operable program or batch file.\r\n",
-            )
-            return 9009
-        session = self.ctx.new_session(self.sleep)
-        result = self.ctx.run_locked(session, step.text)
-        self._out(step, "stdout", result.stdout)
-        for r in result.records:
-            if getattr(r, "kind", "") == "error":
-                self._out(step, "stderr", format_record(r).rstrip("\r\n") + "\r\n")
-        return int(result.exit_code)
-
-
-def strip_outer_quotes(line: str) -> str:
-    """cmd /c "..." rule: a leading quote and the last quote on the line are removed."""
-    if line.startswith('"') and line.count('"') >= 2:
-        last = line.rindex('"')
-        return line[1:last] + line[last + 1 :]
-    return line
-
-
 TERMINATED_EXIT_CODE = -1073741510  # 0xC000013A STATUS_CONTROL_C_EXIT, as for a killed process
 
 
@@ -487,12 +389,6 @@ class FailedStartProcess(Process):
         return 64
 
 
-class _CmdExitError(Exception):
-    def __init__(self, code: int) -> None:
-        super().__init__(code)
-        self.code = code
-
-
 def shell_run_time(created: float) -> str:
     """`P0DT0H0M5S`-style duration since `created` (time.monotonic())."""
     seconds = int(time.monotonic() - created)
@@ -500,47 +396,3 @@ def shell_run_time(created: float) -> str:
     hours, rem = divmod(delta.seconds, 3600)
     minutes, secs = divmod(rem, 60)
     return f"P{delta.days}DT{hours}H{minutes}M{secs}S"
-
-
-def create_process(
-    ctx: ProcessContext, command: str, arguments: list[str], skip_cmd_shell: bool
-) -> Process:
-    """The process for a WinRS CommandLine."""
-    try:
-        return _create_process(ctx, command, arguments, skip_cmd_shell)
-    except CommandLineError as exc:
-        return FailedStartProcess(ctx, str(exc))
-
-
-def _create_process(
-    ctx: ProcessContext, command: str, arguments: list[str], skip_cmd_shell: bool
-) -> Process:
-    line = " ".join([command, *arguments]).strip()
-    if skip_cmd_shell:
-        words = split_argv(line)
-        name = program_name(words[0]) if words else ""
-        if name in POWERSHELL_NAMES:
-            return PowerShellProcess(ctx, parse_powershell_args(words[1:]))
-        cmd_line = line[len(command) :].strip() if name in CMD_NAMES else line
-        if name in CMD_NAMES:
-            lowered = cmd_line.lower()
-            if lowered.startswith(("/c", "/k")):
-                cmd_line = strip_outer_quotes(cmd_line[2:].lstrip())
-        return CmdProcess(ctx, cmd_line)
-    # With the cmd shell: `cmd.exe /c <line>`. A line that is only a powershell invocation
-    # (possibly wrapped in more `cmd /c`) becomes that process, so its stdin is connected.
-    inner = line
-    while True:
-        steps = split_cmd_line(expand_variables(inner, ctx.environment))
-        if len(steps) != 1 or steps[0].stdout_to != "stdout" or steps[0].stderr_to != "stderr":
-            break
-        words = split_argv(steps[0].text)
-        name = program_name(words[0]) if words else ""
-        if name in POWERSHELL_NAMES:
-            return PowerShellProcess(ctx, parse_powershell_args(words[1:]))
-        if name in CMD_NAMES and len(words) > 1 and words[1].lower() in ("/c", "/k"):
-            text = steps[0].text
-            inner = strip_outer_quotes(text[text.lower().index(words[1].lower()) + 2 :].lstrip())
-            continue
-        break
-    return CmdProcess(ctx, inner)

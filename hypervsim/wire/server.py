@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from spnego.channel_bindings import GssChannelBindings
 
-from hypervsim.wire import soap
+from hypervsim.wire import soap, task_runner
 from hypervsim.wire.auth import Credentials, tls_server_end_point, write_ntlm_user_file
 from hypervsim.wire.counters import Counters
 from hypervsim.wire.faults import FaultInjector, FaultSpec
@@ -104,6 +104,7 @@ class WinRmServer:
 
     # -- lifecycle -----------------------------------------------------------------------
     def start(self) -> None:
+        task_runner.install(self)
         self._user_file = write_ntlm_user_file(self.credentials, self.machine_name)
         tls = None
         if self.config.https:

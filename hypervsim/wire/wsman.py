@@ -10,7 +10,8 @@ from dataclasses import dataclass
 
 from hypervsim.wire import soap
 from hypervsim.wire.counters import Counters
-from hypervsim.wire.processes import ProcessContext, create_process
+from hypervsim.wire.launch import create_process
+from hypervsim.wire.processes import ProcessContext
 from hypervsim.wire.shells import Shell, ShellManager
 from hypervsim.wire.soap import NS_ADDR, NS_CONFIG, NS_SHELL, NS_TRANSFER, NS_WSMAN, q
 

@@ -13,7 +13,7 @@ import os
 import tempfile
 import threading
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -40,6 +40,7 @@ from hypervsim.world.records import (
     VMNetworkAdapter,
     VMSwitch,
 )
+from hypervsim.world.scheduled_tasks import ScheduledTask, TaskScheduler
 from hypervsim.world.tcpip import LAN_DNS, LAN_GATEWAY, TcpIpStack
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -124,7 +125,16 @@ class VM(BaseModel):
         return drives[0] if drives else None
 
 
-class Computer(HyperVHost, DiskHost, GuestServices, FileSystem, TcpIpStack, FeatureSet, BaseModel):
+class Computer(
+    HyperVHost,
+    DiskHost,
+    GuestServices,
+    FileSystem,
+    TcpIpStack,
+    FeatureSet,
+    TaskScheduler,
+    BaseModel,
+):
     """One Windows machine: the physical L0 host or the guest OS of a VM."""
 
     name: str
@@ -149,6 +159,7 @@ class Computer(HyperVHost, DiskHost, GuestServices, FileSystem, TcpIpStack, Feat
     # Local accounts PowerShell Direct logs on with (set by Windows Setup at first boot).
     accounts: list[Account] = Field(default_factory=list)
     time_zone: str = "Pacific Standard Time"
+    scheduled_tasks: list[ScheduledTask] = Field(default_factory=list)
     # Hyper-V host settings (Get-/Set-VMHost)
     virtual_hard_disk_path: str = "C:\\ProgramData\\Microsoft\\Windows\\Virtual Hard Disks"
     virtual_machine_path: str = "C:\\ProgramData\\Microsoft\\Windows\\Hyper-V"
@@ -227,6 +238,12 @@ class World:
         self.executed_total = 0
         self.executed_keep = EXECUTED_KEEP  # `serve --executed-keep N` changes it
         self.host_reboots = 0
+        # Runs a scheduled task's action (cmd.exe / PowerShell live above the world): set by
+        # the wire layer; returns the action's exit code. See hypervsim.world.scheduled_tasks.
+        self.task_runner: Callable[[Computer, ScheduledTask], int] | None = None
+        # Whether (user, password) may log on, for tasks registered with a password (the
+        # account lives with the wire layer's credentials); None refuses every logon.
+        self.check_logon: Callable[[str, str], bool] | None = None
         self.relink()
 
     # ---- construction / persistence -------------------------------------------------

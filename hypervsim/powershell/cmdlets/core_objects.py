@@ -547,6 +547,10 @@ def _member_kinds(value: Any) -> set[str] | None:
 )
 def new_object(inv: Invocation) -> Iterable[Any]:
     if "ComObject" in inv.bound:
+        if to_string(inv.bound["ComObject"]).lower() == "schedule.service":
+            from hypervsim.powershell.cmdlets.scheduled_tasks import schedule_service
+
+            return [schedule_service(inv.computer)]
         raise CmdletError(
             ErrorRecord(
                 message=(

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from hypervsim.powershell.api import PSObject
 from hypervsim.powershell.cmdlets.hyperv_settings import (
     ADAPTER_SETTINGS,
@@ -49,6 +51,7 @@ def adapter_object(host: Computer, vm: VM, adapter: VMNetworkAdapter) -> PSObjec
             "Name": adapter.name,
             "Id": f"Microsoft:{vm.id}\\{adapter.id}",
             "IsManagementOs": False,
+            "IsLegacy": False,  # legacy (emulated) adapters are not modelled
             "ComputerName": host.name,
             "VMName": vm.name,
             "VMId": vm.id,
@@ -61,11 +64,31 @@ def adapter_object(host: Computer, vm: VM, adapter: VMNetworkAdapter) -> PSObjec
             "AllowTeaming": OnOffState.On if adapter.allow_teaming else OnOffState.Off,
             "IPAddresses": guest_ips(vm, adapter),
             "Status": ["Ok"] if vm.state == "Running" and sw is not None else [],
-            **read_back(adapter.settings, ADAPTER_SETTINGS, adapter),
+            **_adapter_settings(adapter),
         },
         _types("VMNetworkAdapter", NS + "VMNetworkAdapterBase", NS + "VirtualMachineDevice"),
         ref=adapter,
     )
+
+
+_BANDWIDTH = ("MaximumBandwidth", "MinimumBandwidthAbsolute", "MinimumBandwidthWeight")
+
+
+def _adapter_settings(adapter: VMNetworkAdapter) -> dict[str, Any]:
+    """The read-back settings under the properties Windows' VMNetworkAdapter has: bandwidth in
+    BandwidthSetting ($null until one is set), ClusterMonitored (the inverse of
+    -NotMonitoredInCluster) and the *Requested twins of the VMMQ/vRSS settings."""
+    props = read_back(adapter.settings, ADAPTER_SETTINGS, adapter)
+    bandwidth = {name: props.pop(name) for name in _BANDWIDTH}
+    props["BandwidthSetting"] = (
+        PSObject(bandwidth, [NS + "VMNetworkAdapterBandwidthSetting"])
+        if any(name in adapter.settings for name in _BANDWIDTH)
+        else None
+    )
+    props["ClusterMonitored"] = not props.pop("NotMonitoredInCluster")
+    for name in ("VrssEnabled", "VmmqEnabled", "VmmqQueuePairs"):
+        props[name + "Requested"] = props[name]
+    return props
 
 
 def management_adapter_object(host: Computer, sw: VMSwitch) -> PSObject:
@@ -220,8 +243,17 @@ def dvd_drive_object(host: Computer, vm: VM, drive: DvdDrive) -> PSObject:
     )
 
 
+_SWITCH_REQUESTED = (
+    "DefaultQueueVrssEnabled",
+    "DefaultQueueVmmqEnabled",
+    "DefaultQueueVmmqQueuePairs",
+)
+"""Queue settings Windows' VMSwitch also shows as *Requested (what was asked for)."""
+
+
 def switch_object(host: Computer, sw: VMSwitch) -> PSObject:
     bound = host.adapter_by_name(sw.net_adapter_name) if sw.net_adapter_name else None
+    settings = read_back(sw.settings, SWITCH_MODE_AND_FLOW, sw)
     return PSObject(
         {
             "Name": sw.name,
@@ -230,11 +262,13 @@ def switch_object(host: Computer, sw: VMSwitch) -> PSObject:
             "SwitchType": VMSwitchType[sw.switch_type],
             "AllowManagementOS": sw.allow_management_os,
             "NetAdapterInterfaceDescription": bound.interface_description if bound else None,
+            "NetAdapterInterfaceDescriptions": [bound.interface_description] if bound else [],
             "Notes": sw.notes,
             "IovEnabled": bool(sw.settings.get("EnableIov", False)),
             "PacketDirectEnabled": bool(sw.settings.get("EnablePacketDirect", False)),
             "EmbeddedTeamingEnabled": bool(sw.settings.get("EnableEmbeddedTeaming", False)),
-            **read_back(sw.settings, SWITCH_MODE_AND_FLOW, sw),
+            **settings,
+            **{name + "Requested": settings[name] for name in _SWITCH_REQUESTED},
         },
         _types("VMSwitch"),
         ref=sw,

@@ -15,7 +15,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from hypervsim.powershell.api import Invocation, Param, PSEnum, dotnet_enum
-from hypervsim.powershell.cmdlets.world_bridge import OnOffState, as_bool, as_enum, as_int
+from hypervsim.powershell.cmdlets.world_bridge import (
+    OnOffState,
+    as_bool,
+    as_enum,
+    as_int,
+    flatten,
+)
 from hypervsim.powershell.values import to_string
 
 
@@ -61,8 +67,8 @@ class IovInterruptModerationValue(PSEnum):
 @dataclass(frozen=True)
 class Setting:
     """One accepted-and-read-back setting: -`param` sets property `prop` (default `default`,
-    or computed from the record by `default_of`), converted as `kind` (bool, int, str or a
-    PSEnum class, whose member *names* are stored)."""
+    or computed from the record by `default_of`), converted as `kind` (bool, int, str, list
+    for a String[] parameter, or a PSEnum class, whose member *names* are stored)."""
 
     param: str
     kind: Any
@@ -104,6 +110,8 @@ def collect(inv: Invocation, settings: tuple[Setting, ...], command: str) -> dic
             out[s.key] = as_int(value)
         elif s.kind is str:
             out[s.key] = None if value is None else to_string(value)
+        elif s.kind is list:
+            out[s.key] = [to_string(v) for v in flatten(value)]
         else:
             out[s.key] = as_enum(inv, s.param, s.kind, command).name
     return out
@@ -122,6 +130,8 @@ def read_back(
             value = s.default_of(record) if s.default_of else s.default
         if isinstance(s.kind, type) and issubclass(s.kind, PSEnum) and isinstance(value, str):
             value = s.kind[value]
+        if s.kind is list:
+            value = list(value or [])  # a String[] property: a fresh array, empty by default
         out[s.name] = value
     return out
 
@@ -174,36 +184,36 @@ MEMORY_SETTINGS = tuple(
 """Set-VMMemory's settings kept to read back."""
 
 ADAPTER_SETTINGS = tuple(
-    Setting(param, kind, default)
-    for param, kind, default in (
-        ("DhcpGuard", OnOffState, "Off"),
-        ("RouterGuard", OnOffState, "Off"),
-        ("PortMirroring", VMNetworkAdapterPortMirroringMode, "None"),
-        ("IeeePriorityTag", OnOffState, "Off"),
-        ("VmqWeight", int, 100),
-        ("IovQueuePairsRequested", int, 1),
-        ("IovInterruptModeration", IovInterruptModerationValue, "Default"),
-        ("IovWeight", int, 0),
-        ("IPsecOffloadMaximumSecurityAssociation", int, 512),
-        ("MaximumBandwidth", int, 0),
-        ("MinimumBandwidthAbsolute", int, 0),
-        ("MinimumBandwidthWeight", int, 0),
-        ("MandatoryFeatureId", str, None),
-        ("ResourcePoolName", str, None),
-        ("TestReplicaPoolName", str, None),
-        ("TestReplicaSwitchName", str, None),
-        ("VirtualSubnetId", int, 0),
-        ("NotMonitoredInCluster", bool, False),
-        ("StormLimit", int, 0),
-        ("DynamicIPAddressLimit", int, 0),
-        ("DeviceNaming", OnOffState, "Off"),
-        ("FixSpeed10G", OnOffState, "Off"),
-        ("PacketDirectNumProcs", int, 0),
-        ("PacketDirectModerationCount", int, 64),
-        ("PacketDirectModerationInterval", int, 1000000),
-        ("VrssEnabled", bool, True),
-        ("VmmqEnabled", bool, False),
-        ("VmmqQueuePairs", int, 16),
+    Setting(param, kind, default, prop=prop)
+    for param, kind, default, prop in (
+        ("DhcpGuard", OnOffState, "Off", ""),
+        ("RouterGuard", OnOffState, "Off", ""),
+        ("PortMirroring", VMNetworkAdapterPortMirroringMode, "None", "PortMirroringMode"),
+        ("IeeePriorityTag", OnOffState, "Off", ""),
+        ("VmqWeight", int, 100, ""),
+        ("IovQueuePairsRequested", int, 1, ""),
+        ("IovInterruptModeration", IovInterruptModerationValue, "Default", ""),
+        ("IovWeight", int, 0, ""),
+        ("IPsecOffloadMaximumSecurityAssociation", int, 512, "IPsecOffloadMaxSA"),
+        ("MaximumBandwidth", int, 0, ""),
+        ("MinimumBandwidthAbsolute", int, 0, ""),
+        ("MinimumBandwidthWeight", int, 0, ""),
+        ("MandatoryFeatureId", list, None, ""),
+        ("ResourcePoolName", str, None, "PoolName"),
+        ("TestReplicaPoolName", str, None, ""),
+        ("TestReplicaSwitchName", str, None, ""),
+        ("VirtualSubnetId", int, 0, ""),
+        ("NotMonitoredInCluster", bool, False, ""),
+        ("StormLimit", int, 0, ""),
+        ("DynamicIPAddressLimit", int, 0, ""),
+        ("DeviceNaming", OnOffState, "Off", ""),
+        ("FixSpeed10G", OnOffState, "Off", ""),
+        ("PacketDirectNumProcs", int, 0, ""),
+        ("PacketDirectModerationCount", int, 64, ""),
+        ("PacketDirectModerationInterval", int, 1000000, ""),
+        ("VrssEnabled", bool, True, ""),
+        ("VmmqEnabled", bool, False, ""),
+        ("VmmqQueuePairs", int, 16, ""),
     )
 )
 """Set-VMNetworkAdapter's settings kept to read back."""

@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from hypervsim.powershell.api import (
+    CmdletError,
     ErrorCategory,
     ErrorRecord,
     Invocation,
@@ -105,6 +106,8 @@ def get_vm_network_adapter(inv: Invocation) -> Iterable[Any]:
         return out + [adapter_object(host, vm, a) for vm in host.vms for a in vm.adapters]
     if "VMName" not in inv.bound and not inv.bound.get("VM") and not inv.input:
         raise_missing(inv)
+    if as_bool(inv.bound.get("IsLegacy", False)):
+        return out  # -IsLegacy $true lists legacy adapters only; none are modelled
     return out + [adapter_object(host, vm, a) for vm, a in _targets(inv, host, lookup=True)]
 
 
@@ -179,11 +182,25 @@ def set_vm_network_adapter(inv: Invocation) -> Iterable[Any]:
     Param("VM", L, from_pipeline=True),
     Param("Name"),
     Param("SwitchName"),
+    Param("IsLegacy"),
     Param("Passthru", S),
     module=HYPERV_MODULE,
 )
 def add_vm_network_adapter(inv: Invocation) -> Iterable[Any]:
+    """Adds a synthetic adapter (-IsLegacy $false is that too); legacy (emulated) adapters are
+    not modelled, so -IsLegacy $true is refused rather than given a synthetic one."""
     host = hyperv_host(inv)
+    if as_bool(inv.bound.get("IsLegacy", False)):
+        raise CmdletError(
+            ErrorRecord(
+                "hypervsim does not model legacy network adapters (Add-VMNetworkAdapter"
+                " -IsLegacy $true).",
+                ErrorCategory.NotImplemented,
+                "NotSupportedByEmulator",
+                command=inv.name,
+                exception_type="System.NotSupportedException",
+            )
+        )
     out = []
     for vm in target_vms(inv, host):
         try:

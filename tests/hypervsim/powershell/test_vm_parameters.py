@@ -100,9 +100,9 @@ def test_network_adapter_mac_and_settings(ps: Run) -> None:
         "Set-VMNetworkAdapter -VMName a -StaticMacAddress 00155DAABBCC -DhcpGuard On -RouterGuard On "
         "-VmqWeight 0 -PortMirroring Source -MaximumBandwidth 100000000 -MacAddressSpoofing On\n"
         '$n = Get-VMNetworkAdapter a; "$($n.MacAddress) $($n.DynamicMacAddressEnabled) $($n.DhcpGuard) '
-        '$($n.RouterGuard) $($n.VmqWeight) $($n.PortMirroring) $($n.MacAddressSpoofing)"\n'
+        '$($n.RouterGuard) $($n.VmqWeight) $($n.PortMirroringMode) $($n.MacAddressSpoofing)"\n'
         "Get-VMNetworkAdapter a | Set-VMNetworkAdapter -DynamicMacAddress -PortMirroring None\n"
-        "$n = Get-VMNetworkAdapter a; \"$($n.DynamicMacAddressEnabled) $($n.PortMirroring) $($n.MacAddress -ne '00155DAABBCC')\"\n"
+        "$n = Get-VMNetworkAdapter a; \"$($n.DynamicMacAddressEnabled) $($n.PortMirroringMode) $($n.MacAddress -ne '00155DAABBCC')\"\n"
         "Start-VM a; Set-VMNetworkAdapter -VMName a -StaticMacAddress 00155DAABBCD\n"
         "Set-VMNetworkAdapter -VMName a -MacAddressSpoofing Maybe"
     )
