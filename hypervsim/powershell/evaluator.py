@@ -72,6 +72,7 @@ from hypervsim.powershell.values import (
 
 if TYPE_CHECKING:  # pragma: no cover
     from hypervsim.world.model import Computer
+    from hypervsim.world.timing import TimeModel
 
 NOT_RECOGNIZED = (
     "The term '{0}' is not recognized as the name of a cmdlet, function, script file, or"
@@ -1208,6 +1209,16 @@ class Evaluator:
         if callable(record):
             record(getattr(self.computer, "name", ""), name)
 
+    def _time_model(self) -> TimeModel | None:
+        """The host's time model (`serve --time-scale`), with every guest whose boot is over
+        brought up first; None when the model is instant."""
+        world = getattr(self.computer, "world", None)
+        timing: TimeModel | None = getattr(world, "timing", None)
+        if world is None or timing is None or not timing.enabled:
+            return None
+        timing.settle(world.computers())
+        return timing
+
     # ------------------------------------------------------------------ cmdlets
     def call_cmdlet(
         self,
@@ -1227,6 +1238,7 @@ class Evaluator:
             record.line, record.column, record.script_line = line, exc.column or node.col, text
             raise PSError(ErrorRecordValue(record)) from None
         self._record_execution(spec.name)
+        timing = self._time_model()
         common = bound.common
         pipeline_param = next(
             (p for p in spec.params if p.from_pipeline and p.name not in bound.bound), None
@@ -1278,6 +1290,8 @@ class Evaluator:
                 )
                 self.locate(record, node)
                 raise PSError(ErrorRecordValue(record)) from None
+        if timing is not None and (cost := timing.operation_seconds(spec.name, bound.bound)):
+            self.sleep(cost)  # the host's run time of the command, world lock released
         self._store_common_variables(common, output, errors_before)
         return output
 

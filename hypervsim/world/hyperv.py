@@ -9,6 +9,7 @@ from __future__ import annotations
 import fnmatch
 from typing import TYPE_CHECKING
 
+from hypervsim.world import timing
 from hypervsim.world.errors import WorldError
 from hypervsim.world.filesystem import View, parse_path
 from hypervsim.world.guest_os import UNATTEND_PATH, administrator, hash_password, parse_unattend
@@ -468,9 +469,11 @@ class HyperVHost:
             self._check_nesting_supported(vm)
         self._check_disks_free(vm)
         vm.state = "Running"
-        if vm.guest is None:
+        first = vm.guest is None
+        if first:
             self._first_boot(vm)
         self._boot_guest(vm)
+        self.world.timing.guest_booting(vm, timing.FIRST_BOOT if first else timing.BOOT)
 
     def _check_disks_free(self, vm: VM) -> None:
         """A VM's disk (or a parent of it) open elsewhere (mounted on the host, or a disk of a
@@ -553,9 +556,13 @@ class HyperVHost:
                 category="InvalidOperation",
                 target=vm.name,
             )
+        kind = timing.RESTART
         if vm.guest is not None:
+            if vm.guest.hyperv_pending:
+                kind = timing.FEATURE_RESTART
             vm.guest.complete_restart()
         self._boot_guest(vm)
+        self.world.timing.guest_booting(vm, kind)
 
     def set_vm_notes(self, vm: VM, notes: str) -> None:
         vm.notes = notes

@@ -39,6 +39,7 @@ from hypervsim.world.records import (
     VMSwitch,
 )
 from hypervsim.world.tcpip import LAN_DNS, LAN_GATEWAY, TcpIpStack
+from hypervsim.world.timing import TimeModel
 
 STATE_FORMAT = 1
 EXECUTED_KEEP = 5000  # newest command names kept in `World.executed` (and the state file)
@@ -65,6 +66,8 @@ class VM(BaseModel):
     hard_drives: list[HardDrive] = Field(default_factory=list)
     guest: Computer | None = None
     guest_up: bool = False
+    # With a time model (timing.py): when a booting guest starts answering (epoch seconds).
+    guest_ready_at: float | None = None
     # Integration services switched away from their default (Guest Service Interface: off).
     integration_services: dict[str, bool] = Field(default_factory=dict)
 
@@ -183,6 +186,7 @@ class World:
         self.executed_total = 0
         self.executed_keep = EXECUTED_KEEP  # `serve --executed-keep N` changes it
         self.host_reboots = 0
+        self.timing = TimeModel()  # instant; `serve --time-scale F` gives real durations
         self._link()
 
     # ---- construction / persistence -------------------------------------------------
