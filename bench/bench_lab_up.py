@@ -16,14 +16,16 @@ Two modes:
   largest once more with the engine's checkpoints skipped (measured only).
 - realistic (`--time-scale F`): the emulator gives operations a real host's durations times F
   (hypervsim/world/timing.py); each lab is built as this product does it (--parallel 32) and,
-  with `--sequential`, one resource at a time as lab builders do (`--parallel 1`: same
-  emulator, same scripts). The table compares both to the critical path.
+  with `--one-at-a-time N`, as lab builders do: host after host, each finished before the
+  next starts (the stack's lab grows by one host per `pulumi up`; same emulator, same
+  scripts); `--sequential N`: the engine one resource at a time (`--parallel 1`; guest boots
+  still overlap with other hosts' steps). The table compares them with the critical path.
 
 Prints tables, writes bench/results/lab_up.json (realistic: lab_up_timed.json). Numbers are
 reported, never asserted.
 
 Usage: .tools/venv/bin/python bench/bench_lab_up.py [--quick] [--sizes 1,5,10]
-       [--workers 4,32] [--time-scale 0.05 [--sequential 1,5]] [--out FILE]
+       [--workers 4,32] [--time-scale 0.1 [--one-at-a-time 10] [--sequential 10]] [--out FILE]
 """
 
 from __future__ import annotations
@@ -48,7 +50,15 @@ from bench.lab_report import (  # noqa: E402
     slim_for_json,
     to_jsonable,
 )
-from bench.lab_run import LATENCY_MS, PARALLEL, PS_START_MS, SDK_WORKERS, run_up  # noqa: E402
+from bench.lab_run import (  # noqa: E402
+    HOST_OPTIONS,
+    LATENCY_MS,
+    PARALLEL,
+    PS_START_MS,
+    SDK_WORKERS,
+    run_one_at_a_time,
+    run_up,
+)
 from harness.stack import EngineNotSetUpError, read_engine_env  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent / "results" / "lab_up.json"
@@ -80,10 +90,14 @@ def main_timed(args: argparse.Namespace) -> dict[str, Any]:
         one = run_up(env, n, 32, previews=False, time_scale=args.time_scale, parallel=1)
         sequential.append(analyse_up(one, result["model_cost_s"]))
     result["sequential"] = sequential
+    result["one_at_a_time"] = [
+        run_one_at_a_time(env, n, args.time_scale) for n in sorted(args.one_at_a_time or ())
+    ]
     result["settings"] = {
         "latency_ms": LATENCY_MS,
         "ps_start_ms": PS_START_MS,
         "time_scale": args.time_scale,
+        "host_options": dict(HOST_OPTIONS),
         "parallel": PARALLEL,
         "sizes": sizes,
         "total_bench_s": time.perf_counter() - started,
@@ -110,7 +124,15 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--out", type=Path)
     parser.add_argument("--time-scale", type=float, default=0.0, help="realistic mode (see above)")
     parser.add_argument("--sequential", type=_sizes, help="realistic mode: also --parallel 1")
+    parser.add_argument(
+        "--one-at-a-time", type=_sizes, help="realistic mode: also host by host, one up each"
+    )
+    parser.add_argument(
+        "--max-sessions", type=int, help="the host's max_sessions setting (default: the product's)"
+    )
     args = parser.parse_args(argv)
+    if args.max_sessions:
+        HOST_OPTIONS["max_sessions"] = args.max_sessions
     if args.time_scale > 0:
         return main_timed(args)
     args.out = args.out or RESULTS

@@ -57,6 +57,8 @@ PS_START_MS = 300.0
 PARALLEL = 32
 # `serve --time-scale`: 0 is the instant model; the realistic runs set it (bench_lab_up.py).
 TIME_SCALE = 0.0
+# Extra settings of the stack's host "l0" (e.g. max_sessions), as a user would configure them.
+HOST_OPTIONS: dict[str, Any] = {}
 
 
 SDK_WORKERS = 4
@@ -307,7 +309,7 @@ def fresh_bench(
             }
             project = PulumiProject(directory=directory, backend_dir=backend, env=project_env)
             project.pulumi("stack", "init", STACK)
-            write_lab(project, STACK, emulator, lab)
+            write_lab(project, STACK, emulator, lab, host_options=HOST_OPTIONS)
             set_passwords(project, emulator)
             yield Bench(emulator, project, tmp / "provider-calls.jsonl")
         finally:
@@ -468,4 +470,30 @@ def measure_preview(
         "mutating_commands": None if ran is None else mutating(ran),
         "session_only_write_verbs": sorted({n for n in ran or [] if n in SESSION_ONLY}),
         "changes": changes_in(run.result.stdout),
+    }
+
+
+def run_one_at_a_time(env: dict[str, str], size: int, time_scale: float) -> dict[str, Any]:
+    """The same lab built as lab builders do: one nested host (with its NAT and guest) after
+    the other, each finished before the next starts. Same emulator, same program and
+    scripts: the stack's lab grows by one host per `pulumi up` (the ups after the first find
+    the earlier hosts in state and leave them alone)."""
+    print(f"  one at a time: {size} host(s), time scale {time_scale:g} ...", flush=True)
+    steps: list[float] = []
+    with fresh_bench(env, lab_of(1), PARALLEL, time_scale) as bench:
+        before = bench.counters()
+        for k in range(1, size + 1):
+            if k > 1:
+                write_lab(
+                    bench.project, STACK, bench.emulator, lab_of(k), host_options=HOST_OPTIONS
+                )
+            up = timed(bench.project, bench.call_log, "up", "--yes", "--skip-preview")
+            steps.append(up.wall_s)
+        after = bench.counters()
+    return {
+        "size": size,
+        "time_scale": time_scale,
+        "wall_s": sum(steps),
+        "step_wall_s": steps,
+        "counters": counters_delta(before, after),
     }

@@ -144,6 +144,7 @@ def write_lab(
     *,
     prefix: str = "",
     images: dict[str, Any] | None = None,
+    host_options: dict[str, Any] | None = None,
 ) -> None:
     """Put hosts, credentials, images (default: the L0's Windows Server 2022 image), prefix
     and the lab into the stack file (keeping what the CLI wrote there, e.g. the encryption
@@ -153,7 +154,8 @@ def write_lab(
     doc = yaml.safe_load(path.read_text()) if path.is_file() else None
     doc = doc or {}
     config = doc.setdefault("config", {})
-    config["hyperv-lab:hosts"] = {"l0": {"endpoint": emulator.url, "user": emulator.user}}
+    l0 = {"endpoint": emulator.url, "user": emulator.user, **(host_options or {})}
+    config["hyperv-lab:hosts"] = {"l0": l0}
     config["hyperv-lab:credentials"] = {GUEST_CREDENTIAL: {"user": GUEST_USER}}
     config["hyperv-lab:images"] = IMAGES if images is None else images
     config["hyperv-lab:lab"] = lab
