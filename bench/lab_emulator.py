@@ -1,7 +1,7 @@
 """An emulated host for a benchmark run, and the stack config the providers get for it.
 
-Reuses the test harness' `Emulator` (tests/conftest.py) so benchmarks start the server
-exactly as the tests do; `StackConfig` mimics what `ConfigureRequest.config` offers.
+Uses the shared launcher `harness.emulator.Emulator` so benchmarks start the server exactly
+as the tests do; `StackConfig` mimics what `ConfigureRequest.config` offers.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from pulumi.dynamic import ConfigureRequest  # noqa: E402
 
 from components.config import HOSTS_KEY  # noqa: E402
 from components.providers.base import HostBoundProvider  # noqa: E402
-from tests.conftest import Emulator  # noqa: E402
+from harness.emulator import Emulator  # noqa: E402
 
 
 class StackConfig:

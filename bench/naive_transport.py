@@ -24,7 +24,7 @@ import winrm
 
 import components.providers.base as provider_base
 from components.config import HostSettings
-from components.remote import PowerShellError, RemoteProtocolError, load_script
+from components.remote import FollowUp, PowerShellError, RemoteProtocolError, load_script
 from components.remote.framing import build_request, decode_document, find_envelope
 
 CMD_LINE_LIMIT = 8000
@@ -56,8 +56,14 @@ class NaiveRemotePowerShell:
         )
 
     def run(
-        self, script: str | Path, inputs: dict[str, Any] | None = None, operation: str = "operation"
+        self,
+        script: str | Path,
+        inputs: dict[str, Any] | None = None,
+        operation: str = "operation",
+        *,
+        after_restart: FollowUp | None = None,
     ) -> dict[str, Any]:
+        """Host operations only (as before): a guest's follow-up is not part of the baseline."""
         text = load_script(script) if isinstance(script, Path) else script
         request = build_request(text, dict(inputs or {}))
         line = request.stdin.decode("ascii").split("\r\n", 1)[0]

@@ -58,6 +58,16 @@ def _loopback(text: str) -> str:
     return text
 
 
+def _time_scale(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not value >= 0:  # also refuses NaN
+        raise argparse.ArgumentTypeError(f"{text!r}: a number >= 0 (0: instant)")
+    return value
+
+
 def describe_profiles() -> str:
     """One line per host profile: name, Windows build, edition, CPU, VBS, size."""
     lines = []
@@ -140,6 +150,14 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--ps-start-ms", type=float, default=0.0, help="cost of each PowerShell process start"
     )
+    serve.add_argument(
+        "--time-scale",
+        type=_time_scale,
+        default=0.0,
+        metavar="F",
+        help="give operations a real host's durations times F (guest boots, feature installs, "
+        "disk copies; Start-Sleep too); 0, the default, is instant",
+    )
     serve.add_argument("--seed", type=int, default=0)
     serve.add_argument(
         "--image",
@@ -197,6 +215,7 @@ def serve(args: argparse.Namespace) -> int:
         world.save(args.state)
     if args.executed_keep is not None:
         world.executed_keep = max(1, args.executed_keep)
+    world.timing.scale = args.time_scale
     config = ServerConfig(
         user=args.user,
         password=password,

@@ -43,6 +43,7 @@ from components.providers.pending_creates import (
 from components.providers.properties import Prop, PropertyDiff, PropertySet, is_unknown
 from components.remote import (
     POOL,
+    FollowUp,
     GuestVmMissingError,
     GuestVmOffError,
     OutcomeUnknownError,
@@ -210,10 +211,23 @@ class Operation:
         """Whether create may take over an object that already exists under its identity."""
         return bool(inputs.get("adopt_existing")) or self.pending_leftover
 
-    def run(self, script: str, inputs: Mapping[str, Any], *preludes: Path) -> dict[str, Any]:
-        """Run `<provider dir>/scripts/<script>.ps1` (with shared preludes) on the host."""
+    def run(
+        self,
+        script: str,
+        inputs: Mapping[str, Any],
+        *preludes: Path,
+        after_restart: tuple[str, Mapping[str, Any]] | None = None,
+    ) -> dict[str, Any]:
+        """Run `<provider dir>/scripts/<script>.ps1` (with shared preludes) on the host;
+        `after_restart` (script, inputs): in a guest, run that script (same preludes) in the
+        same operation once the guest is back, when the first answer says `restarting`."""
         text = load_script(self.provider.script_path(script), *preludes)
-        result = self.client.run(text, dict(inputs), self.label)
+        follow_up = None
+        if after_restart is not None:
+            then_script, then_inputs = after_restart
+            then_text = load_script(self.provider.script_path(then_script), *preludes)
+            follow_up = FollowUp(then_text, dict(then_inputs))
+        result = self.client.run(text, dict(inputs), self.label, after_restart=follow_up)
         for warning in result.get("warnings") or []:
             log.warning("%s on %s: %s", self.label, self.ref.label(), warning)
         return result

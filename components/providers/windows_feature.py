@@ -6,8 +6,10 @@ Install-WindowsFeature, Enable-WindowsOptionalFeature -Online -All -NoRestart (H
 `Microsoft-Hyper-V` there, with its parent features, as Microsoft documents it).
 With `restart=True` a guest whose install needs a restart is restarted by the install
 operation itself (`Restart-Computer -Force` inside it, one round trip pair fewer than a
-separate restart call); the provider then waits, bounded, until the guest answers again and
-reports the feature Installed. A plain host (an L0 named in config) is never restarted:
+separate restart call), and the same operation waits on the parent host, bounded, until the
+guest answers again and reads the install state there (the PowerShell Direct wrapper's
+follow-up: one more round trip pair saved); if the guest had not gone down yet, the provider
+polls until it reports the feature Installed. A plain host (an L0 named in config) is never restarted:
 `restart_needed` says so and a warning is logged. Delete leaves the feature installed:
 uninstalling Hyper-V from a lab host is out of scope.
 """
@@ -56,26 +58,37 @@ class WindowsFeatureProvider(HostBoundProvider):
     poll_interval_s: ClassVar[float] = 5.0
 
     def _run(
-        self, op: Operation, script: str, props: Mapping[str, Any], **extra: Any
+        self,
+        op: Operation,
+        script: str,
+        props: Mapping[str, Any],
+        *,
+        then_read: bool = False,
+        **extra: Any,
     ) -> dict[str, Any]:
-        inputs = {
+        """`then_read`: when the script restarts the guest, the same operation waits for it on
+        the host and reads the install state (no second operation, no poll round trips)."""
+        feature = {
             "name": props.get("name", "Hyper-V"),
             "include_management_tools": bool(props.get("include_management_tools", True)),
-            **extra,
         }
-        return self.run_described(op, script, inputs)
+        describe = self.script_path("describe")
+        after = ("get", feature) if then_read else None
+        return op.run(script, {**feature, **extra}, describe, after_restart=after)
 
     def _install(self, op: Operation, props: Mapping[str, Any]) -> dict[str, Any]:
         guest = op.client.host.via is not None
         restart = guest and bool(props.get("restart", True))
         try:
-            # The restart, when needed and allowed, happens in the same operation.
-            state = self._run(op, "install", props, restart=restart)
+            # The restart, when needed and allowed, happens in the same operation, and so
+            # does the read of the install state once the guest is back.
+            state = self._run(op, "install", props, then_read=restart, restart=restart)
         except PowerShellError as exc:
             if not restart:
                 raise
             return self._after_interrupted_install(op, props, exc)
-        if state.get("restarting"):
+        if state.get("restarting") or (restart and state["restart_needed"]):
+            # The guest had not gone down yet when it was read: poll until it is back.
             return self._wait_until_installed(op, props)
         if state["restart_needed"] and not guest:
             log.warning(

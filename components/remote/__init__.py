@@ -4,7 +4,7 @@ from components.remote import RemotePowerShell
 result = RemotePowerShell(settings).run(Path(".../get_vm.ps1"), {"name": name}, "read Vm")
 """
 
-from components.remote.client import POOL, RemotePowerShell, SessionPool, load_script
+from components.remote.client import POOL, FollowUp, RemotePowerShell, SessionPool, load_script
 from components.remote.errors import (
     GuestLoginError,
     GuestVmMissingError,
@@ -21,6 +21,7 @@ from components.remote.errors import (
 
 __all__ = [
     "POOL",
+    "FollowUp",
     "GuestLoginError",
     "GuestVmMissingError",
     "GuestVmOffError",

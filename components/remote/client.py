@@ -21,7 +21,8 @@ import logging
 import threading
 import time
 import weakref
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -53,6 +54,18 @@ from components.remote.session import (
 log = logging.getLogger(__name__)
 
 GUEST_SCRIPT = Path(__file__).with_name("scripts") / "invoke_in_guest.ps1"
+
+
+@dataclass(frozen=True)
+class FollowUp:
+    """A second script run inside the guest in the same operation, once the guest answers
+    again, when the first script's answer has `when` true (e.g. an install that restarted the
+    guest, followed by the read of what it installed): one operation instead of two, and the
+    wait for the restart happens on the host, without a round trip per poll."""
+
+    script: str
+    inputs: Mapping[str, Any]
+    when: str = "restarting"
 
 
 class SessionPool:
@@ -301,18 +314,24 @@ class RemotePowerShell:
         return f"RemotePowerShell({self.host.name!r})"
 
     def run(
-        self, script: str | Path, inputs: dict[str, Any] | None = None, operation: str = "operation"
+        self,
+        script: str | Path,
+        inputs: dict[str, Any] | None = None,
+        operation: str = "operation",
+        *,
+        after_restart: FollowUp | None = None,
     ) -> dict[str, Any]:
         """Run `script` (a .ps1 path or its text; `param([string]$InputJson)`) with `inputs`.
 
         Returns the script's JSON document. Raises PowerShellError for an error in the
         script, OutcomeUnknownError when it was sent but its result was lost (it may have
         run), HostUnreachableError / HostAuthError / RemoteProtocolError otherwise.
+        `after_restart` (guests only): see FollowUp; on a host it is not run.
         """
         text = load_script(script) if isinstance(script, Path) else script
         inputs = dict(inputs or {})
         if self.host.via is not None:
-            return self._run_in_guest(text, inputs, operation)
+            return self._run_in_guest(text, inputs, operation, after_restart)
         envelope = self._execute(text, inputs, operation)
         if not envelope.ok:
             raise PowerShellError(
@@ -387,7 +406,13 @@ class RemotePowerShell:
             "all now, run Restart-Service WinRM on the host",
         )
 
-    def _run_in_guest(self, text: str, inputs: dict[str, Any], operation: str) -> dict[str, Any]:
+    def _run_in_guest(
+        self,
+        text: str,
+        inputs: dict[str, Any],
+        operation: str,
+        after_restart: FollowUp | None = None,
+    ) -> dict[str, Any]:
         """Run through the parent host with the PowerShell Direct wrapper; errors name this host."""
         via = self.host.via
         assert via is not None
@@ -402,6 +427,14 @@ class RemotePowerShell:
             "script_b64": base64.b64encode(text.encode("utf-8")).decode("ascii"),
             "input_json": inputs_json(inputs),
         }
+        if after_restart is not None:
+            wrapper_inputs.update(
+                {
+                    "then_b64": base64.b64encode(after_restart.script.encode("utf-8")).decode(),
+                    "then_input_json": inputs_json(dict(after_restart.inputs)),
+                    "then_when": after_restart.when,
+                }
+            )
         parent = RemotePowerShell(via.parent, self._pool)
         try:
             return parent.run(load_script(GUEST_SCRIPT), wrapper_inputs, operation)

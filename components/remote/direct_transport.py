@@ -11,7 +11,8 @@ bench runs). Besides, the lookup parses the whole environment on every request.
 `DirectTransport` builds the same session as pywinrm (auth, certificate checks, message
 encryption) with `trust_env = False` before its first request, so no request consults the
 environment; the one lookup pywinrm's set-up makes per connection (which still sets and deletes
-the variable) is serialised by a lock, with no network I/O inside it.
+the variable) is serialised by a lock, with no network I/O inside it. Its NTLM login takes
+two round trips where the host allows it (components/remote/ntlm_login.py).
 """
 
 from __future__ import annotations
@@ -19,8 +20,11 @@ from __future__ import annotations
 import threading
 
 import requests
+from winrm.encryption import Encryption
 from winrm.protocol import Protocol
 from winrm.transport import Transport
+
+from components.remote.ntlm_login import login_in_two_round_trips
 
 _ENV_LOOKUP = threading.Lock()
 
@@ -45,12 +49,17 @@ class DirectTransport(Transport):
         session.trust_env = False
         if self._encryption_deferred:
             self._encryption_deferred = False
-            super().setup_encryption(session)
+            self.setup_encryption(session)
         return session
 
     def setup_encryption(self, session: requests.Session) -> None:
         if self._defer_encryption:
             self._encryption_deferred = True
+            return
+        if self.auth_method == "ntlm" and login_in_two_round_trips(
+            session, self.endpoint, self.read_timeout_sec, self._send_message_request
+        ):
+            self.encryption = Encryption(session, self.auth_method)
             return
         super().setup_encryption(session)
 

@@ -49,6 +49,7 @@ from hypervsim.powershell.values import (
 
 if TYPE_CHECKING:  # pragma: no cover
     from hypervsim.powershell.evaluator import Evaluator
+    from hypervsim.world.timing import TimeModel
 
 
 def _looks_like_script_path(name: str) -> bool:
@@ -65,6 +66,10 @@ def function_common(block: psast.ScriptBlock) -> tuple[api.Param, ...]:
 
 class CommandInvoker(StatementRunner):
     """Runs pipelines of commands and binds their arguments."""
+
+    if TYPE_CHECKING:  # pragma: no cover - defined by the evaluator
+
+        def sleep(self, seconds: float) -> None: ...
 
     def run_pipeline(self, pipe: psast.Pipeline, initial: list[Any] | None = None) -> list[Any]:
         values: list[Any] | None = initial
@@ -246,6 +251,16 @@ class CommandInvoker(StatementRunner):
             record(getattr(self.computer, "name", ""), name)
 
     # ------------------------------------------------------------------ cmdlets
+    def _time_model(self) -> TimeModel | None:
+        """The host's time model (`serve --time-scale`), with every guest whose boot is over
+        brought up first; None when the model is instant."""
+        world = getattr(self.computer, "world", None)
+        timing: TimeModel | None = getattr(world, "timing", None)
+        if world is None or timing is None or not timing.enabled:
+            return None
+        timing.settle(world.computers())
+        return timing
+
     def call_cmdlet(
         self,
         spec: CmdletSpec,
@@ -260,6 +275,7 @@ class CommandInvoker(StatementRunner):
         except BindingError as exc:
             raise self._binding_failed(exc, name, node) from None
         self._record_execution(spec.name)
+        timing = self._time_model()
         common = bound.common
         pipeline_param = next(
             (p for p in spec.params if p.from_pipeline and p.name not in bound.bound), None
@@ -336,6 +352,8 @@ class CommandInvoker(StatementRunner):
                 )
                 self.locate(record, node)
                 raise PSError(ErrorRecordValue(record)) from None
+        if timing is not None and (cost := timing.operation_seconds(spec.name, bound.bound)):
+            self.sleep(cost)  # the host's run time of the command, world lock released
         self._store_common_variables(common, output, errors_before)
         return output
 

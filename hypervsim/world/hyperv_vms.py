@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from hypervsim.world import timing
 from hypervsim.world.errors import WorldError
 from hypervsim.world.filesystem import View, parse_path
 from hypervsim.world.guest_os import UNATTEND_PATH, administrator, hash_password, parse_unattend
@@ -224,9 +225,11 @@ class VmLifecycle(HyperVBase):
             check_nesting_supported(self, vm)
         self._check_disks_free(vm)
         vm.state = "Running"
-        if vm.guest is None:
+        first = vm.guest is None
+        if first:
             self._first_boot(vm)
         self._boot_guest(vm)
+        self.world.timing.guest_booting(vm, timing.FIRST_BOOT if first else timing.BOOT)
 
     def _check_disks_free(self, vm: VM) -> None:
         """A VM's disk (or a parent of it) open elsewhere (mounted on the host, or a disk of a
@@ -305,9 +308,13 @@ class VmLifecycle(HyperVBase):
                 category="InvalidOperation",
                 target=vm.name,
             )
+        kind = timing.RESTART
         if vm.guest is not None:
+            if vm.guest.hyperv_pending:
+                kind = timing.FEATURE_RESTART
             vm.guest.complete_restart()
         self._boot_guest(vm)
+        self.world.timing.guest_booting(vm, kind)
 
     def set_vm_settings(
         self, vm: VM, values: dict[str, Any], off_only: frozenset[str] = frozenset()

@@ -42,6 +42,7 @@ from hypervsim.world.records import (
 )
 from hypervsim.world.scheduled_tasks import ScheduledTask, TaskScheduler
 from hypervsim.world.tcpip import LAN_DNS, LAN_GATEWAY, TcpIpStack
+from hypervsim.world.timing import TimeModel
 
 if TYPE_CHECKING:  # pragma: no cover
     from hypervsim.world.snapshot import WorldSnapshot
@@ -83,6 +84,8 @@ class VM(BaseModel):
     guest_up: bool = False
     # Settings Windows has and reads back that the model does not act on, by property name
     settings: dict[str, Any] = Field(default_factory=dict)
+    # With a time model (timing.py): when a booting guest starts answering (epoch seconds).
+    guest_ready_at: float | None = None
     # Integration services switched away from their default (Guest Service Interface: off).
     integration_services: dict[str, bool] = Field(default_factory=dict)
     dvd_drives: list[DvdDrive] = Field(default_factory=list)
@@ -238,6 +241,7 @@ class World:
         self.executed_total = 0
         self.executed_keep = EXECUTED_KEEP  # `serve --executed-keep N` changes it
         self.host_reboots = 0
+        self.timing = TimeModel()  # instant; `serve --time-scale F` gives real durations
         # Runs a scheduled task's action (cmd.exe / PowerShell live above the world): set by
         # the wire layer; returns the action's exit code. See hypervsim.world.scheduled_tasks.
         self.task_runner: Callable[[Computer, ScheduledTask], int] | None = None

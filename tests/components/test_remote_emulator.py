@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import requests
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -147,6 +148,35 @@ def test_warm_operations_cost_two_round_trips_and_no_powershell_start(emulator: 
     assert delta["logins"] == 0
     assert delta["shells_opened"] == 0
     assert delta["requests"] == 2 * 5, delta  # one Send + one Receive per operation
+
+
+def test_a_cold_operation_logs_in_with_ntlm_in_two_round_trips(emulator: Any) -> None:
+    """Negotiate sent up front (challenge, then authenticate), then the shell is opened,
+    PowerShell started, and the operation's Send and Receive: six requests, one login."""
+    before = emulator.counters()
+    client = RemotePowerShell(settings_for(emulator))
+    assert client.run(ECHO, {"name": "cold", "count": 1}, "echo") == {"name": "cold", "count": 1}
+    after = emulator.counters()
+    delta = {k: after[k] - before.get(k, 0) for k in after}
+    assert delta["logins"] == 1 and delta["shells_opened"] == 1, delta
+    assert delta["requests"] == 2 + 1 + 1 + 2, delta
+
+
+def test_a_host_without_an_opening_challenge_gets_the_usual_login() -> None:
+    """A 401 that carries no NTLM challenge (the host ignores an opening negotiate) or a
+    reply that is not a 401 leaves the login to pywinrm's own three-step handshake."""
+    from components.remote.ntlm_login import _challenge_token
+
+    def reply(status: int, header: str) -> requests.Response:
+        response = requests.Response()
+        response.status_code = status
+        response.headers["WWW-Authenticate"] = header
+        return response
+
+    assert _challenge_token(reply(401, "Negotiate")) is None
+    assert _challenge_token(reply(401, 'Basic realm="WSMAN"')) is None
+    assert _challenge_token(reply(200, "Negotiate TlRMTVNTUAAC")) is None
+    assert _challenge_token(reply(401, "Negotiate TlRMTVNTUAAC")) == b"NTLMSSP\x00\x02"
 
 
 def test_wrong_password_is_an_auth_error_without_the_secret(emulator: Any) -> None:

@@ -11,6 +11,7 @@ import pytest
 from components.config import DEFAULT_GUEST_WAIT_S, LabConfig
 from components.remote import (
     POOL,
+    FollowUp,
     GuestLoginError,
     GuestVmOffError,
     PowerShellError,
@@ -177,3 +178,30 @@ Start-VM -Name 'no-os'
         "holds no operating system never answers: check its image): An error has occurred "
         "which Windows PowerShell cannot handle. A remote session might have ended."
     ), info.value.message
+
+
+RESTART_IF_ASKED = """param([string]$InputJson)
+$in = $InputJson | ConvertFrom-Json
+if ($in.restart) { Restart-Computer -Force }
+@{ restarting = [bool]$in.restart; name = $in.name } | ConvertTo-Json -Compress
+"""
+READ_AFTER = """param([string]$InputJson)
+$in = $InputJson | ConvertFrom-Json
+@{ read_after = $true; name = $in.name } | ConvertTo-Json -Compress
+"""
+
+
+def test_a_follow_up_runs_in_the_same_operation_once_the_guest_is_back(
+    emu: Emulator, lab: LabConfig
+) -> None:
+    guest = _guest(lab, "L1 \u2018one\u2019")
+    guest.run(ECHO, {"name": "warm"}, "warm up")
+    follow = FollowUp(READ_AFTER, {"name": NASTY})
+    before = emu.counters()
+    got = guest.run(RESTART_IF_ASKED, {"restart": True, "name": "x"}, "op", after_restart=follow)
+    after = emu.counters()
+    assert got == {"read_after": True, "name": NASTY}
+    assert after["requests"] - before["requests"] == 2  # one Send, one Receive
+    # without the condition in the first answer, the first answer is the result
+    got = guest.run(RESTART_IF_ASKED, {"restart": False, "name": "y"}, "op", after_restart=follow)
+    assert got == {"restarting": False, "name": "y"}

@@ -9,34 +9,38 @@ with the backend, a test passphrase, and non-interactive output on top.
 from __future__ import annotations
 
 import os
-import re
 import shutil
-import signal
-import subprocess
-import sys
-import threading
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO
 
 import pytest
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-ENV_SCRIPT = REPO_ROOT / ".tools" / "env.sh"
+from harness.emulator import EmulatorProcess
+from harness.stack import (
+    ENV_SCRIPT,
+    PROJECT_PROGRAM_FILES,
+    REPO_ROOT,
+    EngineNotSetUpError,
+    PulumiCommandError,
+    PulumiProject,
+    PulumiResult,
+    read_engine_env,
+)
+
+__all__ = [
+    "ENV_SCRIPT",
+    "PROJECT_PROGRAM_FILES",
+    "REPO_ROOT",
+    "EmulatorProcess",
+    "PulumiCommandError",
+    "PulumiProject",
+    "PulumiResult",
+]
+
+ProjectFactory = Callable[..., PulumiProject]
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
-# What makes up the project's own Pulumi program; its packages come in through PYTHONPATH.
-PROJECT_PROGRAM_FILES = ("Pulumi.yaml", "__main__.py")
 # Passphrase for the per-test stacks' secrets provider: throwaway, tests only.
 TEST_PASSPHRASE = "e2e-only-passphrase"
-# Throwaway WinRM credentials for the per-test emulators.
-EMULATOR_USER = "Administrator"
-EMULATOR_PASSWORD = "E2e-only-Passw0rd!"
-_LISTENING = re.compile(r"hypervsim listening on (?P<url>http\S+?:(?P<port>\d+)/wsman)")
-_STOP_ATTEMPTS = 60
-_STOP_RETRY_SECONDS = 0.5
-# Generous bound for one CLI command on a loaded 2-core machine; a hang fails the test.
-DEFAULT_TIMEOUT_SECONDS = 300.0
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -49,93 +53,10 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 @pytest.fixture(scope="session")
 def engine_env() -> dict[str, str]:
     """The process environment after sourcing `.tools/env.sh`."""
-    if not ENV_SCRIPT.is_file() or not (REPO_ROOT / ".tools" / "bin" / "pulumi").is_file():
-        pytest.fail("the Pulumi engine is not set up: run ./scripts/setup first")
-    dumped = subprocess.run(
-        ["bash", "-c", f'. "{ENV_SCRIPT}" && env -0'],
-        check=True,
-        capture_output=True,
-        timeout=30,
-    ).stdout.decode()
-    env = dict(entry.split("=", 1) for entry in dumped.split("\0") if "=" in entry)
-    for leaked in ("PULUMI_CONFIG_PASSPHRASE_FILE", "PULUMI_ACCESS_TOKEN", "PULUMI_STACK"):
-        env.pop(leaked, None)
-    return env
-
-
-@dataclass
-class PulumiResult:
-    """One finished CLI command."""
-
-    args: tuple[str, ...]
-    returncode: int
-    stdout: str
-    stderr: str
-
-    @property
-    def output(self) -> str:
-        """stdout and stderr together, for assertions about what a user would see."""
-        return self.stdout + self.stderr
-
-
-class PulumiCommandError(AssertionError):
-    """A CLI command exited non-zero when it was expected to succeed."""
-
-
-@dataclass
-class PulumiProject:
-    """A Pulumi program in a temp dir with its own file backend; `pulumi(...)` runs the CLI."""
-
-    directory: Path
-    backend_dir: Path
-    env: dict[str, str]
-    history: list[PulumiResult] = field(default_factory=list)
-
-    def pulumi(
-        self,
-        *args: str,
-        check: bool = True,
-        timeout: float = DEFAULT_TIMEOUT_SECONDS,
-        input_text: str | None = None,
-    ) -> PulumiResult:
-        """Run `pulumi ARGS --non-interactive` in the project; raise on failure if `check`."""
-        argv = ("pulumi", *args, "--non-interactive", "--color", "never")
-        completed = subprocess.run(
-            argv,
-            cwd=self.directory,
-            env=self.env,
-            input=input_text,
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-            check=False,
-        )
-        result = PulumiResult(argv, completed.returncode, completed.stdout, completed.stderr)
-        self.history.append(result)
-        if check and completed.returncode != 0:
-            raise PulumiCommandError(
-                f"{' '.join(argv)} exited {completed.returncode}\n"
-                f"--- stdout ---\n{completed.stdout}\n--- stderr ---\n{completed.stderr}"
-            )
-        return result
-
-    def set_config(self, key: str, value: str, *, secret: bool = False) -> None:
-        """`pulumi config set` (value on stdin for secrets, so it never appears in argv)."""
-        if secret:
-            self.pulumi("config", "set", "--secret", key, input_text=value)
-        else:
-            self.pulumi("config", "set", key, value)
-
-    def state_text(self) -> str:
-        """Every file the backend wrote, concatenated: for 'no plain-text secret' checks."""
-        return "\n".join(
-            path.read_text(errors="replace")
-            for path in sorted(self.backend_dir.rglob("*"))
-            if path.is_file()
-        )
-
-
-ProjectFactory = Callable[..., PulumiProject]
+    try:
+        return read_engine_env()
+    except EngineNotSetUpError as exc:
+        pytest.fail(str(exc))
 
 
 @pytest.fixture
@@ -192,97 +113,6 @@ def pulumi_project(tmp_path: Path, engine_env: dict[str, str]) -> Iterator[Proje
 def smoke_program() -> Path:
     """The tiny record-provider program used by the engine smoke test."""
     return FIXTURES / "smoke_program"
-
-
-@dataclass
-class EmulatorProcess:
-    """A `python -m hypervsim serve` child with its state file; restartable on the same port."""
-
-    state_path: Path
-    env: dict[str, str]
-    extra_args: tuple[str, ...] = ()
-    user: str = EMULATOR_USER
-    password: str = EMULATOR_PASSWORD
-    port: int = 0
-    url: str = ""
-    process: subprocess.Popen[str] | None = None
-
-    def start(self) -> None:
-        """Start serving (on a free port the first time, the same port after a restart)."""
-        argv = [
-            sys.executable, "-m", "hypervsim", "serve",
-            "--port", str(self.port), "--user", self.user,
-            "--state", str(self.state_path), *self.extra_args,
-        ]  # fmt: skip
-        log_path = self.state_path.with_suffix(".log")
-        with log_path.open("a") as log:
-            # The password travels in the environment, never on a command line (`ps`).
-            env = {**self.env, "HYPERVSIM_PASSWORD": self.password}
-            self.process = subprocess.Popen(
-                argv, env=env, stdout=subprocess.PIPE, stderr=log, text=True
-            )
-        assert self.process.stdout is not None
-        seen: list[str] = []
-        for line in self.process.stdout:  # ends at EOF if the emulator exits
-            seen.append(line)
-            match = _LISTENING.search(line)
-            if match is not None:
-                self.url = match["url"]
-                self.port = int(match["port"])
-                _drain_in_background(self.process.stdout, log_path)
-                return
-        self.kill()
-        raise AssertionError(
-            f"hypervsim did not start:\n{''.join(seen)}{log_path.read_text(errors='replace')}"
-        )
-
-    def stop(self) -> None:
-        """Graceful stop (SIGINT), so the emulator saves its world.
-
-        SIGINT is repeated until the process ends: a process-wide signal may land on a worker
-        thread while the main thread sleeps in an untimed wait, which then never wakes."""
-        if self.process is not None:
-            for _ in range(_STOP_ATTEMPTS):
-                if self.process.poll() is not None:
-                    break
-                self.process.send_signal(signal.SIGINT)
-                try:
-                    self.process.wait(timeout=_STOP_RETRY_SECONDS)
-                except subprocess.TimeoutExpired:
-                    continue
-            else:
-                self.kill()
-                raise AssertionError("hypervsim did not stop after repeated SIGINT")
-        self.process = None
-
-    def kill(self) -> None:
-        """Abrupt stop (SIGKILL), as in a crash or power loss."""
-        if self.process is not None and self.process.poll() is None:
-            self.process.kill()
-            self.process.wait(timeout=30)
-        self.process = None
-
-    def show(self) -> str:
-        """`python -m hypervsim show --state FILE` (stop the server first for a settled view)."""
-        return subprocess.run(
-            [sys.executable, "-m", "hypervsim", "show", "--state", str(self.state_path)],
-            env=self.env,
-            capture_output=True,
-            text=True,
-            timeout=60,
-            check=True,
-        ).stdout
-
-
-def _drain_in_background(stream: IO[str], log_path: Path) -> None:
-    """Keep reading the emulator's stdout into its log, so a chatty emulator never blocks."""
-
-    def drain() -> None:
-        with log_path.open("a") as log:
-            for line in stream:
-                log.write(line)
-
-    threading.Thread(target=drain, name="hypervsim-stdout", daemon=True).start()
 
 
 EmulatorFactory = Callable[..., EmulatorProcess]

@@ -8,29 +8,38 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import winrm
 import yaml
 
-from tests.e2e.conftest import REPO_ROOT, EmulatorProcess, PulumiProject
+from harness.emulator import EmulatorProcess
+from harness.stack import (
+    GUEST_CREDENTIAL,
+    GUEST_PASSWORD,
+    GUEST_USER,
+    IMAGE,
+    IMAGE_PATH,
+    IMAGES,
+    REPO_ROOT,
+    PulumiProject,
+    set_passwords,
+    stack_file,
+    write_lab,
+)
 
-GUEST_CREDENTIAL = "lab-admin"
-GUEST_USER = "Administrator"
-GUEST_PASSWORD = "Guest-e2e-Passw0rd!"  # throwaway, tests only
-IMAGE = "ws2022"
-IMAGE_PATH = "C:\\Images\\WS2022-Datacenter.vhdx"  # on the emulated L0 (default profile)
-IMAGES: dict[str, Any] = {
-    IMAGE: {
-        "host": "l0",
-        "path": IMAGE_PATH,
-        "os": "windows-server",
-        "build": 20348,
-        "generation": 2,
-    }
-}
+__all__ = [
+    "GUEST_CREDENTIAL",
+    "GUEST_PASSWORD",
+    "GUEST_USER",
+    "IMAGE",
+    "IMAGES",
+    "IMAGE_PATH",
+    "set_passwords",
+    "stack_file",
+    "write_lab",
+]
 
 
 def small_lab(prefix_ip: str = "192.168.100") -> dict[str, Any]:
@@ -63,46 +72,6 @@ def small_lab(prefix_ip: str = "192.168.100") -> dict[str, Any]:
             }
         ],
     }
-
-
-def stack_file(project: PulumiProject, stack: str) -> Path:
-    return project.directory / "stacks" / f"Pulumi.{stack}.yaml"
-
-
-def write_lab(
-    project: PulumiProject,
-    stack: str,
-    emulator: EmulatorProcess,
-    lab: dict[str, Any],
-    *,
-    prefix: str = "",
-    images: dict[str, Any] | None = None,
-) -> None:
-    """Put hosts, credentials, images (default: the L0's Windows Server 2022 image), prefix
-    and the lab into the stack file (keeping what the CLI wrote there, e.g. the encryption
-    salt and secrets)."""
-    path = stack_file(project, stack)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    doc = yaml.safe_load(path.read_text()) if path.is_file() else None
-    doc = doc or {}
-    config = doc.setdefault("config", {})
-    config["hyperv-lab:hosts"] = {"l0": {"endpoint": emulator.url, "user": emulator.user}}
-    config["hyperv-lab:credentials"] = {GUEST_CREDENTIAL: {"user": GUEST_USER}}
-    config["hyperv-lab:images"] = IMAGES if images is None else images
-    config["hyperv-lab:lab"] = lab
-    if prefix:
-        config["hyperv-lab:prefix"] = prefix
-    else:
-        config.pop("hyperv-lab:prefix", None)
-    path.write_text(yaml.safe_dump(doc, sort_keys=False))
-
-
-def set_passwords(project: PulumiProject, emulator: EmulatorProcess) -> None:
-    """Both passwords as `--secret` config values (read from stdin, never on a command line)."""
-    for name, value in (("l0", emulator.password), (GUEST_CREDENTIAL, GUEST_PASSWORD)):
-        project.pulumi(
-            "config", "set", "--secret", "--path", f"hyperv-lab:passwords.{name}", input_text=value
-        )
 
 
 def run_ps(emulator: EmulatorProcess, script: str) -> str:

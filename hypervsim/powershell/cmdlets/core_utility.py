@@ -70,7 +70,8 @@ def _ev(inv: Invocation) -> Evaluator:
 def start_sleep(inv: Invocation) -> None:
     seconds = float(to_number(inv.bound.get("Seconds", 0)))
     seconds += float(to_number(inv.bound.get("Milliseconds", 0))) / 1000.0
-    inv.sleep(seconds)
+    timing = getattr(getattr(inv.computer, "world", None), "timing", None)
+    inv.sleep(seconds if timing is None else timing.wait_seconds(seconds))  # host clock
 
 
 def _command_info(name: str, kind: str, module: str) -> PSObject:

@@ -35,6 +35,15 @@ def test_fault_spec_is_validated_by_the_parser() -> None:
         build_parser().parse_args(["serve", "--user", "u", "--password", "p", "--fault", "boom"])
 
 
+def test_time_scale_is_a_non_negative_number_and_defaults_to_instant() -> None:
+    base = ["serve", "--user", "u", "--password", "p"]
+    assert build_parser().parse_args(base).time_scale == 0.0
+    assert build_parser().parse_args([*base, "--time-scale", "0.05"]).time_scale == 0.05
+    for bad in ("-1", "fast", "nan"):
+        with pytest.raises(SystemExit):
+            build_parser().parse_args([*base, "--time-scale", bad])
+
+
 def test_non_loopback_bind_is_refused() -> None:
     from hypervsim.wire.server import ServerConfig, WinRmServer
     from hypervsim.world.model import World

@@ -1,0 +1,1 @@
+"""Support shared by tests and benchmarks: emulator launchers and Pulumi project runners."""
