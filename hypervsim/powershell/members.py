@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from hypervsim.powershell.api import DotNetCallError, PSEnum, PSObject
+from hypervsim.powershell.api import DotNetCallError, PSEnum, PSObject, ReadOnlyMemberError
 from hypervsim.powershell.operators import (
     format_value,
 )
@@ -121,6 +121,9 @@ def get_member(value: Any, name: str) -> Any:
     if isinstance(value, dict):
         if name in value:
             return value[name]
+        extended = getattr(value, "extended", None)  # Add-Member on a hashtable
+        if isinstance(extended, PSObject) and extended.has(name):
+            return extended.get(name)
         if lowered == "count":
             return len(value)
         if lowered == "keys":
@@ -203,7 +206,7 @@ class PropertyInfo(PSObject):
 
     def __init__(self, owner: PSObject, name: str) -> None:
         note = owner.type_names[:1] == [CUSTOM_OBJECT]
-        kind = "NoteProperty" if note else "Property"
+        kind = owner.member_kind(name) or ("NoteProperty" if note else "Property")
         super().__init__(
             {
                 "Value": None,
@@ -308,7 +311,10 @@ def set_member(target: Any, name: str, value: Any) -> None:
                 ),
                 "PropertyAssignmentException",
             )
-        target.set(name, value)
+        try:
+            target.set(name, value)
+        except ReadOnlyMemberError as exc:
+            raise MemberError(str(exc), "SetWithoutSetterFromScriptProperty") from None
         return
     if isinstance(target, dict):
         target[name] = value
@@ -353,6 +359,9 @@ def call_method(value: Any, name: str, args: list[Any], ctx: MemberContext) -> A
             return value is args[0]
         raise _no_method(value, name)
     if isinstance(value, dict):
+        extended = getattr(value, "extended", None)
+        if isinstance(extended, PSObject) and callable(extended.get(name)):
+            return call_method(extended, name, args, ctx)
         return _dict_method(value, lowered, name, args)
     if isinstance(value, PropertyCollection) and lowered in ("item", "match") and args:
         found = (
