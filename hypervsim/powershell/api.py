@@ -44,6 +44,45 @@ def dotnet_enum(full_name: str) -> Callable[[_E], _E]:
     return register
 
 
+class ReadOnlyMemberError(Exception):
+    """A computed property without a setter was assigned (PowerShell refuses it)."""
+
+
+class LiveProperty:
+    """A computed member of a PSObject, evaluated on each access as PowerShell does:
+    Add-Member's ScriptProperty (getter/setter script blocks) and AliasProperty."""
+
+    __slots__ = ("getter", "kind", "setter")
+
+    def __init__(
+        self,
+        getter: Callable[[], Any],
+        setter: Callable[[Any], None] | None = None,
+        kind: str = "ScriptProperty",
+    ) -> None:
+        self.getter = getter
+        self.setter = setter
+        self.kind = kind
+
+    def assign(self, name: str, value: Any) -> None:
+        if self.setter is None:
+            raise ReadOnlyMemberError(f'Set accessor for property "{name}" is unavailable.')
+        self.setter(value)
+
+
+class ScriptMethodMember:
+    """A method Add-Member gave a PSObject (ScriptMethod): callable, and no property, so
+    property views (Format-*, ConvertTo-Json, PSObject.Properties) leave it out."""
+
+    __slots__ = ("call",)
+
+    def __init__(self, call: Callable[..., Any]) -> None:
+        self.call = call
+
+    def __call__(self, *args: Any) -> Any:
+        return self.call(*args)
+
+
 class PSObject:
     """A PowerShell object: ordered, case-insensitive properties plus .NET type names.
 
@@ -68,22 +107,48 @@ class PSObject:
 
     def get(self, name: str, default: Any = None) -> Any:
         hit = self._props.get(name.lower())
-        return default if hit is None else hit[1]
+        if hit is None:
+            return default
+        value = hit[1]
+        return value.getter() if type(value) is LiveProperty else value
 
     def has(self, name: str) -> bool:
         return name.lower() in self._props
 
     def set(self, name: str, value: Any) -> None:
+        """Set a property; a computed one (ScriptProperty/AliasProperty) runs its setter,
+        unless `value` is itself a computed member (Add-Member defining it)."""
         key = name.lower()
-        original = self._props[key][0] if key in self._props else name
+        hit = self._props.get(key)
+        if hit is not None and type(hit[1]) is LiveProperty and type(value) is not LiveProperty:
+            hit[1].assign(hit[0], value)
+            return
+        original = hit[0] if hit is not None else name
         self._props[key] = (original, value)
 
+    def define(self, name: str, value: Any) -> None:
+        """Add or replace a member as such (Add-Member -Force), never through a setter."""
+        key = name.lower()
+        self._props.pop(key, None)
+        self._props[key] = (name, value)
+
+    def member_kind(self, name: str) -> str | None:
+        """The MemberType of a computed member (None for a plain property)."""
+        hit = self._props.get(name.lower())
+        return hit[1].kind if hit is not None and type(hit[1]) is LiveProperty else None
+
     def items(self) -> Iterator[tuple[str, Any]]:
-        """(name as first written, value) in insertion order."""
-        return iter(self._props.values())
+        """(name as first written, value) in insertion order (computed members evaluated)."""
+        return iter(
+            [
+                (n, v.getter() if type(v) is LiveProperty else v)
+                for n, v in self._props.values()
+                if type(v) is not ScriptMethodMember
+            ]
+        )
 
     def names(self) -> list[str]:
-        return [n for n, _ in self._props.values()]
+        return [n for n, v in self._props.values() if type(v) is not ScriptMethodMember]
 
     def __repr__(self) -> str:
         inner = ", ".join(f"{n}={v!r}" for n, v in self.items())

@@ -7,7 +7,12 @@ from typing import TYPE_CHECKING, Any
 
 from hypervsim.powershell import ast as psast
 from hypervsim.powershell.api import ErrorCategory, PSObject
-from hypervsim.powershell.members import MemberError, call_method, get_member
+from hypervsim.powershell.members import (
+    MemberError,
+    PropertyCollection,
+    call_method,
+    get_member,
+)
 from hypervsim.powershell.operators import (
     OperatorError,
     arithmetic,
@@ -314,6 +319,8 @@ class ExpressionEvaluator(ScopeState):
             if int(to_number(index)) in (0, -1):
                 return target
             return None
+        if isinstance(target, PropertyCollection) and isinstance(index, str):
+            return target.item(index)
         if isinstance(target, list | tuple | str | bytes | bytearray):
             if isinstance(index, list):
                 return [self._index(target, i, node) for i in index]

@@ -308,7 +308,9 @@ class CommandInvoker(StatementRunner):
             if what_if is not None:
                 inv.write_host(what_if)
                 continue
-            if confirm_requested(spec.name, spec.kind, common, self.get_var("ConfirmPreference")):
+            if confirm_requested(
+                spec.name, spec.kind, common, self.get_var("ConfirmPreference"), bound_values
+            ):
                 record = ErrorRecord(
                     message=NON_INTERACTIVE,
                     category=ErrorCategory.InvalidOperation,

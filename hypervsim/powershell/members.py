@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from hypervsim.powershell.api import DotNetCallError, PSEnum, PSObject
+from hypervsim.powershell.api import DotNetCallError, PSEnum, PSObject, ReadOnlyMemberError
 from hypervsim.powershell.operators import (
     format_value,
 )
@@ -121,6 +121,9 @@ def get_member(value: Any, name: str) -> Any:
     if isinstance(value, dict):
         if name in value:
             return value[name]
+        extended = getattr(value, "extended", None)  # Add-Member on a hashtable
+        if isinstance(extended, PSObject) and extended.has(name):
+            return extended.get(name)
         if lowered == "count":
             return len(value)
         if lowered == "keys":
@@ -192,10 +195,72 @@ def get_member(value: Any, name: str) -> Any:
     return getattr(value, name, None)
 
 
+CUSTOM_OBJECT = "System.Management.Automation.PSCustomObject"
+
+
+class PropertyInfo(PSObject):
+    """A PSPropertyInfo of `$obj.PSObject.Properties`: `Value` reads and writes the live
+    property of the object it describes, as on Windows."""
+
+    __slots__ = ("owner",)
+
+    def __init__(self, owner: PSObject, name: str) -> None:
+        note = owner.type_names[:1] == [CUSTOM_OBJECT]
+        kind = owner.member_kind(name) or ("NoteProperty" if note else "Property")
+        super().__init__(
+            {
+                "Value": None,
+                "MemberType": kind,
+                "IsSettable": True,
+                "IsGettable": True,
+                "TypeNameOfValue": None,
+                "Name": name,
+                "IsInstance": True,
+            },
+            type_names=[
+                f"System.Management.Automation.PS{'Note' if note else ''}Property",
+                "System.Management.Automation.PSPropertyInfo",
+                "System.Management.Automation.PSMemberInfo",
+                "System.Object",
+            ],
+        )
+        self.owner = owner
+
+    def get(self, name: str, default: Any = None) -> Any:
+        key = name.lower()
+        if key == "value":
+            return self.owner.get(to_string(super().get("Name")))
+        if key == "typenameofvalue":
+            return type_name_of(self.get("Value"))
+        return super().get(name, default)
+
+    def set(self, name: str, value: Any) -> None:
+        if name.lower() == "value" and hasattr(self, "owner"):
+            self.owner.set(to_string(super().get("Name")), value)
+        super().set(name, value)
+
+    def items(self) -> Iterator[tuple[str, Any]]:
+        return iter([(n, self.get(n)) for n, _ in super().items()])
+
+
+class PropertyCollection(list[PropertyInfo]):
+    """`$obj.PSObject.Properties` (PSMemberInfoCollection): a list of PropertyInfo that is
+    also indexed by name (`['Name']`, `.Item('Name')`, $null when absent) and matched by
+    wildcard (`.Match('N*')`), case-insensitively."""
+
+    def item(self, name: str) -> PropertyInfo | None:
+        lowered = name.lower()
+        return next((p for p in self if to_string(p.get("Name")).lower() == lowered), None)
+
+    def match(self, pattern: str) -> list[PropertyInfo]:
+        from hypervsim.powershell.operators import wildcard_to_regex
+
+        regex = re.compile(wildcard_to_regex(pattern), re.IGNORECASE)
+        return [p for p in self if regex.match(to_string(p.get("Name")))]
+
+
 def _psobject_view(value: PSObject) -> PSObject:
-    props = [
-        PSObject({"Name": n, "Value": v, "MemberType": "NoteProperty"}) for n, v in value.items()
-    ]
+    props = PropertyCollection(PropertyInfo(value, n) for n in value.names())
     return PSObject({"Properties": props, "TypeNames": list(value.type_names)})
 
 
@@ -246,7 +311,10 @@ def set_member(target: Any, name: str, value: Any) -> None:
                 ),
                 "PropertyAssignmentException",
             )
-        target.set(name, value)
+        try:
+            target.set(name, value)
+        except ReadOnlyMemberError as exc:
+            raise MemberError(str(exc), "SetWithoutSetterFromScriptProperty") from None
         return
     if isinstance(target, dict):
         target[name] = value
@@ -291,7 +359,15 @@ def call_method(value: Any, name: str, args: list[Any], ctx: MemberContext) -> A
             return value is args[0]
         raise _no_method(value, name)
     if isinstance(value, dict):
+        extended = getattr(value, "extended", None)
+        if isinstance(extended, PSObject) and callable(extended.get(name)):
+            return call_method(extended, name, args, ctx)
         return _dict_method(value, lowered, name, args)
+    if isinstance(value, PropertyCollection) and lowered in ("item", "match") and args:
+        found = (
+            value.item(to_string(args[0])) if lowered == "item" else value.match(to_string(args[0]))
+        )
+        return found
     if isinstance(value, list | tuple):
         return _list_method(value, lowered, name, args)
     if isinstance(value, ScriptBlockValue):

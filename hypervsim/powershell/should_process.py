@@ -49,13 +49,23 @@ def changes_state(command: str, kind: str) -> bool:
     return lowered in SHOULD_PROCESS_OTHERS or lowered.split("-", 1)[0] in CHANGING_VERBS
 
 
-CONFIRM_IMPACT_HIGH = frozenset({"remove-netipaddress", "remove-netroute", "remove-netnat"})
+CONFIRM_IMPACT_HIGH = frozenset(
+    {"remove-netipaddress", "remove-netroute", "remove-netnat", "remove-vm"}
+)
 """Commands declared ConfirmImpact High: they ask unless -Confirm:$false (or
 $ConfirmPreference is None), which is why scripts pass -Confirm:$false to them."""
 
+FORCE_SKIPS_CONFIRM = frozenset({"remove-vm"})
+"""High-impact commands whose -Force skips the question: Remove-VM asks 'Are you sure you
+want to remove virtual machine "x"?' unless -Force (Microsoft's Remove-VM help, example 1)."""
+
 
 def confirm_requested(
-    command: str, kind: str, common: Mapping[str, Any], preference: Any = "High"
+    command: str,
+    kind: str,
+    common: Mapping[str, Any],
+    preference: Any = "High",
+    bound: Mapping[str, Any] | None = None,
 ) -> bool:
     """Whether the command asks the host before changing anything: with -Confirm, or by its
     ConfirmImpact. powershell.exe over WinRS is non-interactive, so asking fails."""
@@ -63,7 +73,10 @@ def confirm_requested(
         return False
     if "Confirm" in common:
         return to_bool(common["Confirm"])
-    high = command.lower() in CONFIRM_IMPACT_HIGH
+    lowered = command.lower()
+    if lowered in FORCE_SKIPS_CONFIRM and bound is not None and to_bool(bound.get("Force")):
+        return False
+    high = lowered in CONFIRM_IMPACT_HIGH
     return high and to_string(preference).strip().lower() in ("high", "medium", "low")
 
 

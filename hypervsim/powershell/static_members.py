@@ -1,7 +1,8 @@
 """Static .NET members: `[Type]::Member` and `[Type]::Method(...)` ([Convert], [Math]...).
 
-Only what Hyper-V lab scripts use; an unknown type fails with Windows' "Unable to find type",
-a known type without the member with its "cannot be found" / "does not contain" texts.
+Only what Hyper-V lab scripts use; an unknown type fails with Windows' "Unable to find type";
+on a known type a property it lacks reads as $null and a method it lacks fails with Windows'
+"does not contain a method named" text.
 """
 
 from __future__ import annotations
@@ -115,9 +116,7 @@ def get_static(type_name: str, member: str, ctx: MemberContext) -> Any:
     if key == "system.guid" and lowered == "empty":
         return "00000000-0000-0000-0000-000000000000"
     if _known(key):
-        raise MemberError(
-            f"The property '{member}' cannot be found on type [{type_name}].", "PropertyNotFound"
-        )
+        return None  # as on Windows (outside strict mode): a static property it lacks is $null
     raise unknown_type(type_name)
 
 

@@ -49,6 +49,7 @@ class Hashtable(dict):  # type: ignore[type-arg]
         super().__init__()
         self._index: dict[Any, Any] = {}
         self.ordered = ordered
+        self.extended: PSObject | None = None  # members Add-Member gave this hashtable
         pairs = items.items() if isinstance(items, dict) else items
         for k, v in pairs:
             self[k] = v

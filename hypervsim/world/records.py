@@ -11,6 +11,7 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from hypervsim.world.filesystem import Volume
+from hypervsim.world.vlan import PortVlan
 
 
 class Feature(BaseModel):
@@ -75,6 +76,7 @@ class VMSwitch(BaseModel):
     allow_management_os: bool = False
     notes: str = ""
     settings: dict[str, Any] = Field(default_factory=dict)  # accepted, not modeled
+    management_vlan: PortVlan = Field(default_factory=PortVlan)  # its management OS adapter
 
 
 class VMNetworkAdapter(BaseModel):
@@ -88,6 +90,7 @@ class VMNetworkAdapter(BaseModel):
     mac_spoofing: bool = False
     allow_teaming: bool = False
     settings: dict[str, Any] = Field(default_factory=dict)  # accepted, not modeled
+    vlan: PortVlan = Field(default_factory=PortVlan)
 
 
 class Account(BaseModel):

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import xml.etree.ElementTree as ET
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from pydantic import BaseModel
@@ -21,12 +22,13 @@ from pydantic import BaseModel
 from hypervsim.world.errors import WorldError
 
 if TYPE_CHECKING:  # pragma: no cover
-    from hypervsim.world.model import World
+    from hypervsim.world.model import Computer, World
 
 # TASK_STATE values as the Schedule.Service COM API and Get-ScheduledTask report them.
 STATE_UNKNOWN, STATE_DISABLED, STATE_QUEUED, STATE_READY, STATE_RUNNING = 0, 1, 2, 3, 4
 STATE_NAMES = {0: "Unknown", 1: "Disabled", 2: "Queued", 3: "Ready", 4: "Running"}
 NOT_YET_RUN = 0x41303  # SCHED_S_TASK_HAS_NOT_RUN: LastTaskResult before the first run
+ACTION_FAILED = 0x80004005  # E_FAIL: the emulator itself failed while running the action
 TASK_NS = "{http://schemas.microsoft.com/windows/2004/02/mit/task}"
 
 
@@ -167,9 +169,30 @@ def run_pending_tasks(world: World) -> int:
                 continue
             task.pending = False
             runner = world.task_runner
-            code = runner(computer, task) if runner is not None else 0x80070002
+            if runner is None:
+                code = 0x80070002
+            else:
+                code = _run_guarded(world, runner, computer, task)
             task.last_result = code & 0xFFFFFFFF if code < 0 else code
             task.run_count += 1
             task.state = STATE_READY if task.enabled else STATE_DISABLED
             ran += 1
     return ran
+
+
+def _run_guarded(
+    world: World,
+    runner: Callable[[Computer, ScheduledTask], int],
+    computer: Computer,
+    task: ScheduledTask,
+) -> int:
+    """A task's action is its own command for the world: when running it fails inside the
+    emulator (an exception, not an exit code), whatever it changed is undone and the task
+    ends with E_FAIL. Its commands' own errors are exit codes and keep their changes, as a
+    real process's do."""
+    snapshot = world.snapshot()
+    try:
+        return runner(computer, task)
+    except Exception:
+        snapshot.restore()
+        return ACTION_FAILED

@@ -1,8 +1,13 @@
-"""Add-Member: note properties on PSCustomObjects (and any PSObject the pipeline carries).
+"""Add-Member: note properties, script properties, script methods and alias properties on
+PSCustomObjects (and any PSObject the pipeline carries) and on hashtables.
 
-The three ways scripts write it: `-MemberType NoteProperty -Name n -Value v` (also
+The three ways scripts write notes: `-MemberType NoteProperty -Name n -Value v` (also
 positionally), `-NotePropertyName n -NotePropertyValue v`, and `-NotePropertyMembers @{...}`.
+`-MemberType ScriptProperty -Name n -Value {getter} [-SecondValue {setter}]` and
+`ScriptMethod -Value {body}` run with `$this` as the object on each access;
+`AliasProperty -Name n -Value target [-SecondValue type]` reads and writes `target`.
 An existing member is refused with Windows' text unless -Force; -PassThru returns the object.
+Scalars (strings, numbers) are not supported by the emulator and refused as such.
 """
 
 from __future__ import annotations
@@ -15,12 +20,21 @@ from hypervsim.powershell.api import (
     ErrorCategory,
     ErrorRecord,
     Invocation,
+    LiveProperty,
     Param,
     ParamKind,
     PSObject,
+    ScriptMethodMember,
     cmdlet,
 )
-from hypervsim.powershell.values import to_string
+from hypervsim.powershell.types import convert
+from hypervsim.powershell.values import (
+    Hashtable,
+    ScriptBlockValue,
+    collapse,
+    to_string,
+    type_name_of,
+)
 
 UTILITY = "Microsoft.PowerShell.Utility"
 CLASS = "Microsoft.PowerShell.Commands.AddMemberCommand"
@@ -78,6 +92,9 @@ def _member_type(value: Any) -> str:
     )
 
 
+COMPUTED = ("ScriptProperty", "ScriptMethod", "AliasProperty")
+
+
 def _notes(b: dict[str, Any]) -> list[tuple[str, Any]]:
     """The (name, value) pairs to add, by the parameter set the bound names select."""
     members = b.get("NotePropertyMembers")
@@ -108,7 +125,7 @@ def _notes(b: dict[str, Any]) -> list[tuple[str, Any]]:
             )
         )
     kind = _member_type(b["MemberType"])
-    if kind != "NoteProperty":
+    if kind not in ("NoteProperty", *COMPUTED):
         raise _error(
             f"hypervsim does not support Add-Member -MemberType {kind}.",
             "NotSupportedByEmulator",
@@ -131,6 +148,70 @@ def _notes(b: dict[str, Any]) -> list[tuple[str, Any]]:
     return [(to_string(b["Name"]), b.get("Value"))]
 
 
+def _script_block(value: Any) -> ScriptBlockValue:
+    if isinstance(value, ScriptBlockValue):
+        return value
+    raise _error(
+        (
+            f'Cannot convert the "{to_string(value)}" value of type "{type_name_of(value)}" to'
+            ' type "System.Management.Automation.ScriptBlock".'
+        ),
+        "InvalidCastToScriptBlock",
+        ErrorCategory.InvalidArgument,
+        "System.Management.Automation.PSInvalidCastException",
+        value,
+    )
+
+
+def _computed(
+    inv: Invocation, kind: str, target: PSObject, this: Any, value: Any, second: Any
+) -> Any:
+    """The member object of a ScriptProperty, ScriptMethod or AliasProperty kept in `target`
+    for the object `this` (the PSObject itself, or the hashtable whose members it holds)."""
+
+    def run(block: ScriptBlockValue, args: list[Any]) -> Any:
+        return collapse(inv.invoke(block, args, variables={"this": this}))
+
+    if kind == "ScriptMethod":
+        body = _script_block(value)
+        return ScriptMethodMember(lambda *args: run(body, list(args)))
+    if kind == "ScriptProperty":
+        getter = _script_block(value)
+        setter = _script_block(second) if second is not None else None
+        return LiveProperty(
+            lambda: run(getter, []),
+            (lambda v: run(setter, [v]) and None) if setter is not None else None,
+        )
+    aliased = to_string(value)
+    as_type = to_string(second) if second is not None else None
+
+    def read() -> Any:
+        if isinstance(this, dict):
+            got = this[aliased] if aliased in this else target.get(aliased)
+        else:
+            got = target.get(aliased)
+        return convert(as_type, got) if as_type else got
+
+    def write(new: Any) -> None:
+        if isinstance(this, dict) and aliased in this:
+            this[aliased] = new
+        else:
+            target.set(aliased, new)
+
+    return LiveProperty(read, write, kind="AliasProperty")
+
+
+def _holder(target: Any) -> PSObject | None:
+    """Where the members go: the PSObject itself, or a hashtable's extended members."""
+    if isinstance(target, PSObject):
+        return target
+    if isinstance(target, Hashtable):
+        if target.extended is None:
+            target.extended = PSObject()
+        return target.extended
+    return None
+
+
 @cmdlet(
     "Add-Member",
     Param("MemberType", position=0, aliases=("Type",)),
@@ -150,10 +231,12 @@ def add_member(inv: Invocation) -> Iterable[Any]:
     b = inv.bound
     target = b.get("InputObject")
     notes = _notes(b)
-    if not isinstance(target, PSObject):
+    holder = _holder(target)
+    if holder is None:
         raise _error(
             (
-                "hypervsim supports Add-Member only on PSObjects (such as [pscustomobject]);"
+                "hypervsim supports Add-Member only on PSObjects (such as [pscustomobject])"
+                " and hashtables;"
                 f" this input is a {type(target).__name__}."
             ),
             "NotSupportedByEmulator",
@@ -163,7 +246,8 @@ def add_member(inv: Invocation) -> Iterable[Any]:
         )
     force = bool(b.get("Force"))
     for name, _ in notes:
-        if target.has(name) and not force:
+        taken = holder.has(name) or (isinstance(target, dict) and name in target)
+        if taken and not force:
             raise _error(
                 (
                     f'Cannot add a member with the name "{name}" because a member with that'
@@ -175,8 +259,11 @@ def add_member(inv: Invocation) -> Iterable[Any]:
                 "System.InvalidOperationException",
                 target,
             )
+    kind = _member_type(b["MemberType"]) if isinstance(b.get("MemberType"), str) else ""
     for name, value in notes:
-        target.set(name, value)
+        if kind in COMPUTED:
+            value = _computed(inv, kind, holder, target, value, b.get("SecondValue"))
+        holder.define(name, value)
     if b.get("TypeName") is not None:
-        target.type_names.insert(0, to_string(b["TypeName"]))
+        holder.type_names.insert(0, to_string(b["TypeName"]))
     return [target] if b.get("PassThru") else []

@@ -63,6 +63,33 @@ register_view(
     ],
     "table",
 )
+
+
+def _vlan_list(obj: PSObject) -> str:
+    mode = to_string(obj.get("OperationMode"))
+    if mode == "Access":
+        return to_string(obj.get("AccessVlanId"))
+    if mode == "Trunk":
+        return (
+            f"{to_string(obj.get('NativeVlanId'))},{to_string(obj.get('AllowedVlanIdListString'))}"
+        )
+    return ""
+
+
+def _parent(name: str) -> Any:
+    return lambda obj: to_string(obj.get("ParentAdapter").get(name))
+
+
+register_view(
+    "Microsoft.HyperV.PowerShell.VMNetworkAdapterVlanSetting",
+    [
+        ("VMName", _parent("VMName")),
+        ("VMNetworkAdapterName", _parent("Name")),
+        ("Mode", lambda obj: to_string(obj.get("OperationMode"))),
+        ("VlanList", _vlan_list),
+    ],
+    "table",
+)
 register_view(
     "Microsoft.Management.Infrastructure.CimInstance#ROOT/StandardCimv2/MSFT_NetIPAddress",
     [

@@ -19,11 +19,13 @@ from hypervsim.powershell.cmdlets.world_bridge import (
     ControllerType,
     OnOffState,
     VhdType,
+    VMNetworkAdapterVlanMode,
     VMState,
     VMSwitchType,
 )
 from hypervsim.world.model import VM, Computer
 from hypervsim.world.records import DvdDrive, HardDrive, Vhd, VMNetworkAdapter, VMSwitch
+from hypervsim.world.vlan import PortVlan, vlan_list_text
 
 NS = "Microsoft.HyperV.PowerShell."
 
@@ -44,7 +46,39 @@ def guest_ips(vm: VM, adapter: VMNetworkAdapter) -> list[str]:
     return [a.ip_address for a in vm.guest.addresses_of(nic)] if nic else []
 
 
+def vlan_object(host: Computer, port: PortVlan, parent: PSObject) -> PSObject:
+    """VMNetworkAdapterVlanSetting: Get-VMNetworkAdapterVlan's output and an adapter's
+    VlanSetting (the private VLAN fields at their defaults: private mode is not modelled)."""
+    return PSObject(
+        {
+            "OperationMode": VMNetworkAdapterVlanMode[port.mode],
+            "AccessVlanId": port.access_vlan_id,
+            "NativeVlanId": port.native_vlan_id,
+            "AllowedVlanIdList": list(port.allowed_vlan_ids),
+            "AllowedVlanIdListString": vlan_list_text(port.allowed_vlan_ids) or None,
+            "PrivateVlanMode": 0,
+            "PrimaryVlanId": 0,
+            "SecondaryVlanId": 0,
+            "SecondaryVlanIdList": None,
+            "SecondaryVlanIdListString": None,
+            "ParentAdapter": parent,
+            "IsTemplate": False,
+            "CimSession": None,
+            "ComputerName": host.name,
+            "IsDeleted": False,
+        },
+        _types("VMNetworkAdapterVlanSetting", NS + "VMNetworkAdapterFeatureBase"),
+        ref=port,
+    )
+
+
 def adapter_object(host: Computer, vm: VM, adapter: VMNetworkAdapter) -> PSObject:
+    obj = _adapter_object(host, vm, adapter)
+    obj.set("VlanSetting", vlan_object(host, adapter.vlan, obj))
+    return obj
+
+
+def _adapter_object(host: Computer, vm: VM, adapter: VMNetworkAdapter) -> PSObject:
     sw = host.switch_by_id(adapter.switch_id)
     return PSObject(
         {
@@ -92,6 +126,12 @@ def _adapter_settings(adapter: VMNetworkAdapter) -> dict[str, Any]:
 
 
 def management_adapter_object(host: Computer, sw: VMSwitch) -> PSObject:
+    obj = _management_adapter_object(host, sw)
+    obj.set("VlanSetting", vlan_object(host, sw.management_vlan, obj))
+    return obj
+
+
+def _management_adapter_object(host: Computer, sw: VMSwitch) -> PSObject:
     nic = next(
         (n for n in host.net_adapters if n.kind == "host-vnic" and n.switch_id == sw.id), None
     )

@@ -14,8 +14,17 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from hypervsim.powershell.api import Invocation, Param, PSEnum, dotnet_enum
+from hypervsim.powershell.api import (
+    CmdletError,
+    ErrorCategory,
+    ErrorRecord,
+    Invocation,
+    Param,
+    PSEnum,
+    dotnet_enum,
+)
 from hypervsim.powershell.cmdlets.world_bridge import (
+    HYPERV_NS,
     OnOffState,
     as_bool,
     as_enum,
@@ -76,6 +85,7 @@ class Setting:
     prop: str = ""
     default_of: Callable[[Any], Any] | None = None
     scope: str = ""  # keeps e.g. the processor's "Maximum" apart from the memory's
+    not_empty: bool = False  # [ValidateNotNullOrEmpty]: '' and $null fail binding
 
     @property
     def name(self) -> str:
@@ -109,12 +119,27 @@ def collect(inv: Invocation, settings: tuple[Setting, ...], command: str) -> dic
         elif s.kind is int:
             out[s.key] = as_int(value)
         elif s.kind is str:
+            if s.not_empty and (value is None or to_string(value) == ""):
+                raise _null_or_empty(s.param, command)
             out[s.key] = None if value is None else to_string(value)
         elif s.kind is list:
             out[s.key] = [to_string(v) for v in flatten(value)]
         else:
             out[s.key] = as_enum(inv, s.param, s.kind, command).name
     return out
+
+
+def _null_or_empty(param: str, command: str) -> CmdletError:
+    """PowerShell's binding error for [ValidateNotNullOrEmpty] parameters."""
+    return CmdletError(
+        ErrorRecord(
+            f"Cannot validate argument on parameter '{param}'. The argument is null or empty."
+            " Provide an argument that is not null or empty, and then try the command again.",
+            ErrorCategory.InvalidData,
+            f"ParameterArgumentValidationError,{HYPERV_NS}{command.replace('-', '')}",
+            exception_type="System.Management.Automation.ParameterBindingValidationException",
+        )
+    )
 
 
 def read_back(
@@ -146,8 +171,8 @@ VM_SETTINGS = (
     Setting("AutomaticCriticalErrorAction", CriticalErrorAction, "Pause"),
     Setting("AutomaticCriticalErrorActionTimeout", int, 30),
     Setting("LockOnDisconnect", OnOffState, "Off"),
-    Setting("SnapshotFileLocation", str, default_of=lambda vm: vm.path),
-    Setting("SmartPagingFilePath", str, default_of=lambda vm: vm.path),
+    Setting("SnapshotFileLocation", str, default_of=lambda vm: vm.path, not_empty=True),
+    Setting("SmartPagingFilePath", str, default_of=lambda vm: vm.path, not_empty=True),
 )
 """Set-VM's settings kept to read back (Windows Server 2022 defaults of a new VM)."""
 OFF_ONLY_SETTINGS = frozenset(

@@ -40,14 +40,28 @@ TASK_LOGON_PASSWORD = 1
 BAD_LOGON = "The user name or password is incorrect. (Exception from HRESULT: 0x8007052E)"
 
 
-def _com(call: Callable[..., Any]) -> Callable[..., Any]:
-    """World refusals become the COMException a COM call throws."""
+def _com(computer: Computer, call: Callable[..., Any]) -> Callable[..., Any]:
+    """A COM method call is its own command for the world: it runs under a snapshot, and
+    when it throws (a refusal, or an emulator bug) the world is put back as it was before the
+    call. World refusals become the COMException a COM call throws; a bug becomes a .NET
+    exception of the call, never a half-registered task."""
 
     def wrapped(*args: Any) -> Any:
+        snapshot = computer.world.snapshot()
         try:
             return call(*args)
         except WorldError as exc:
+            snapshot.restore()
             raise DotNetCallError(exc.message, exc.exception_type) from None
+        except DotNetCallError:
+            snapshot.restore()
+            raise
+        except Exception as exc:  # an emulator bug inside the call
+            snapshot.restore()
+            raise DotNetCallError(
+                f"hypervsim internal error: {type(exc).__name__}: {exc}",
+                "System.InvalidOperationException",
+            ) from None
 
     return wrapped
 
@@ -63,8 +77,8 @@ class RegisteredTask(PSObject):
             {
                 "Name": task.name,
                 "Path": task.path,
-                "Run": _com(lambda *_: _run(computer, task)),
-                "Stop": _com(lambda *_: NOTHING),
+                "Run": _com(computer, lambda *_: _run(computer, task)),
+                "Stop": _com(computer, lambda *_: NOTHING),
             },
             type_names=["System.__ComObject#{9c86f320-dee3-4dd1-b972-a303f26b061e}"],
         )
@@ -146,9 +160,9 @@ def _folder(computer: Computer, path: str) -> PSObject:
         {
             "Name": folder.rstrip("\\").rsplit("\\", 1)[-1] or "\\",
             "Path": folder,
-            "RegisterTaskDefinition": _com(register),
-            "GetTask": _com(get_task),
-            "DeleteTask": _com(delete_task),
+            "RegisterTaskDefinition": _com(computer, register),
+            "GetTask": _com(computer, get_task),
+            "DeleteTask": _com(computer, delete_task),
         },
         type_names=["System.__ComObject#{8cfac062-a080-4c15-9a88-aa7c2af80dfc}"],
     )
@@ -184,9 +198,9 @@ def schedule_service(computer: Computer) -> PSObject:
         {
             "Connected": False,
             "TargetServer": computer.name,
-            "Connect": _com(connect),
-            "GetFolder": _com(get_folder),
-            "NewTask": _com(new_task),
+            "Connect": _com(computer, connect),
+            "GetFolder": _com(computer, get_folder),
+            "NewTask": _com(computer, new_task),
         },
         type_names=["System.__ComObject#{2faba4c7-4da9-4013-9697-20cc3fd40f85}"],
     )

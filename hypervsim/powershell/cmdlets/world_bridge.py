@@ -59,6 +59,14 @@ class VMSwitchType(PSEnum):
     External = 2
 
 
+@dotnet_enum("Microsoft.HyperV.PowerShell.VMNetworkAdapterVlanMode")
+class VMNetworkAdapterVlanMode(PSEnum):
+    Untagged = 0
+    Access = 1
+    Trunk = 2
+    Private = 3
+
+
 @dotnet_enum("Microsoft.PowerShell.Cmdletization.GeneratedTypes.NetIPAddress.AddressFamily")
 class AddressFamily(PSEnum):
     IPv4 = 2

@@ -49,6 +49,21 @@ def test_confirm_impact_high_asks_unless_confirm_is_false(ps: Run) -> None:
     assert lines(result) == ["0"]
 
 
+def test_remove_vm_asks_unless_force(ps: Run, world: World) -> None:
+    # Microsoft's Remove-VM help: without -Force it asks 'Are you sure you want to remove
+    # virtual machine "x"?'; over WinRS the host cannot ask, so the VM stays.
+    assert not errors(ps("New-VM -Name a | Out-Null; New-VM -Name b | Out-Null"))
+    result = ps("Remove-VM -Name a; 'next'")
+    assert lines(result) == ["next"]
+    assert errors(result) == [NON_INTERACTIVE]
+    assert fqids(result) == ["InvalidOperation,Microsoft.HyperV.PowerShell.Commands.RemoveVM"]
+    assert sorted(vm.name for vm in world.root.vms) == ["a", "b"]
+    assert fqids(ps("Get-VM -Name a | Remove-VM -Force:$false")) == fqids(result)
+    assert not errors(ps("Remove-VM -Name a -Force"))
+    assert not errors(ps("Remove-VM -Name b -Confirm:$false"))
+    assert world.root.vms == []
+
+
 def test_what_if_and_confirm_are_unknown_where_windows_lacks_them(ps: Run) -> None:
     for script, cls in (
         ("Get-VM -WhatIf", "Microsoft.HyperV.PowerShell.Commands.GetVM"),

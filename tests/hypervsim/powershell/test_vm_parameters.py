@@ -76,6 +76,28 @@ def test_set_vm_settings_read_back_and_enums_bind_like_windows(ps: Run) -> None:
     assert lines(r) == ["268435456"]
 
 
+def test_empty_path_settings_fail_binding_and_change_nothing(ps: Run) -> None:
+    # -SnapshotFileLocation / -SmartPagingFilePath are [ValidateNotNullOrEmpty]: '' or $null
+    # fails parameter validation and the whole Set-VM does nothing (Notes stays unset).
+    assert not errors(ps("New-VM -Name e | Out-Null"))
+    for param, value in (("SnapshotFileLocation", "''"), ("SmartPagingFilePath", "$null")):
+        r = ps(f"Set-VM -Name e -{param} {value} -Notes changed; 'next'")
+        assert lines(r) == ["next"]
+        assert errors(r) == [
+            f"Cannot validate argument on parameter '{param}'. The argument is null or empty."
+            " Provide an argument that is not null or empty, and then try the command again."
+        ]
+        assert [x.error.fqid for x in r.records if x.error is not None] == [
+            "ParameterArgumentValidationError,Microsoft.HyperV.PowerShell.Commands.SetVM"
+        ]
+    r = ps(
+        '$v = Get-VM -Name e; "[$($v.Notes)] $($v.SnapshotFileLocation) $($v.SmartPagingFilePath)"'
+    )
+    assert lines(r) == [
+        "[] C:\\ProgramData\\Microsoft\\Windows\\Hyper-V C:\\ProgramData\\Microsoft\\Windows\\Hyper-V"
+    ]
+
+
 def test_processor_and_memory_settings_read_back(ps: Run) -> None:
     r = ps(
         "New-VM a | Out-Null\n"
