@@ -4,10 +4,18 @@ on a host that already has one, a NAT prefix that overlaps a network the host us
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from tests.e2e.conftest import EmulatorFactory, EmulatorProcess, ProjectFactory, PulumiProject
-from tests.e2e.lab_stack import host_inventory, run_ps, set_passwords, small_lab, write_lab
+from tests.e2e.lab_stack import (
+    host_inventory,
+    run_ps,
+    set_passwords,
+    small_lab,
+    state_inventory,
+    write_lab,
+)
 
 PREFIX = "chk-"
 
@@ -20,6 +28,11 @@ def _refused(project: PulumiProject, emulator: EmulatorProcess, expected: str) -
         assert result.returncode != 0, text
         assert expected in text, text
     assert host_inventory(emulator, PREFIX) == set()
+
+
+def _state(project: PulumiProject) -> dict[str, Any]:
+    state: dict[str, Any] = json.loads(project.pulumi("stack", "export").stdout)
+    return state
 
 
 def _nat_on_l0(prefix: str) -> dict[str, Any]:
@@ -77,3 +90,71 @@ def test_a_nat_prefix_overlapping_a_host_network_is_refused_at_preview(
         emulator,
         "10.0.0.0/16 overlaps 10.0.0.0/24, a network l0 already uses",
     )
+
+
+def _lab_on_image(image: str) -> dict[str, Any]:
+    """The small lab (an L1 with nesting, a NAT and a guest inside) on the image `image`."""
+    lab = small_lab()
+    lab["nested_hosts"][0]["image"] = image
+    lab["emulator_vms"][0]["image"] = image
+    return lab
+
+
+_WS2016 = {
+    "ws2016": {
+        "host": "l0",
+        "path": "C:\\Images\\WS2016-Datacenter.vhdx",
+        "os": "windows-server",
+        "build": 14393,
+        "generation": 2,
+    }
+}
+
+
+def test_an_amd_host_before_windows_server_2022_refuses_nesting_at_preview(
+    pulumi_project: ProjectFactory, hypervsim_server: EmulatorFactory
+) -> None:
+    emulator = hypervsim_server("--host-profile", "server2016-amd")
+    project = pulumi_project(stack="checks")
+    write_lab(project, "checks", emulator, _lab_on_image("ws2016"), prefix=PREFIX, images=_WS2016)
+    set_passwords(project, emulator)
+    _refused(
+        project,
+        emulator,
+        "l0 has an AMD processor and runs Windows build 14393: nested virtualization on AMD "
+        "processors needs Windows Server 2022 / Windows 11 or later",
+    )
+
+
+def test_a_host_running_vbs_refuses_nesting_at_preview(
+    pulumi_project: ProjectFactory, hypervsim_server: EmulatorFactory
+) -> None:
+    emulator = hypervsim_server("--host-profile", "server2022-intel-vbs")
+    project = pulumi_project(stack="checks")
+    write_lab(project, "checks", emulator, small_lab(), prefix=PREFIX)
+    set_passwords(project, emulator)
+    _refused(project, emulator, "l0 runs virtualization-based security")
+
+
+def test_an_amd_host_on_windows_11_nests(
+    pulumi_project: ProjectFactory, hypervsim_server: EmulatorFactory
+) -> None:
+    emulator = hypervsim_server("--host-profile", "win11-amd")
+    project = pulumi_project(stack="checks")
+    win11 = {
+        "win11": {
+            "host": "l0",
+            "path": "C:\\Images\\Win11-Enterprise.vhdx",
+            "os": "windows-client",
+            "build": 22621,
+            "generation": 2,
+        }
+    }
+    write_lab(project, "checks", emulator, _lab_on_image("win11"), prefix=PREFIX, images=win11)
+    set_passwords(project, emulator)
+    project.pulumi("preview")
+    project.pulumi("up", "--yes")
+    assert host_inventory(emulator, PREFIX) == state_inventory(_state(project))
+    assert ("vm", "chk-l1", "chk-guest") in host_inventory(emulator, PREFIX)
+    project.pulumi("destroy", "--yes", "--skip-preview")
+    assert host_inventory(emulator, PREFIX) == set()
