@@ -14,6 +14,7 @@ from tests.e2e.lab_stack import (
     set_passwords,
     small_lab,
     state_inventory,
+    vm_names,
     write_lab,
 )
 
@@ -158,3 +159,26 @@ def test_an_amd_host_on_windows_11_nests(
     assert ("vm", "chk-l1", "chk-guest") in host_inventory(emulator, PREFIX)
     project.pulumi("destroy", "--yes", "--skip-preview")
     assert host_inventory(emulator, PREFIX) == set()
+
+
+def test_a_hand_made_vm_with_a_declared_name_is_refused_at_preview(
+    pulumi_project: ProjectFactory, hypervsim_server: EmulatorFactory
+) -> None:
+    emulator = hypervsim_server()
+    run_ps(emulator, "New-VM -Name 'chk-l1' -MemoryStartupBytes 1GB -Generation 2 | Out-Null")
+    project = pulumi_project(stack="checks")
+    write_lab(project, "checks", emulator, small_lab(), prefix=PREFIX)
+    set_passwords(project, emulator)
+    for command in (("preview",), ("up", "--yes")):
+        result = project.pulumi(*command, check=False)
+        assert result.returncode != 0, result.output
+        assert (
+            "VM 'chk-l1' already exists on l0 and was not made by this stack; set "
+            "adopt_existing: true on it in the lab to manage that VM, or rename it"
+        ) in result.output
+    # Only the hand-made VM is there (Off, so the census cannot look inside it: nothing was
+    # made there either); the stack holds nothing.
+    assert vm_names(emulator) == ["chk-l1"]
+    made = "@(Get-VMSwitch -Name 'chk-*').Count + @(Get-NetNat | Where-Object Name -like 'chk-*').Count"
+    assert run_ps(emulator, made) == "0"
+    assert state_inventory(_state(project)) == set()
