@@ -182,3 +182,32 @@ def test_a_hand_made_vm_with_a_declared_name_is_refused_at_preview(
     made = "@(Get-VMSwitch -Name 'chk-*').Count + @(Get-NetNat | Where-Object Name -like 'chk-*').Count"
     assert run_ps(emulator, made) == "0"
     assert state_inventory(_state(project)) == set()
+
+
+def test_a_nat_prefix_change_is_checked_like_a_new_nat_at_preview(
+    pulumi_project: ProjectFactory, hypervsim_server: EmulatorFactory
+) -> None:
+    """A new prefix replaces the NAT: the new prefix must not overlap the host's networks, and
+    the NAT it replaces (removed first) does not count as another NAT on the host."""
+    emulator = hypervsim_server()
+    project = pulumi_project(stack="checks")
+    write_lab(project, "checks", emulator, _nat_on_l0("192.168.50.0/24"), prefix=PREFIX)
+    set_passwords(project, emulator)
+    project.pulumi("up", "--yes")
+    made = host_inventory(emulator, PREFIX)
+    assert made == state_inventory(_state(project))
+
+    write_lab(project, "checks", emulator, _nat_on_l0("10.0.0.0/16"), prefix=PREFIX)
+    for command in (("preview",), ("up", "--yes")):
+        result = project.pulumi(*command, check=False)
+        assert result.returncode != 0, result.output
+        assert "10.0.0.0/16 overlaps 10.0.0.0/24, a network l0 already uses" in result.output
+    assert host_inventory(emulator, PREFIX) == made == state_inventory(_state(project))
+
+    write_lab(project, "checks", emulator, _nat_on_l0("192.168.60.0/24"), prefix=PREFIX)
+    project.pulumi("up", "--yes")
+    after = host_inventory(emulator, PREFIX)
+    assert ("netnat", "", "chk-nat", "192.168.60.0/24") in after
+    assert after == state_inventory(_state(project))
+    project.pulumi("destroy", "--yes", "--skip-preview")
+    assert host_inventory(emulator, PREFIX) == set()
