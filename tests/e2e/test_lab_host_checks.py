@@ -73,7 +73,10 @@ def test_a_nat_on_a_host_that_already_has_one_is_refused_at_preview(
     )
 
     # Once the other NAT is gone, the same lab goes through.
-    run_ps(emulator, "Get-NetNat | Where-Object { $_.Name -eq 'docker' } | Remove-NetNat")
+    run_ps(
+        emulator,
+        "Get-NetNat | Where-Object { $_.Name -eq 'docker' } | Remove-NetNat -Confirm:$false",
+    )
     project.pulumi("up", "--yes")
     assert ("netnat", "", "chk-nat", "192.168.50.0/24") in host_inventory(emulator, PREFIX)
     project.pulumi("destroy", "--yes", "--skip-preview")
