@@ -33,9 +33,12 @@ def _census_matches(project: PulumiProject, emulator: EmulatorProcess) -> None:
     assert host_inventory(emulator, PREFIX) == _state_items(project)
 
 
-@pytest.mark.parametrize("finish", ["up --refresh", "Start-VM, then up"])
-def test_a_guest_and_nat_removed_while_their_l1_is_off_say_what_to_do_and_are_kept(
-    pulumi_project: ProjectFactory, hypervsim_server: EmulatorFactory, finish: str
+@pytest.mark.parametrize(
+    ("removed", "finish"),
+    [("guest", "up --refresh"), ("guest and nat", "Start-VM, then up")],
+)
+def test_what_is_removed_while_its_l1_is_off_says_what_to_do_and_is_kept(
+    pulumi_project: ProjectFactory, hypervsim_server: EmulatorFactory, removed: str, finish: str
 ) -> None:
     emulator = hypervsim_server()
     project = pulumi_project(stack="inner")
@@ -45,11 +48,12 @@ def test_a_guest_and_nat_removed_while_their_l1_is_off_say_what_to_do_and_are_ke
     _census_matches(project, emulator)
     before = _state_items(project)
 
-    # The guest and the NAT are taken out of the lab while the L1 is off.
+    # The guest (and the NAT) are taken out of the lab while the L1 is off.
     run_ps(emulator, f"Stop-VM -Name '{L1}' -TurnOff -Force")
     lab = small_lab()
     lab["emulator_vms"] = []
-    lab["nat_networks"] = []
+    if removed == "guest and nat":
+        lab["nat_networks"] = []
     write_lab(project, "inner", emulator, lab, prefix=PREFIX)
     for _ in range(2):  # the same answer each time: nothing is dropped from the stack
         result = project.pulumi("up", "--yes", "--skip-preview", check=False)
@@ -61,6 +65,8 @@ def test_a_guest_and_nat_removed_while_their_l1_is_off_say_what_to_do_and_are_ke
             "deleting; until then the stack keeps the "
         ) in result.output
         assert "Traceback" not in result.output
+        if removed == "guest":
+            assert f"Vm '{PREFIX}guest' on l0>{L1} was not deleted" in result.output
         # Everything still on the host stays in the stack; only the guest's address inside
         # the L2 left it, as Pulumi drops what is deleted with a VM (the L2, still held).
         assert _state_items(project) == before - {GUEST_IP}
@@ -74,5 +80,8 @@ def test_a_guest_and_nat_removed_while_their_l1_is_off_say_what_to_do_and_are_ke
     assert run_ps(emulator, f"(Get-VM -Name '{L1}').State") == "Running"
     _census_matches(project, emulator)
     assert ("vm", L1, f"{PREFIX}guest") not in _state_items(project)
-    assert not any(item[0] == "netnat" for item in _state_items(project))
+    nats = [item for item in _state_items(project) if item[0] == "netnat"]
+    assert nats == (
+        [] if removed == "guest and nat" else [("netnat", L1, "del-nat", "192.168.100.0/24")]
+    )
     project.pulumi("preview", "--refresh", "--expect-no-changes")
