@@ -7,8 +7,11 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from tests.components.providers.image_vms import image_vm_script
 from tests.e2e.conftest import EmulatorFactory, EmulatorProcess, ProjectFactory, PulumiProject
 from tests.e2e.lab_stack import (
+    GUEST_PASSWORD,
+    IMAGE_PATH,
     host_inventory,
     run_ps,
     set_passwords,
@@ -138,6 +141,36 @@ def test_a_host_running_vbs_refuses_nesting_at_preview(
     write_lab(project, "checks", emulator, small_lab(), prefix=PREFIX)
     set_passwords(project, emulator)
     _refused(project, emulator, "l0 runs virtualization-based security")
+    _refused(
+        project,
+        emulator,
+        "Set-VMSecurity -VMName 'chk-l1' -VirtualizationBasedSecurityOptOut $true (a VM made by "
+        "hand is then declared with adopt_existing: true)",
+    )
+
+
+def test_a_vm_opted_out_of_vbs_nests_on_a_host_running_it(
+    pulumi_project: ProjectFactory, hypervsim_server: EmulatorFactory
+) -> None:
+    """What the VBS refusal offers works: the L1 made by hand, opted out while Off, adopted."""
+    emulator = hypervsim_server("--host-profile", "server2022-intel-vbs")
+    run_ps(
+        emulator,
+        image_vm_script("chk-l1", IMAGE_PATH, GUEST_PASSWORD, expose=False)
+        + "\nStop-VM -Name 'chk-l1' -TurnOff -Force"
+        + "\nSet-VMSecurity -VMName 'chk-l1' -VirtualizationBasedSecurityOptOut $true",
+    )
+    project = pulumi_project(stack="checks")
+    lab = small_lab()
+    lab["nested_hosts"][0]["adopt_existing"] = True
+    write_lab(project, "checks", emulator, lab, prefix=PREFIX)
+    set_passwords(project, emulator)
+    project.pulumi("preview")
+    project.pulumi("up", "--yes")
+    nested = "(Get-VMProcessor -VMName 'chk-l1').ExposeVirtualizationExtensions"
+    assert run_ps(emulator, nested) == "True"
+    assert host_inventory(emulator, PREFIX) == state_inventory(_state(project))
+    assert ("vm", "chk-l1", "chk-guest") in host_inventory(emulator, PREFIX)
 
 
 def test_an_amd_host_on_windows_11_nests(
