@@ -20,9 +20,10 @@ CLIENT_PRODUCT_TYPE = 1
 """Win32_OperatingSystem.ProductType of a workstation (2, 3: domain controller, server)."""
 
 
-def nesting_refusal(where: str, host: Mapping[str, Any]) -> str | None:
-    """Why `where` cannot expose the virtualization extensions, with what to do; None if it
-    can. `host`: manufacturer, build, product_type, vbs_status as host_nesting.ps1 reads."""
+def nesting_refusal(where: str, host: Mapping[str, Any], vm: str = "<vm>") -> str | None:
+    """Why `where` cannot expose the virtualization extensions to the VM `vm`, with what to
+    do; None if it can. `host`: manufacturer, build, product_type, vbs_status and vbs_opt_out
+    (the VM exists and is opted out of VBS) as host_nesting.ps1 reads."""
     build = int(host["build"])
     client = int(host["product_type"]) == CLIENT_PRODUCT_TYPE
     if build < NESTING_MIN_BUILD:
@@ -39,15 +40,16 @@ def nesting_refusal(where: str, host: Mapping[str, Any]) -> str | None:
                 f"later (build {needed} or later here); run the L1 on an Intel host or "
                 "upgrade the host"
             )
-    if int(host["vbs_status"]) == VBS_RUNNING:
+    if int(host["vbs_status"]) == VBS_RUNNING and not host.get("vbs_opt_out"):
         return (
             f"{where} runs virtualization-based security (Win32_DeviceGuard "
             "VirtualizationBasedSecurityStatus 2), and Hyper-V refuses to expose the "
             'virtualization extensions to a VM that does not opt out of it ("Cannot modify '
             'property without enabling VirtualizationBasedSecurityOptOut"); turn off '
             "virtualization-based security on the host (Memory integrity / Credential Guard, "
-            "then restart it), or opt the VM out while it is Off: Set-VMSecurity -VMName "
-            "<vm> -VirtualizationBasedSecurityOptOut $true"
+            "then restart it), or opt the VM out of it: with the VM Off, Set-VMSecurity "
+            f"-VMName '{vm}' -VirtualizationBasedSecurityOptOut $true (a VM made by hand is "
+            "then declared with adopt_existing: true)"
         )
     return None
 

@@ -35,6 +35,7 @@ from pulumi.dynamic import (
 )
 
 from components.config import ConfigError, HostRef, LabConfig
+from components.providers.inside_off_vm import delete_refusal
 from components.providers.pending_creates import (
     PendingCreates,
     create_key,
@@ -505,5 +506,10 @@ class HostBoundProvider(ResourceProvider):
             self.delete_object(op, id_, props)
         except GuestVmMissingError:
             return  # deleted with the VM it lived in
+        except GuestVmOffError as exc:
+            # Kept in state: it is still there, inside a VM that cannot be reached.
+            what = props.get("name") or props.get("ip_address") or props.get("vm_name") or id_
+            kind = self.properties.kind
+            raise ProviderError(delete_refusal(kind, f"'{what}'", op.ref, exc)) from None
         except RemoteError as exc:
             raise self._fail(exc) from None

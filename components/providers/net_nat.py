@@ -5,9 +5,11 @@ and changing it or the name replaces the NAT. WinNAT allows one NAT network per 
 prefix does not overlap the host's own networks; when it refuses, the error lists the NATs
 already there instead of Windows' bare "The parameter is incorrect.".
 
-At preview, a NAT that is new to the stack is checked against what WinNAT checks (one read
-of the host): another NAT already on the host, and a prefix that overlaps one of the host's
-own networks, fail the preview instead of `New-NetNat` failing halfway through `up`.
+At preview, a NAT that is new to the stack, or one that replaces the stack's NAT (a new
+prefix or name), is checked against what WinNAT checks (one read of the host): another NAT
+already on the host (not counting the one replaced, deleted first), and a prefix that
+overlaps one of the host's own networks, fail the preview instead of `New-NetNat` failing
+halfway through `up`.
 
 A create whose reply was lost is recognised by re-reading the NAT by name (same prefix = made
 by that create); if the host cannot be re-read then, the next create adopts it (see
@@ -34,7 +36,13 @@ from components.providers.base import (
     Operation,
     ProviderError,
 )
-from components.providers.properties import Prop, PropertyDiff, PropertySet, is_unknown
+from components.providers.properties import (
+    Prop,
+    PropertyDiff,
+    PropertySet,
+    equivalent,
+    is_unknown,
+)
 from components.remote import RemoteError
 
 log = logging.getLogger(__name__)
@@ -76,8 +84,11 @@ class NetNatProvider(HostBoundProvider):
     def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
         result = super().check(olds, news)
         inputs = result.inputs
-        if result.failures or olds or any(is_unknown(v) for v in inputs.values()):
-            return result  # only a NAT new to the stack: one in state is there already
+        if result.failures or any(is_unknown(v) for v in inputs.values()):
+            return result
+        replaced = _replaced_here(olds, inputs)
+        if olds and replaced is None and equivalent(olds.get("host"), inputs.get("host")):
+            return result  # the NAT in state stays as it is: it is there already
         try:
             op = self._operation(inputs, "check")
             found = op.run("host_networks", {})
@@ -85,7 +96,7 @@ class NetNatProvider(HostBoundProvider):
             # A host not made yet (an L1 of this lab) or unreachable: create decides.
             log.info("check NetNat: could not read the host's networks: %s", exc)
             return result
-        result.failures.extend(_host_conflicts(inputs, found, op.ref.label()))
+        result.failures.extend(_host_conflicts(inputs, found, op.ref.label(), replaced))
         return result
 
     def create_object(self, op: Operation, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
@@ -132,14 +143,25 @@ class NetNatProvider(HostBoundProvider):
         self.run_described(op, "delete", {"name": props["name"]})
 
 
+def _replaced_here(olds: Mapping[str, Any], inputs: Mapping[str, Any]) -> str | None:
+    """The name of the NAT in state that this one replaces on the same host (a new name or
+    prefix; it is deleted before the new one is made), or None."""
+    if not olds or not equivalent(olds.get("host"), inputs.get("host")):
+        return None
+    same = all(olds.get(k) == inputs.get(k) for k in ("name", "internal_prefix"))
+    return None if same else str(olds.get("name"))
+
+
 def _host_conflicts(
-    inputs: Mapping[str, Any], found: Mapping[str, Any], where: str
+    inputs: Mapping[str, Any], found: Mapping[str, Any], where: str, replaced: str | None = None
 ) -> list[CheckFailure]:
-    """What WinNAT would refuse with "The parameter is incorrect.", said at preview."""
+    """What WinNAT would refuse with "The parameter is incorrect.", said at preview; the NAT
+    `replaced` (deleted before this one is made) does not count."""
     name, prefix = inputs["name"], ipaddress.IPv4Network(inputs["internal_prefix"])
     adopt = bool(inputs.get("adopt_existing"))
-    others = [n for n in found.get("nats") or [] if n["name"] != name]
-    if any(n["name"] == name for n in found.get("nats") or []) and not adopt:
+    nats = [n for n in found.get("nats") or [] if n["name"] != replaced]
+    others = [n for n in nats if n["name"] != name]
+    if any(n["name"] == name for n in nats) and not adopt:
         return []  # its own refusal (adopt_existing) comes from create
     failures = []
     if others:

@@ -10,7 +10,8 @@ new empty VHD (a VM that boots nothing, for tests of the host side only). Delete
 disk files the VM used and never the image. It is identified by its Id (Hyper-V names may
 repeat or be changed by hand). The stack that owns it is written as a tag line
 `hyperv-lab-owner: <owner>` at the end of the VM Notes; `check` refuses, at preview, a name
-that another stack owns on that host, and a missing image file. It looks only in a preview: the program marks each registration with `PREVIEW_INPUT` (the
+that another stack owns on that host, a name a VM this stack did not make holds (unless
+`adopt_existing`), and a missing image file. It looks only in a preview: the program marks each registration with `PREVIEW_INPUT` (the
 SDK's dry-run flag; `check` takes it out of the inputs, so it never reaches state or a diff),
 and in an update create.ps1 makes the same refusal in the create's own operation, so a
 lookup there would be two round trips per new VM spent twice.
@@ -322,6 +323,8 @@ class VmProvider(HostBoundProvider):
         conflict = _conflict_message(found["vms"], inputs, op.ref.label())
         if conflict:
             failures.append(CheckFailure("name", conflict))
+        elif found["vms"] and not (inputs.get("adopt_existing") or self._ours(found, inputs)):
+            failures.append(CheckFailure("name", _not_ours_message(inputs, op.ref.label())))
         elif len(found["vms"]) == 1 and inputs.get("adopt_existing"):
             log.warning(_adopt_note(found["vms"][0], inputs, op.ref.label()))
         if found.get("image_exists") is False:
@@ -334,6 +337,18 @@ class VmProvider(HostBoundProvider):
                 )
             )
         return failures
+
+    def _ours(self, found: dict[str, Any], inputs: dict[str, Any]) -> bool:
+        """Whether create would take the VMs found under the name without `adopt_existing`:
+        all tagged with this stack's owner, or the leftover of an interrupted create of it."""
+        owner = inputs.get("owner")
+        if owner and not is_unknown(owner):
+            if all(split_notes(vm["notes_text"])[1] == owner for vm in found["vms"]):
+                return True
+        try:
+            return self._pending_creates().contains(self._create_key(inputs))
+        except (ConfigError, ProviderError, KeyError, ValueError):
+            return False
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
         self._recorded(olds)
@@ -571,6 +586,14 @@ def _conflict_message(
         if owner and owner != inputs.get("owner", ""):
             return f"VM '{inputs['name']}' on {label} belongs to stack '{owner}'"
     return None
+
+
+def _not_ours_message(inputs: dict[str, Any], label: str) -> str:
+    """A VM of the declared name exists that this stack did not make (no owner tag)."""
+    return (
+        f"VM '{inputs['name']}' already exists on {label} and was not made by this stack; "
+        "set adopt_existing: true on it in the lab to manage that VM, or rename it"
+    )
 
 
 ADOPT_NOTE = "[adopt]"

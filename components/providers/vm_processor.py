@@ -83,12 +83,14 @@ class VmProcessorProvider(HostBoundProvider):
             return result
         try:
             op = self._operation(inputs, "check")
-            host = op.run("host_nesting", {})
+            vm_name = inputs.get("vm_name")
+            host = op.run("host_nesting", {"vm_name": None if is_unknown(vm_name) else vm_name})
         except (RemoteError, ProviderError) as exc:
             # A host not made yet or that cannot report it: Set-VMProcessor decides.
             log.info("check VmProcessor: could not read the host's nesting support: %s", exc)
             return result
-        refusal = nesting_refusal(op.ref.label(), host)
+        vm = inputs["vm_name"] if not is_unknown(inputs.get("vm_name")) else "<vm>"
+        refusal = nesting_refusal(op.ref.label(), host, vm)
         if refusal:
             result.failures.append(CheckFailure("expose_virtualization_extensions", refusal))
         return result

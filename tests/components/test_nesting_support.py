@@ -54,7 +54,12 @@ def test_the_message_says_what_to_do() -> None:
     amd = nesting_refusal("l0", host(AMD, 14393))
     assert amd is not None and amd.startswith("l0 has an AMD processor and runs Windows build")
     assert "Windows Server 2022 / Windows 11 or later" in amd
-    vbs = nesting_refusal("l0", host(INTEL, 20348, vbs=2))
-    assert (
-        vbs is not None and "Set-VMSecurity -VMName <vm> -VirtualizationBasedSecurityOptOut" in vbs
-    )
+    vbs = nesting_refusal("l0", host(INTEL, 20348, vbs=2), "dev-l1")
+    assert vbs is not None
+    assert "Set-VMSecurity -VMName 'dev-l1' -VirtualizationBasedSecurityOptOut $true" in vbs
+
+
+def test_a_vm_opted_out_of_vbs_nests_on_a_host_running_it() -> None:
+    assert nesting_refusal("l0", {**host(INTEL, 20348, vbs=2), "vbs_opt_out": True}) is None
+    amd = {**host(AMD, 17763, vbs=2), "vbs_opt_out": True}
+    assert nesting_refusal("l0", amd) is not None  # the opt-out lifts only the VBS rule

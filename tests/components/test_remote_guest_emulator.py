@@ -8,7 +8,8 @@ from typing import Any
 
 import pytest
 
-from components.config import DEFAULT_GUEST_WAIT_S, LabConfig
+from components.config import DEFAULT_GUEST_WAIT_S, HostRef, LabConfig
+from components.providers.inside_off_vm import delete_refusal
 from components.remote import (
     POOL,
     FollowUp,
@@ -125,6 +126,27 @@ def test_a_vm_that_is_off_fails_at_once_without_waiting(emu: Emulator) -> None:
     )
     ran = executed(emu)[mark:]
     assert "Start-Sleep" not in ran and "Invoke-Command" not in ran, ran
+
+
+@pytest.mark.parametrize("inner", [None, "L2"])
+def test_a_delete_inside_an_off_vm_names_that_vm_and_what_to_do(
+    emu: Emulator, inner: str | None
+) -> None:
+    """The VM that is Off is named with its host, whether the object lives in it (an L1's
+    NAT) or further inside (in an L2 of it)."""
+    route: dict[str, Any] = {"parent": "l0", "vm_name": "L1-off", "credential": "guest"}
+    if inner:
+        route = {"parent": route, "vm_name": inner, "credential": "guest"}
+    ref = HostRef.parse(route)
+    with pytest.raises(GuestVmOffError) as info:
+        RemotePowerShell(lab_for(emu).host(ref)).run(ECHO, {"name": "x"}, "delete NetNat")
+    where = "l0>L1-off" + (f">{inner}" if inner else "")
+    assert delete_refusal("NetNat", "'nat'", ref, info.value) == (
+        f"NetNat 'nat' on {where} was not deleted: VM 'L1-off' on l0 is Off, and what lives "
+        "inside a VM can only be deleted while it runs. Start it (Start-VM -Name 'L1-off' on "
+        "l0) and run `pulumi up` again, or run `pulumi up --refresh`, which starts it before "
+        "deleting; until then the stack keeps the NetNat"
+    )
 
 
 def test_a_vm_that_does_not_exist_fails_at_once_without_waiting(emu: Emulator) -> None:

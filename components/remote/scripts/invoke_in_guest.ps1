@@ -36,7 +36,8 @@ function Assert-GuestVmRunning {
     $state = Get-GuestVmState -Name $Name
     if ($state -in $stopped) {
         # A distinct ErrorId: the client reports "the VM is not running", which read treats
-        # as "unknown until it runs" (nothing inside can be read, nothing was run).
+        # as "unknown until it runs" (nothing inside can be read, nothing was run). A failed
+        # delete names the VM from this sentence (components/providers/inside_off_vm.py).
         $off = "VM '$Name' is $state, so PowerShell Direct cannot reach its guest (start the VM, or run pulumi up, which starts it)."
         Write-Error -Message $off -ErrorId 'HyperVLab.GuestVmOff' -Category ResourceUnavailable -ErrorAction Stop
     }

@@ -117,6 +117,26 @@ def test_prefix_overlapping_the_host_network_is_refused(provider: NetNatProvider
         provider.create(lan.inputs)
 
 
+def test_a_prefix_or_name_change_that_replaces_the_nat_is_checked_without_it(
+    provider: NetNatProvider, host_json: Callable[[str], Any]
+) -> None:
+    """Issue 15: a replacement is checked like a new NAT, except that the NAT it replaces
+    (deleted before the new one is made) is not "another NAT on the host"."""
+    first = provider.create(checked(provider, name="one", internal_prefix="192.168.100.0/24"))
+    overlapping = provider.check(
+        first.outs, {"host": "l0", "name": "one", "internal_prefix": "10.0.0.0/16"}
+    )
+    assert [f.property for f in overlapping.failures] == ["internal_prefix"]
+    assert overlapping.failures[0].reason.startswith(
+        "10.0.0.0/16 overlaps 10.0.0.0/24, a network l0 already uses"
+    )
+    for changed in ({"internal_prefix": "192.168.101.0/24"}, {"name": "renamed"}):
+        new = {"host": "l0", "name": "one", "internal_prefix": "192.168.100.0/24", **changed}
+        assert provider.check(first.outs, new).failures == [], changed
+    assert nats(host_json) == [{"name": "one", "prefix": "192.168.100.0/24"}]
+    provider.delete(first.id, first.outs)
+
+
 def test_drift_out_of_band_is_seen_and_forces_replacement(
     provider: NetNatProvider, host_ps: Callable[[str], str]
 ) -> None:

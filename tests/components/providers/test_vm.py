@@ -166,7 +166,17 @@ def test_existing_vm_fails_create_unless_adopted(
 ) -> None:
     name = unique("vm-adopt")
     host_ps(f"New-VM -Name {ps_literal(name)} -MemoryStartupBytes 1GB -Generation 2 | Out-Null")
-    inputs = checked(vm_provider, name=name, memory_startup_mb=2048, notes="mine", owner="p/s")
+    declared = {"name": name, "memory_startup_mb": 2048, "notes": "mine", "owner": "p/s"}
+    # A preview refuses it (issue 15 item 3), not only the create.
+    preview = vm_provider.check({}, {"host": "l0", **declared})
+    assert [(f.property, f.reason) for f in preview.failures] == [
+        (
+            "name",
+            f"VM '{name}' already exists on l0 and was not made by this stack; set "
+            "adopt_existing: true on it in the lab to manage that VM, or rename it",
+        )
+    ]
+    inputs = checked(vm_provider, **declared, **{PREVIEW_INPUT: False})
     with pytest.raises(ProviderError) as info:
         vm_provider.create(inputs)
     assert str(info.value) == (
