@@ -28,6 +28,7 @@ from tests.e2e.lab_stack import (
 
 PREFIX = "kill-"
 POLL_PAUSE_SECONDS = 0.02
+IN_FLIGHT_WAIT_SECONDS = 60
 PENDING_WARNING = "pending operations from previous deployment"
 
 
@@ -49,6 +50,18 @@ def _advance_shell_clock(emulator: EmulatorProcess, seconds: float) -> int:
         return int(json.load(reply)["expired"])
 
 
+def _in_flight(project: PulumiProject) -> bool:
+    """Whether the file backend's checkpoint of the stack lists a pending operation."""
+    for checkpoint in project.backend_dir.glob(".pulumi/stacks/**/*.json"):
+        try:
+            deployment = json.loads(checkpoint.read_text()).get("checkpoint", {}).get("latest")
+        except (OSError, ValueError):
+            continue  # being rewritten
+        if deployment and deployment.get("pending_operations"):
+            return True
+    return False
+
+
 def _kill_up_after(project: PulumiProject, emulator: EmulatorProcess, requests: int) -> str:
     """Start `pulumi up` and SIGKILL its whole process group once the host has served
     `requests` more requests (an operation in flight, most likely a create); its output."""
@@ -63,6 +76,11 @@ def _kill_up_after(project: PulumiProject, emulator: EmulatorProcess, requests: 
         start_new_session=True,
     )
     while up.poll() is None and _counters(emulator)["requests"] - start < requests:
+        time.sleep(POLL_PAUSE_SECONDS)
+    # Then kill only once the engine has recorded an operation in flight, however busy the
+    # machine is (a request count alone can land between two operations).
+    deadline = time.monotonic() + IN_FLIGHT_WAIT_SECONDS
+    while up.poll() is None and not _in_flight(project) and time.monotonic() < deadline:
         time.sleep(POLL_PAUSE_SECONDS)
     finished_first = up.poll() is not None
     if not finished_first:
