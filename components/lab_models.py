@@ -15,14 +15,15 @@ another resource (cpu_count, mac_address_spoofing).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Annotated, Any, Literal, TypeAlias, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
 
 from components.base_image import BaseImage
-from components.lab_messages import LabArgsError, one_line
+from components.lab_messages import LabArgsError, one_line, unknown_credential, unknown_host
 from components.naming import stack_owner
+from components.program_scope import program_registry
 from components.providers.properties import PropertySet
 from components.providers.vm import EMULATOR_VM, NESTED_HOST, VM_PROPERTIES, VmArgs
 from components.providers.vm_network_adapter import VM_NETWORK_ADAPTER_PROPERTIES
@@ -143,6 +144,34 @@ class NatNetworkSettings(LabModel):
     """Adopt a switch / gateway address / NetNat of the same name that already exists."""
 
 
+_CONFIGURED = "configured-names"
+"""Program registry: the host and credential names `check_stack_config` found in this run."""
+
+
+def record_configured(hosts: Iterable[str], credentials: Iterable[str]) -> None:
+    """Remember the configured names for this program run (`check_stack_config` calls it), so
+    a Python lab's args refuse an unknown one as `parse_lab` refuses it in the YAML."""
+    names = program_registry(_CONFIGURED)
+    names["hosts"], names["credentials"] = set(hosts), set(credentials)
+
+
+def configured_host(value: Any) -> Any:
+    """`value` if it is not a host name, or a configured one (when the stack config was
+    checked in this run); a host given as a route or an Output is the provider's to check."""
+    hosts = program_registry(_CONFIGURED).get("hosts")
+    if isinstance(value, str) and hosts is not None and value not in hosts:
+        raise ValueError(unknown_host(value, hosts))
+    return value
+
+
+def configured_credential(value: str) -> str:
+    """`value` if it is a configured login name (when the stack config was checked)."""
+    credentials = program_registry(_CONFIGURED).get("credentials")
+    if credentials is not None and value not in credentials:
+        raise ValueError(unknown_credential(value, credentials))
+    return value
+
+
 class ComponentArgs(LabModel):
     """A component's args in a Python lab: validated like the YAML, refused as one line."""
 
@@ -184,7 +213,10 @@ __all__ = [
     "NestedHostSettings",
     "StopPolicy",
     "VmSettings",
+    "configured_credential",
+    "configured_host",
     "lab_fields",
     "lab_vm",
+    "record_configured",
     "vm_args",
 ]
