@@ -66,6 +66,8 @@ VM_RUNNING_SCRIPT = SHARED_SCRIPTS / "vm_running.ps1"
 """Reports a VM's state and nesting, for the preview of a change that needs the VM Off."""
 VMS_RUNNING_SCRIPT = SHARED_SCRIPTS / "vms_running.ps1"
 """Lists the VMs running on a host (inside an L1: the guests its restart stops)."""
+VM_STATE_SCRIPT = SHARED_SCRIPTS / "vm_state.ps1"
+"""Whether a VM (by exact name) exists and its state: can PowerShell Direct reach its guest?"""
 
 HOST_PROP = Prop("host", HostRef | str, replaces=True, doc="target host (name or VM route)")
 ADOPT_PROP = Prop("adopt_existing", bool, default=False, doc="adopt an existing object on create")
@@ -213,15 +215,17 @@ class Operation:
 
     def run(
         self,
-        script: str,
+        script: str | Path,
         inputs: Mapping[str, Any],
         *preludes: Path,
         after_restart: tuple[str, Mapping[str, Any]] | None = None,
     ) -> dict[str, Any]:
-        """Run `<provider dir>/scripts/<script>.ps1` (with shared preludes) on the host;
-        `after_restart` (script, inputs): in a guest, run that script (same preludes) in the
-        same operation once the guest is back, when the first answer says `restarting`."""
-        text = load_script(self.provider.script_path(script), *preludes)
+        """Run `<provider dir>/scripts/<script>.ps1` (or the shared script at that Path, with
+        shared preludes) on the host; `after_restart` (script, inputs): in a guest, run that
+        script (same preludes) in the same operation once the guest is back, when the first
+        answer says `restarting`."""
+        path = script if isinstance(script, Path) else self.provider.script_path(script)
+        text = load_script(path, *preludes)
         follow_up = None
         if after_restart is not None:
             then_script, then_inputs = after_restart
@@ -231,6 +235,20 @@ class Operation:
         for warning in result.get("warnings") or []:
             log.warning("%s on %s: %s", self.label, self.ref.label(), warning)
         return result
+
+
+def guest_running(op: Operation, vm_name: str, otherwise: str) -> bool | None:
+    """Whether the guest of VM `vm_name` on `op`'s host can be reached: None when the VM is
+    gone, False when it is not Running (warned as `<op>: VM '<name>' is <state>; <otherwise>`),
+    else True."""
+    got = op.run(VM_STATE_SCRIPT, {"vm_name": vm_name})
+    if not got["exists"]:
+        return None
+    state = got.get("state")
+    if state != "Running":
+        log.warning("%s: VM '%s' is %s; %s", op.label, vm_name, state, otherwise)
+        return False
+    return True
 
 
 class HostBoundProvider(ResourceProvider):

@@ -30,6 +30,7 @@ from components.providers.base import (
     HostBoundProvider,
     Operation,
     ProviderError,
+    guest_running,
 )
 from components.providers.properties import Prop, PropertyDiff, PropertySet, is_unknown
 from components.remote import PowerShellError, RemoteError
@@ -177,10 +178,6 @@ class GuestImageProvider(HostBoundProvider):
             )
         return {"sha256": sha256, "guest_sha256": after, "guest_service_turned_on": turned_on}
 
-    def _vm_state(self, props: Mapping[str, Any], verb: str) -> tuple[bool, str | None]:
-        got = self._operation(props, verb).run("vm_state", {"vm_name": props["vm_name"]})
-        return bool(got["exists"]), got.get("state")
-
     @staticmethod
     def _id(op: Operation, props: Mapping[str, Any]) -> str:
         return f"{op.ref.label()}/{props['vm_name']}/{props['destination_path']}"
@@ -206,16 +203,12 @@ class GuestImageProvider(HostBoundProvider):
         }
 
     def read_object(self, op: Operation, id_: str, props: dict[str, Any]) -> dict[str, Any] | None:
-        exists, state = self._vm_state(props, "read")
-        if not exists:
+        running = guest_running(
+            op, props["vm_name"], "its guest cannot be read, keeping the recorded copy"
+        )
+        if running is None:
             return None
-        if state != "Running":
-            log.warning(
-                "read GuestImage: VM '%s' is %s; its guest cannot be read, keeping the recorded "
-                "copy",
-                props["vm_name"],
-                state,
-            )
+        if not running:
             return {}
         found = self._probe(self._guest_operation(props, "read"), props)
         if found is None:
@@ -235,17 +228,11 @@ class GuestImageProvider(HostBoundProvider):
         return self._ensure_copy(op, news, overwrite=True, verb="update")
 
     def delete_object(self, op: Operation, id_: str, props: dict[str, Any]) -> None:
-        exists, state = self._vm_state(props, "delete")
-        if not exists:
-            return  # the VM, and the copy inside it, are gone
-        if state != "Running":
-            log.warning(
-                "delete GuestImage: VM '%s' is %s; its guest keeps %s",
-                props["vm_name"],
-                state,
-                props["destination_path"],
-            )
-            return
+        running = guest_running(
+            op, props["vm_name"], f"its guest keeps {props['destination_path']}"
+        )
+        if not running:
+            return  # gone (and the copy inside it), or the guest keeps it
         self._guest_operation(props, "delete").run("delete", {"path": props["destination_path"]})
 
 
