@@ -41,11 +41,13 @@ class VmNetworkAdapterProvider(HostBoundProvider):
     properties = VM_NETWORK_ADAPTER_PROPERTIES
 
     def create_object(self, op: Operation, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
-        got = op.run("apply", {**_wanted(inputs), "vm_id": None, "adapter_id": None})
+        got = self.run_described(
+            op, "apply", {**_wanted(inputs), "vm_id": None, "adapter_id": None}
+        )
         return got["adapter_id"], _computed(got)
 
     def read_object(self, op: Operation, id_: str, props: dict[str, Any]) -> dict[str, Any] | None:
-        got = op.run("get", {"vm_id": props.get("vm_id"), "adapter_id": id_})
+        got = self.run_described(op, "get", {"vm_id": props.get("vm_id"), "adapter_id": id_})
         if not got.get("exists"):
             return None
         return {
@@ -64,11 +66,13 @@ class VmNetworkAdapterProvider(HostBoundProvider):
         news: dict[str, Any],
         diff: PropertyDiff,
     ) -> dict[str, Any]:
-        got = op.run("apply", {**_wanted(news), "vm_id": olds["vm_id"], "adapter_id": id_})
+        got = self.run_described(
+            op, "apply", {**_wanted(news), "vm_id": olds["vm_id"], "adapter_id": id_}
+        )
         return _computed(got)
 
     def delete_object(self, op: Operation, id_: str, props: dict[str, Any]) -> None:
-        op.run("delete", {"vm_id": props.get("vm_id"), "adapter_id": id_})
+        self.run_described(op, "delete", {"vm_id": props.get("vm_id"), "adapter_id": id_})
 
 
 def _wanted(inputs: dict[str, Any]) -> dict[str, Any]:
