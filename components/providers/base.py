@@ -20,6 +20,7 @@ import logging
 import sys
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
+from dataclasses import fields
 from pathlib import Path
 from typing import Any, ClassVar, Literal
 
@@ -235,6 +236,19 @@ class Operation:
         for warning in result.get("warnings") or []:
             log.warning("%s on %s: %s", self.label, self.ref.label(), warning)
         return result
+
+
+def host_input(host: Any) -> Any:
+    """A HostRef becomes plain data (resource inputs must serialize)."""
+    return host.model_dump(exclude_none=True) if isinstance(host, HostRef) else host
+
+
+def resource_props(args: Any, properties: PropertySet) -> dict[str, Any]:
+    """A FRESH props dict for a resource (Pulumi writes `__provider` into it): each field of its
+    args dataclass (the host as plain data), then each computed output, not known yet."""
+    props = {f.name: getattr(args, f.name) for f in fields(args)}
+    props["host"] = host_input(props["host"])
+    return {**props, **dict.fromkeys(properties.computed_names())}
 
 
 def guest_running(op: Operation, vm_name: str, otherwise: str) -> bool | None:

@@ -31,6 +31,7 @@ from components.providers.base import (
     Operation,
     ProviderError,
     guest_running,
+    resource_props,
 )
 from components.providers.properties import Prop, PropertyDiff, PropertySet, is_unknown
 from components.remote import PowerShellError, RemoteError
@@ -273,17 +274,7 @@ class GuestImage(pulumi.dynamic.Resource, module="hyperv", name="GuestImage"):
     def __init__(
         self, resource_name: str, args: GuestImageArgs, opts: ResourceOptions | None = None
     ) -> None:
-        props: dict[str, Any] = {
-            "host": args.host,
-            "vm_name": args.vm_name,
-            "guest": args.guest,
-            "source_path": args.source_path,
-            "destination_path": args.destination_path,
-            "adopt_existing": args.adopt_existing,
-            "sha256": None,
-            "guest_sha256": None,
-            "guest_service_turned_on": None,
-        }
+        props = resource_props(args, GUEST_IMAGE)
         super().__init__(_PROVIDER, resource_name, props, opts)
 
 

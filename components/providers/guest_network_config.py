@@ -29,6 +29,7 @@ from components.providers.base import (
     Operation,
     ProviderError,
     guest_running,
+    resource_props,
 )
 from components.providers.properties import Prop, PropertyDiff, PropertySet, is_unknown
 from components.providers.vm_power_state import without_unknown_boot
@@ -231,18 +232,7 @@ class GuestNetworkConfig(pulumi.dynamic.Resource, module="hyperv", name="GuestNe
         args: GuestNetworkConfigArgs,
         opts: ResourceOptions | None = None,
     ) -> None:
-        props: dict[str, Any] = {
-            "host": args.host,
-            "vm_name": args.vm_name,
-            "credential": args.credential,
-            "adapter_name": args.adapter_name,
-            "ip_address": args.ip_address,
-            "prefix_length": args.prefix_length,
-            "gateway": args.gateway,
-            "dns_servers": args.dns_servers,
-            "parent_boot": args.parent_boot,
-            "internet_reachable": None,
-        }
+        props = resource_props(args, GUEST_NETWORK_CONFIG)
         super().__init__(_PROVIDER, resource_name, props, opts)
 
 

@@ -28,6 +28,7 @@ from components.providers.base import (
     HostBoundProvider,
     Operation,
     ProviderError,
+    resource_props,
 )
 from components.providers.properties import Prop, PropertyDiff, PropertySet, is_unknown
 
@@ -159,14 +160,7 @@ class NetIpAddress(pulumi.dynamic.Resource, module="hyperv", name="NetIpAddress"
     def __init__(
         self, resource_name: str, args: NetIpAddressArgs, opts: ResourceOptions | None = None
     ) -> None:
-        props: dict[str, Any] = {
-            "host": args.host,
-            "interface_alias": args.interface_alias,
-            "ip_address": args.ip_address,
-            "prefix_length": args.prefix_length,
-            "adopt_existing": args.adopt_existing,
-            "interface_index": None,
-        }
+        props = resource_props(args, NET_IP_ADDRESS)
         super().__init__(_PROVIDER, resource_name, props, opts)
 
 

@@ -33,6 +33,7 @@ from components.providers.base import (
     HostBoundProvider,
     Operation,
     ProviderError,
+    resource_props,
 )
 from components.providers.properties import Prop, PropertyDiff, PropertySet, is_unknown
 from components.remote import RemoteError
@@ -197,13 +198,7 @@ class NetNat(pulumi.dynamic.Resource, module="hyperv", name="NetNat"):
     def __init__(
         self, resource_name: str, args: NetNatArgs, opts: ResourceOptions | None = None
     ) -> None:
-        props: dict[str, Any] = {
-            "host": args.host,
-            "name": args.name,
-            "internal_prefix": args.internal_prefix,
-            "adopt_existing": args.adopt_existing,
-            "active": None,
-        }
+        props = resource_props(args, NET_NAT)
         super().__init__(_PROVIDER, resource_name, props, opts)
 
 

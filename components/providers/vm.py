@@ -34,7 +34,7 @@ from __future__ import annotations
 
 import logging
 import re
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, replace
 from typing import Annotated, Any, Literal
 
 import pulumi
@@ -61,6 +61,7 @@ from components.providers.base import (
     StopPolicy,
     explain_needs_vm_off,
     preview_needs_off,
+    resource_props,
 )
 from components.providers.properties import (
     Prop,
@@ -624,18 +625,6 @@ def _seen_version(declared: str | None, actual: str) -> str | None:
     return declared if version_key(actual) >= version_key(declared) else actual
 
 
-def host_input(host: Any) -> Any:
-    """A HostRef becomes plain data (resource inputs must serialize)."""
-    return host.model_dump(exclude_none=True) if isinstance(host, HostRef) else host
-
-
-def args_props(args: Any) -> dict[str, Any]:
-    """A FRESH props dict from an args dataclass (Pulumi writes `__provider` into it)."""
-    props = {f.name: getattr(args, f.name) for f in fields(args)}
-    props["host"] = host_input(props["host"])
-    return props
-
-
 class Vm(pulumi.dynamic.Resource, module="hyperv", name="Vm"):
     """A Hyper-V VM managed by `VmProvider`."""
 
@@ -649,14 +638,6 @@ class Vm(pulumi.dynamic.Resource, module="hyperv", name="Vm"):
     def __init__(
         self, resource_name: str, args: VmArgs, opts: ResourceOptions | None = None
     ) -> None:
-        props = args_props(args)
-        props.update(
-            vm_id=None,
-            kept_notes=None,
-            state=None,
-            vhd_path=None,
-            actual_version=None,
-            restarts=None,
-        )
+        props = resource_props(args, VM_PROPERTIES)
         props[PREVIEW_INPUT] = pulumi.runtime.is_dry_run()
         super().__init__(VmProvider(), resource_name, props, opts)

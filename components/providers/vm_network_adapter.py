@@ -15,9 +15,8 @@ from pulumi import Input, Output, ResourceOptions
 from pydantic import Field
 
 from components.config import HostRef
-from components.providers.base import HOST_PROP, HostBoundProvider, Operation
+from components.providers.base import HOST_PROP, HostBoundProvider, Operation, resource_props
 from components.providers.properties import Prop, PropertyDiff, PropertySet
-from components.providers.vm import args_props
 
 _NAME = Annotated[str, Field(min_length=1)]
 
@@ -115,6 +114,5 @@ class VmNetworkAdapter(pulumi.dynamic.Resource, module="hyperv", name="VmNetwork
     def __init__(
         self, resource_name: str, args: VmNetworkAdapterArgs, opts: ResourceOptions | None = None
     ) -> None:
-        props = args_props(args)
-        props.update(vm_id=None, mac_address=None)
+        props = resource_props(args, VM_NETWORK_ADAPTER_PROPERTIES)
         super().__init__(VmNetworkAdapterProvider(), resource_name, props, opts)

@@ -21,9 +21,8 @@ from pulumi.dynamic import DiffResult
 from pydantic import Field
 
 from components.config import HostRef
-from components.providers.base import HOST_PROP, HostBoundProvider, Operation
+from components.providers.base import HOST_PROP, HostBoundProvider, Operation, resource_props
 from components.providers.properties import Prop, PropertyDiff, PropertySet, is_unknown
-from components.providers.vm import args_props
 
 PowerState = Literal["Running", "Off"]
 
@@ -113,6 +112,5 @@ class VmPowerState(pulumi.dynamic.Resource, module="hyperv", name="VmPowerState"
     def __init__(
         self, resource_name: str, args: VmPowerStateArgs, opts: ResourceOptions | None = None
     ) -> None:
-        props = args_props(args)
-        props.update(vm_id=None, starts=None)
+        props = resource_props(args, VM_POWER_STATE_PROPERTIES)
         super().__init__(VmPowerStateProvider(), resource_name, props, opts)

@@ -28,9 +28,9 @@ from components.providers.base import (
     StopPolicy,
     explain_needs_vm_off,
     preview_needs_off,
+    resource_props,
 )
 from components.providers.properties import Prop, PropertyDiff, PropertySet, is_unknown
-from components.providers.vm import args_props
 from components.remote import RemoteError
 
 log = logging.getLogger(__name__)
@@ -182,6 +182,5 @@ class VmProcessor(pulumi.dynamic.Resource, module="hyperv", name="VmProcessor"):
     def __init__(
         self, resource_name: str, args: VmProcessorArgs, opts: ResourceOptions | None = None
     ) -> None:
-        props = args_props(args)
-        props.update(vm_id=None, restarts=None)
+        props = resource_props(args, VM_PROCESSOR_PROPERTIES)
         super().__init__(VmProcessorProvider(), resource_name, props, opts)

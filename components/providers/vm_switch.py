@@ -25,6 +25,7 @@ from components.providers.base import (
     HostBoundProvider,
     Operation,
     ProviderError,
+    resource_props,
 )
 from components.providers.properties import Prop, PropertyDiff, PropertySet, is_unknown
 
@@ -167,15 +168,7 @@ class VmSwitch(pulumi.dynamic.Resource, module="hyperv", name="VmSwitch"):
     def __init__(
         self, resource_name: str, args: VmSwitchArgs, opts: ResourceOptions | None = None
     ) -> None:
-        props: dict[str, Any] = {
-            "host": args.host,
-            "name": args.name,
-            "switch_type": args.switch_type,
-            "net_adapter_name": args.net_adapter_name,
-            "adopt_existing": args.adopt_existing,
-            "switch_id": None,
-            "host_adapter": None,
-        }
+        props = resource_props(args, VM_SWITCH)
         super().__init__(_PROVIDER, resource_name, props, opts)
 
 

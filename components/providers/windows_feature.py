@@ -25,7 +25,13 @@ from typing import Any, ClassVar
 import pulumi
 from pulumi import Input, Output, ResourceOptions
 
-from components.providers.base import HOST_PROP, HostBoundProvider, Operation, ProviderError
+from components.providers.base import (
+    HOST_PROP,
+    HostBoundProvider,
+    Operation,
+    ProviderError,
+    resource_props,
+)
 from components.providers.properties import Prop, PropertyDiff, PropertySet
 from components.remote import (
     HostAuthError,
@@ -218,14 +224,7 @@ class WindowsFeature(pulumi.dynamic.Resource, module="hyperv", name="WindowsFeat
     def __init__(
         self, resource_name: str, args: WindowsFeatureArgs, opts: ResourceOptions | None = None
     ) -> None:
-        props: dict[str, Any] = {
-            "host": args.host,
-            "name": args.name,
-            "include_management_tools": args.include_management_tools,
-            "restart": args.restart,
-            "installed": None,
-            "restart_needed": None,
-        }
+        props = resource_props(args, WINDOWS_FEATURE)
         super().__init__(_PROVIDER, resource_name, props, opts)
 
 
