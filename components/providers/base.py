@@ -22,8 +22,9 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import fields
 from pathlib import Path
-from typing import Any, ClassVar, Literal
+from typing import Any, ClassVar, Generic, Literal, TypeVar
 
+import pulumi
 from pulumi.dynamic import (
     CheckFailure,
     CheckResult,
@@ -249,6 +250,24 @@ def resource_props(args: Any, properties: PropertySet) -> dict[str, Any]:
     props = {f.name: getattr(args, f.name) for f in fields(args)}
     props["host"] = host_input(props["host"])
     return {**props, **dict.fromkeys(properties.computed_names())}
+
+
+Args = TypeVar("Args")
+
+
+class HostBoundResource(pulumi.dynamic.Resource, Generic[Args]):
+    """A resource of a `HostBoundProvider`, declared with its Args dataclass: its props are the
+    args and the provider's computed outputs (`resource_props`)."""
+
+    dynamic_provider: ClassVar[HostBoundProvider]
+
+    def __init__(
+        self, resource_name: str, args: Args, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        super().__init__(self.dynamic_provider, resource_name, self.props_of(args), opts)
+
+    def props_of(self, args: Args) -> dict[str, Any]:
+        return resource_props(args, self.dynamic_provider.properties)
 
 
 def guest_running(op: Operation, vm_name: str, otherwise: str) -> bool | None:

@@ -18,8 +18,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Annotated, Any
 
-import pulumi
-from pulumi import Input, Output, ResourceOptions
+from pulumi import Input, Output
 from pulumi.dynamic import CheckFailure, CheckResult, DiffResult
 from pydantic import Field
 
@@ -28,10 +27,10 @@ from components.providers.base import (
     ADOPT_PROP,
     HOST_PROP,
     HostBoundProvider,
+    HostBoundResource,
     Operation,
     ProviderError,
     guest_running,
-    resource_props,
 )
 from components.providers.properties import Prop, PropertyDiff, PropertySet, is_unknown
 from components.remote import PowerShellError, RemoteError
@@ -258,7 +257,7 @@ class GuestImageArgs:
     """Replace a different file already at `destination_path` instead of failing."""
 
 
-class GuestImage(pulumi.dynamic.Resource, module="hyperv", name="GuestImage"):
+class GuestImage(HostBoundResource[GuestImageArgs], module="hyperv", name="GuestImage"):
     """An image from a VM's host, copied into the VM's guest and checked by hash."""
 
     host: Output[Any]
@@ -271,11 +270,7 @@ class GuestImage(pulumi.dynamic.Resource, module="hyperv", name="GuestImage"):
     guest_sha256: Output[str]
     guest_service_turned_on: Output[bool]
 
-    def __init__(
-        self, resource_name: str, args: GuestImageArgs, opts: ResourceOptions | None = None
-    ) -> None:
-        props = resource_props(args, GUEST_IMAGE)
-        super().__init__(_PROVIDER, resource_name, props, opts)
+    dynamic_provider = _PROVIDER
 
 
 __all__ = ["GUEST_IMAGE", "GuestImage", "GuestImageArgs", "GuestImageProvider"]

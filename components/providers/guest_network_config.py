@@ -16,8 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Annotated, Any
 
-import pulumi
-from pulumi import Input, Output, ResourceOptions
+from pulumi import Input, Output
 from pulumi.dynamic import CheckFailure, CheckResult, DiffResult
 from pydantic import Field
 from pydantic.networks import IPv4Address
@@ -26,10 +25,10 @@ from components.config import ConfigError
 from components.providers.base import (
     HOST_PROP,
     HostBoundProvider,
+    HostBoundResource,
     Operation,
     ProviderError,
     guest_running,
-    resource_props,
 )
 from components.providers.properties import Prop, PropertyDiff, PropertySet, is_unknown
 from components.providers.vm_power_state import without_unknown_boot
@@ -213,7 +212,9 @@ class GuestNetworkConfigArgs:
     """`NestedHost.boot` of the L1 that runs the VM (None on an L0): a new boot re-applies."""
 
 
-class GuestNetworkConfig(pulumi.dynamic.Resource, module="hyperv", name="GuestNetworkConfig"):
+class GuestNetworkConfig(
+    HostBoundResource[GuestNetworkConfigArgs], module="hyperv", name="GuestNetworkConfig"
+):
     """IPv4 address, gateway and DNS of one adapter inside a guest."""
 
     host: Output[Any]
@@ -226,14 +227,7 @@ class GuestNetworkConfig(pulumi.dynamic.Resource, module="hyperv", name="GuestNe
     dns_servers: Output[list[str]]
     internet_reachable: Output[bool]
 
-    def __init__(
-        self,
-        resource_name: str,
-        args: GuestNetworkConfigArgs,
-        opts: ResourceOptions | None = None,
-    ) -> None:
-        props = resource_props(args, GUEST_NETWORK_CONFIG)
-        super().__init__(_PROVIDER, resource_name, props, opts)
+    dynamic_provider = _PROVIDER
 
 
 __all__ = [

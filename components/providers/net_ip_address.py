@@ -16,8 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Annotated, Any
 
-import pulumi
-from pulumi import Input, Output, ResourceOptions
+from pulumi import Input, Output
 from pulumi.dynamic import CheckFailure, CheckResult
 from pydantic import Field
 from pydantic.networks import IPv4Address
@@ -26,9 +25,9 @@ from components.providers.base import (
     ADOPT_PROP,
     HOST_PROP,
     HostBoundProvider,
+    HostBoundResource,
     Operation,
     ProviderError,
-    resource_props,
 )
 from components.providers.properties import Prop, PropertyDiff, PropertySet, is_unknown
 
@@ -147,7 +146,7 @@ class NetIpAddressArgs:
     """Manage this address if the interface already has it, instead of failing."""
 
 
-class NetIpAddress(pulumi.dynamic.Resource, module="hyperv", name="NetIpAddress"):
+class NetIpAddress(HostBoundResource[NetIpAddressArgs], module="hyperv", name="NetIpAddress"):
     """A static IPv4 address on a host interface."""
 
     host: Output[Any]
@@ -157,11 +156,7 @@ class NetIpAddress(pulumi.dynamic.Resource, module="hyperv", name="NetIpAddress"
     adopt_existing: Output[bool]
     interface_index: Output[int]
 
-    def __init__(
-        self, resource_name: str, args: NetIpAddressArgs, opts: ResourceOptions | None = None
-    ) -> None:
-        props = resource_props(args, NET_IP_ADDRESS)
-        super().__init__(_PROVIDER, resource_name, props, opts)
+    dynamic_provider = _PROVIDER
 
 
 __all__ = [

@@ -22,8 +22,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Annotated, Any
 
-import pulumi
-from pulumi import Input, Output, ResourceOptions
+from pulumi import Input, Output
 from pulumi.dynamic import CheckFailure, CheckResult
 from pydantic import AfterValidator
 
@@ -31,9 +30,9 @@ from components.providers.base import (
     ADOPT_PROP,
     HOST_PROP,
     HostBoundProvider,
+    HostBoundResource,
     Operation,
     ProviderError,
-    resource_props,
 )
 from components.providers.properties import Prop, PropertyDiff, PropertySet, is_unknown
 from components.remote import RemoteError
@@ -186,7 +185,7 @@ class NetNatArgs:
     """Manage a NAT of this name that already exists (same prefix) instead of failing."""
 
 
-class NetNat(pulumi.dynamic.Resource, module="hyperv", name="NetNat"):
+class NetNat(HostBoundResource[NetNatArgs], module="hyperv", name="NetNat"):
     """A WinNAT network on a host."""
 
     host: Output[Any]
@@ -195,11 +194,7 @@ class NetNat(pulumi.dynamic.Resource, module="hyperv", name="NetNat"):
     adopt_existing: Output[bool]
     active: Output[bool]
 
-    def __init__(
-        self, resource_name: str, args: NetNatArgs, opts: ResourceOptions | None = None
-    ) -> None:
-        props = resource_props(args, NET_NAT)
-        super().__init__(_PROVIDER, resource_name, props, opts)
+    dynamic_provider = _PROVIDER
 
 
 __all__ = ["NET_NAT", "IPv4Network", "NetNat", "NetNatArgs", "NetNatProvider", "ipv4_network"]

@@ -38,7 +38,7 @@ from dataclasses import dataclass, replace
 from typing import Annotated, Any, Literal
 
 import pulumi
-from pulumi import Input, Output, ResourceOptions
+from pulumi import Input, Output
 from pulumi.dynamic import CheckFailure, CheckResult, DiffResult
 from pydantic import AfterValidator, Field
 
@@ -56,12 +56,12 @@ from components.providers.base import (
     STOP_POLICY_PROP,
     VM_POWER_PRELUDE,
     HostBoundProvider,
+    HostBoundResource,
     Operation,
     ProviderError,
     StopPolicy,
     explain_needs_vm_off,
     preview_needs_off,
-    resource_props,
 )
 from components.providers.properties import (
     Prop,
@@ -625,7 +625,7 @@ def _seen_version(declared: str | None, actual: str) -> str | None:
     return declared if version_key(actual) >= version_key(declared) else actual
 
 
-class Vm(pulumi.dynamic.Resource, module="hyperv", name="Vm"):
+class Vm(HostBoundResource[VmArgs], module="hyperv", name="Vm"):
     """A Hyper-V VM managed by `VmProvider`."""
 
     name: Output[str]
@@ -635,9 +635,7 @@ class Vm(pulumi.dynamic.Resource, module="hyperv", name="Vm"):
     actual_version: Output[str]
     restarts: Output[int]
 
-    def __init__(
-        self, resource_name: str, args: VmArgs, opts: ResourceOptions | None = None
-    ) -> None:
-        props = resource_props(args, VM_PROPERTIES)
-        props[PREVIEW_INPUT] = pulumi.runtime.is_dry_run()
-        super().__init__(VmProvider(), resource_name, props, opts)
+    dynamic_provider = VmProvider()
+
+    def props_of(self, args: VmArgs) -> dict[str, Any]:
+        return {**super().props_of(args), PREVIEW_INPUT: pulumi.runtime.is_dry_run()}

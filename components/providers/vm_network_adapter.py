@@ -10,12 +10,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Annotated, Any
 
-import pulumi
-from pulumi import Input, Output, ResourceOptions
+from pulumi import Input, Output
 from pydantic import Field
 
 from components.config import HostRef
-from components.providers.base import HOST_PROP, HostBoundProvider, Operation, resource_props
+from components.providers.base import HOST_PROP, HostBoundProvider, HostBoundResource, Operation
 from components.providers.properties import Prop, PropertyDiff, PropertySet
 
 _NAME = Annotated[str, Field(min_length=1)]
@@ -103,7 +102,9 @@ class VmNetworkAdapterArgs:
     """MAC address spoofing (On for an L1 whose L2 guests use the L0 switch directly)."""
 
 
-class VmNetworkAdapter(pulumi.dynamic.Resource, module="hyperv", name="VmNetworkAdapter"):
+class VmNetworkAdapter(
+    HostBoundResource[VmNetworkAdapterArgs], module="hyperv", name="VmNetworkAdapter"
+):
     """A VM network adapter's switch and spoofing, managed by `VmNetworkAdapterProvider`."""
 
     vm_id: Output[str]
@@ -111,8 +112,4 @@ class VmNetworkAdapter(pulumi.dynamic.Resource, module="hyperv", name="VmNetwork
     switch_name: Output[str | None]
     mac_address_spoofing: Output[bool]
 
-    def __init__(
-        self, resource_name: str, args: VmNetworkAdapterArgs, opts: ResourceOptions | None = None
-    ) -> None:
-        props = resource_props(args, VM_NETWORK_ADAPTER_PROPERTIES)
-        super().__init__(VmNetworkAdapterProvider(), resource_name, props, opts)
+    dynamic_provider = VmNetworkAdapterProvider()

@@ -15,13 +15,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
-import pulumi
-from pulumi import Input, Output, ResourceOptions
+from pulumi import Input, Output
 from pulumi.dynamic import DiffResult
 from pydantic import Field
 
 from components.config import HostRef
-from components.providers.base import HOST_PROP, HostBoundProvider, Operation, resource_props
+from components.providers.base import HOST_PROP, HostBoundProvider, HostBoundResource, Operation
 from components.providers.properties import Prop, PropertyDiff, PropertySet, is_unknown
 
 PowerState = Literal["Running", "Off"]
@@ -102,15 +101,11 @@ class VmPowerStateArgs:
     """`NestedHost.boot` of the L1 that runs the VM (None on an L0): a new boot starts it."""
 
 
-class VmPowerState(pulumi.dynamic.Resource, module="hyperv", name="VmPowerState"):
+class VmPowerState(HostBoundResource[VmPowerStateArgs], module="hyperv", name="VmPowerState"):
     """The power state of a Hyper-V VM, managed by `VmPowerStateProvider`."""
 
     vm_id: Output[str]
     state: Output[str]
     starts: Output[int]
 
-    def __init__(
-        self, resource_name: str, args: VmPowerStateArgs, opts: ResourceOptions | None = None
-    ) -> None:
-        props = resource_props(args, VM_POWER_STATE_PROPERTIES)
-        super().__init__(VmPowerStateProvider(), resource_name, props, opts)
+    dynamic_provider = VmPowerStateProvider()

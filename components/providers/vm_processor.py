@@ -11,8 +11,7 @@ import logging
 from dataclasses import dataclass
 from typing import Annotated, Any
 
-import pulumi
-from pulumi import Input, Output, ResourceOptions
+from pulumi import Input, Output
 from pulumi.dynamic import CheckFailure, CheckResult, DiffResult
 from pydantic import Field
 
@@ -23,12 +22,12 @@ from components.providers.base import (
     STOP_POLICY_PROP,
     VM_POWER_PRELUDE,
     HostBoundProvider,
+    HostBoundResource,
     Operation,
     ProviderError,
     StopPolicy,
     explain_needs_vm_off,
     preview_needs_off,
-    resource_props,
 )
 from components.providers.properties import Prop, PropertyDiff, PropertySet, is_unknown
 from components.remote import RemoteError
@@ -171,7 +170,7 @@ class VmProcessorArgs:
     """Guest login of the VM: a preview names the VMs inside it that a restart stops."""
 
 
-class VmProcessor(pulumi.dynamic.Resource, module="hyperv", name="VmProcessor"):
+class VmProcessor(HostBoundResource[VmProcessorArgs], module="hyperv", name="VmProcessor"):
     """Processor settings of a Hyper-V VM, managed by `VmProcessorProvider`."""
 
     vm_id: Output[str]
@@ -179,8 +178,4 @@ class VmProcessor(pulumi.dynamic.Resource, module="hyperv", name="VmProcessor"):
     count: Output[int]
     expose_virtualization_extensions: Output[bool]
 
-    def __init__(
-        self, resource_name: str, args: VmProcessorArgs, opts: ResourceOptions | None = None
-    ) -> None:
-        props = resource_props(args, VM_PROCESSOR_PROPERTIES)
-        super().__init__(VmProcessorProvider(), resource_name, props, opts)
+    dynamic_provider = VmProcessorProvider()

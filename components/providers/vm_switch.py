@@ -17,15 +17,15 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 import pulumi
-from pulumi import Input, Output, ResourceOptions
+from pulumi import Input, Output
 
 from components.providers.base import (
     ADOPT_PROP,
     HOST_PROP,
     HostBoundProvider,
+    HostBoundResource,
     Operation,
     ProviderError,
-    resource_props,
 )
 from components.providers.properties import Prop, PropertyDiff, PropertySet, is_unknown
 
@@ -154,7 +154,7 @@ class VmSwitchArgs:
     """Manage a switch of this name that already exists instead of failing."""
 
 
-class VmSwitch(pulumi.dynamic.Resource, module="hyperv", name="VmSwitch"):
+class VmSwitch(HostBoundResource[VmSwitchArgs], module="hyperv", name="VmSwitch"):
     """A Hyper-V virtual switch on a host."""
 
     host: Output[Any]
@@ -165,11 +165,7 @@ class VmSwitch(pulumi.dynamic.Resource, module="hyperv", name="VmSwitch"):
     switch_id: Output[str]
     host_adapter: Output[str | None]
 
-    def __init__(
-        self, resource_name: str, args: VmSwitchArgs, opts: ResourceOptions | None = None
-    ) -> None:
-        props = resource_props(args, VM_SWITCH)
-        super().__init__(_PROVIDER, resource_name, props, opts)
+    dynamic_provider = _PROVIDER
 
 
 __all__ = ["VM_SWITCH", "SwitchType", "VmSwitch", "VmSwitchArgs", "VmSwitchProvider"]

@@ -22,15 +22,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-import pulumi
-from pulumi import Input, Output, ResourceOptions
+from pulumi import Input, Output
 
 from components.providers.base import (
     HOST_PROP,
     HostBoundProvider,
+    HostBoundResource,
     Operation,
     ProviderError,
-    resource_props,
 )
 from components.providers.properties import Prop, PropertyDiff, PropertySet
 from components.remote import (
@@ -211,7 +210,7 @@ class WindowsFeatureArgs:
     """Restart the guest when the install needs it, and wait until it is back."""
 
 
-class WindowsFeature(pulumi.dynamic.Resource, module="hyperv", name="WindowsFeature"):
+class WindowsFeature(HostBoundResource[WindowsFeatureArgs], module="hyperv", name="WindowsFeature"):
     """A Windows feature installed inside a machine."""
 
     host: Output[Any]
@@ -221,11 +220,7 @@ class WindowsFeature(pulumi.dynamic.Resource, module="hyperv", name="WindowsFeat
     installed: Output[bool]
     restart_needed: Output[bool]
 
-    def __init__(
-        self, resource_name: str, args: WindowsFeatureArgs, opts: ResourceOptions | None = None
-    ) -> None:
-        props = resource_props(args, WINDOWS_FEATURE)
-        super().__init__(_PROVIDER, resource_name, props, opts)
+    dynamic_provider = _PROVIDER
 
 
 __all__ = ["WINDOWS_FEATURE", "WindowsFeature", "WindowsFeatureArgs", "WindowsFeatureProvider"]
