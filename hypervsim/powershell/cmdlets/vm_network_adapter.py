@@ -22,6 +22,7 @@ from hypervsim.powershell.cmdlets.hyperv_settings import params as settings_para
 from hypervsim.powershell.cmdlets.world_bridge import (
     HYPERV_MODULE,
     HYPERV_NS,
+    REMOTE_PARAMS,
     OnOffState,
     apply_to_each,
     as_bool,
@@ -83,9 +84,7 @@ def _targets(
     Param("SwitchName"),
     Param("All", S),
     Param("IsLegacy"),
-    Param("CimSession", L),
-    Param("ComputerName", L),
-    Param("Credential", L),
+    *REMOTE_PARAMS,
     module=HYPERV_MODULE,
 )
 def get_vm_network_adapter(inv: Invocation) -> Iterable[Any]:
@@ -136,9 +135,7 @@ def raise_missing(inv: Invocation) -> None:
     Param("MacAddressSpoofing", enum=OnOffState),
     Param("AllowTeaming", enum=OnOffState),
     *settings_params(ADAPTER_SETTINGS),
-    Param("CimSession", L),
-    Param("ComputerName", L),
-    Param("Credential", L),
+    *REMOTE_PARAMS,
     Param("Passthru", S),
     module=HYPERV_MODULE,
 )

@@ -11,6 +11,8 @@ from hypervsim.powershell.cmdlets.hyperv_settings import PROCESSOR_SETTINGS, col
 from hypervsim.powershell.cmdlets.hyperv_settings import params as settings_params
 from hypervsim.powershell.cmdlets.world_bridge import (
     HYPERV_MODULE,
+    REMOTE_PARAMS,
+    VM_BY_NAME_PARAMS,
     apply_to_each,
     as_bool,
     as_int,
@@ -27,8 +29,7 @@ S = ParamKind.SWITCH
 
 @cmdlet(
     "Get-VMProcessor",
-    Param("VMName", L, aliases=("Name",), position=0),
-    Param("VM", L, from_pipeline=True),
+    *VM_BY_NAME_PARAMS,
     module=HYPERV_MODULE,
 )
 def get_vm_processor(inv: Invocation) -> Iterable[Any]:
@@ -38,15 +39,12 @@ def get_vm_processor(inv: Invocation) -> Iterable[Any]:
 
 @cmdlet(
     "Set-VMProcessor",
-    Param("VMName", L, aliases=("Name",), position=0),
-    Param("VM", L, from_pipeline=True),
+    *VM_BY_NAME_PARAMS,
     Param("VMProcessor", L),
     Param("Count", position=1),
     Param("ExposeVirtualizationExtensions"),
     *settings_params(PROCESSOR_SETTINGS),
-    Param("CimSession", L),
-    Param("ComputerName", L),
-    Param("Credential", L),
+    *REMOTE_PARAMS,
     Param("Passthru", S),
     module=HYPERV_MODULE,
 )

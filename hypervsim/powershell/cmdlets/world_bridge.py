@@ -11,6 +11,8 @@ from hypervsim.powershell.api import (
     ErrorCategory,
     ErrorRecord,
     Invocation,
+    Param,
+    ParamKind,
     PSEnum,
     PSObject,
     dotnet_enum,
@@ -23,6 +25,20 @@ T = TypeVar("T")
 
 HYPERV_MODULE = "Hyper-V"
 HYPERV_NS = "Microsoft.HyperV.PowerShell.Commands."
+
+REMOTE_PARAMS = (
+    Param("CimSession", ParamKind.LIST),
+    Param("ComputerName", ParamKind.LIST),
+    Param("Credential", ParamKind.LIST),
+)
+"""The Hyper-V cmdlets' -CimSession/-ComputerName/-Credential (the emulator runs them on the
+computer it is)."""
+
+VM_BY_NAME_PARAMS = (
+    Param("VMName", ParamKind.LIST, aliases=("Name",), position=0),
+    Param("VM", ParamKind.LIST, from_pipeline=True),
+)
+"""How the Get-/Set- settings cmdlets (VMMemory, VMProcessor) take their VMs."""
 
 # The Hyper-V module arrives with the role's management tools: present as soon as the role is
 # installed (even before the restart that starts the hypervisor), absent before.
