@@ -16,10 +16,9 @@ from hypervsim.powershell.cmdlets.world_bridge import (
     apply_to_each,
     as_bool,
     as_int,
-    flatten,
     hyperv_host,
+    settings_vms,
     target_vms,
-    unwrap,
 )
 from hypervsim.world.model import VM
 
@@ -71,7 +70,5 @@ def set_vm_memory(inv: Invocation) -> Iterable[Any]:
         if settings:
             host.set_vm_settings(vm, settings)
 
-    vms = target_vms(inv, host) + [
-        m.ref for m in flatten(inv.bound.get("VMMemory")) if isinstance(unwrap(m), VM)
-    ]
+    vms = settings_vms(inv, host, "VMMemory")
     yield from apply_to_each(inv, vms, apply, lambda vm: memory_object(host, vm))

@@ -16,10 +16,9 @@ from hypervsim.powershell.cmdlets.world_bridge import (
     apply_to_each,
     as_bool,
     as_int,
-    flatten,
     hyperv_host,
+    settings_vms,
     target_vms,
-    unwrap,
 )
 from hypervsim.world.model import VM
 
@@ -64,7 +63,5 @@ def set_vm_processor(inv: Invocation) -> Iterable[Any]:
         if settings:
             host.set_vm_settings(vm, settings)
 
-    vms = target_vms(inv, host) + [
-        p.ref for p in flatten(inv.bound.get("VMProcessor")) if isinstance(unwrap(p), VM)
-    ]
+    vms = settings_vms(inv, host, "VMProcessor")
     yield from apply_to_each(inv, vms, apply, lambda vm: processor_object(host, vm))

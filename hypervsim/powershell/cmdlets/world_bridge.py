@@ -275,6 +275,13 @@ def hyperv_host(inv: Invocation) -> Computer:
     return inv.computer
 
 
+def settings_vms(inv: Invocation, host: Computer, settings_param: str) -> list[VM]:
+    """The VMs a Set- settings cmdlet (Set-VMMemory, Set-VMProcessor) changes: named or passed
+    as VMs (`target_vms`), and those whose settings object came as -<settings_param>."""
+    given = flatten(inv.bound.get(settings_param))
+    return target_vms(inv, host) + [o.ref for o in given if isinstance(unwrap(o), VM)]
+
+
 def target_vms(
     inv: Invocation,
     host: Computer,
