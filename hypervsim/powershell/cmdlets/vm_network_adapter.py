@@ -27,6 +27,7 @@ from hypervsim.powershell.cmdlets.world_bridge import (
     apply_to_each,
     as_bool,
     as_enum,
+    each_with_result,
     flatten,
     hyperv_host,
     report,
@@ -198,18 +199,14 @@ def add_vm_network_adapter(inv: Invocation) -> Iterable[Any]:
                 exception_type="System.NotSupportedException",
             )
         )
-    out = []
-    for vm in target_vms(inv, host):
-        try:
-            a = host.add_vm_network_adapter(
-                vm, str(inv.bound.get("Name") or "Network Adapter"), inv.bound.get("SwitchName")
-            )
-        except WorldError as err:
-            report(inv, err)
-            continue
-        if as_bool(inv.bound.get("Passthru", False)):
-            out.append(adapter_object(host, vm, a))
-    return out
+    name = str(inv.bound.get("Name") or "Network Adapter")
+    added = each_with_result(
+        inv,
+        target_vms(inv, host),
+        lambda vm: host.add_vm_network_adapter(vm, name, inv.bound.get("SwitchName")),
+        lambda vm, adapter: adapter_object(host, vm, adapter),
+    )
+    return list(added)
 
 
 @cmdlet(

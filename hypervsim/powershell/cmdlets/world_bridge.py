@@ -22,6 +22,7 @@ from hypervsim.world.errors import WorldError
 from hypervsim.world.model import VM, Computer
 
 T = TypeVar("T")
+R = TypeVar("R")
 
 HYPERV_MODULE = "Hyper-V"
 HYPERV_NS = "Microsoft.HyperV.PowerShell.Commands."
@@ -171,14 +172,25 @@ def apply_to_each(
 ) -> Iterator[Any]:
     """How Hyper-V's Set-/Start-/Connect- cmdlets treat their targets: a failure on one is a
     non-terminating error that skips it, and with -Passthru each changed target is output."""
+    return each_with_result(inv, targets, action, lambda target, _: passthru_object(target))
+
+
+def each_with_result(
+    inv: Invocation,
+    targets: Iterable[T],
+    action: Callable[[T], R],
+    passthru_object: Callable[[T, R], Any],
+) -> Iterator[Any]:
+    """`apply_to_each` for Add-/Remove-/Restore- cmdlets whose -Passthru output is what the
+    action made or removed (a drive, an adapter): `passthru_object(target, result)`."""
     for target in targets:
         try:
-            action(target)
+            result = action(target)
         except WorldError as err:
             report(inv, err)
             continue
         if as_bool(inv.bound.get("Passthru", False)):
-            yield passthru_object(target)
+            yield passthru_object(target, result)
 
 
 def as_bool(value: Any) -> bool:
