@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import fields
 from pathlib import Path
-from typing import Any, ClassVar, Generic, Literal, TypeVar
+from typing import Annotated, Any, ClassVar, Generic, Literal, TypeVar
 
 import pulumi
 from pulumi.dynamic import (
@@ -35,6 +35,7 @@ from pulumi.dynamic import (
     ResourceProvider,
     UpdateResult,
 )
+from pydantic import Field
 
 from components.config import ConfigError, HostRef, LabConfig
 from components.providers.pending_creates import (
@@ -73,6 +74,9 @@ VM_STATE_SCRIPT = SHARED_SCRIPTS / "vm_state.ps1"
 
 HOST_PROP = Prop("host", HostRef | str, replaces=True, doc="target host (name or VM route)")
 ADOPT_PROP = Prop("adopt_existing", bool, default=False, doc="adopt an existing object on create")
+VM_NAME_PROP = Prop(
+    "vm_name", Annotated[str, Field(min_length=1)], replaces=True, doc="the VM (by exact name)"
+)
 STOP_POLICY_PROP = Prop(
     "stop_policy",
     StopPolicy,

@@ -14,19 +14,38 @@ from pulumi import Input, Output
 from pydantic import Field
 
 from components.config import HostRef
-from components.providers.base import HOST_PROP, HostBoundProvider, HostBoundResource, Operation
-from components.providers.properties import Prop, PropertyDiff, PropertySet
+from components.providers.base import (
+    HOST_PROP,
+    VM_NAME_PROP,
+    HostBoundProvider,
+    HostBoundResource,
+    Operation,
+)
+from components.providers.properties import Prop, PropertyDiff, PropertySet, declared, declared_as
 
 _NAME = Annotated[str, Field(min_length=1)]
 
-VM_NETWORK_ADAPTER_PROPERTIES = PropertySet(
+
+@dataclass
+class VmNetworkAdapterArgs:
+    """Inputs of a `VmNetworkAdapter`, and the declaration of each property (`declared`)."""
+
+    host: Input[str | HostRef | dict[str, Any]] = declared_as(HOST_PROP)
+    """Hyper-V host that runs the VM (config host name or nested-host route)."""
+    vm_name: Input[str] = declared_as(VM_NAME_PROP)
+    """Name of the VM; changing it replaces the resource."""
+    adapter_name: Input[str] = declared(_NAME, "Network Adapter", replaces=True)
+    """Name of the adapter on the VM; changing it replaces the resource."""
+    switch_name: Input[str | None] = declared(_NAME | None, None)
+    """Virtual switch to connect the adapter to; None leaves it disconnected."""
+    mac_address_spoofing: Input[bool] = declared(bool, False)
+    """MAC address spoofing (On for an L1 whose L2 guests use the L0 switch directly)."""
+
+
+VM_NETWORK_ADAPTER_PROPERTIES = PropertySet.from_args(
     "VmNetworkAdapter",
-    [
-        HOST_PROP,
-        Prop("vm_name", _NAME, replaces=True, doc="the VM"),
-        Prop("adapter_name", _NAME, default="Network Adapter", replaces=True, doc="adapter name"),
-        Prop("switch_name", _NAME | None, default=None, doc="switch to connect (None = none)"),
-        Prop("mac_address_spoofing", bool, default=False, doc="MAC address spoofing On/Off"),
+    VmNetworkAdapterArgs,
+    computed=[
         Prop("vm_id", str, computed=True, doc="Hyper-V VM Id"),
         Prop("mac_address", str, computed=True, doc="the adapter's MAC address"),
     ],
@@ -84,22 +103,6 @@ def _wanted(inputs: dict[str, Any]) -> dict[str, Any]:
 
 def _computed(got: dict[str, Any]) -> dict[str, Any]:
     return {"vm_id": got["vm_id"], "mac_address": got["mac_address"]}
-
-
-@dataclass
-class VmNetworkAdapterArgs:
-    """Inputs of a `VmNetworkAdapter`."""
-
-    host: Input[str | HostRef | dict[str, Any]]
-    """Hyper-V host that runs the VM (config host name or nested-host route)."""
-    vm_name: Input[str]
-    """Name of the VM; changing it replaces the resource."""
-    adapter_name: Input[str] = "Network Adapter"
-    """Name of the adapter on the VM; changing it replaces the resource."""
-    switch_name: Input[str | None] = None
-    """Virtual switch to connect the adapter to; None leaves it disconnected."""
-    mac_address_spoofing: Input[bool] = False
-    """MAC address spoofing (On for an L1 whose L2 guests use the L0 switch directly)."""
 
 
 class VmNetworkAdapter(
