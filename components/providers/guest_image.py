@@ -32,7 +32,14 @@ from components.providers.base import (
     ProviderError,
     guest_running,
 )
-from components.providers.properties import Prop, PropertyDiff, PropertySet, is_unknown
+from components.providers.properties import (
+    Prop,
+    PropertyDiff,
+    PropertySet,
+    declared,
+    declared_as,
+    is_unknown,
+)
 from components.remote import PowerShellError, RemoteError
 
 log = logging.getLogger(__name__)
@@ -42,15 +49,29 @@ WindowsFilePath = Annotated[
 ]
 """An absolute Windows path of a file, e.g. `C:\\Images\\WS2022-Datacenter.vhdx`."""
 
-GUEST_IMAGE = PropertySet(
+
+@dataclass
+class GuestImageArgs:
+    """Inputs of a `GuestImage`, and the declaration of each property (`declared`)."""
+
+    host: Input[str | Mapping[str, Any]] = declared_as(HOST_PROP)
+    """The Hyper-V host that runs the VM and holds the image (as `VmArgs.host`, e.g. "l0")."""
+    vm_name: Input[str] = declared(Annotated[str, Field(min_length=1)], replaces=True)
+    """The VM's name on `host` (e.g. the L1's prefixed name)."""
+    guest: Input[str | Mapping[str, Any]] = declared(HostRef | str)
+    """Route into that VM's guest: a NestedHost's `host` output."""
+    source_path: str = declared(WindowsFilePath, replaces=True)
+    """The image on `host`, e.g. `C:\\Images\\WS2022-Datacenter.vhdx` (never changed)."""
+    destination_path: str = declared(WindowsFilePath, replaces=True)
+    """Where the copy goes inside the guest (folders are created)."""
+    adopt_existing: Input[bool] = declared_as(ADOPT_PROP)
+    """Replace a different file already at `destination_path` instead of failing."""
+
+
+GUEST_IMAGE = PropertySet.from_args(
     "GuestImage",
-    [
-        HOST_PROP,
-        Prop("vm_name", Annotated[str, Field(min_length=1)], replaces=True, doc="the VM"),
-        Prop("guest", HostRef | str, doc="route into the VM (a NestedHost's host output)"),
-        Prop("source_path", WindowsFilePath, replaces=True, doc="the image on `host`"),
-        Prop("destination_path", WindowsFilePath, replaces=True, doc="the copy in the guest"),
-        ADOPT_PROP,
+    GuestImageArgs,
+    computed=[
         Prop("sha256", str, computed=True, doc="the image's SHA256 (uppercase hex)"),
         Prop("guest_sha256", str, computed=True, doc="the copy's SHA256 when last read"),
         Prop(
@@ -237,24 +258,6 @@ class GuestImageProvider(HostBoundProvider):
 
 
 _PROVIDER = GuestImageProvider()
-
-
-@dataclass
-class GuestImageArgs:
-    """Inputs of a `GuestImage`."""
-
-    host: Input[str | Mapping[str, Any]]
-    """The Hyper-V host that runs the VM and holds the image (as `VmArgs.host`, e.g. "l0")."""
-    vm_name: Input[str]
-    """The VM's name on `host` (e.g. the L1's prefixed name)."""
-    guest: Input[str | Mapping[str, Any]]
-    """Route into that VM's guest: a NestedHost's `host` output."""
-    source_path: str
-    """The image on `host`, e.g. `C:\\Images\\WS2022-Datacenter.vhdx` (never changed)."""
-    destination_path: str
-    """Where the copy goes inside the guest (folders are created)."""
-    adopt_existing: Input[bool] = False
-    """Replace a different file already at `destination_path` instead of failing."""
 
 
 class GuestImage(HostBoundResource[GuestImageArgs], module="hyperv", name="GuestImage"):

@@ -29,18 +29,38 @@ from components.providers.base import (
     Operation,
     ProviderError,
 )
-from components.providers.properties import Prop, PropertyDiff, PropertySet, is_unknown
+from components.providers.properties import (
+    Prop,
+    PropertyDiff,
+    PropertySet,
+    declared,
+    declared_as,
+    is_unknown,
+)
 
 PrefixLength = Annotated[int, Field(ge=1, le=32)]
 
-NET_IP_ADDRESS = PropertySet(
+
+@dataclass
+class NetIpAddressArgs:
+    """Inputs of a `NetIpAddress`, and the declaration of each property (`declared`)."""
+
+    host: Input[str | Mapping[str, Any]] = declared_as(HOST_PROP)
+    """Host that owns the interface: a configured host name or a NestedHost's `host`."""
+    interface_alias: Input[str] = declared(str, replaces=True)
+    """Interface name, e.g. "vEthernet (VmNAT)" (an Internal switch's host vNIC)."""
+    ip_address: Input[str] = declared(IPv4Address, replaces=True)
+    """IPv4 address, e.g. "192.168.100.1"."""
+    prefix_length: Input[int] = declared(PrefixLength, replaces=True)
+    """Prefix length of the address' network, 1..32."""
+    adopt_existing: Input[bool] = declared_as(ADOPT_PROP)
+    """Manage this address if the interface already has it, instead of failing."""
+
+
+NET_IP_ADDRESS = PropertySet.from_args(
     "NetIpAddress",
-    [
-        HOST_PROP,
-        Prop("interface_alias", str, replaces=True, doc='e.g. "vEthernet (VmNAT)"'),
-        Prop("ip_address", IPv4Address, replaces=True),
-        Prop("prefix_length", PrefixLength, replaces=True),
-        ADOPT_PROP,
+    NetIpAddressArgs,
+    computed=[
         Prop("interface_index", int, computed=True, doc="Windows' ifIndex of the interface"),
     ],
 )
@@ -128,22 +148,6 @@ class NetIpAddressProvider(HostBoundProvider):
 
 
 _PROVIDER = NetIpAddressProvider()
-
-
-@dataclass
-class NetIpAddressArgs:
-    """Inputs of a `NetIpAddress`."""
-
-    host: Input[str | Mapping[str, Any]]
-    """Host that owns the interface: a configured host name or a NestedHost's `host`."""
-    interface_alias: Input[str]
-    """Interface name, e.g. "vEthernet (VmNAT)" (an Internal switch's host vNIC)."""
-    ip_address: Input[str]
-    """IPv4 address, e.g. "192.168.100.1"."""
-    prefix_length: Input[int]
-    """Prefix length of the address' network, 1..32."""
-    adopt_existing: Input[bool] = False
-    """Manage this address if the interface already has it, instead of failing."""
 
 
 class NetIpAddress(HostBoundResource[NetIpAddressArgs], module="hyperv", name="NetIpAddress"):

@@ -34,7 +34,14 @@ from components.providers.base import (
     Operation,
     ProviderError,
 )
-from components.providers.properties import Prop, PropertyDiff, PropertySet, is_unknown
+from components.providers.properties import (
+    Prop,
+    PropertyDiff,
+    PropertySet,
+    declared,
+    declared_as,
+    is_unknown,
+)
 from components.remote import RemoteError
 
 log = logging.getLogger(__name__)
@@ -56,13 +63,25 @@ def ipv4_network(value: str) -> str:
 
 IPv4Network = Annotated[str, AfterValidator(ipv4_network)]
 
-NET_NAT = PropertySet(
+
+@dataclass
+class NetNatArgs:
+    """Inputs of a `NetNat`, and the declaration of each property (`declared`)."""
+
+    host: Input[str | Mapping[str, Any]] = declared_as(HOST_PROP)
+    """Host that runs the NAT: a configured host name (`"l0"`) or a NestedHost's `host`."""
+    name: Input[str] = declared(str, replaces=True)
+    """NAT name, stored exactly (changing it replaces the NAT)."""
+    internal_prefix: Input[str] = declared(IPv4Network, replaces=True)
+    """Internal network in CIDR form, e.g. "192.168.100.0/24" (changing it replaces the NAT)."""
+    adopt_existing: Input[bool] = declared_as(ADOPT_PROP)
+    """Manage a NAT of this name that already exists (same prefix) instead of failing."""
+
+
+NET_NAT = PropertySet.from_args(
     "NetNat",
-    [
-        HOST_PROP,
-        Prop("name", str, replaces=True, doc="NAT name (stored exactly)"),
-        Prop("internal_prefix", IPv4Network, replaces=True, doc="internal network, CIDR"),
-        ADOPT_PROP,
+    NetNatArgs,
+    computed=[
         Prop("active", bool, computed=True, doc="WinNAT reports the NAT active"),
     ],
 )
@@ -169,20 +188,6 @@ def _host_conflicts(
 
 
 _PROVIDER = NetNatProvider()
-
-
-@dataclass
-class NetNatArgs:
-    """Inputs of a `NetNat`."""
-
-    host: Input[str | Mapping[str, Any]]
-    """Host that runs the NAT: a configured host name (`"l0"`) or a NestedHost's `host`."""
-    name: Input[str]
-    """NAT name, stored exactly (changing it replaces the NAT)."""
-    internal_prefix: Input[str]
-    """Internal network in CIDR form, e.g. "192.168.100.0/24" (changing it replaces the NAT)."""
-    adopt_existing: Input[bool] = False
-    """Manage a NAT of this name that already exists (same prefix) instead of failing."""
 
 
 class NetNat(HostBoundResource[NetNatArgs], module="hyperv", name="NetNat"):

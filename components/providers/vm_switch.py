@@ -27,24 +27,38 @@ from components.providers.base import (
     Operation,
     ProviderError,
 )
-from components.providers.properties import Prop, PropertyDiff, PropertySet, is_unknown
+from components.providers.properties import (
+    Prop,
+    PropertyDiff,
+    PropertySet,
+    declared,
+    declared_as,
+    is_unknown,
+)
 
 SwitchType = Literal["Internal", "Private", "External"]
 
-VM_SWITCH = PropertySet(
+
+@dataclass
+class VmSwitchArgs:
+    """Inputs of a `VmSwitch`, and the declaration of each property (`declared`)."""
+
+    host: Input[str | Mapping[str, Any]] = declared_as(HOST_PROP)
+    """Host that gets the switch: a configured host name (`"l0"`) or a NestedHost's `host`."""
+    name: Input[str] = declared(str, replaces=True)
+    """Switch name, stored exactly (changing it replaces the switch)."""
+    switch_type: Input[SwitchType] = declared(SwitchType, "Internal", replaces=True)
+    """Internal (host vNIC, for NAT), Private (VMs only) or External (bound to a NIC)."""
+    net_adapter_name: Input[str | None] = declared(str | None, None, replaces=True)
+    """External only: the host's physical adapter to bind, e.g. "Ethernet"."""
+    adopt_existing: Input[bool] = declared_as(ADOPT_PROP)
+    """Manage a switch of this name that already exists instead of failing."""
+
+
+VM_SWITCH = PropertySet.from_args(
     "VmSwitch",
-    [
-        HOST_PROP,
-        Prop("name", str, replaces=True, doc="switch name (stored exactly)"),
-        Prop("switch_type", SwitchType, default="Internal", replaces=True),
-        Prop(
-            "net_adapter_name",
-            str | None,
-            default=None,
-            replaces=True,
-            doc="physical adapter an External switch binds to",
-        ),
-        ADOPT_PROP,
+    VmSwitchArgs,
+    computed=[
         Prop("switch_id", str, computed=True, doc="Hyper-V's switch GUID"),
         Prop("host_adapter", str | None, computed=True, doc="the host vNIC, if any"),
     ],
@@ -136,22 +150,6 @@ def _computed(got: dict[str, Any]) -> dict[str, Any]:
 
 
 _PROVIDER = VmSwitchProvider()
-
-
-@dataclass
-class VmSwitchArgs:
-    """Inputs of a `VmSwitch`."""
-
-    host: Input[str | Mapping[str, Any]]
-    """Host that gets the switch: a configured host name (`"l0"`) or a NestedHost's `host`."""
-    name: Input[str]
-    """Switch name, stored exactly (changing it replaces the switch)."""
-    switch_type: Input[SwitchType] = "Internal"
-    """Internal (host vNIC, for NAT), Private (VMs only) or External (bound to a NIC)."""
-    net_adapter_name: Input[str | None] = None
-    """External only: the host's physical adapter to bind, e.g. "Ethernet"."""
-    adopt_existing: Input[bool] = False
-    """Manage a switch of this name that already exists instead of failing."""
 
 
 class VmSwitch(HostBoundResource[VmSwitchArgs], module="hyperv", name="VmSwitch"):
