@@ -12,10 +12,10 @@ from __future__ import annotations
 from typing import Any
 
 import pulumi
-from pydantic import Field, InstanceOf
+from pydantic import Field, InstanceOf, field_validator
 
 from components.base_image import BaseImage, check_image_for, resolve_image
-from components.lab_models import ComponentArgs, EmulatorVmSettings, vm_args
+from components.lab_models import ComponentArgs, EmulatorVmSettings, configured_credential, vm_args
 from components.naming import prefixed
 from components.nat_network import NatNetwork
 from components.nested_host import ImageArg
@@ -58,6 +58,8 @@ class EmulatorVmArgs(ComponentArgs, EmulatorVmSettings):
 
     adapter_name: str = Field(default="Ethernet", min_length=1)
     """The guest OS's network interface alias."""
+
+    _configured_credential = field_validator("credential")(configured_credential)
 
 
 class EmulatorVm(pulumi.ComponentResource):

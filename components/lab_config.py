@@ -51,7 +51,14 @@ from components.config import (
     password_env_var,
     set_secret_command,
 )
-from components.lab_messages import LabConfigError, one_line
+from components.lab_messages import (
+    LabConfigError,
+    known,
+    one_line,
+    overlaps_on_chain,
+    unknown_credential,
+    unknown_host,
+)
 from components.lab_models import (
     EmulatorVmSettings,
     LabModel,
@@ -59,6 +66,7 @@ from components.lab_models import (
     NatNetworkSettings,
     NestedHostSettings,
     SwitchName,
+    record_configured,
 )
 from components.naming import PREFIX_PATTERN, owner_id
 from components.nat_addressing import AddressError, first_overlap, parse_member, plan_nat
@@ -203,6 +211,7 @@ def check_stack_config(environ: Mapping[str, str] | None = None) -> StackSetting
         )
     owner_id()  # a wrong hyperv-lab:owner_id fails here, before anything is registered
     _check_connections(hosts, creds, passwords, env, sources.prefix, sources.journal_dir)
+    record_configured(hosts, creds)  # a Python lab's args are held to these names
     return StackSettings(hosts, creds, sources.images, sources.prefix, sources.lab)
 
 
@@ -339,11 +348,6 @@ def _fail(key: str, message: str) -> LabConfigError:
     return LabConfigError(f"{LAB_KEY}.{key}: {message}")
 
 
-def _known(names: Iterable[str]) -> str:
-    listed = ", ".join(sorted(names))
-    return listed or "none configured"
-
-
 def _unique(kind: str, names: list[str]) -> None:
     """Ignoring case: nested host names become VM names on a shared L0, which Hyper-V compares
     ignoring case, and names that differ only in case would make references between entries
@@ -367,11 +371,7 @@ def _unique(kind: str, names: list[str]) -> None:
 
 def _check_credential(key: str, name: str, credentials: set[str]) -> None:
     if name not in credentials:
-        raise _fail(
-            key,
-            f"unknown credential '{name}' (allowed: {_known(credentials)}; "
-            f"define it in {CREDENTIALS_KEY})",
-        )
+        raise _fail(key, unknown_credential(name, credentials))
 
 
 def _check_dns(key: str, servers: Iterable[str]) -> None:
@@ -392,10 +392,7 @@ def _check_references_and_addresses(spec: LabSpec, hosts: set[str], credentials:
     nested = {h.name: h for h in spec.nested_hosts}
     for index, nh in enumerate(spec.nested_hosts):
         if nh.host not in hosts:
-            raise _fail(
-                f"nested_hosts[{index}].host",
-                f"unknown host '{nh.host}' (allowed: {_known(hosts)}; define it in {HOSTS_KEY})",
-            )
+            raise _fail(f"nested_hosts[{index}].host", unknown_host(nh.host, hosts))
         _check_credential(f"nested_hosts[{index}].credential", nh.credential, credentials)
 
     networks: dict[str, IPv4Network] = {}
@@ -405,7 +402,7 @@ def _check_references_and_addresses(spec: LabSpec, hosts: set[str], credentials:
     for index, nat in enumerate(spec.nat_networks):
         key = f"nat_networks[{index}]"
         if nat.host not in hosts and nat.host not in nested:
-            allowed = _known(set(hosts) | set(nested))
+            allowed = known(set(hosts) | set(nested))
             raise _fail(
                 f"{key}.host",
                 f"unknown host '{nat.host}' (allowed: {allowed}; an L0 from {HOSTS_KEY} "
@@ -454,9 +451,7 @@ def _check_references_and_addresses(spec: LabSpec, hosts: set[str], credentials:
         clash = first_overlap(networks[nat.name], others)
         if clash is not None:
             raise _fail(
-                f"nat_networks[{index}].prefix",
-                f"{networks[nat.name]} overlaps {clash[0]} ({clash[1]}) on the same nesting "
-                "chain (allowed: a prefix that does not overlap it)",
+                f"nat_networks[{index}].prefix", overlaps_on_chain(networks[nat.name], *clash)
             )
 
     for index, vm in enumerate(spec.emulator_vms):
@@ -466,7 +461,7 @@ def _check_references_and_addresses(spec: LabSpec, hosts: set[str], credentials:
             raise _fail(
                 f"{key}.nat_network",
                 f"unknown NAT network '{vm.nat_network}' "
-                f"(allowed: {_known(n.name for n in spec.nat_networks)})",
+                f"(allowed: {known(n.name for n in spec.nat_networks)})",
             )
         host = nested.get(vm_nat.host)
         if host is None:
@@ -474,7 +469,7 @@ def _check_references_and_addresses(spec: LabSpec, hosts: set[str], credentials:
             raise _fail(
                 f"{key}.nat_network",
                 f"'{vm_nat.name}' is on L0 host '{vm_nat.host}', not on a nested host "
-                f"(allowed: {_known(on_nested)})",
+                f"(allowed: {known(on_nested)})",
             )
         try:
             address = str(parse_member(vm.ip_address, networks[vm_nat.name], "ip_address"))
@@ -510,7 +505,7 @@ def _check_images(spec: LabSpec, images: Mapping[str, ImageSpec]) -> None:
         if image is None:
             raise _fail(
                 f"{key}.image",
-                f"unknown image '{name}' (allowed: {_known(images)}; define it in {IMAGES_KEY})",
+                f"unknown image '{name}' (allowed: {known(images)}; define it in {IMAGES_KEY})",
             )
         if image.host != l0:
             raise _fail(

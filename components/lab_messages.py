@@ -15,7 +15,13 @@ from typing import Any
 import pulumi
 from pydantic import BaseModel, ValidationError
 
-from components.config import first_error, model_at, wrong_type_hint
+from components.config import (
+    CREDENTIALS_KEY,
+    HOSTS_KEY,
+    first_error,
+    model_at,
+    wrong_type_hint,
+)
 
 NAME_RULE = "letters, digits, '_', '.', '-'; starts with a letter or digit; at most 48"
 
@@ -64,6 +70,33 @@ def one_line(exc: ValidationError, root: str, model: type[BaseModel]) -> str:
     return f"{where}: {msg}{wrong_type_hint(err)}"
 
 
+def known(names: Iterable[str]) -> str:
+    """The names a value may take, sorted, for an `(allowed: ...)`."""
+    return ", ".join(sorted(names)) or "none configured"
+
+
+def unknown_host(name: str, hosts: Iterable[str]) -> str:
+    """A host name not in `hyperv-lab:hosts`."""
+    return f"unknown host '{name}' (allowed: {known(hosts)}; define it in {HOSTS_KEY})"
+
+
+def unknown_credential(name: str, credentials: Iterable[str]) -> str:
+    """A login name not in `hyperv-lab:credentials`."""
+    return (
+        f"unknown credential '{name}' (allowed: {known(credentials)}; "
+        f"define it in {CREDENTIALS_KEY})"
+    )
+
+
+def overlaps_on_chain(network: object, other: str, other_network: object) -> str:
+    """A NAT prefix overlapping `other`'s on the same nesting chain (an L1's NAT inside the
+    NAT of the L0 it runs on cannot route)."""
+    return (
+        f"{network} overlaps {other} ({other_network}) on the same nesting chain "
+        "(allowed: a prefix that does not overlap it)"
+    )
+
+
 def keys_of(model: type[BaseModel]) -> list[str]:
     """The keys of `model`, its own first (an entry's name, host and image before the settings
     it shares with the Python args)."""
@@ -89,4 +122,14 @@ def _bounds(model: type[BaseModel], loc: tuple[Any, ...]) -> str:
     return f">= {low}" if low is not None else f"<= {high}"
 
 
-__all__ = ["NAME_RULE", "LabArgsError", "LabConfigError", "one_line", "path_of"]
+__all__ = [
+    "NAME_RULE",
+    "LabArgsError",
+    "LabConfigError",
+    "known",
+    "one_line",
+    "overlaps_on_chain",
+    "path_of",
+    "unknown_credential",
+    "unknown_host",
+]

@@ -14,9 +14,16 @@ from ipaddress import IPv4Network
 from typing import TYPE_CHECKING, Any, TypeAlias
 
 import pulumi
-from pydantic import InstanceOf
+from pydantic import InstanceOf, field_validator
 
-from components.lab_models import ComponentArgs, NatGuestSettings, NatNetworkSettings
+from components.lab_messages import LabArgsError, overlaps_on_chain
+from components.lab_models import (
+    ComponentArgs,
+    NatGuestSettings,
+    NatNetworkSettings,
+    configured_credential,
+    configured_host,
+)
 from components.naming import prefixed
 from components.nat_addressing import AddressError, NatPlan, first_overlap, plan_nat
 from components.nested_host import HostInput, NestedHost
@@ -51,6 +58,8 @@ class NatGuest(ComponentArgs, NatGuestSettings):
     name: str | None = None
     """Logical name for the Pulumi resource; defaults to `vm_name` when that is a string."""
 
+    _configured_credential = field_validator("credential")(configured_credential)
+
 
 class NatNetworkArgs(ComponentArgs, NatNetworkSettings):
     """Where the NAT lives and its address plan: the settings a lab's `nat_networks[]` entry
@@ -68,6 +77,8 @@ class NatNetworkArgs(ComponentArgs, NatNetworkSettings):
 
     guests: Sequence[InstanceOf[NatGuest]] = ()
     """VMs already attached to the switch whose guest addresses this component manages."""
+
+    _configured_host = field_validator("host")(configured_host)
 
 
 def _declared() -> dict[str, tuple[str, IPv4Network]]:
@@ -96,6 +107,33 @@ def _claim_host(component: str, key: str | None, network: IPv4Network) -> None:
     declared[key] = (component, network)
 
 
+def _chain(host: Any) -> tuple[str, ...]:
+    """The host keys from `host` up to its L0, as far as they are known at declaration (a
+    NestedHost on a host given as a route or an Output ends the chain there)."""
+    key = _host_key(host)
+    if key is None:
+        return ()
+    return (key, *_chain(host.parent_host)) if isinstance(host, NestedHost) else (key,)
+
+
+def _claim_prefix(component: str, chain: tuple[str, ...], network: IPv4Network) -> None:
+    """Refuse a prefix overlapping a NAT above or below on the same nesting chain (an L1's NAT
+    inside the NAT of the L0 it runs on cannot route), as `parse_lab` does for the YAML;
+    NATs of sibling L1s may share a prefix."""
+    if not chain:
+        return
+    declared: dict[str, tuple[tuple[str, ...], IPv4Network]] = program_registry("nat-chains")
+    others = [
+        (f"NatNetwork '{other}' on '{o_chain[0].split(':', 1)[1]}'", o_net)
+        for other, (o_chain, o_net) in declared.items()
+        if other != component and (chain[0] in o_chain or o_chain[0] in chain)
+    ]
+    clash = first_overlap(network, others)
+    if clash is not None:
+        raise LabArgsError(f"NatNetwork '{component}' prefix: {overlaps_on_chain(network, *clash)}")
+    declared[component] = (chain, network)
+
+
 class NatNetwork(pulumi.ComponentResource):
     """Internal switch + gateway address + NetNat on one host, and its guests' addresses."""
 
@@ -118,6 +156,7 @@ class NatNetwork(pulumi.ComponentResource):
         self.nested_host = args.host if isinstance(args.host, NestedHost) else None
         """The NestedHost this NAT is inside, when it was given as one (images come through it)."""
         _claim_host(name, self.host_key, self.plan.network)
+        _claim_prefix(name, _chain(args.host), self.plan.network)
         super().__init__(TYPE_TOKEN, name, None, opts)
         self._component_name = name
         self._claimed: dict[str, str] = {

@@ -15,10 +15,16 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Annotated, Any, TypeAlias
 
 import pulumi
-from pydantic import Field, InstanceOf
+from pydantic import Field, InstanceOf, field_validator
 
 from components.base_image import BaseImage, check_image_for, resolve_image
-from components.lab_models import ComponentArgs, NestedHostSettings, vm_args
+from components.lab_models import (
+    ComponentArgs,
+    NestedHostSettings,
+    configured_credential,
+    configured_host,
+    vm_args,
+)
 from components.naming import prefixed
 from components.providers.guest_image import GuestImage, GuestImageArgs
 from components.providers.vm import Vm
@@ -67,6 +73,10 @@ class NestedHostArgs(ComponentArgs, NestedHostSettings):
 
     switch_name: SwitchArg = None
     """Switch on the parent host the VM's adapter connects to (e.g. "External"); None = none."""
+
+    # Names in the checked stack config, refused as `parse_lab` refuses them in the YAML.
+    _configured_host = field_validator("host")(configured_host)
+    _configured_credential = field_validator("credential")(configured_credential)
 
 
 def _image(name: str, args: NestedHostArgs) -> BaseImage:

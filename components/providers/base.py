@@ -20,9 +20,11 @@ import logging
 import sys
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
+from dataclasses import fields
 from pathlib import Path
-from typing import Any, ClassVar, Literal
+from typing import Annotated, Any, ClassVar, Generic, Literal, TypeVar
 
+import pulumi
 from pulumi.dynamic import (
     CheckFailure,
     CheckResult,
@@ -33,6 +35,7 @@ from pulumi.dynamic import (
     ResourceProvider,
     UpdateResult,
 )
+from pydantic import Field
 
 from components.config import ConfigError, HostRef, LabConfig
 from components.providers.inside_off_vm import delete_refusal
@@ -67,9 +70,14 @@ VM_RUNNING_SCRIPT = SHARED_SCRIPTS / "vm_running.ps1"
 """Reports a VM's state and nesting, for the preview of a change that needs the VM Off."""
 VMS_RUNNING_SCRIPT = SHARED_SCRIPTS / "vms_running.ps1"
 """Lists the VMs running on a host (inside an L1: the guests its restart stops)."""
+VM_STATE_SCRIPT = SHARED_SCRIPTS / "vm_state.ps1"
+"""Whether a VM (by exact name) exists and its state: can PowerShell Direct reach its guest?"""
 
 HOST_PROP = Prop("host", HostRef | str, replaces=True, doc="target host (name or VM route)")
 ADOPT_PROP = Prop("adopt_existing", bool, default=False, doc="adopt an existing object on create")
+VM_NAME_PROP = Prop(
+    "vm_name", Annotated[str, Field(min_length=1)], replaces=True, doc="the VM (by exact name)"
+)
 STOP_POLICY_PROP = Prop(
     "stop_policy",
     StopPolicy,
@@ -214,15 +222,17 @@ class Operation:
 
     def run(
         self,
-        script: str,
+        script: str | Path,
         inputs: Mapping[str, Any],
         *preludes: Path,
         after_restart: tuple[str, Mapping[str, Any]] | None = None,
     ) -> dict[str, Any]:
-        """Run `<provider dir>/scripts/<script>.ps1` (with shared preludes) on the host;
-        `after_restart` (script, inputs): in a guest, run that script (same preludes) in the
-        same operation once the guest is back, when the first answer says `restarting`."""
-        text = load_script(self.provider.script_path(script), *preludes)
+        """Run `<provider dir>/scripts/<script>.ps1` (or the shared script at that Path, with
+        shared preludes) on the host; `after_restart` (script, inputs): in a guest, run that
+        script (same preludes) in the same operation once the guest is back, when the first
+        answer says `restarting`."""
+        path = script if isinstance(script, Path) else self.provider.script_path(script)
+        text = load_script(path, *preludes)
         follow_up = None
         if after_restart is not None:
             then_script, then_inputs = after_restart
@@ -232,6 +242,51 @@ class Operation:
         for warning in result.get("warnings") or []:
             log.warning("%s on %s: %s", self.label, self.ref.label(), warning)
         return result
+
+
+def host_input(host: Any) -> Any:
+    """A HostRef becomes plain data (resource inputs must serialize)."""
+    return host.model_dump(exclude_none=True) if isinstance(host, HostRef) else host
+
+
+def resource_props(args: Any, properties: PropertySet) -> dict[str, Any]:
+    """A FRESH props dict for a resource (Pulumi writes `__provider` into it): each field of its
+    args dataclass (the host as plain data), then each computed output, not known yet."""
+    props = {f.name: getattr(args, f.name) for f in fields(args)}
+    props["host"] = host_input(props["host"])
+    return {**props, **dict.fromkeys(properties.computed_names())}
+
+
+Args = TypeVar("Args")
+
+
+class HostBoundResource(pulumi.dynamic.Resource, Generic[Args]):
+    """A resource of a `HostBoundProvider`, declared with its Args dataclass: its props are the
+    args and the provider's computed outputs (`resource_props`)."""
+
+    dynamic_provider: ClassVar[HostBoundProvider]
+
+    def __init__(
+        self, resource_name: str, args: Args, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        super().__init__(self.dynamic_provider, resource_name, self.props_of(args), opts)
+
+    def props_of(self, args: Args) -> dict[str, Any]:
+        return resource_props(args, self.dynamic_provider.properties)
+
+
+def guest_running(op: Operation, vm_name: str, otherwise: str) -> bool | None:
+    """Whether the guest of VM `vm_name` on `op`'s host can be reached: None when the VM is
+    gone, False when it is not Running (warned as `<op>: VM '<name>' is <state>; <otherwise>`),
+    else True."""
+    got = op.run(VM_STATE_SCRIPT, {"vm_name": vm_name})
+    if not got["exists"]:
+        return None
+    state = got.get("state")
+    if state != "Running":
+        log.warning("%s: VM '%s' is %s; %s", op.label, vm_name, state, otherwise)
+        return False
+    return True
 
 
 class HostBoundProvider(ResourceProvider):

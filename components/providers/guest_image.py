@@ -18,8 +18,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Annotated, Any
 
-import pulumi
-from pulumi import Input, Output, ResourceOptions
+from pulumi import Input, Output
 from pulumi.dynamic import CheckFailure, CheckResult, DiffResult
 from pydantic import Field
 
@@ -28,10 +27,19 @@ from components.providers.base import (
     ADOPT_PROP,
     HOST_PROP,
     HostBoundProvider,
+    HostBoundResource,
     Operation,
     ProviderError,
+    guest_running,
 )
-from components.providers.properties import Prop, PropertyDiff, PropertySet, is_unknown
+from components.providers.properties import (
+    Prop,
+    PropertyDiff,
+    PropertySet,
+    declared,
+    declared_as,
+    is_unknown,
+)
 from components.remote import PowerShellError, RemoteError
 
 log = logging.getLogger(__name__)
@@ -41,15 +49,29 @@ WindowsFilePath = Annotated[
 ]
 """An absolute Windows path of a file, e.g. `C:\\Images\\WS2022-Datacenter.vhdx`."""
 
-GUEST_IMAGE = PropertySet(
+
+@dataclass
+class GuestImageArgs:
+    """Inputs of a `GuestImage`, and the declaration of each property (`declared`)."""
+
+    host: Input[str | Mapping[str, Any]] = declared_as(HOST_PROP)
+    """The Hyper-V host that runs the VM and holds the image (as `VmArgs.host`, e.g. "l0")."""
+    vm_name: Input[str] = declared(Annotated[str, Field(min_length=1)], replaces=True)
+    """The VM's name on `host` (e.g. the L1's prefixed name)."""
+    guest: Input[str | Mapping[str, Any]] = declared(HostRef | str)
+    """Route into that VM's guest: a NestedHost's `host` output."""
+    source_path: str = declared(WindowsFilePath, replaces=True)
+    """The image on `host`, e.g. `C:\\Images\\WS2022-Datacenter.vhdx` (never changed)."""
+    destination_path: str = declared(WindowsFilePath, replaces=True)
+    """Where the copy goes inside the guest (folders are created)."""
+    adopt_existing: Input[bool] = declared_as(ADOPT_PROP)
+    """Replace a different file already at `destination_path` instead of failing."""
+
+
+GUEST_IMAGE = PropertySet.from_args(
     "GuestImage",
-    [
-        HOST_PROP,
-        Prop("vm_name", Annotated[str, Field(min_length=1)], replaces=True, doc="the VM"),
-        Prop("guest", HostRef | str, doc="route into the VM (a NestedHost's host output)"),
-        Prop("source_path", WindowsFilePath, replaces=True, doc="the image on `host`"),
-        Prop("destination_path", WindowsFilePath, replaces=True, doc="the copy in the guest"),
-        ADOPT_PROP,
+    GuestImageArgs,
+    computed=[
         Prop("sha256", str, computed=True, doc="the image's SHA256 (uppercase hex)"),
         Prop("guest_sha256", str, computed=True, doc="the copy's SHA256 when last read"),
         Prop(
@@ -177,10 +199,6 @@ class GuestImageProvider(HostBoundProvider):
             )
         return {"sha256": sha256, "guest_sha256": after, "guest_service_turned_on": turned_on}
 
-    def _vm_state(self, props: Mapping[str, Any], verb: str) -> tuple[bool, str | None]:
-        got = self._operation(props, verb).run("vm_state", {"vm_name": props["vm_name"]})
-        return bool(got["exists"]), got.get("state")
-
     @staticmethod
     def _id(op: Operation, props: Mapping[str, Any]) -> str:
         return f"{op.ref.label()}/{props['vm_name']}/{props['destination_path']}"
@@ -206,16 +224,12 @@ class GuestImageProvider(HostBoundProvider):
         }
 
     def read_object(self, op: Operation, id_: str, props: dict[str, Any]) -> dict[str, Any] | None:
-        exists, state = self._vm_state(props, "read")
-        if not exists:
+        running = guest_running(
+            op, props["vm_name"], "its guest cannot be read, keeping the recorded copy"
+        )
+        if running is None:
             return None
-        if state != "Running":
-            log.warning(
-                "read GuestImage: VM '%s' is %s; its guest cannot be read, keeping the recorded "
-                "copy",
-                props["vm_name"],
-                state,
-            )
+        if not running:
             return {}
         found = self._probe(self._guest_operation(props, "read"), props)
         if found is None:
@@ -235,42 +249,18 @@ class GuestImageProvider(HostBoundProvider):
         return self._ensure_copy(op, news, overwrite=True, verb="update")
 
     def delete_object(self, op: Operation, id_: str, props: dict[str, Any]) -> None:
-        exists, state = self._vm_state(props, "delete")
-        if not exists:
-            return  # the VM, and the copy inside it, are gone
-        if state != "Running":
-            log.warning(
-                "delete GuestImage: VM '%s' is %s; its guest keeps %s",
-                props["vm_name"],
-                state,
-                props["destination_path"],
-            )
-            return
+        running = guest_running(
+            op, props["vm_name"], f"its guest keeps {props['destination_path']}"
+        )
+        if not running:
+            return  # gone (and the copy inside it), or the guest keeps it
         self._guest_operation(props, "delete").run("delete", {"path": props["destination_path"]})
 
 
 _PROVIDER = GuestImageProvider()
 
 
-@dataclass
-class GuestImageArgs:
-    """Inputs of a `GuestImage`."""
-
-    host: Input[str | Mapping[str, Any]]
-    """The Hyper-V host that runs the VM and holds the image (as `VmArgs.host`, e.g. "l0")."""
-    vm_name: Input[str]
-    """The VM's name on `host` (e.g. the L1's prefixed name)."""
-    guest: Input[str | Mapping[str, Any]]
-    """Route into that VM's guest: a NestedHost's `host` output."""
-    source_path: str
-    """The image on `host`, e.g. `C:\\Images\\WS2022-Datacenter.vhdx` (never changed)."""
-    destination_path: str
-    """Where the copy goes inside the guest (folders are created)."""
-    adopt_existing: Input[bool] = False
-    """Replace a different file already at `destination_path` instead of failing."""
-
-
-class GuestImage(pulumi.dynamic.Resource, module="hyperv", name="GuestImage"):
+class GuestImage(HostBoundResource[GuestImageArgs], module="hyperv", name="GuestImage"):
     """An image from a VM's host, copied into the VM's guest and checked by hash."""
 
     host: Output[Any]
@@ -283,21 +273,7 @@ class GuestImage(pulumi.dynamic.Resource, module="hyperv", name="GuestImage"):
     guest_sha256: Output[str]
     guest_service_turned_on: Output[bool]
 
-    def __init__(
-        self, resource_name: str, args: GuestImageArgs, opts: ResourceOptions | None = None
-    ) -> None:
-        props: dict[str, Any] = {
-            "host": args.host,
-            "vm_name": args.vm_name,
-            "guest": args.guest,
-            "source_path": args.source_path,
-            "destination_path": args.destination_path,
-            "adopt_existing": args.adopt_existing,
-            "sha256": None,
-            "guest_sha256": None,
-            "guest_service_turned_on": None,
-        }
-        super().__init__(_PROVIDER, resource_name, props, opts)
+    dynamic_provider = _PROVIDER
 
 
 __all__ = ["GUEST_IMAGE", "GuestImage", "GuestImageArgs", "GuestImageProvider"]

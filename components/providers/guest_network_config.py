@@ -16,14 +16,20 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Annotated, Any
 
-import pulumi
-from pulumi import Input, Output, ResourceOptions
+from pulumi import Input, Output
 from pulumi.dynamic import CheckFailure, CheckResult, DiffResult
 from pydantic import Field
 from pydantic.networks import IPv4Address
 
 from components.config import ConfigError
-from components.providers.base import HOST_PROP, HostBoundProvider, Operation, ProviderError
+from components.providers.base import (
+    HOST_PROP,
+    HostBoundProvider,
+    HostBoundResource,
+    Operation,
+    ProviderError,
+    guest_running,
+)
 from components.providers.properties import Prop, PropertyDiff, PropertySet, is_unknown
 from components.providers.vm_power_state import without_unknown_boot
 
@@ -115,11 +121,6 @@ class GuestNetworkConfigProvider(HostBoundProvider):
 
     # -- hooks ----------------------------------------------------------------------------
 
-    def _vm_state(self, props: Mapping[str, Any], verb: str) -> tuple[bool, str | None]:
-        host_op = self._host_operation(props, verb)
-        got = host_op.run("vm_state", {"vm_name": props["vm_name"]})
-        return bool(got["exists"]), got.get("state")
-
     @staticmethod
     def _desired(props: Mapping[str, Any], previous_ip: str | None = None) -> dict[str, Any]:
         return {
@@ -137,16 +138,14 @@ class GuestNetworkConfigProvider(HostBoundProvider):
         return id_, {"internet_reachable": bool(got.get("internet_reachable"))}
 
     def read_object(self, op: Operation, id_: str, props: dict[str, Any]) -> dict[str, Any] | None:
-        exists, state = self._vm_state(props, "read")
-        if not exists:
+        running = guest_running(
+            self._host_operation(props, "read"),
+            props["vm_name"],
+            "its guest cannot be read, keeping the recorded configuration",
+        )
+        if running is None:
             return None
-        if state != "Running":
-            log.warning(
-                "read GuestNetworkConfig: VM '%s' is %s; its guest cannot be read, keeping the "
-                "recorded configuration",
-                props["vm_name"],
-                state,
-            )
+        if not running:
             return {"internet_reachable": False}
         got = self.run_described(
             op,
@@ -180,16 +179,9 @@ class GuestNetworkConfigProvider(HostBoundProvider):
         return {"internet_reachable": bool(got.get("internet_reachable"))}
 
     def delete_object(self, op: Operation, id_: str, props: dict[str, Any]) -> None:
-        exists, state = self._vm_state(props, "delete")
-        if not exists:
-            return  # the VM (and its guest configuration) is gone
-        if state != "Running":
-            log.warning(
-                "delete GuestNetworkConfig: VM '%s' is %s; its guest keeps the address",
-                props["vm_name"],
-                state,
-            )
-            return
+        host_op = self._host_operation(props, "delete")
+        if not guest_running(host_op, props["vm_name"], "its guest keeps the address"):
+            return  # gone (and its guest configuration), or the guest keeps it
         self.run_described(op, "delete", self._desired(props))
 
 
@@ -220,7 +212,9 @@ class GuestNetworkConfigArgs:
     """`NestedHost.boot` of the L1 that runs the VM (None on an L0): a new boot re-applies."""
 
 
-class GuestNetworkConfig(pulumi.dynamic.Resource, module="hyperv", name="GuestNetworkConfig"):
+class GuestNetworkConfig(
+    HostBoundResource[GuestNetworkConfigArgs], module="hyperv", name="GuestNetworkConfig"
+):
     """IPv4 address, gateway and DNS of one adapter inside a guest."""
 
     host: Output[Any]
@@ -233,25 +227,7 @@ class GuestNetworkConfig(pulumi.dynamic.Resource, module="hyperv", name="GuestNe
     dns_servers: Output[list[str]]
     internet_reachable: Output[bool]
 
-    def __init__(
-        self,
-        resource_name: str,
-        args: GuestNetworkConfigArgs,
-        opts: ResourceOptions | None = None,
-    ) -> None:
-        props: dict[str, Any] = {
-            "host": args.host,
-            "vm_name": args.vm_name,
-            "credential": args.credential,
-            "adapter_name": args.adapter_name,
-            "ip_address": args.ip_address,
-            "prefix_length": args.prefix_length,
-            "gateway": args.gateway,
-            "dns_servers": args.dns_servers,
-            "parent_boot": args.parent_boot,
-            "internet_reachable": None,
-        }
-        super().__init__(_PROVIDER, resource_name, props, opts)
+    dynamic_provider = _PROVIDER
 
 
 __all__ = [

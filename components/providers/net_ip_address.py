@@ -16,8 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Annotated, Any
 
-import pulumi
-from pulumi import Input, Output, ResourceOptions
+from pulumi import Input, Output
 from pulumi.dynamic import CheckFailure, CheckResult
 from pydantic import Field
 from pydantic.networks import IPv4Address
@@ -26,21 +25,42 @@ from components.providers.base import (
     ADOPT_PROP,
     HOST_PROP,
     HostBoundProvider,
+    HostBoundResource,
     Operation,
     ProviderError,
 )
-from components.providers.properties import Prop, PropertyDiff, PropertySet, is_unknown
+from components.providers.properties import (
+    Prop,
+    PropertyDiff,
+    PropertySet,
+    declared,
+    declared_as,
+    is_unknown,
+)
 
 PrefixLength = Annotated[int, Field(ge=1, le=32)]
 
-NET_IP_ADDRESS = PropertySet(
+
+@dataclass
+class NetIpAddressArgs:
+    """Inputs of a `NetIpAddress`, and the declaration of each property (`declared`)."""
+
+    host: Input[str | Mapping[str, Any]] = declared_as(HOST_PROP)
+    """Host that owns the interface: a configured host name or a NestedHost's `host`."""
+    interface_alias: Input[str] = declared(str, replaces=True)
+    """Interface name, e.g. "vEthernet (VmNAT)" (an Internal switch's host vNIC)."""
+    ip_address: Input[str] = declared(IPv4Address, replaces=True)
+    """IPv4 address, e.g. "192.168.100.1"."""
+    prefix_length: Input[int] = declared(PrefixLength, replaces=True)
+    """Prefix length of the address' network, 1..32."""
+    adopt_existing: Input[bool] = declared_as(ADOPT_PROP)
+    """Manage this address if the interface already has it, instead of failing."""
+
+
+NET_IP_ADDRESS = PropertySet.from_args(
     "NetIpAddress",
-    [
-        HOST_PROP,
-        Prop("interface_alias", str, replaces=True, doc='e.g. "vEthernet (VmNAT)"'),
-        Prop("ip_address", IPv4Address, replaces=True),
-        Prop("prefix_length", PrefixLength, replaces=True),
-        ADOPT_PROP,
+    NetIpAddressArgs,
+    computed=[
         Prop("interface_index", int, computed=True, doc="Windows' ifIndex of the interface"),
     ],
 )
@@ -130,23 +150,7 @@ class NetIpAddressProvider(HostBoundProvider):
 _PROVIDER = NetIpAddressProvider()
 
 
-@dataclass
-class NetIpAddressArgs:
-    """Inputs of a `NetIpAddress`."""
-
-    host: Input[str | Mapping[str, Any]]
-    """Host that owns the interface: a configured host name or a NestedHost's `host`."""
-    interface_alias: Input[str]
-    """Interface name, e.g. "vEthernet (VmNAT)" (an Internal switch's host vNIC)."""
-    ip_address: Input[str]
-    """IPv4 address, e.g. "192.168.100.1"."""
-    prefix_length: Input[int]
-    """Prefix length of the address' network, 1..32."""
-    adopt_existing: Input[bool] = False
-    """Manage this address if the interface already has it, instead of failing."""
-
-
-class NetIpAddress(pulumi.dynamic.Resource, module="hyperv", name="NetIpAddress"):
+class NetIpAddress(HostBoundResource[NetIpAddressArgs], module="hyperv", name="NetIpAddress"):
     """A static IPv4 address on a host interface."""
 
     host: Output[Any]
@@ -156,18 +160,7 @@ class NetIpAddress(pulumi.dynamic.Resource, module="hyperv", name="NetIpAddress"
     adopt_existing: Output[bool]
     interface_index: Output[int]
 
-    def __init__(
-        self, resource_name: str, args: NetIpAddressArgs, opts: ResourceOptions | None = None
-    ) -> None:
-        props: dict[str, Any] = {
-            "host": args.host,
-            "interface_alias": args.interface_alias,
-            "ip_address": args.ip_address,
-            "prefix_length": args.prefix_length,
-            "adopt_existing": args.adopt_existing,
-            "interface_index": None,
-        }
-        super().__init__(_PROVIDER, resource_name, props, opts)
+    dynamic_provider = _PROVIDER
 
 
 __all__ = [

@@ -24,8 +24,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Annotated, Any
 
-import pulumi
-from pulumi import Input, Output, ResourceOptions
+from pulumi import Input, Output
 from pulumi.dynamic import CheckFailure, CheckResult
 from pydantic import AfterValidator
 
@@ -33,6 +32,7 @@ from components.providers.base import (
     ADOPT_PROP,
     HOST_PROP,
     HostBoundProvider,
+    HostBoundResource,
     Operation,
     ProviderError,
 )
@@ -40,6 +40,8 @@ from components.providers.properties import (
     Prop,
     PropertyDiff,
     PropertySet,
+    declared,
+    declared_as,
     equivalent,
     is_unknown,
 )
@@ -64,13 +66,25 @@ def ipv4_network(value: str) -> str:
 
 IPv4Network = Annotated[str, AfterValidator(ipv4_network)]
 
-NET_NAT = PropertySet(
+
+@dataclass
+class NetNatArgs:
+    """Inputs of a `NetNat`, and the declaration of each property (`declared`)."""
+
+    host: Input[str | Mapping[str, Any]] = declared_as(HOST_PROP)
+    """Host that runs the NAT: a configured host name (`"l0"`) or a NestedHost's `host`."""
+    name: Input[str] = declared(str, replaces=True)
+    """NAT name, stored exactly (changing it replaces the NAT)."""
+    internal_prefix: Input[str] = declared(IPv4Network, replaces=True)
+    """Internal network in CIDR form, e.g. "192.168.100.0/24" (changing it replaces the NAT)."""
+    adopt_existing: Input[bool] = declared_as(ADOPT_PROP)
+    """Manage a NAT of this name that already exists (same prefix) instead of failing."""
+
+
+NET_NAT = PropertySet.from_args(
     "NetNat",
-    [
-        HOST_PROP,
-        Prop("name", str, replaces=True, doc="NAT name (stored exactly)"),
-        Prop("internal_prefix", IPv4Network, replaces=True, doc="internal network, CIDR"),
-        ADOPT_PROP,
+    NetNatArgs,
+    computed=[
         Prop("active", bool, computed=True, doc="WinNAT reports the NAT active"),
     ],
 )
@@ -193,21 +207,7 @@ def _host_conflicts(
 _PROVIDER = NetNatProvider()
 
 
-@dataclass
-class NetNatArgs:
-    """Inputs of a `NetNat`."""
-
-    host: Input[str | Mapping[str, Any]]
-    """Host that runs the NAT: a configured host name (`"l0"`) or a NestedHost's `host`."""
-    name: Input[str]
-    """NAT name, stored exactly (changing it replaces the NAT)."""
-    internal_prefix: Input[str]
-    """Internal network in CIDR form, e.g. "192.168.100.0/24" (changing it replaces the NAT)."""
-    adopt_existing: Input[bool] = False
-    """Manage a NAT of this name that already exists (same prefix) instead of failing."""
-
-
-class NetNat(pulumi.dynamic.Resource, module="hyperv", name="NetNat"):
+class NetNat(HostBoundResource[NetNatArgs], module="hyperv", name="NetNat"):
     """A WinNAT network on a host."""
 
     host: Output[Any]
@@ -216,17 +216,7 @@ class NetNat(pulumi.dynamic.Resource, module="hyperv", name="NetNat"):
     adopt_existing: Output[bool]
     active: Output[bool]
 
-    def __init__(
-        self, resource_name: str, args: NetNatArgs, opts: ResourceOptions | None = None
-    ) -> None:
-        props: dict[str, Any] = {
-            "host": args.host,
-            "name": args.name,
-            "internal_prefix": args.internal_prefix,
-            "adopt_existing": args.adopt_existing,
-            "active": None,
-        }
-        super().__init__(_PROVIDER, resource_name, props, opts)
+    dynamic_provider = _PROVIDER
 
 
 __all__ = ["NET_NAT", "IPv4Network", "NetNat", "NetNatArgs", "NetNatProvider", "ipv4_network"]

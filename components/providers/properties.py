@@ -2,8 +2,8 @@
 
 A `Prop` says a property's type, default, whether changing it forces a replacement, whether
 it can only change while the VM is Off, whether it is computed (output only), which operation
-scripts take it as input (`scripts`) and whether the describe prelude reports it back under its
-own name (`described`). A `PropertySet` turns those descriptions into validation (a pydantic
+scripts take it as input (`scripts`), whether the describe prelude reports it back under its
+own name (`described`) and which lab components expose it (`lab`). A `PropertySet` turns those descriptions into validation (a pydantic
 model), a diff, the script input documents, what a read reports, and the full output/inputs
 dictionaries Pulumi needs (FACTS 5). A provider's Args dataclass can BE the declaration: each
 field made with `declared(...)`, and `PropertySet.from_args` reads them (see
@@ -40,6 +40,9 @@ class Prop:
     """Operation scripts (`create`, `update`, ...) that take it as input, under its name."""
     described: bool = False
     """The describe prelude reports it under its name (read and lost-reply matching use it)."""
+    lab: frozenset[str] = frozenset()
+    """The lab components (`NestedHost`, `EmulatorVm`) whose entries and args set it, under its
+    name, type and default (`components.lab_models` derives their fields from it)."""
 
     @property
     def required(self) -> bool:
@@ -54,11 +57,12 @@ def declared(
     default: Any = _REQUIRED,
     *,
     scripts: Iterable[str] = (),
+    lab: Iterable[str] = (),
     **flags: Any,
 ) -> Any:
     """A field of a provider's Args dataclass that is also the property's declaration (the
     field's name becomes the property's name; `flags` are `Prop`'s)."""
-    prop = Prop("", type_, default, scripts=frozenset(scripts), **flags)
+    prop = Prop("", type_, default, scripts=frozenset(scripts), lab=frozenset(lab), **flags)
     return declared_as(prop)
 
 

@@ -35,11 +35,11 @@ from __future__ import annotations
 
 import logging
 import re
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, replace
 from typing import Annotated, Any, Literal
 
 import pulumi
-from pulumi import Input, Output, ResourceOptions
+from pulumi import Input, Output
 from pulumi.dynamic import CheckFailure, CheckResult, DiffResult
 from pydantic import AfterValidator, Field
 
@@ -57,6 +57,7 @@ from components.providers.base import (
     STOP_POLICY_PROP,
     VM_POWER_PRELUDE,
     HostBoundProvider,
+    HostBoundResource,
     Operation,
     ProviderError,
     StopPolicy,
@@ -115,20 +116,26 @@ ImagePath = Annotated[str, Field(min_length=4, max_length=1000), AfterValidator(
 CREATE, UPDATE = "create", "update"
 """The operation scripts (scripts/vm/<name>.ps1) a property can be an input of."""
 
+NESTED_HOST, EMULATOR_VM = "NestedHost", "EmulatorVm"
+"""The lab components a property can be a setting of (`lab=`): a key of their stack-YAML
+entries and an arg of their Python args (`components.lab_models`)."""
+LAB_VMS = (NESTED_HOST, EMULATOR_VM)
+
 
 @dataclass
 class VmArgs:
     """Inputs of a `Vm`, and the declaration of each property (`declared`): its type and
     checks, default, whether changing it replaces the VM or needs it Off, which operation
-    scripts take it, and whether the describe prelude reports it back. `VM_PROPERTIES`, the
-    script inputs, what a read reports and the lab's field types all derive from here."""
+    scripts take it, whether the describe prelude reports it back, and which lab components
+    let a lab set it (`lab`). `VM_PROPERTIES`, the script inputs, what a read reports and the
+    lab's fields all derive from here."""
 
     host: Input[str | HostRef | dict[str, Any]] = declared_as(HOST_PROP)
     """Target Hyper-V host: a host name from stack config, or a route to a nested host."""
     name: Input[str] = declared(VmName, replaces=True, scripts=[CREATE])
     """VM name (unique on the host); changing it replaces the VM."""
     generation: Input[int] = declared(
-        Literal[1, 2], 2, replaces=True, scripts=[CREATE], described=True
+        Literal[1, 2], 2, replaces=True, scripts=[CREATE], described=True, lab=LAB_VMS
     )
     """VM generation 1 or 2; changing it replaces the VM."""
     memory_startup_mb: Input[int] = declared(
@@ -136,9 +143,9 @@ class VmArgs:
     )
     """Startup memory in MB (multiple of 2). Needs the VM Off while Hyper-V runs inside."""
     dynamic_memory: Input[bool] = declared(
-        bool, False, needs_off=True, scripts=[CREATE, UPDATE], described=True
+        bool, False, needs_off=True, scripts=[CREATE, UPDATE], described=True, lab=[EMULATOR_VM]
     )
-    """Dynamic memory; switching it needs the VM Off."""
+    """Dynamic memory; switching it needs the VM Off (a NestedHost's is always static)."""
     disk_size_gb: Input[int] = declared(DiskGb, 60, scripts=[CREATE])
     """Size of a new empty system VHD in GB (no image; a disk made from an image has the
     image's size); a larger size grows the disk in place (Resize-VHD), a smaller one is
@@ -149,30 +156,34 @@ class VmArgs:
         ImagePath | None, None, replaces=True, scripts=[CREATE]
     )
     """Path of the base image on `host`; None = a new empty VHD (the VM boots nothing)."""
-    disk: Input[DiskMode] = declared(DiskMode, "differencing", replaces=True, scripts=[CREATE])
+    disk: Input[DiskMode] = declared(
+        DiskMode, "differencing", replaces=True, scripts=[CREATE], lab=LAB_VMS
+    )
     """'differencing' (a child disk of the image) or 'copy' (a full copy of it)."""
     generalized: Input[bool] = declared(bool, True, replaces=True)
     """The image is sysprepped: an answer file is written into the new disk."""
-    computer_name: Input[str | None] = declared(ComputerName | None, None, replaces=True)
+    computer_name: Input[str | None] = declared(
+        ComputerName | None, None, replaces=True, lab=LAB_VMS
+    )
     """Guest computer name set at first boot; None = the VM name made a NetBIOS name."""
-    time_zone: Input[str] = declared(TimeZone, "UTC", replaces=True)
+    time_zone: Input[str] = declared(TimeZone, "UTC", replaces=True, lab=LAB_VMS)
     """Windows time zone id set at first boot."""
     credential: Input[str | None] = declared(str | None, None)
     """Guest login in `hyperv-lab:credentials` whose password the answer file gives the
     built-in Administrator (the password itself is read by the provider, never an input)."""
-    version: Input[str | None] = declared(Version | None, None, scripts=[CREATE])
+    version: Input[str | None] = declared(Version | None, None, scripts=[CREATE], lab=[NESTED_HOST])
     """Minimum configuration version (e.g. "9.0"); None = the host default. Raising it runs
     Update-VMVersion in place (VM Off); lowering it replaces the VM."""
-    notes: Input[str] = declared(Annotated[str, AfterValidator(_notes)], "")
+    notes: Input[str] = declared(Annotated[str, AfterValidator(_notes)], "", lab=LAB_VMS)
     """VM Notes text."""
     owner: Input[str] = declared(Annotated[str, Field(max_length=200), AfterValidator(_owner)], "")
     """Owning stack '<project>/<stack>/<owner id>' (`components.naming.stack_owner`), kept as a
     tag line in the Notes."""
     stop_policy: Input[StopPolicy] = declared_as(
-        replace(STOP_POLICY_PROP, scripts=frozenset([UPDATE]))
+        replace(STOP_POLICY_PROP, scripts=frozenset([UPDATE]), lab=frozenset(LAB_VMS))
     )
     """'fail' or 'stop-and-restore' for changes that need the VM Off."""
-    adopt_existing: Input[bool] = declared_as(ADOPT_PROP)
+    adopt_existing: Input[bool] = declared_as(replace(ADOPT_PROP, lab=frozenset(LAB_VMS)))
     """Adopt a VM of this name that already exists instead of failing."""
 
 
@@ -637,19 +648,7 @@ def _seen_version(declared: str | None, actual: str) -> str | None:
     return declared if version_key(actual) >= version_key(declared) else actual
 
 
-def host_input(host: Any) -> Any:
-    """A HostRef becomes plain data (resource inputs must serialize)."""
-    return host.model_dump(exclude_none=True) if isinstance(host, HostRef) else host
-
-
-def args_props(args: Any) -> dict[str, Any]:
-    """A FRESH props dict from an args dataclass (Pulumi writes `__provider` into it)."""
-    props = {f.name: getattr(args, f.name) for f in fields(args)}
-    props["host"] = host_input(props["host"])
-    return props
-
-
-class Vm(pulumi.dynamic.Resource, module="hyperv", name="Vm"):
+class Vm(HostBoundResource[VmArgs], module="hyperv", name="Vm"):
     """A Hyper-V VM managed by `VmProvider`."""
 
     name: Output[str]
@@ -659,17 +658,7 @@ class Vm(pulumi.dynamic.Resource, module="hyperv", name="Vm"):
     actual_version: Output[str]
     restarts: Output[int]
 
-    def __init__(
-        self, resource_name: str, args: VmArgs, opts: ResourceOptions | None = None
-    ) -> None:
-        props = args_props(args)
-        props.update(
-            vm_id=None,
-            kept_notes=None,
-            state=None,
-            vhd_path=None,
-            actual_version=None,
-            restarts=None,
-        )
-        props[PREVIEW_INPUT] = pulumi.runtime.is_dry_run()
-        super().__init__(VmProvider(), resource_name, props, opts)
+    dynamic_provider = VmProvider()
+
+    def props_of(self, args: VmArgs) -> dict[str, Any]:
+        return {**super().props_of(args), PREVIEW_INPUT: pulumi.runtime.is_dry_run()}

@@ -10,25 +10,42 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Annotated, Any
 
-import pulumi
-from pulumi import Input, Output, ResourceOptions
+from pulumi import Input, Output
 from pydantic import Field
 
 from components.config import HostRef
-from components.providers.base import HOST_PROP, HostBoundProvider, Operation
-from components.providers.properties import Prop, PropertyDiff, PropertySet
-from components.providers.vm import args_props
+from components.providers.base import (
+    HOST_PROP,
+    VM_NAME_PROP,
+    HostBoundProvider,
+    HostBoundResource,
+    Operation,
+)
+from components.providers.properties import Prop, PropertyDiff, PropertySet, declared, declared_as
 
 _NAME = Annotated[str, Field(min_length=1)]
 
-VM_NETWORK_ADAPTER_PROPERTIES = PropertySet(
+
+@dataclass
+class VmNetworkAdapterArgs:
+    """Inputs of a `VmNetworkAdapter`, and the declaration of each property (`declared`)."""
+
+    host: Input[str | HostRef | dict[str, Any]] = declared_as(HOST_PROP)
+    """Hyper-V host that runs the VM (config host name or nested-host route)."""
+    vm_name: Input[str] = declared_as(VM_NAME_PROP)
+    """Name of the VM; changing it replaces the resource."""
+    adapter_name: Input[str] = declared(_NAME, "Network Adapter", replaces=True)
+    """Name of the adapter on the VM; changing it replaces the resource."""
+    switch_name: Input[str | None] = declared(_NAME | None, None)
+    """Virtual switch to connect the adapter to; None leaves it disconnected."""
+    mac_address_spoofing: Input[bool] = declared(bool, False)
+    """MAC address spoofing (On for an L1 whose L2 guests use the L0 switch directly)."""
+
+
+VM_NETWORK_ADAPTER_PROPERTIES = PropertySet.from_args(
     "VmNetworkAdapter",
-    [
-        HOST_PROP,
-        Prop("vm_name", _NAME, replaces=True, doc="the VM"),
-        Prop("adapter_name", _NAME, default="Network Adapter", replaces=True, doc="adapter name"),
-        Prop("switch_name", _NAME | None, default=None, doc="switch to connect (None = none)"),
-        Prop("mac_address_spoofing", bool, default=False, doc="MAC address spoofing On/Off"),
+    VmNetworkAdapterArgs,
+    computed=[
         Prop("vm_id", str, computed=True, doc="Hyper-V VM Id"),
         Prop("mac_address", str, computed=True, doc="the adapter's MAC address"),
     ],
@@ -41,11 +58,13 @@ class VmNetworkAdapterProvider(HostBoundProvider):
     properties = VM_NETWORK_ADAPTER_PROPERTIES
 
     def create_object(self, op: Operation, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
-        got = op.run("apply", {**_wanted(inputs), "vm_id": None, "adapter_id": None})
+        got = self.run_described(
+            op, "apply", {**_wanted(inputs), "vm_id": None, "adapter_id": None}
+        )
         return got["adapter_id"], _computed(got)
 
     def read_object(self, op: Operation, id_: str, props: dict[str, Any]) -> dict[str, Any] | None:
-        got = op.run("get", {"vm_id": props.get("vm_id"), "adapter_id": id_})
+        got = self.run_described(op, "get", {"vm_id": props.get("vm_id"), "adapter_id": id_})
         if not got.get("exists"):
             return None
         return {
@@ -64,11 +83,13 @@ class VmNetworkAdapterProvider(HostBoundProvider):
         news: dict[str, Any],
         diff: PropertyDiff,
     ) -> dict[str, Any]:
-        got = op.run("apply", {**_wanted(news), "vm_id": olds["vm_id"], "adapter_id": id_})
+        got = self.run_described(
+            op, "apply", {**_wanted(news), "vm_id": olds["vm_id"], "adapter_id": id_}
+        )
         return _computed(got)
 
     def delete_object(self, op: Operation, id_: str, props: dict[str, Any]) -> None:
-        op.run("delete", {"vm_id": props.get("vm_id"), "adapter_id": id_})
+        self.run_described(op, "delete", {"vm_id": props.get("vm_id"), "adapter_id": id_})
 
 
 def _wanted(inputs: dict[str, Any]) -> dict[str, Any]:
@@ -84,23 +105,9 @@ def _computed(got: dict[str, Any]) -> dict[str, Any]:
     return {"vm_id": got["vm_id"], "mac_address": got["mac_address"]}
 
 
-@dataclass
-class VmNetworkAdapterArgs:
-    """Inputs of a `VmNetworkAdapter`."""
-
-    host: Input[str | HostRef | dict[str, Any]]
-    """Hyper-V host that runs the VM (config host name or nested-host route)."""
-    vm_name: Input[str]
-    """Name of the VM; changing it replaces the resource."""
-    adapter_name: Input[str] = "Network Adapter"
-    """Name of the adapter on the VM; changing it replaces the resource."""
-    switch_name: Input[str | None] = None
-    """Virtual switch to connect the adapter to; None leaves it disconnected."""
-    mac_address_spoofing: Input[bool] = False
-    """MAC address spoofing (On for an L1 whose L2 guests use the L0 switch directly)."""
-
-
-class VmNetworkAdapter(pulumi.dynamic.Resource, module="hyperv", name="VmNetworkAdapter"):
+class VmNetworkAdapter(
+    HostBoundResource[VmNetworkAdapterArgs], module="hyperv", name="VmNetworkAdapter"
+):
     """A VM network adapter's switch and spoofing, managed by `VmNetworkAdapterProvider`."""
 
     vm_id: Output[str]
@@ -108,9 +115,4 @@ class VmNetworkAdapter(pulumi.dynamic.Resource, module="hyperv", name="VmNetwork
     switch_name: Output[str | None]
     mac_address_spoofing: Output[bool]
 
-    def __init__(
-        self, resource_name: str, args: VmNetworkAdapterArgs, opts: ResourceOptions | None = None
-    ) -> None:
-        props = args_props(args)
-        props.update(vm_id=None, mac_address=None)
-        super().__init__(VmNetworkAdapterProvider(), resource_name, props, opts)
+    dynamic_provider = VmNetworkAdapterProvider()

@@ -13,33 +13,49 @@ update that restarts the parent knows it, and its diff then runs.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
-import pulumi
-from pulumi import Input, Output, ResourceOptions
+from pulumi import Input, Output
 from pulumi.dynamic import DiffResult
-from pydantic import Field
 
 from components.config import HostRef
-from components.providers.base import HOST_PROP, HostBoundProvider, Operation
-from components.providers.properties import Prop, PropertyDiff, PropertySet, is_unknown
-from components.providers.vm import args_props
+from components.providers.base import (
+    HOST_PROP,
+    VM_NAME_PROP,
+    HostBoundProvider,
+    HostBoundResource,
+    Operation,
+)
+from components.providers.properties import (
+    Prop,
+    PropertyDiff,
+    PropertySet,
+    declared,
+    declared_as,
+    is_unknown,
+)
 
 PowerState = Literal["Running", "Off"]
 
-VM_POWER_STATE_PROPERTIES = PropertySet(
+
+@dataclass
+class VmPowerStateArgs:
+    """Inputs of a `VmPowerState`, and the declaration of each property (`declared`)."""
+
+    host: Input[str | HostRef | dict[str, Any]] = declared_as(HOST_PROP)
+    """Hyper-V host that runs the VM (config host name or nested-host route)."""
+    vm_name: Input[str] = declared_as(VM_NAME_PROP)
+    """Name of the VM; changing it replaces the resource."""
+    state: Input[PowerState] = declared(PowerState, "Running")
+    """'Running' (Start-VM) or 'Off' (guest shutdown)."""
+    parent_boot: Input[str | None] = declared(str | None, None)
+    """`NestedHost.boot` of the L1 that runs the VM (None on an L0): a new boot starts it."""
+
+
+VM_POWER_STATE_PROPERTIES = PropertySet.from_args(
     "VmPowerState",
-    [
-        HOST_PROP,
-        Prop("vm_name", Annotated[str, Field(min_length=1)], replaces=True, doc="the VM"),
-        Prop("state", PowerState, default="Running", doc="declared power state"),
-        Prop(
-            "parent_boot",
-            str | None,
-            default=None,
-            doc="boot of the VM's host when it is an L1 (`NestedHost.boot`): a new one starts "
-            "the VM again",
-        ),
+    VmPowerStateArgs,
+    computed=[
         Prop("vm_id", str, computed=True, doc="Hyper-V VM Id"),
         Prop("starts", int, computed=True, doc="times an update started the VM"),
     ],
@@ -89,30 +105,11 @@ def without_unknown_boot(olds: dict[str, Any], news: dict[str, Any]) -> dict[str
     return news
 
 
-@dataclass
-class VmPowerStateArgs:
-    """Inputs of a `VmPowerState`."""
-
-    host: Input[str | HostRef | dict[str, Any]]
-    """Hyper-V host that runs the VM (config host name or nested-host route)."""
-    vm_name: Input[str]
-    """Name of the VM; changing it replaces the resource."""
-    state: Input[PowerState] = "Running"
-    """'Running' (Start-VM) or 'Off' (guest shutdown)."""
-    parent_boot: Input[str | None] = None
-    """`NestedHost.boot` of the L1 that runs the VM (None on an L0): a new boot starts it."""
-
-
-class VmPowerState(pulumi.dynamic.Resource, module="hyperv", name="VmPowerState"):
+class VmPowerState(HostBoundResource[VmPowerStateArgs], module="hyperv", name="VmPowerState"):
     """The power state of a Hyper-V VM, managed by `VmPowerStateProvider`."""
 
     vm_id: Output[str]
     state: Output[str]
     starts: Output[int]
 
-    def __init__(
-        self, resource_name: str, args: VmPowerStateArgs, opts: ResourceOptions | None = None
-    ) -> None:
-        props = args_props(args)
-        props.update(vm_id=None, starts=None)
-        super().__init__(VmPowerStateProvider(), resource_name, props, opts)
+    dynamic_provider = VmPowerStateProvider()

@@ -11,8 +11,7 @@ import logging
 from dataclasses import dataclass
 from typing import Annotated, Any
 
-import pulumi
-from pulumi import Input, Output, ResourceOptions
+from pulumi import Input, Output
 from pulumi.dynamic import CheckFailure, CheckResult, DiffResult
 from pydantic import Field
 
@@ -21,47 +20,52 @@ from components.nesting_support import nesting_refusal
 from components.providers.base import (
     HOST_PROP,
     STOP_POLICY_PROP,
+    VM_NAME_PROP,
     VM_POWER_PRELUDE,
     HostBoundProvider,
+    HostBoundResource,
     Operation,
     ProviderError,
     StopPolicy,
     explain_needs_vm_off,
     preview_needs_off,
 )
-from components.providers.properties import Prop, PropertyDiff, PropertySet, is_unknown
-from components.providers.vm import args_props
+from components.providers.properties import (
+    Prop,
+    PropertyDiff,
+    PropertySet,
+    declared,
+    declared_as,
+    is_unknown,
+)
 from components.remote import RemoteError
 
 log = logging.getLogger(__name__)
 
-VM_PROCESSOR_PROPERTIES = PropertySet(
+
+@dataclass
+class VmProcessorArgs:
+    """Inputs of a `VmProcessor`, and the declaration of each property (`declared`)."""
+
+    host: Input[str | HostRef | dict[str, Any]] = declared_as(HOST_PROP)
+    """Hyper-V host that runs the VM (config host name or nested-host route)."""
+    vm_name: Input[str] = declared_as(VM_NAME_PROP)
+    """Name of the VM; changing it replaces the resource."""
+    count: Input[int] = declared(Annotated[int, Field(ge=1, le=2048)], 2, needs_off=True)
+    """Virtual processors (VM Off to change)."""
+    expose_virtualization_extensions: Input[bool] = declared(bool, False, needs_off=True)
+    """Nested virtualization: lets the VM run Hyper-V itself (VM Off to change)."""
+    stop_policy: Input[StopPolicy] = declared_as(STOP_POLICY_PROP)
+    """'fail' or 'stop-and-restore' when a change finds the VM running."""
+    guest_credential: Input[str | None] = declared(str | None, None)
+    """Guest login of the VM (a name in hyperv-lab:credentials): a preview names the VMs
+    running inside it that a stop-and-restore stops; never a change by itself."""
+
+
+VM_PROCESSOR_PROPERTIES = PropertySet.from_args(
     "VmProcessor",
-    [
-        HOST_PROP,
-        Prop("vm_name", Annotated[str, Field(min_length=1)], replaces=True, doc="the VM"),
-        Prop(
-            "count",
-            Annotated[int, Field(ge=1, le=2048)],
-            default=2,
-            needs_off=True,
-            doc="virtual processors",
-        ),
-        Prop(
-            "expose_virtualization_extensions",
-            bool,
-            default=False,
-            needs_off=True,
-            doc="nested virtualization (Hyper-V inside the VM)",
-        ),
-        STOP_POLICY_PROP,
-        Prop(
-            "guest_credential",
-            str | None,
-            default=None,
-            doc="guest login of the VM (a name in hyperv-lab:credentials): a preview lists the "
-            "VMs running inside it that a stop-and-restore stops; never a change by itself",
-        ),
+    VmProcessorArgs,
+    computed=[
         Prop("vm_id", str, computed=True, doc="Hyper-V VM Id"),
         Prop("restarts", int, computed=True, doc="times stop-and-restore restarted the VM"),
     ],
@@ -155,25 +159,7 @@ class VmProcessorProvider(HostBoundProvider):
             )
 
 
-@dataclass
-class VmProcessorArgs:
-    """Inputs of a `VmProcessor`."""
-
-    host: Input[str | HostRef | dict[str, Any]]
-    """Hyper-V host that runs the VM (config host name or nested-host route)."""
-    vm_name: Input[str]
-    """Name of the VM; changing it replaces the resource."""
-    count: Input[int] = 2
-    """Virtual processors (VM Off to change)."""
-    expose_virtualization_extensions: Input[bool] = False
-    """Nested virtualization: lets the VM run Hyper-V itself (VM Off to change)."""
-    stop_policy: Input[StopPolicy] = "fail"
-    """'fail' or 'stop-and-restore' when a change finds the VM running."""
-    guest_credential: Input[str | None] = None
-    """Guest login of the VM: a preview names the VMs inside it that a restart stops."""
-
-
-class VmProcessor(pulumi.dynamic.Resource, module="hyperv", name="VmProcessor"):
+class VmProcessor(HostBoundResource[VmProcessorArgs], module="hyperv", name="VmProcessor"):
     """Processor settings of a Hyper-V VM, managed by `VmProcessorProvider`."""
 
     vm_id: Output[str]
@@ -181,9 +167,4 @@ class VmProcessor(pulumi.dynamic.Resource, module="hyperv", name="VmProcessor"):
     count: Output[int]
     expose_virtualization_extensions: Output[bool]
 
-    def __init__(
-        self, resource_name: str, args: VmProcessorArgs, opts: ResourceOptions | None = None
-    ) -> None:
-        props = args_props(args)
-        props.update(vm_id=None, restarts=None)
-        super().__init__(VmProcessorProvider(), resource_name, props, opts)
+    dynamic_provider = VmProcessorProvider()

@@ -17,33 +17,48 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 import pulumi
-from pulumi import Input, Output, ResourceOptions
+from pulumi import Input, Output
 
 from components.providers.base import (
     ADOPT_PROP,
     HOST_PROP,
     HostBoundProvider,
+    HostBoundResource,
     Operation,
     ProviderError,
 )
-from components.providers.properties import Prop, PropertyDiff, PropertySet, is_unknown
+from components.providers.properties import (
+    Prop,
+    PropertyDiff,
+    PropertySet,
+    declared,
+    declared_as,
+    is_unknown,
+)
 
 SwitchType = Literal["Internal", "Private", "External"]
 
-VM_SWITCH = PropertySet(
+
+@dataclass
+class VmSwitchArgs:
+    """Inputs of a `VmSwitch`, and the declaration of each property (`declared`)."""
+
+    host: Input[str | Mapping[str, Any]] = declared_as(HOST_PROP)
+    """Host that gets the switch: a configured host name (`"l0"`) or a NestedHost's `host`."""
+    name: Input[str] = declared(str, replaces=True)
+    """Switch name, stored exactly (changing it replaces the switch)."""
+    switch_type: Input[SwitchType] = declared(SwitchType, "Internal", replaces=True)
+    """Internal (host vNIC, for NAT), Private (VMs only) or External (bound to a NIC)."""
+    net_adapter_name: Input[str | None] = declared(str | None, None, replaces=True)
+    """External only: the host's physical adapter to bind, e.g. "Ethernet"."""
+    adopt_existing: Input[bool] = declared_as(ADOPT_PROP)
+    """Manage a switch of this name that already exists instead of failing."""
+
+
+VM_SWITCH = PropertySet.from_args(
     "VmSwitch",
-    [
-        HOST_PROP,
-        Prop("name", str, replaces=True, doc="switch name (stored exactly)"),
-        Prop("switch_type", SwitchType, default="Internal", replaces=True),
-        Prop(
-            "net_adapter_name",
-            str | None,
-            default=None,
-            replaces=True,
-            doc="physical adapter an External switch binds to",
-        ),
-        ADOPT_PROP,
+    VmSwitchArgs,
+    computed=[
         Prop("switch_id", str, computed=True, doc="Hyper-V's switch GUID"),
         Prop("host_adapter", str | None, computed=True, doc="the host vNIC, if any"),
     ],
@@ -137,23 +152,7 @@ def _computed(got: dict[str, Any]) -> dict[str, Any]:
 _PROVIDER = VmSwitchProvider()
 
 
-@dataclass
-class VmSwitchArgs:
-    """Inputs of a `VmSwitch`."""
-
-    host: Input[str | Mapping[str, Any]]
-    """Host that gets the switch: a configured host name (`"l0"`) or a NestedHost's `host`."""
-    name: Input[str]
-    """Switch name, stored exactly (changing it replaces the switch)."""
-    switch_type: Input[SwitchType] = "Internal"
-    """Internal (host vNIC, for NAT), Private (VMs only) or External (bound to a NIC)."""
-    net_adapter_name: Input[str | None] = None
-    """External only: the host's physical adapter to bind, e.g. "Ethernet"."""
-    adopt_existing: Input[bool] = False
-    """Manage a switch of this name that already exists instead of failing."""
-
-
-class VmSwitch(pulumi.dynamic.Resource, module="hyperv", name="VmSwitch"):
+class VmSwitch(HostBoundResource[VmSwitchArgs], module="hyperv", name="VmSwitch"):
     """A Hyper-V virtual switch on a host."""
 
     host: Output[Any]
@@ -164,19 +163,7 @@ class VmSwitch(pulumi.dynamic.Resource, module="hyperv", name="VmSwitch"):
     switch_id: Output[str]
     host_adapter: Output[str | None]
 
-    def __init__(
-        self, resource_name: str, args: VmSwitchArgs, opts: ResourceOptions | None = None
-    ) -> None:
-        props: dict[str, Any] = {
-            "host": args.host,
-            "name": args.name,
-            "switch_type": args.switch_type,
-            "net_adapter_name": args.net_adapter_name,
-            "adopt_existing": args.adopt_existing,
-            "switch_id": None,
-            "host_adapter": None,
-        }
-        super().__init__(_PROVIDER, resource_name, props, opts)
+    dynamic_provider = _PROVIDER
 
 
 __all__ = ["VM_SWITCH", "SwitchType", "VmSwitch", "VmSwitchArgs", "VmSwitchProvider"]

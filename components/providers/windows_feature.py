@@ -22,11 +22,16 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-import pulumi
-from pulumi import Input, Output, ResourceOptions
+from pulumi import Input, Output
 
-from components.providers.base import HOST_PROP, HostBoundProvider, Operation, ProviderError
-from components.providers.properties import Prop, PropertyDiff, PropertySet
+from components.providers.base import (
+    HOST_PROP,
+    HostBoundProvider,
+    HostBoundResource,
+    Operation,
+    ProviderError,
+)
+from components.providers.properties import Prop, PropertyDiff, PropertySet, declared, declared_as
 from components.remote import (
     HostAuthError,
     HostUnreachableError,
@@ -36,13 +41,27 @@ from components.remote import (
 
 log = logging.getLogger(__name__)
 
-WINDOWS_FEATURE = PropertySet(
+
+@dataclass
+class WindowsFeatureArgs:
+    """Inputs of a `WindowsFeature`, and the declaration of each property (`declared`)."""
+
+    host: Input[str | Mapping[str, Any]] = declared_as(HOST_PROP)
+    """The machine to install on: usually a guest route `{"parent", "vm_name", "credential"}`
+    (a NestedHost's `host` output); a configured host name is never restarted."""
+    name: Input[str] = declared(str, "Hyper-V", replaces=True)
+    """Server Manager feature name ("Hyper-V" is `Microsoft-Hyper-V` on client Windows)."""
+    include_management_tools: Input[bool] = declared(bool, True)
+    """Also install the management tools (Windows Server; on client Windows Hyper-V is
+    enabled with -All, Microsoft's documented form, whatever this says)."""
+    restart: Input[bool] = declared(bool, True)
+    """Restart the guest when the install needs it, and wait until it is back."""
+
+
+WINDOWS_FEATURE = PropertySet.from_args(
     "WindowsFeature",
-    [
-        HOST_PROP,
-        Prop("name", str, default="Hyper-V", replaces=True, doc="Server Manager feature name"),
-        Prop("include_management_tools", bool, default=True),
-        Prop("restart", bool, default=True, doc="restart the guest to finish, and wait"),
+    WindowsFeatureArgs,
+    computed=[
         Prop("installed", bool, computed=True, doc="the feature is installed and active"),
         Prop("restart_needed", bool, computed=True, doc="installed, waiting for a restart"),
     ],
@@ -189,23 +208,7 @@ def _computed(state: Mapping[str, Any]) -> dict[str, Any]:
 _PROVIDER = WindowsFeatureProvider()
 
 
-@dataclass
-class WindowsFeatureArgs:
-    """Inputs of a `WindowsFeature`."""
-
-    host: Input[str | Mapping[str, Any]]
-    """The machine to install on: usually a guest route `{"parent", "vm_name", "credential"}`
-    (a NestedHost's `host` output); a configured host name is never restarted."""
-    name: Input[str] = "Hyper-V"
-    """Server Manager feature name ("Hyper-V" is `Microsoft-Hyper-V` on client Windows)."""
-    include_management_tools: Input[bool] = True
-    """Also install the management tools (Windows Server; on client Windows Hyper-V is
-    enabled with -All, Microsoft's documented form, whatever this says)."""
-    restart: Input[bool] = True
-    """Restart the guest when the install needs it, and wait until it is back."""
-
-
-class WindowsFeature(pulumi.dynamic.Resource, module="hyperv", name="WindowsFeature"):
+class WindowsFeature(HostBoundResource[WindowsFeatureArgs], module="hyperv", name="WindowsFeature"):
     """A Windows feature installed inside a machine."""
 
     host: Output[Any]
@@ -215,18 +218,7 @@ class WindowsFeature(pulumi.dynamic.Resource, module="hyperv", name="WindowsFeat
     installed: Output[bool]
     restart_needed: Output[bool]
 
-    def __init__(
-        self, resource_name: str, args: WindowsFeatureArgs, opts: ResourceOptions | None = None
-    ) -> None:
-        props: dict[str, Any] = {
-            "host": args.host,
-            "name": args.name,
-            "include_management_tools": args.include_management_tools,
-            "restart": args.restart,
-            "installed": None,
-            "restart_needed": None,
-        }
-        super().__init__(_PROVIDER, resource_name, props, opts)
+    dynamic_provider = _PROVIDER
 
 
 __all__ = ["WINDOWS_FEATURE", "WindowsFeature", "WindowsFeatureArgs", "WindowsFeatureProvider"]

@@ -268,10 +268,7 @@ def _file_call(lowered: str, args: list[Any], ctx: MemberContext) -> Any:
         return NO_SUCH_METHOD
     fs = _fs(ctx)
     if lowered == "exists":
-        if args[0] is None or to_string(args[0]).strip() == "":
-            return False
-        item = fs.fs_item(_full(ctx, args[0]))
-        return item is not None and not item.is_dir
+        return _exists(ctx, args[0], directory=False)
     try:
         if lowered in ("opentext", "openwrite"):
             return _open(lowered, method, args, ctx)
@@ -327,15 +324,20 @@ def _file_call(lowered: str, args: list[Any], ctx: MemberContext) -> Any:
         raise dotnet_failure(method, args, err.message, err.exception_type) from None
 
 
+def _exists(ctx: MemberContext, path: Any, *, directory: bool) -> bool:
+    """[IO.File]::Exists / [IO.Directory]::Exists: False for an empty path, never an error."""
+    if path is None or to_string(path).strip() == "":
+        return False
+    item = _fs(ctx).fs_item(_full(ctx, path))
+    return item is not None and item.is_dir == directory
+
+
 def _directory_call(lowered: str, args: list[Any], ctx: MemberContext) -> Any:
     if not args:
         return NO_SUCH_METHOD
     fs = _fs(ctx)
     if lowered == "exists":
-        if args[0] is None or to_string(args[0]).strip() == "":
-            return False
-        item = fs.fs_item(_full(ctx, args[0]))
-        return item is not None and item.is_dir
+        return _exists(ctx, args[0], directory=True)
     if lowered == "createdirectory":
         try:
             fs.fs_mkdir(_full(ctx, args[0]), force=True)

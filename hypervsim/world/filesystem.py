@@ -166,6 +166,28 @@ def part_not_found(path: str, reason: str) -> WorldError:
     )
 
 
+def file_exists(path: str) -> WorldError:
+    """New-Item -ItemType File on a file that is there (Windows' NewItemIOError)."""
+    return _err(
+        f"The file '{path}' already exists.",
+        "NewItemIOError",
+        "WriteError",
+        "System.IO.IOException",
+        path,
+    )
+
+
+def item_exists(name: str, target: str) -> WorldError:
+    """New-Item -ItemType Directory on an item that is there (Windows' DirectoryExist)."""
+    return _err(
+        f"An item with the specified name {name} already exists.",
+        "DirectoryExist",
+        "ResourceExists",
+        "System.IO.IOException",
+        target,
+    )
+
+
 def in_use(path: str, reason: str, prefix: str = "") -> WorldError:
     return _err(prefix + IN_USE.format(path), reason, "WriteError", "System.IO.IOException", path)
 
@@ -337,13 +359,7 @@ class FileSystem(HostServices):
         if existing is not None or self._disk_at(p) is not None:
             if existing is not None and existing.is_dir and force:
                 return self.fs_require(p.full)
-            raise _err(
-                f"An item with the specified name {p.full} already exists.",
-                "DirectoryExist",
-                "ResourceExists",
-                "System.IO.IOException",
-                p.full,
-            )
+            raise item_exists(p.full, p.full)
         self._writable(v, "CreateDirectoryIOError")
         parts = p.rel.strip("\\").split("\\")
         for i in range(1, len(parts) + 1):
@@ -352,13 +368,7 @@ class FileSystem(HostServices):
             if e is None:
                 v.put(FsEntry(path=rel, is_dir=True))
             elif not e.is_dir:
-                raise _err(
-                    f"An item with the specified name {p.drive}:{rel} already exists.",
-                    "DirectoryExist",
-                    "ResourceExists",
-                    "System.IO.IOException",
-                    p.full,
-                )
+                raise item_exists(f"{p.drive}:{rel}", p.full)
         self._changed(v, 0)
         return self.fs_require(p.full)
 
@@ -380,13 +390,7 @@ class FileSystem(HostServices):
             create_only or self.disk_busy(disk) or self.disk_has_busy_children(disk)
         ):
             if create_only:
-                raise _err(
-                    f"The file '{p.full}' already exists.",
-                    "NewItemIOError",
-                    "WriteError",
-                    "System.IO.IOException",
-                    p.full,
-                )
+                raise file_exists(p.full)
             if self.disk_busy(disk) or self.disk_has_busy_children(disk):
                 raise in_use(disk.path, reason.replace("DirectoryNotFound", "IO"))
         if disk is not None:
@@ -405,13 +409,7 @@ class FileSystem(HostServices):
                 p.full,
             )
         if create_only and old is not None:
-            raise _err(
-                f"The file '{p.full}' already exists.",
-                "NewItemIOError",
-                "WriteError",
-                "System.IO.IOException",
-                p.full,
-            )
+            raise file_exists(p.full)
         self._writable(v, reason)
         enc = encoding.lower().replace("-", "")
         if enc not in ENCODINGS:

@@ -46,17 +46,7 @@ class SwitchHost(HyperVBase):
         )
         bound = self.adapter_by_name(sw.net_adapter_name) if sw.net_adapter_name else None
         if mgmt and vnic is None:
-            vnic = self.add_net_adapter(
-                f"vEthernet ({sw.name})",
-                "host-vnic",
-                description="Hyper-V Virtual Ethernet Adapter",
-            )
-            vnic.switch_id = sw.id
-            if bound is not None:
-                vnic.mac_address = bound.mac_address
-                self.move_ip_config(bound, vnic)
-            else:
-                self.add_apipa(vnic)
+            self._add_host_vnic(sw, bound)
         elif not mgmt and vnic is not None:
             if bound is not None:
                 self.move_ip_config(vnic, bound)
@@ -125,16 +115,21 @@ class SwitchHost(HyperVBase):
         )
         self.switches.append(sw)
         if mgmt:
-            vnic = self.add_net_adapter(
-                f"vEthernet ({name})", "host-vnic", description="Hyper-V Virtual Ethernet Adapter"
-            )
-            vnic.switch_id = sw.id
-            if bound is not None:
-                vnic.mac_address = bound.mac_address
-                self.move_ip_config(bound, vnic)
-            else:
-                self.add_apipa(vnic)
+            self._add_host_vnic(sw, bound)
         return sw
+
+    def _add_host_vnic(self, sw: VMSwitch, bound: NetAdapter | None) -> None:
+        """The management OS's vNIC on `sw`, "vEthernet (<switch>)": on an External switch it
+        takes over the bound adapter's MAC and IP configuration, else it starts with APIPA."""
+        vnic = self.add_net_adapter(
+            f"vEthernet ({sw.name})", "host-vnic", description="Hyper-V Virtual Ethernet Adapter"
+        )
+        vnic.switch_id = sw.id
+        if bound is not None:
+            vnic.mac_address = bound.mac_address
+            self.move_ip_config(bound, vnic)
+        else:
+            self.add_apipa(vnic)
 
     def switch_users(self, sw: VMSwitch) -> list[VM]:
         return [vm for vm in self.vms if any(a.switch_id == sw.id for a in vm.adapters)]

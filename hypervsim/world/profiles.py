@@ -89,49 +89,16 @@ def get_profile(name: str) -> HostProfile:
         ) from None
 
 
-# VM configuration versions a host of a given Windows build creates by default / supports.
+# VM configuration versions a host of a given Windows build creates by default / supports
+# (each build supports what the one before did, and more).
+_WS2016 = ("5.0", "6.2", "7.0", "7.1", "8.0")
+_WS2019 = (*_WS2016, "8.1", "8.2", "8.3", "9.0")
+_WS2022 = (*_WS2019, "9.1", "9.2", "9.3", "10.0")
 _VERSIONS_BY_BUILD: list[tuple[int, str, tuple[str, ...]]] = [
-    (14393, "8.0", ("5.0", "6.2", "7.0", "7.1", "8.0")),
-    (17763, "9.0", ("5.0", "6.2", "7.0", "7.1", "8.0", "8.1", "8.2", "8.3", "9.0")),
-    (
-        20348,
-        "10.0",
-        (
-            "5.0",
-            "6.2",
-            "7.0",
-            "7.1",
-            "8.0",
-            "8.1",
-            "8.2",
-            "8.3",
-            "9.0",
-            "9.1",
-            "9.2",
-            "9.3",
-            "10.0",
-        ),
-    ),
-    (
-        22621,
-        "11.0",
-        (
-            "5.0",
-            "6.2",
-            "7.0",
-            "7.1",
-            "8.0",
-            "8.1",
-            "8.2",
-            "8.3",
-            "9.0",
-            "9.1",
-            "9.2",
-            "9.3",
-            "10.0",
-            "11.0",
-        ),
-    ),
+    (14393, "8.0", _WS2016),
+    (17763, "9.0", _WS2019),
+    (20348, "10.0", _WS2022),
+    (22621, "11.0", (*_WS2022, "11.0")),
 ]
 
 

@@ -113,8 +113,8 @@ def test_error_is_a_run_error_of_one_line() -> None:
             "nested_hosts.0.colour",
             "red",
             "hyperv-lab:lab.nested_hosts[0].colour: unknown key (allowed: name, host, image, "
-            "switch, credential, memory_startup_mb, cpu_count, version, mac_address_spoofing, "
-            "disk, computer_name, time_zone, generation, notes, stop_policy, adopt_existing)",
+            "switch, credential, memory_startup_mb, cpu_count, mac_address_spoofing, generation, "
+            "disk, computer_name, time_zone, version, notes, stop_policy, adopt_existing)",
         ),
         (
             "nested_hosts.0.image",

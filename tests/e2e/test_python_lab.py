@@ -1,6 +1,6 @@
 """A lab written in Python (examples/python-lab) is checked as a stack-YAML lab is: it previews
-under the real CLI, and a wrong value is refused with the same one line, before anything is
-registered."""
+under the real CLI, and a wrong value or a name the stack config lacks is refused with the same
+one line, before anything is registered."""
 
 from __future__ import annotations
 
@@ -39,6 +39,14 @@ def test_python_lab_previews_and_refuses_what_the_yaml_refuses(
     main = python.directory / "__main__.py"
     main.write_text(main.read_text().replace("memory_startup_mb=4096", "memory_startup_mb=4095"))
     _refused_once(python.pulumi("preview", check=False), f"NestedHostArgs.{RULE}")
+
+    # Names the stack config lacks are refused at declaration, as parse_lab refuses them.
+    code = main.read_text().replace("memory_startup_mb=4095", "memory_startup_mb=4096")
+    main.write_text(code.replace('credential="lab-admin"', 'credential="nobody"', 1))
+    _refused_once(
+        python.pulumi("preview", check=False),
+        "NestedHostArgs.credential: unknown credential 'nobody' (allowed: ",
+    )
 
     stack_yaml = pulumi_project(stack="yaml", name="yaml-lab")
     lab = small_lab()

@@ -8,6 +8,7 @@ from typing import Any
 from hypervsim.powershell.api import Invocation, Param, ParamKind, PSObject, cmdlet
 from hypervsim.powershell.cmdlets.world_bridge import (
     HYPERV_MODULE,
+    apply_to_each,
     as_bool,
     flatten,
     hyperv_host,
@@ -80,16 +81,13 @@ def _targets(inv: Invocation, host: Computer) -> list[tuple[VM, str]]:
 
 def _set(inv: Invocation, enabled: bool) -> list[Any]:
     host = hyperv_host(inv)
-    out: list[Any] = []
-    for vm, name in _targets(inv, host):
-        try:
-            host.set_integration_service(vm, name, enabled)
-        except WorldError as err:
-            report(inv, err)
-            continue
-        if as_bool(inv.bound.get("Passthru", False)):
-            out.append(service_object(host, vm, host.integration_service_name(vm, name)))
-    return out
+    changed = apply_to_each(
+        inv,
+        _targets(inv, host),
+        lambda t: host.set_integration_service(*t, enabled),
+        lambda t: service_object(host, t[0], host.integration_service_name(*t)),
+    )
+    return list(changed)
 
 
 @cmdlet(

@@ -16,6 +16,7 @@ from hypervsim.powershell.cmdlets.hyperv_objects import vhd_object
 from hypervsim.powershell.cmdlets.world_bridge import (
     HYPERV_MODULE,
     as_bool,
+    each_with_result,
     flatten,
     hyperv_host,
     report,
@@ -47,20 +48,15 @@ SYSTEM_DISK_SIZE = 1024**4
 )
 def mount_vhd(inv: Invocation) -> Iterable[Any]:
     host = hyperv_host(inv)
-    out: list[Any] = []
-    for path in _paths(inv):
-        try:
-            disk = host.mount_vhd(
-                path,
-                read_only=as_bool(inv.bound.get("ReadOnly", False)),
-                no_drive_letter=as_bool(inv.bound.get("NoDriveLetter", False)),
-            )
-        except WorldError as err:
-            report(inv, err)
-            continue
-        if as_bool(inv.bound.get("Passthru", False)):
-            out.append(vhd_object(host, disk))
-    return out
+    read_only = as_bool(inv.bound.get("ReadOnly", False))
+    no_letter = as_bool(inv.bound.get("NoDriveLetter", False))
+    mounted = each_with_result(
+        inv,
+        _paths(inv),
+        lambda path: host.mount_vhd(path, read_only=read_only, no_drive_letter=no_letter),
+        lambda _, disk: vhd_object(host, disk),
+    )
+    return list(mounted)
 
 
 @cmdlet(

@@ -24,6 +24,7 @@ from hypervsim.powershell.cmdlets.hyperv_settings import (
 from hypervsim.powershell.cmdlets.hyperv_settings import params as settings_params
 from hypervsim.powershell.cmdlets.world_bridge import (
     HYPERV_MODULE,
+    REMOTE_PARAMS,
     CheckpointType,
     apply_to_each,
     as_bool,
@@ -106,9 +107,7 @@ def get_vm(inv: Invocation) -> Iterable[Any]:
     Param("Version"),
     Param("Prerelease", S),
     Param("Force", S),
-    Param("CimSession", L),
-    Param("ComputerName", L),
-    Param("Credential", L),
+    *REMOTE_PARAMS,
     module=HYPERV_MODULE,
 )
 def new_vm(inv: Invocation) -> Iterable[Any]:
@@ -210,9 +209,7 @@ def update_vm_version(inv: Invocation) -> Iterable[Any]:
     Param("CheckpointType"),
     *settings_params(VM_SETTINGS),
     Param("AllowUnverifiedPaths", S),
-    Param("CimSession", L),
-    Param("ComputerName", L),
-    Param("Credential", L),
+    *REMOTE_PARAMS,
     Param("Passthru", S),
     module=HYPERV_MODULE,
 )

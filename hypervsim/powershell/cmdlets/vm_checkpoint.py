@@ -22,7 +22,6 @@ from hypervsim.powershell.cmdlets.world_bridge import (
     unwrap,
 )
 from hypervsim.powershell.values import to_string
-from hypervsim.world.errors import WorldError
 from hypervsim.world.hyperv_checkpoints import snapshot_not_found
 from hypervsim.world.model import VM, Computer
 from hypervsim.world.records import VMCheckpoint
@@ -159,14 +158,12 @@ def get_vm_snapshot(inv: Invocation) -> Iterable[Any]:
 )
 def restore_vm_snapshot(inv: Invocation) -> Iterable[Any]:
     host = hyperv_host(inv)
-    for vm, checkpoint in _targets(inv, host):
-        try:
-            host.restore_checkpoint(vm, checkpoint)
-        except WorldError as err:
-            report(inv, err)
-            continue
-        if as_bool(inv.bound.get("Passthru", False)):
-            yield snapshot_object(host, vm, checkpoint)
+    yield from apply_to_each(
+        inv,
+        _targets(inv, host),
+        lambda t: host.restore_checkpoint(*t),
+        lambda t: snapshot_object(host, *t),
+    )
 
 
 @cmdlet(

@@ -9,15 +9,14 @@ from hypervsim.powershell.api import Invocation, Param, ParamKind, PSObject, cmd
 from hypervsim.powershell.cmdlets.hyperv_objects import dvd_drive_object
 from hypervsim.powershell.cmdlets.world_bridge import (
     HYPERV_MODULE,
-    as_bool,
+    apply_to_each,
     as_int,
+    each_with_result,
     hyperv_host,
     piped,
-    report,
     target_vms,
 )
 from hypervsim.powershell.values import to_string
-from hypervsim.world.errors import WorldError
 from hypervsim.world.model import VM, Computer
 from hypervsim.world.records import DvdDrive
 
@@ -79,21 +78,17 @@ def get_vm_dvd_drive(inv: Invocation) -> Iterable[Any]:
 def add_vm_dvd_drive(inv: Invocation) -> Iterable[Any]:
     host = hyperv_host(inv)
     path = to_string(inv.bound["Path"]) if inv.bound.get("Path") else None
-    out = []
-    for vm in target_vms(inv, host):
-        try:
-            drive = host.add_dvd_drive(
-                vm,
-                path,
-                _int_or_none(inv, "ControllerNumber"),
-                _int_or_none(inv, "ControllerLocation"),
-            )
-        except WorldError as err:
-            report(inv, err)
-            continue
-        if as_bool(inv.bound.get("Passthru", False)):
-            out.append(dvd_drive_object(host, vm, drive))
-    return out
+    number, location = (
+        _int_or_none(inv, "ControllerNumber"),
+        _int_or_none(inv, "ControllerLocation"),
+    )
+    added = each_with_result(
+        inv,
+        target_vms(inv, host),
+        lambda vm: host.add_dvd_drive(vm, path, number, location),
+        lambda vm, drive: dvd_drive_object(host, vm, drive),
+    )
+    return list(added)
 
 
 @cmdlet(
@@ -113,17 +108,16 @@ def add_vm_dvd_drive(inv: Invocation) -> Iterable[Any]:
 def set_vm_dvd_drive(inv: Invocation) -> Iterable[Any]:
     host = hyperv_host(inv)
     path = to_string(inv.bound["Path"]) if inv.bound.get("Path") else None
-    out = []
-    for vm, drive in _drives(inv, host, lookup=False):
-        try:
-            if "Path" in inv.bound:
-                host.set_dvd_drive(vm, drive, path)
-        except WorldError as err:
-            report(inv, err)
-            continue
-        if as_bool(inv.bound.get("Passthru", False)):
-            out.append(dvd_drive_object(host, vm, drive))
-    return out
+
+    def change(target: tuple[VM, DvdDrive]) -> None:
+        if "Path" in inv.bound:
+            host.set_dvd_drive(*target, path)
+
+    return list(
+        apply_to_each(
+            inv, _drives(inv, host, lookup=False), change, lambda t: dvd_drive_object(host, *t)
+        )
+    )
 
 
 @cmdlet(
@@ -137,13 +131,10 @@ def set_vm_dvd_drive(inv: Invocation) -> Iterable[Any]:
 )
 def remove_vm_dvd_drive(inv: Invocation) -> Iterable[Any]:
     host = hyperv_host(inv)
-    out = []
-    for vm, drive in _drives(inv, host, lookup=False):
-        try:
-            host.remove_dvd_drive(vm, drive)
-        except WorldError as err:
-            report(inv, err)
-            continue
-        if as_bool(inv.bound.get("Passthru", False)):
-            out.append(dvd_drive_object(host, vm, drive))
-    return out
+    removed = apply_to_each(
+        inv,
+        _drives(inv, host, lookup=False),
+        lambda t: host.remove_dvd_drive(*t),
+        lambda t: dvd_drive_object(host, *t),
+    )
+    return list(removed)

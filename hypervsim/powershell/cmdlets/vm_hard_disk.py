@@ -9,14 +9,13 @@ from hypervsim.powershell.api import Invocation, Param, ParamKind, PSObject, cmd
 from hypervsim.powershell.cmdlets.hyperv_objects import hard_drive_object
 from hypervsim.powershell.cmdlets.world_bridge import (
     HYPERV_MODULE,
-    as_bool,
+    apply_to_each,
+    each_with_result,
     flatten,
     hyperv_host,
-    report,
     target_vms,
 )
 from hypervsim.powershell.values import to_string
-from hypervsim.world.errors import WorldError
 
 L = ParamKind.LIST
 S = ParamKind.SWITCH
@@ -51,18 +50,14 @@ def _slot(inv: Invocation) -> tuple[str | None, int | None, int | None]:
 def add_vm_hard_disk_drive(inv: Invocation) -> Iterable[Any]:
     host = hyperv_host(inv)
     kind, number, location = _slot(inv)
-    out: list[Any] = []
-    for vm in target_vms(inv, host):
-        try:
-            drive = host.add_hard_disk_drive(
-                vm, to_string(inv.bound.get("Path") or ""), kind, number, location
-            )
-        except WorldError as err:
-            report(inv, err)
-            continue
-        if as_bool(inv.bound.get("Passthru", False)):
-            out.append(hard_drive_object(host, vm, drive))
-    return out
+    path = to_string(inv.bound.get("Path") or "")
+    added = each_with_result(
+        inv,
+        target_vms(inv, host),
+        lambda vm: host.add_hard_disk_drive(vm, path, kind, number, location),
+        lambda vm, drive: hard_drive_object(host, vm, drive),
+    )
+    return list(added)
 
 
 @cmdlet(
@@ -113,13 +108,10 @@ def remove_vm_hard_disk_drive(inv: Invocation) -> Iterable[Any]:
                 and (number is None or d.controller_number == number)
                 and (location is None or d.controller_location == location)
             ]
-    out = []
-    for vm, drive in targets:
-        try:
-            host.remove_hard_disk_drive(vm, drive)
-        except WorldError as err:
-            report(inv, err)
-            continue
-        if as_bool(inv.bound.get("Passthru", False)):
-            out.append(hard_drive_object(host, vm, drive))
-    return out
+    removed = apply_to_each(
+        inv,
+        targets,
+        lambda t: host.remove_hard_disk_drive(*t),
+        lambda t: hard_drive_object(host, *t),
+    )
+    return list(removed)

@@ -11,13 +11,14 @@ from hypervsim.powershell.cmdlets.hyperv_settings import MEMORY_SETTINGS, collec
 from hypervsim.powershell.cmdlets.hyperv_settings import params as settings_params
 from hypervsim.powershell.cmdlets.world_bridge import (
     HYPERV_MODULE,
+    REMOTE_PARAMS,
+    VM_BY_NAME_PARAMS,
     apply_to_each,
     as_bool,
     as_int,
-    flatten,
     hyperv_host,
+    settings_vms,
     target_vms,
-    unwrap,
 )
 from hypervsim.world.model import VM
 
@@ -27,8 +28,7 @@ S = ParamKind.SWITCH
 
 @cmdlet(
     "Get-VMMemory",
-    Param("VMName", L, aliases=("Name",), position=0),
-    Param("VM", L, from_pipeline=True),
+    *VM_BY_NAME_PARAMS,
     module=HYPERV_MODULE,
 )
 def get_vm_memory(inv: Invocation) -> Iterable[Any]:
@@ -38,17 +38,14 @@ def get_vm_memory(inv: Invocation) -> Iterable[Any]:
 
 @cmdlet(
     "Set-VMMemory",
-    Param("VMName", L, aliases=("Name",), position=0),
-    Param("VM", L, from_pipeline=True),
+    *VM_BY_NAME_PARAMS,
     Param("VMMemory", L),
     Param("StartupBytes"),
     Param("MinimumBytes"),
     Param("MaximumBytes"),
     Param("DynamicMemoryEnabled"),
     *settings_params(MEMORY_SETTINGS),
-    Param("CimSession", L),
-    Param("ComputerName", L),
-    Param("Credential", L),
+    *REMOTE_PARAMS,
     Param("Passthru", S),
     module=HYPERV_MODULE,
 )
@@ -73,7 +70,5 @@ def set_vm_memory(inv: Invocation) -> Iterable[Any]:
         if settings:
             host.set_vm_settings(vm, settings)
 
-    vms = target_vms(inv, host) + [
-        m.ref for m in flatten(inv.bound.get("VMMemory")) if isinstance(unwrap(m), VM)
-    ]
+    vms = settings_vms(inv, host, "VMMemory")
     yield from apply_to_each(inv, vms, apply, lambda vm: memory_object(host, vm))

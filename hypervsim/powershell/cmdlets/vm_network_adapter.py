@@ -22,10 +22,12 @@ from hypervsim.powershell.cmdlets.hyperv_settings import params as settings_para
 from hypervsim.powershell.cmdlets.world_bridge import (
     HYPERV_MODULE,
     HYPERV_NS,
+    REMOTE_PARAMS,
     OnOffState,
     apply_to_each,
     as_bool,
     as_enum,
+    each_with_result,
     flatten,
     hyperv_host,
     report,
@@ -83,9 +85,7 @@ def _targets(
     Param("SwitchName"),
     Param("All", S),
     Param("IsLegacy"),
-    Param("CimSession", L),
-    Param("ComputerName", L),
-    Param("Credential", L),
+    *REMOTE_PARAMS,
     module=HYPERV_MODULE,
 )
 def get_vm_network_adapter(inv: Invocation) -> Iterable[Any]:
@@ -136,9 +136,7 @@ def raise_missing(inv: Invocation) -> None:
     Param("MacAddressSpoofing", enum=OnOffState),
     Param("AllowTeaming", enum=OnOffState),
     *settings_params(ADAPTER_SETTINGS),
-    Param("CimSession", L),
-    Param("ComputerName", L),
-    Param("Credential", L),
+    *REMOTE_PARAMS,
     Param("Passthru", S),
     module=HYPERV_MODULE,
 )
@@ -201,18 +199,14 @@ def add_vm_network_adapter(inv: Invocation) -> Iterable[Any]:
                 exception_type="System.NotSupportedException",
             )
         )
-    out = []
-    for vm in target_vms(inv, host):
-        try:
-            a = host.add_vm_network_adapter(
-                vm, str(inv.bound.get("Name") or "Network Adapter"), inv.bound.get("SwitchName")
-            )
-        except WorldError as err:
-            report(inv, err)
-            continue
-        if as_bool(inv.bound.get("Passthru", False)):
-            out.append(adapter_object(host, vm, a))
-    return out
+    name = str(inv.bound.get("Name") or "Network Adapter")
+    added = each_with_result(
+        inv,
+        target_vms(inv, host),
+        lambda vm: host.add_vm_network_adapter(vm, name, inv.bound.get("SwitchName")),
+        lambda vm, adapter: adapter_object(host, vm, adapter),
+    )
+    return list(added)
 
 
 @cmdlet(

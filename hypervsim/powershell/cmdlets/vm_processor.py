@@ -11,13 +11,14 @@ from hypervsim.powershell.cmdlets.hyperv_settings import PROCESSOR_SETTINGS, col
 from hypervsim.powershell.cmdlets.hyperv_settings import params as settings_params
 from hypervsim.powershell.cmdlets.world_bridge import (
     HYPERV_MODULE,
+    REMOTE_PARAMS,
+    VM_BY_NAME_PARAMS,
     apply_to_each,
     as_bool,
     as_int,
-    flatten,
     hyperv_host,
+    settings_vms,
     target_vms,
-    unwrap,
 )
 from hypervsim.world.model import VM
 
@@ -27,8 +28,7 @@ S = ParamKind.SWITCH
 
 @cmdlet(
     "Get-VMProcessor",
-    Param("VMName", L, aliases=("Name",), position=0),
-    Param("VM", L, from_pipeline=True),
+    *VM_BY_NAME_PARAMS,
     module=HYPERV_MODULE,
 )
 def get_vm_processor(inv: Invocation) -> Iterable[Any]:
@@ -38,15 +38,12 @@ def get_vm_processor(inv: Invocation) -> Iterable[Any]:
 
 @cmdlet(
     "Set-VMProcessor",
-    Param("VMName", L, aliases=("Name",), position=0),
-    Param("VM", L, from_pipeline=True),
+    *VM_BY_NAME_PARAMS,
     Param("VMProcessor", L),
     Param("Count", position=1),
     Param("ExposeVirtualizationExtensions"),
     *settings_params(PROCESSOR_SETTINGS),
-    Param("CimSession", L),
-    Param("ComputerName", L),
-    Param("Credential", L),
+    *REMOTE_PARAMS,
     Param("Passthru", S),
     module=HYPERV_MODULE,
 )
@@ -66,7 +63,5 @@ def set_vm_processor(inv: Invocation) -> Iterable[Any]:
         if settings:
             host.set_vm_settings(vm, settings)
 
-    vms = target_vms(inv, host) + [
-        p.ref for p in flatten(inv.bound.get("VMProcessor")) if isinstance(unwrap(p), VM)
-    ]
+    vms = settings_vms(inv, host, "VMProcessor")
     yield from apply_to_each(inv, vms, apply, lambda vm: processor_object(host, vm))

@@ -15,6 +15,7 @@ from hypervsim.powershell.cmdlets.hyperv_settings import (
 from hypervsim.powershell.cmdlets.hyperv_settings import params as settings_params
 from hypervsim.powershell.cmdlets.world_bridge import (
     HYPERV_MODULE,
+    REMOTE_PARAMS,
     VMSwitchType,
     apply_to_each,
     as_bool,
@@ -46,9 +47,7 @@ def _not_found(name: str) -> WorldError:
     Param("ResourcePoolName", L, position=1),
     Param("SwitchType", enum=VMSwitchType),
     Param("Id"),
-    Param("CimSession", L),
-    Param("ComputerName", L),
-    Param("Credential", L),
+    *REMOTE_PARAMS,
     module=HYPERV_MODULE,
 )
 def get_vm_switch(inv: Invocation) -> Iterable[Any]:
@@ -77,9 +76,7 @@ def get_vm_switch(inv: Invocation) -> Iterable[Any]:
     Param("AllowManagementOS"),
     Param("Notes"),
     *settings_params(SWITCH_SETTINGS),
-    Param("CimSession", L),
-    Param("ComputerName", L),
-    Param("Credential", L),
+    *REMOTE_PARAMS,
     module=HYPERV_MODULE,
 )
 def new_vm_switch(inv: Invocation) -> Iterable[Any]:
@@ -116,9 +113,7 @@ def new_vm_switch(inv: Invocation) -> Iterable[Any]:
     Param("AllowManagementOS"),
     Param("Notes"),
     *settings_params(SWITCH_DEFAULT_FLOW_SETTINGS),
-    Param("CimSession", L),
-    Param("ComputerName", L),
-    Param("Credential", L),
+    *REMOTE_PARAMS,
     Param("Passthru", S),
     module=HYPERV_MODULE,
 )

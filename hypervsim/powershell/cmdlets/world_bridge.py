@@ -11,6 +11,8 @@ from hypervsim.powershell.api import (
     ErrorCategory,
     ErrorRecord,
     Invocation,
+    Param,
+    ParamKind,
     PSEnum,
     PSObject,
     dotnet_enum,
@@ -20,9 +22,24 @@ from hypervsim.world.errors import WorldError
 from hypervsim.world.model import VM, Computer
 
 T = TypeVar("T")
+R = TypeVar("R")
 
 HYPERV_MODULE = "Hyper-V"
 HYPERV_NS = "Microsoft.HyperV.PowerShell.Commands."
+
+REMOTE_PARAMS = (
+    Param("CimSession", ParamKind.LIST),
+    Param("ComputerName", ParamKind.LIST),
+    Param("Credential", ParamKind.LIST),
+)
+"""The Hyper-V cmdlets' -CimSession/-ComputerName/-Credential (the emulator runs them on the
+computer it is)."""
+
+VM_BY_NAME_PARAMS = (
+    Param("VMName", ParamKind.LIST, aliases=("Name",), position=0),
+    Param("VM", ParamKind.LIST, from_pipeline=True),
+)
+"""How the Get-/Set- settings cmdlets (VMMemory, VMProcessor) take their VMs."""
 
 # The Hyper-V module arrives with the role's management tools: present as soon as the role is
 # installed (even before the restart that starts the hypervisor), absent before.
@@ -163,14 +180,25 @@ def apply_to_each(
 ) -> Iterator[Any]:
     """How Hyper-V's Set-/Start-/Connect- cmdlets treat their targets: a failure on one is a
     non-terminating error that skips it, and with -Passthru each changed target is output."""
+    return each_with_result(inv, targets, action, lambda target, _: passthru_object(target))
+
+
+def each_with_result(
+    inv: Invocation,
+    targets: Iterable[T],
+    action: Callable[[T], R],
+    passthru_object: Callable[[T, R], Any],
+) -> Iterator[Any]:
+    """`apply_to_each` for Add-/Remove-/Restore- cmdlets whose -Passthru output is what the
+    action made or removed (a drive, an adapter): `passthru_object(target, result)`."""
     for target in targets:
         try:
-            action(target)
+            result = action(target)
         except WorldError as err:
             report(inv, err)
             continue
         if as_bool(inv.bound.get("Passthru", False)):
-            yield passthru_object(target)
+            yield passthru_object(target, result)
 
 
 def as_bool(value: Any) -> bool:
@@ -265,6 +293,13 @@ def hyperv_host(inv: Invocation) -> Computer:
     """The computer this script runs on, which must have Hyper-V working."""
     inv.computer.require_hyperv(inv.name)
     return inv.computer
+
+
+def settings_vms(inv: Invocation, host: Computer, settings_param: str) -> list[VM]:
+    """The VMs a Set- settings cmdlet (Set-VMMemory, Set-VMProcessor) changes: named or passed
+    as VMs (`target_vms`), and those whose settings object came as -<settings_param>."""
+    given = flatten(inv.bound.get(settings_param))
+    return target_vms(inv, host) + [o.ref for o in given if isinstance(unwrap(o), VM)]
 
 
 def target_vms(

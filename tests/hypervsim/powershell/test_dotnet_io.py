@@ -74,3 +74,20 @@ def test_open_text_of_a_missing_file_throws_as_dotnet_does() -> None:
 def test_type_names_without_the_system_prefix() -> None:
     script = "[IO.Path]::GetFileName('C:\\a\\b.txt'); [IO.File]::Exists('C:\\nope')"
     assert _out(_session(), script) == "b.txt\r\nFalse\r\n"
+
+
+def test_file_and_directory_exists_tell_files_from_folders() -> None:
+    script = (
+        "[IO.File]::WriteAllText('C:\\f.txt', 'x')\n"
+        "[IO.Directory]::Exists('C:\\Windows'); [IO.Directory]::Exists('C:\\f.txt')\n"
+        "[IO.File]::Exists('C:\\f.txt'); [IO.File]::Exists('C:\\Windows')\n"
+        "[IO.Directory]::Exists(''); [IO.File]::Exists($null)"
+    )
+    assert _out(_session(), script).split("\r\n")[:-1] == [
+        "True",
+        "False",
+        "True",
+        "False",
+        "False",
+        "False",
+    ]

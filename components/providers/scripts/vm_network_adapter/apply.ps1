@@ -7,7 +7,7 @@ $in = $InputJson | ConvertFrom-Json
 
 if ($in.vm_id) {
     $vm = Get-VM -Id $in.vm_id
-    $adapter = @(Get-VMNetworkAdapter -VM $vm | Where-Object { $_.Id -eq $in.adapter_id })[0]
+    $adapter = Find-LabVmAdapter $vm $in.adapter_id
     if ($null -eq $adapter) {
         throw "VM '$($vm.Name)' no longer has the network adapter '$($in.adapter_name)' ($($in.adapter_id))."
     }
@@ -51,13 +51,5 @@ catch {
     throw $failure
 }
 
-$adapter = @(Get-VMNetworkAdapter -VM $vm | Where-Object { $_.Id -eq $adapter.Id })[0]
-@{
-    adapter_id           = "$($adapter.Id)"
-    vm_id                = "$($vm.Id)"
-    vm_name              = $vm.Name
-    adapter_name         = $adapter.Name
-    switch_name          = $adapter.SwitchName
-    mac_address_spoofing = "$($adapter.MacAddressSpoofing)" -eq 'On'
-    mac_address          = "$($adapter.MacAddress)"
-} | ConvertTo-Json -Compress
+$adapter = Find-LabVmAdapter $vm $adapter.Id
+Get-LabVmAdapterDescription $vm $adapter | ConvertTo-Json -Compress

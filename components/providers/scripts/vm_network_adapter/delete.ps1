@@ -3,10 +3,7 @@ param([string]$InputJson)
 $in = $InputJson | ConvertFrom-Json
 
 $vm = Get-VM -Id $in.vm_id -ErrorAction SilentlyContinue
-$adapter = $null
-if ($null -ne $vm) {
-    $adapter = @(Get-VMNetworkAdapter -VM $vm | Where-Object { $_.Id -eq $in.adapter_id })[0]
-}
+$adapter = Find-LabVmAdapter $vm $in.adapter_id
 if ($null -ne $adapter -and $adapter.SwitchName) {
     Disconnect-VMNetworkAdapter -VMNetworkAdapter $adapter
 }
