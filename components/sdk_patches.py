@@ -1,7 +1,8 @@
 """The program's changes to the Pulumi Python SDK, installed once, only on the SDK they fit.
 
-Three changes make a large lab's `pulumi up` cheaper (each module says why and how to turn it
-off): `sdk_debug_messages`, `sdk_stack_traces`, `sdk_output_wait`. They replace SDK functions
+Three changes make a large lab's `pulumi up` cheaper: `sdk_debug_messages`, `sdk_stack_traces`,
+`sdk_output_wait`; a fourth, `sdk_stack_outputs`, keeps a failed `up` from showing every stack
+output as removed (each module says why and how to turn it off). They replace SDK functions
 (two of them private) that the SDK calls in ways any release can change; so each is installed
 only on the SDK version it was written and tested for (`WRITTEN_FOR`). On another version the
 program warns once and runs with the SDK's own behaviour (slower, never wrong). The upstream proposals
@@ -24,7 +25,7 @@ import pulumi.log
 import pulumi.runtime.resource as sdk_resource
 import pulumi.runtime.stack as sdk_stack
 
-from components import sdk_debug_messages, sdk_output_wait, sdk_stack_traces
+from components import sdk_debug_messages, sdk_output_wait, sdk_stack_outputs, sdk_stack_traces
 
 WRITTEN_FOR = "3.272.0"
 """The pulumi SDK version whose private names the patches were written against (pinned in
@@ -61,6 +62,11 @@ PATCHES = (
     SdkPatch("debug messages", sdk_debug_messages.drop_sdk_debug_messages, _restore_debug),
     SdkPatch("stack traces", sdk_stack_traces.trim_sdk_stack_traces, _restore_stack_trace),
     SdkPatch("output wait", sdk_output_wait.use_linear_output_wait, _restore_output_wait),
+    SdkPatch(
+        "stack outputs",
+        sdk_stack_outputs.register_stack_outputs_as_they_resolve,
+        sdk_stack_outputs.restore_sdk_registration,
+    ),
 )
 
 _installed: dict[str, bool] | None = None

@@ -16,7 +16,7 @@ import pytest
 from pulumi.runtime import MockCallArgs, MockResourceArgs, Mocks
 from pulumi.runtime.mocks import MockMonitor
 
-from components import sdk_patches
+from components import sdk_patches, sdk_stack_outputs
 from components.sdk_patches import WRITTEN_FOR, SdkPatchWarning, install_sdk_patches
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -25,8 +25,13 @@ ROOT = Path(__file__).resolve().parents[2]
 @pytest.fixture(autouse=True)
 def _restore_sdk() -> Iterator[None]:
     saved = (pulumi.log.debug, sdk_resource._get_stack_trace, sdk_stack.wait_for_rpcs)
+    registration = sdk_stack.Stack.__dict__.get("register_outputs")
     yield
     pulumi.log.debug, sdk_resource._get_stack_trace, sdk_stack.wait_for_rpcs = saved
+    if registration is None:
+        sdk_stack_outputs.restore_sdk_registration()
+    else:
+        sdk_stack.Stack.register_outputs = registration
     sdk_patches._installed = None
 
 
@@ -95,12 +100,19 @@ def test_on_the_sdk_they_were_written_for_they_are_active(monkeypatch: pytest.Mo
         "HYPERV_LAB_SDK_DEBUG_LOGS",
         "HYPERV_LAB_SDK_STACK_TRACES",
         "HYPERV_LAB_SDK_PATCHES",
+        "HYPERV_LAB_SDK_STACK_OUTPUTS",
     ):
         monkeypatch.delenv(env, raising=False)
     active = install_sdk_patches(version=WRITTEN_FOR, force=True)
-    assert active == {"debug messages": True, "stack traces": True, "output wait": True}
+    assert active == {
+        "debug messages": True,
+        "stack traces": True,
+        "output wait": True,
+        "stack outputs": True,
+    }
     assert sent(monkeypatch) == []
     assert frames_sent() == 1
+    assert sdk_stack.Stack.register_outputs is sdk_stack_outputs.register_as_they_resolve
 
 
 def test_on_another_sdk_each_warns_and_the_sdks_own_behaviour_stays(
@@ -110,9 +122,10 @@ def test_on_another_sdk_each_warns_and_the_sdks_own_behaviour_stays(
     install_sdk_patches(version=WRITTEN_FOR, force=True)  # installed before: put back
     with pytest.warns(SdkPatchWarning, match=r"written for pulumi .*, this is 3\.999\.0") as got:
         active = install_sdk_patches(version="3.999.0", force=True)
-    assert len(got) == 3 and not any(active.values())
+    assert len(got) == 4 and not any(active.values())
     assert sent(monkeypatch) == ["registering resource: ty=x"]
     assert frames_sent() > 1
+    assert sdk_stack.Stack.register_outputs is pulumi.ComponentResource.register_outputs
 
 
 def test_installed_once(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -131,7 +144,8 @@ def test_importing_the_components_installs_them() -> None:
         [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
     ).stdout.strip()
     assert out == (
-        "{'debug messages': True, 'stack traces': True, 'output wait': True} True"
+        "{'debug messages': True, 'stack traces': True, 'output wait': True, "
+        "'stack outputs': True} True"
         if sdk_patches.sdk_version() == WRITTEN_FOR
         else out
     )

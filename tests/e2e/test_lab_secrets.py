@@ -31,9 +31,8 @@ def test_passwords_never_in_state_export_or_output(
     write_lab(project, "sec", emulator, lab, prefix="sec-")
     failed = project.pulumi("up", "--yes", "--skip-preview", check=False)
     assert failed.returncode != 0, failed.output
-    # The CLI then lists every stack output as removed (the engine stops the program at the
-    # first failure, before it registers its outputs: pulumi/pulumi#15755); the stack keeps
-    # them, unchanged.
+    # The stack keeps its outputs, unchanged (and the CLI shows them so: the program registers
+    # them as they resolve, components/sdk_stack_outputs.py; tests/e2e/test_failed_up_outputs.py).
     assert outputs(project) == before
 
     # Back to the right password from the environment: the change and the destroy work.
