@@ -12,7 +12,8 @@ import pulumi
 
 from components.base_image import BaseImage
 from components.emulator_vm import EmulatorVm, EmulatorVmArgs
-from components.lab_config import Lab, LabSpec
+from components.lab_config import LAB_KEY, Lab, LabSpec
+from components.lab_messages import LabArgsError
 from components.lab_models import (
     EmulatorVmSettings,
     NatGuestSettings,
@@ -74,13 +75,15 @@ to start the virtual machine")."""
 def check_guest_memory(spec: LabSpec) -> None:
     """Refuse, before anything is made, an L1 whose static memory cannot run the guests
     declared inside it: the last of them would fail to start halfway through `up`."""
-    for host in spec.nested_hosts:
+    for index, host in enumerate(spec.nested_hosts):
         nats = {n.name for n in spec.nat_networks if n.host == host.name}
         guests = [vm for vm in spec.emulator_vms if vm.nat_network in nats]
         needed = sum(vm.memory_startup_mb for vm in guests) + L1_OWN_MEMORY_MB
         if guests and needed > host.memory_startup_mb:
             listed = " + ".join(f"{vm.name} {vm.memory_startup_mb}" for vm in guests)
-            raise ValueError(
+            # A config mistake: one line naming the stack config key, never a traceback.
+            raise LabArgsError(
+                f"{LAB_KEY}.nested_hosts[{index}]: "
                 f"NestedHost '{host.name}' memory_startup_mb: {host.memory_startup_mb} cannot "
                 f"run the VMs declared inside it: {listed} + {L1_OWN_MEMORY_MB} for the L1's "
                 f"own Windows = {needed} MB (allowed: {needed} or more, or smaller or fewer "

@@ -691,6 +691,7 @@ def test_an_l1_too_small_for_its_guests_is_refused_before_anything_is_declared()
     with pytest.raises(ValueError) as info:
         check_guest_memory(lab.spec)
     assert str(info.value) == (
+        "hyperv-lab:lab.nested_hosts[0]: "
         "NestedHost 'hv-l1' memory_startup_mb: 6142 cannot run the VMs declared inside it: "
         "guest-1 2048 + guest-2 2048 + 2048 for the L1's own Windows = 6144 MB (allowed: 6144 "
         "or more, or smaller or fewer VMs inside it)"

@@ -31,6 +31,7 @@ def _refused(project: PulumiProject, emulator: EmulatorProcess, expected: str) -
         text = result.stdout + result.stderr
         assert result.returncode != 0, text
         assert expected in text, text
+        assert "Traceback" not in text, text  # a config mistake is one line
     assert host_inventory(emulator, PREFIX) == set()
 
 
@@ -55,6 +56,7 @@ def test_an_l1_too_small_for_its_guests_is_refused_at_preview(
     _refused(
         project,
         emulator,
+        "hyperv-lab:lab.nested_hosts[0]: "
         "NestedHost 'l1' memory_startup_mb: 3072 cannot run the VMs declared inside it: "
         "guest 2048 + 2048 for the L1's own Windows = 4096 MB",
     )
