@@ -406,17 +406,11 @@ class RemotePowerShell:
             "all now, run Restart-Service WinRM on the host",
         )
 
-    def _run_in_guest(
-        self,
-        text: str,
-        inputs: dict[str, Any],
-        operation: str,
-        after_restart: FollowUp | None = None,
-    ) -> dict[str, Any]:
-        """Run through the parent host with the PowerShell Direct wrapper; errors name this host."""
+    def _wrapper_inputs(self, text: str, inputs: dict[str, Any]) -> dict[str, Any]:
+        """The PowerShell Direct wrapper's inputs that run `text` with `inputs` in this guest."""
         via = self.host.via
         assert via is not None
-        wrapper_inputs = {
+        return {
             "vm_name": via.vm_name,
             "user": via.user,
             "password_b64": base64.b64encode(
@@ -427,6 +421,31 @@ class RemotePowerShell:
             "script_b64": base64.b64encode(text.encode("utf-8")).decode("ascii"),
             "input_json": inputs_json(inputs),
         }
+
+    def guest_call(self, script: str | Path, inputs: dict[str, Any]) -> dict[str, str]:
+        """`script` with `inputs` as data for another operation script that runs on this
+        guest's parent host and calls into the guest itself (one operation instead of one per
+        guest step): `wrapper_b64` is the PowerShell Direct wrapper (base64 UTF-8, to run as
+        `& ([scriptblock]::Create(...)) $input_json`), `input_json` its input document."""
+        if self.host.via is None:
+            raise ValueError(f"{self.host.name} is not reached through PowerShell Direct")
+        text = load_script(script) if isinstance(script, Path) else script
+        return {
+            "wrapper_b64": base64.b64encode(load_script(GUEST_SCRIPT).encode("utf-8")).decode(),
+            "input_json": inputs_json(self._wrapper_inputs(text, dict(inputs))),
+        }
+
+    def _run_in_guest(
+        self,
+        text: str,
+        inputs: dict[str, Any],
+        operation: str,
+        after_restart: FollowUp | None = None,
+    ) -> dict[str, Any]:
+        """Run through the parent host with the PowerShell Direct wrapper; errors name this host."""
+        via = self.host.via
+        assert via is not None
+        wrapper_inputs = self._wrapper_inputs(text, inputs)
         if after_restart is not None:
             wrapper_inputs.update(
                 {
