@@ -7,7 +7,10 @@ already there instead of Windows' bare "The parameter is incorrect.".
 
 At preview, a NAT that is new to the stack is checked against what WinNAT checks (one read
 of the host): another NAT already on the host, and a prefix that overlaps one of the host's
-own networks, fail the preview instead of `New-NetNat` failing halfway through `up`.
+own networks, fail the preview instead of `New-NetNat` failing halfway through `up`. Only at
+preview (the program marks registrations with `PREVIEW_INPUT`): in an update create.ps1 names
+the NATs already there itself when WinNAT refuses, so the read would only cost a round trip
+per NAT.
 
 A create whose reply was lost is recognised by re-reading the NAT by name (same prefix = made
 by that create); if the host cannot be re-read then, the next create adopts it (see
@@ -35,6 +38,7 @@ from components.providers.base import (
     ProviderError,
 )
 from components.providers.properties import Prop, PropertyDiff, PropertySet, is_unknown
+from components.providers.vm import PREVIEW_INPUT
 from components.remote import RemoteError
 
 log = logging.getLogger(__name__)
@@ -74,10 +78,14 @@ class NetNatProvider(HostBoundProvider):
     properties = NET_NAT
 
     def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
+        news = dict(news)
+        preview = news.pop(PREVIEW_INPUT, True)
         result = super().check(olds, news)
         inputs = result.inputs
         if result.failures or olds or any(is_unknown(v) for v in inputs.values()):
             return result  # only a NAT new to the stack: one in state is there already
+        if preview is False:
+            return result  # an update: create.ps1 explains WinNAT's refusal itself
         try:
             op = self._operation(inputs, "check")
             found = op.run("host_networks", {})
@@ -203,6 +211,7 @@ class NetNat(pulumi.dynamic.Resource, module="hyperv", name="NetNat"):
             "internal_prefix": args.internal_prefix,
             "adopt_existing": args.adopt_existing,
             "active": None,
+            PREVIEW_INPUT: pulumi.runtime.is_dry_run(),
         }
         super().__init__(_PROVIDER, resource_name, props, opts)
 

@@ -3,11 +3,17 @@
 Both settings change only while the VM is Off (FACTS 1); `stop_policy` decides what happens
 when the VM runs. Identified by the VM's Id. Delete leaves the settings as they are (the VM's
 own delete removes them).
+
+Turning nesting on is checked at preview against what the host supports (one read of the
+host). Only at preview (the program marks registrations with `PREVIEW_INPUT`): in an update the
+host refuses Set-VMProcessor itself, and only then is the host read, to say why.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Annotated, Any
 
@@ -30,8 +36,8 @@ from components.providers.base import (
     preview_needs_off,
 )
 from components.providers.properties import Prop, PropertyDiff, PropertySet, is_unknown
-from components.providers.vm import args_props
-from components.remote import RemoteError
+from components.providers.vm import PREVIEW_INPUT, args_props
+from components.remote import PowerShellError, RemoteError
 
 log = logging.getLogger(__name__)
 
@@ -74,24 +80,30 @@ class VmProcessorProvider(HostBoundProvider):
     properties = VM_PROCESSOR_PROPERTIES
 
     def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
+        news = dict(news)
+        preview = news.pop(PREVIEW_INPUT, True)
         result = super().check(olds, news)
         inputs = result.inputs
         wants = inputs.get("expose_virtualization_extensions")
         if result.failures or wants is not True or olds.get("expose_virtualization_extensions"):
             return result  # only turning nesting on needs the host's support
-        if is_unknown(inputs.get("host")):
-            return result
-        try:
-            op = self._operation(inputs, "check")
-            host = op.run("host_nesting", {})
-        except (RemoteError, ProviderError) as exc:
-            # A host not made yet or that cannot report it: Set-VMProcessor decides.
-            log.info("check VmProcessor: could not read the host's nesting support: %s", exc)
-            return result
-        refusal = nesting_refusal(op.ref.label(), host)
+        if is_unknown(inputs.get("host")) or preview is False:
+            return result  # an update: Set-VMProcessor decides, `_apply` says why
+        refusal = self._nesting_refusal(self._operation(inputs, "check"))
         if refusal:
             result.failures.append(CheckFailure("expose_virtualization_extensions", refusal))
         return result
+
+    @staticmethod
+    def _nesting_refusal(op: Operation) -> str | None:
+        """Why the host cannot expose the virtualization extensions; None if it can or if it
+        cannot say (a host not made yet: Set-VMProcessor decides)."""
+        try:
+            host = op.run("host_nesting", {})
+        except (RemoteError, ProviderError) as exc:
+            log.info("%s: could not read the host's nesting support: %s", op.label, exc)
+            return None
+        return nesting_refusal(op.ref.label(), host)
 
     def diff(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
         # The guest login only names guests in a preview: it changes nothing on the host.
@@ -135,11 +147,27 @@ class VmProcessorProvider(HostBoundProvider):
     def delete_object(self, op: Operation, id_: str, props: dict[str, Any]) -> None:
         """Nothing to remove: the settings belong to the VM."""
 
+    @contextmanager
+    def _explain_refusal(self, op: Operation, inputs: dict[str, Any]) -> Iterator[None]:
+        """When the host refuses to turn nesting on, say why (the host is read only then)."""
+        try:
+            yield
+        except PowerShellError as exc:
+            refusal = None
+            if inputs.get("expose_virtualization_extensions") is True:
+                refusal = self._nesting_refusal(op)
+            if refusal is None:
+                raise
+            raise ProviderError(f"{exc.host}: {exc.operation} failed: {refusal}") from None
+
     def _apply(self, op: Operation, inputs: dict[str, Any], vm_id: str | None) -> dict[str, Any]:
         needs_off = (
             "the processor count and ExposeVirtualizationExtensions change only while the VM is Off"
         )
-        with explain_needs_vm_off(inputs["stop_policy"], needs_off):
+        with (
+            explain_needs_vm_off(inputs["stop_policy"], needs_off),
+            self._explain_refusal(op, inputs),
+        ):
             return op.run(
                 "apply",
                 {
@@ -184,4 +212,5 @@ class VmProcessor(pulumi.dynamic.Resource, module="hyperv", name="VmProcessor"):
     ) -> None:
         props = args_props(args)
         props.update(vm_id=None, restarts=None)
+        props[PREVIEW_INPUT] = pulumi.runtime.is_dry_run()
         super().__init__(VmProcessorProvider(), resource_name, props, opts)
