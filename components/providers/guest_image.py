@@ -6,7 +6,9 @@ Service Interface' is turned on for it when off, and off again afterwards). `gue
 route into the VM (a NestedHost's `host` output): through it the copy's SHA256 is checked
 against the image's, so a copy that arrived damaged is removed and reported, and `read`
 re-hashes it: a missing copy reads as gone, a changed one as drift that the next `up`
-copies again. An identical copy already in the guest is adopted instead of copied; a
+copies again. When the route is PowerShell Direct from `host` (a NestedHost's), the checks
+inside the guest run within the copy operation itself (copy.ps1 calls the wrapper): a create
+is one operation, not three. An identical copy already in the guest is adopted instead of copied; a
 different file at the destination is refused unless `adopt_existing`. Delete removes the
 copy inside the guest (never the image); a VM that is gone took its copy with it.
 """
