@@ -79,6 +79,8 @@ class SessionPool:
     # An idle session is dropped a little before the host would delete its shell, so the
     # next operation does not pay a request to find out.
     _STALE_FRACTION = 0.9
+    # How long a caller waits for a busy shell to come free before opening another one.
+    _OPEN_AFTER_S = 0.25
 
     def __init__(self) -> None:
         self._lock = threading.Condition()
@@ -111,6 +113,7 @@ class SessionPool:
         if warming is not None and warming is not threading.current_thread():
             warming.join()  # its session (or its verdict on a silent host) is the one to use
         stale: list[ShellSession] = []
+        patience = self._OPEN_AFTER_S
         try:
             with self._lock:
                 while True:
@@ -118,8 +121,19 @@ class SessionPool:
                     if session is not None:
                         return session
                     limit = min(host.max_sessions, self._cap.get(key, host.max_sessions))
-                    if self._live.get(key, 0) < limit:
-                        self._live[key] = self._live.get(key, 0) + 1
+                    live = self._live.get(key, 0)
+                    if live and live < limit and patience > 0:
+                        # Every shell is busy: most operations end well before a new shell
+                        # would be open (its login, Create, PowerShell start and, at the end,
+                        # Delete: 4 round trips and a process start), so wait a moment for
+                        # one; an operation that waits on the host (a guest booting) does
+                        # not end soon, and then a new shell opens.
+                        waited = time.monotonic()
+                        self._lock.wait(patience)
+                        patience -= time.monotonic() - waited
+                        continue
+                    if live < limit:
+                        self._live[key] = live + 1
                         break
                     self._lock.wait()
         finally:
