@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import json
 import statistics
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -210,6 +210,22 @@ def chain_split(chain: Sequence[str], calls: Sequence[Call]) -> dict[str, float]
         return {"chain_calls_s": 0.0, "chain_between_s": 0.0}
     elapsed = ends[known[-1]] - starts[known[0]]
     return {"chain_calls_s": busy, "chain_between_s": elapsed - busy}
+
+
+def requests_by_action(log_text: str) -> dict[str, int]:
+    """HTTP requests to /wsman by what they did, from the emulator's `--verbose` log: each
+    WS-Man action (Create, Command, Send, Receive, Signal, Delete) and `login` (the requests
+    that carried no SOAP message: the NTLM legs and the empty set-up POST)."""
+    counts: Counter[str] = Counter()
+    posts = 0
+    for line in log_text.splitlines():
+        if '"POST /wsman' in line:
+            posts += 1
+        elif " wsman " in line:
+            action = line.split(" wsman ", 1)[1].split(" ", 1)[0]
+            counts[action] += 1
+    counts["login"] = posts - sum(counts.values())
+    return dict(counts.most_common())
 
 
 def counters_delta(before: dict[str, int], after: dict[str, int]) -> dict[str, int]:

@@ -31,6 +31,7 @@ from bench.lab_analyse import (
     max_overlap,
     mutating,
     provider_calls,
+    requests_by_action,
     span_s,
 )
 from harness.emulator import EmulatorProcess
@@ -264,6 +265,11 @@ class Bench:
         names = [str(n) for n in data.get("executed", [])]
         return int(data.get("executed_total", len(names))), names
 
+    def emulator_log(self) -> str:
+        """The emulator's log so far (`--verbose`: one line per request and WS-Man action)."""
+        path = self.emulator.state_path.with_suffix(".log")
+        return path.read_text(encoding="utf-8", errors="replace") if path.exists() else ""
+
     def emulator_cpu_s(self) -> float:
         assert self.emulator.process is not None
         return process_cpu_s(self.emulator.process.pid)
@@ -290,6 +296,7 @@ def fresh_bench(
             extra_args=(
                 *("--latency-ms", str(LATENCY_MS), "--ps-start-ms", str(PS_START_MS)),
                 *("--time-scale", str(time_scale)),
+                "--verbose",  # each request's WS-Man action, for the round-trip breakdown
             ),
         )
         emulator.start()
@@ -358,6 +365,7 @@ def run_up(
         env = {**env, "PULUMI_SKIP_CHECKPOINTS": "true"}
     with fresh_bench(env, lab_of(size), workers, time_scale) as bench:
         before, cpu0, busy0 = bench.counters(), bench.emulator_cpu_s(), machine_busy_s()
+        log0 = len(bench.emulator_log())
         assert bench.emulator.process is not None
         emulator_pid = bench.emulator.process.pid
         with PeakMemory(skip={emulator_pid}) as memory:
@@ -371,6 +379,7 @@ def run_up(
                 str(parallel),
             )
         after, emu_cpu = bench.counters(), bench.emulator_cpu_s() - cpu0
+        by_action = requests_by_action(bench.emulator_log()[log0:])
         emulator_peak_mib = peak_rss_kib(emulator_pid) / 1024
         busy = machine_busy_s() - busy0
         shells_left = shells_open_settled(bench)
@@ -402,6 +411,7 @@ def run_up(
         "counters": delta,
         "shells_open_after": shells_left,
         "round_trips_per_create": delta["requests"] / len(creates) if creates else None,
+        "requests_by_action": by_action,
         "max_concurrent_creates": max_overlap(creates),
         "graph": graph,
         "calls": calls,

@@ -213,7 +213,7 @@ class HostSettings(_Strict):
     )
     backoff_s: float = Field(default=0.5, ge=0, description="first retry delay; doubles each time")
     max_sessions: int = Field(
-        default=8,
+        default=16,
         ge=1,
         le=25,
         description="shells this process keeps open on the host at once (Windows' default "

@@ -6,7 +6,9 @@ Service Interface' is turned on for it when off, and off again afterwards). `gue
 route into the VM (a NestedHost's `host` output): through it the copy's SHA256 is checked
 against the image's, so a copy that arrived damaged is removed and reported, and `read`
 re-hashes it: a missing copy reads as gone, a changed one as drift that the next `up`
-copies again. An identical copy already in the guest is adopted instead of copied; a
+copies again. When the route is PowerShell Direct from `host` (a NestedHost's), the checks
+inside the guest run within the copy operation itself (copy.ps1 calls the wrapper): a create
+is one operation, not three. An identical copy already in the guest is adopted instead of copied; a
 different file at the destination is refused unless `adopt_existing`. Delete removes the
 copy inside the guest (never the image); a VM that is gone took its copy with it.
 """
@@ -16,6 +18,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Annotated, Any
 
 from pulumi import Input, Output
@@ -135,8 +138,30 @@ class GuestImageProvider(HostBoundProvider):
         got = guest_op.run("get", {"path": props["destination_path"]})
         return str(got["sha256"]).upper() if got.get("exists") else None
 
+    def _in_guest_checks(self, props: Mapping[str, Any], verb: str) -> dict[str, str] | None:
+        """What lets the copy operation check and clean up inside the guest itself (one
+        operation instead of three): the guest is this very VM, reached through PowerShell
+        Direct from `host` (check makes sure of that). None for a guest with its own endpoint."""
+        guest = self._guest_operation(props, verb).client
+        if guest.host.via is None:
+            return None
+        path = {"path": props["destination_path"]}
+        probe = guest.guest_call(self.script_path("get"), path)
+        remove = guest.guest_call(self.script_path("delete"), path)
+        return {
+            "wrapper_b64": probe["wrapper_b64"],
+            "probe": probe["input_json"],
+            "remove": remove["input_json"],
+        }
+
     def _copy(
-        self, op: Operation, props: Mapping[str, Any], existing: str | None, overwrite: bool
+        self,
+        op: Operation,
+        props: Mapping[str, Any],
+        existing: str | None,
+        overwrite: bool,
+        guest: dict[str, str] | None = None,
+        *preludes: Path,
     ) -> dict[str, Any]:
         return op.run(
             "copy",
@@ -146,7 +171,9 @@ class GuestImageProvider(HostBoundProvider):
                 "destination_path": props["destination_path"],
                 "existing_sha256": existing,
                 "overwrite": overwrite,
+                "guest": guest,
             },
+            *preludes,
         )
 
     def _remove_damaged(self, guest_op: Operation, props: Mapping[str, Any]) -> str:
@@ -164,39 +191,48 @@ class GuestImageProvider(HostBoundProvider):
         """The guest holds an exact copy of the image afterwards; returns computed values."""
         guest_op = self._guest_operation(props, verb)
         where = f"{props['destination_path']} in {guest_op.ref.label()}"
-        before = self._probe(guest_op, props)
-        try:
-            got = self._copy(op, props, before, overwrite)
-        except PowerShellError as exc:
-            # Copy-VMFile may have left a partial file: roll back what this call changed.
+        checks = self._in_guest_checks(props, verb)
+        if checks is not None:
+            got = self._copy(op, props, None, overwrite, checks)
+            before = got["before"]
+            after = got["guest_sha256"]
+            removal = got.get("removal")
+        else:  # a guest with its own endpoint: check it in operations of its own
+            before = self._probe(guest_op, props)
             try:
-                after = self._probe(guest_op, props)
-            except RemoteError:
-                raise exc from None
-            if after is None or after == before:
-                raise
-            raise ProviderError(
-                f"{op.ref.label()}: {op.label} failed: {exc.message} "
-                f"({self._remove_damaged(guest_op, props)})"
-            ) from None
+                got = self._copy(op, props, before, overwrite)
+            except PowerShellError as exc:
+                # Copy-VMFile may have left a partial file: roll back what this call changed.
+                try:
+                    after = self._probe(guest_op, props)
+                except RemoteError:
+                    raise exc from None
+                if after is None or after == before:
+                    raise
+                raise ProviderError(
+                    f"{op.ref.label()}: {op.label} failed: {exc.message} "
+                    f"({self._remove_damaged(guest_op, props)})"
+                ) from None
+            after = self._probe(guest_op, props) if got["copied"] else before
+            removal = None
+            if got["copied"] and after != str(got["sha256"]).upper():
+                removal = self._remove_damaged(guest_op, props)
         sha256 = str(got["sha256"]).upper()
         if got["refused"]:
             raise ProviderError(
                 f"{where} already exists with other content (SHA256 {before}, the image "
                 f"{props['source_path']} has {sha256}); set adopt_existing=True to replace it"
             )
-        turned_on = bool(got["guest_service_turned_on"])
         if not got["copied"]:
             log.info("%s: %s already holds the image; adopted", op.label, where)
             return {"sha256": sha256, "guest_sha256": sha256, "guest_service_turned_on": False}
-        after = self._probe(guest_op, props)
         if after != sha256:
             found = "no file" if after is None else f"SHA256 {after}"
             raise ProviderError(
                 f"{where}: the copy of {props['source_path']} from {op.ref.label()} arrived "
-                f"with {found}, not the image's {sha256}; "
-                f"{self._remove_damaged(guest_op, props)}"
+                f"with {found}, not the image's {sha256}; {removal}"
             )
+        turned_on = bool(got["guest_service_turned_on"])
         return {"sha256": sha256, "guest_sha256": after, "guest_service_turned_on": turned_on}
 
     @staticmethod

@@ -9,7 +9,10 @@ At preview, a NAT that is new to the stack, or one that replaces the stack's NAT
 prefix or name), is checked against what WinNAT checks (one read of the host): another NAT
 already on the host (not counting the one replaced, deleted first), and a prefix that
 overlaps one of the host's own networks, fail the preview instead of `New-NetNat` failing
-halfway through `up`.
+halfway through `up`. Only at
+preview (the program marks registrations with `PREVIEW_INPUT`): in an update create.ps1 names
+the NATs already there itself when WinNAT refuses, so the read would only cost a round trip
+per NAT.
 
 A create whose reply was lost is recognised by re-reading the NAT by name (same prefix = made
 by that create); if the host cannot be re-read then, the next create adopts it (see
@@ -24,6 +27,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Annotated, Any
 
+import pulumi
 from pulumi import Input, Output
 from pulumi.dynamic import CheckFailure, CheckResult
 from pydantic import AfterValidator
@@ -45,6 +49,7 @@ from components.providers.properties import (
     equivalent,
     is_unknown,
 )
+from components.providers.vm import PREVIEW_INPUT
 from components.remote import RemoteError
 
 log = logging.getLogger(__name__)
@@ -96,10 +101,14 @@ class NetNatProvider(HostBoundProvider):
     properties = NET_NAT
 
     def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
+        news = dict(news)
+        preview = news.pop(PREVIEW_INPUT, True)
         result = super().check(olds, news)
         inputs = result.inputs
         if result.failures or any(is_unknown(v) for v in inputs.values()):
             return result
+        if preview is False:
+            return result  # an update: create.ps1 explains WinNAT's refusal itself
         replaced = _replaced_here(olds, inputs)
         if olds and replaced is None and equivalent(olds.get("host"), inputs.get("host")):
             return result  # the NAT in state stays as it is: it is there already
@@ -217,6 +226,10 @@ class NetNat(HostBoundResource[NetNatArgs], module="hyperv", name="NetNat"):
     active: Output[bool]
 
     dynamic_provider = _PROVIDER
+
+    def props_of(self, args: NetNatArgs) -> dict[str, Any]:
+        # Marks a preview's registration: check reads the host only then (`PREVIEW_INPUT`).
+        return {**super().props_of(args), PREVIEW_INPUT: pulumi.runtime.is_dry_run()}
 
 
 __all__ = ["NET_NAT", "IPv4Network", "NetNat", "NetNatArgs", "NetNatProvider", "ipv4_network"]

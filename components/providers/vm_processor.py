@@ -3,14 +3,21 @@
 Both settings change only while the VM is Off (FACTS 1); `stop_policy` decides what happens
 when the VM runs. Identified by the VM's Id. Delete leaves the settings as they are (the VM's
 own delete removes them).
+
+Turning nesting on is checked at preview against what the host supports (one read of the
+host). Only at preview (the program marks registrations with `PREVIEW_INPUT`): in an update the
+host refuses Set-VMProcessor itself, and only then is the host read, to say why.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Annotated, Any
 
+import pulumi
 from pulumi import Input, Output
 from pulumi.dynamic import CheckFailure, CheckResult, DiffResult
 from pydantic import Field
@@ -38,7 +45,8 @@ from components.providers.properties import (
     declared_as,
     is_unknown,
 )
-from components.remote import RemoteError
+from components.providers.vm import PREVIEW_INPUT
+from components.remote import PowerShellError, RemoteError
 
 log = logging.getLogger(__name__)
 
@@ -78,26 +86,31 @@ class VmProcessorProvider(HostBoundProvider):
     properties = VM_PROCESSOR_PROPERTIES
 
     def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
+        news = dict(news)
+        preview = news.pop(PREVIEW_INPUT, True)
         result = super().check(olds, news)
         inputs = result.inputs
         wants = inputs.get("expose_virtualization_extensions")
         if result.failures or wants is not True or olds.get("expose_virtualization_extensions"):
             return result  # only turning nesting on needs the host's support
-        if is_unknown(inputs.get("host")):
-            return result
-        try:
-            op = self._operation(inputs, "check")
-            vm_name = inputs.get("vm_name")
-            host = op.run("host_nesting", {"vm_name": None if is_unknown(vm_name) else vm_name})
-        except (RemoteError, ProviderError) as exc:
-            # A host not made yet or that cannot report it: Set-VMProcessor decides.
-            log.info("check VmProcessor: could not read the host's nesting support: %s", exc)
-            return result
-        vm = inputs["vm_name"] if not is_unknown(inputs.get("vm_name")) else "<vm>"
-        refusal = nesting_refusal(op.ref.label(), host, vm)
+        if is_unknown(inputs.get("host")) or preview is False:
+            return result  # an update: Set-VMProcessor decides, `_apply` says why
+        refusal = self._nesting_refusal(self._operation(inputs, "check"), inputs.get("vm_name"))
         if refusal:
             result.failures.append(CheckFailure("expose_virtualization_extensions", refusal))
         return result
+
+    @staticmethod
+    def _nesting_refusal(op: Operation, vm_name: Any) -> str | None:
+        """Why the host cannot expose the virtualization extensions to VM `vm_name`; None if it
+        can or if it cannot say (a host not made yet: Set-VMProcessor decides)."""
+        known = None if is_unknown(vm_name) else vm_name
+        try:
+            host = op.run("host_nesting", {"vm_name": known})
+        except (RemoteError, ProviderError) as exc:
+            log.info("%s: could not read the host's nesting support: %s", op.label, exc)
+            return None
+        return nesting_refusal(op.ref.label(), host, known or "<vm>")
 
     def diff(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
         # The guest login only names guests in a preview: it changes nothing on the host.
@@ -141,11 +154,27 @@ class VmProcessorProvider(HostBoundProvider):
     def delete_object(self, op: Operation, id_: str, props: dict[str, Any]) -> None:
         """Nothing to remove: the settings belong to the VM."""
 
+    @contextmanager
+    def _explain_refusal(self, op: Operation, inputs: dict[str, Any]) -> Iterator[None]:
+        """When the host refuses to turn nesting on, say why (the host is read only then)."""
+        try:
+            yield
+        except PowerShellError as exc:
+            refusal = None
+            if inputs.get("expose_virtualization_extensions") is True:
+                refusal = self._nesting_refusal(op, inputs.get("vm_name"))
+            if refusal is None:
+                raise
+            raise ProviderError(f"{exc.host}: {exc.operation} failed: {refusal}") from None
+
     def _apply(self, op: Operation, inputs: dict[str, Any], vm_id: str | None) -> dict[str, Any]:
         needs_off = (
             "the processor count and ExposeVirtualizationExtensions change only while the VM is Off"
         )
-        with explain_needs_vm_off(inputs["stop_policy"], needs_off):
+        with (
+            explain_needs_vm_off(inputs["stop_policy"], needs_off),
+            self._explain_refusal(op, inputs),
+        ):
             return op.run(
                 "apply",
                 {
@@ -168,3 +197,7 @@ class VmProcessor(HostBoundResource[VmProcessorArgs], module="hyperv", name="VmP
     expose_virtualization_extensions: Output[bool]
 
     dynamic_provider = VmProcessorProvider()
+
+    def props_of(self, args: VmProcessorArgs) -> dict[str, Any]:
+        # Marks a preview's registration: check reads the host only then (`PREVIEW_INPUT`).
+        return {**super().props_of(args), PREVIEW_INPUT: pulumi.runtime.is_dry_run()}

@@ -79,6 +79,8 @@ class SessionPool:
     # An idle session is dropped a little before the host would delete its shell, so the
     # next operation does not pay a request to find out.
     _STALE_FRACTION = 0.9
+    # How long a caller waits for a busy shell to come free before opening another one.
+    _OPEN_AFTER_S = 0.25
 
     def __init__(self) -> None:
         self._lock = threading.Condition()
@@ -111,6 +113,7 @@ class SessionPool:
         if warming is not None and warming is not threading.current_thread():
             warming.join()  # its session (or its verdict on a silent host) is the one to use
         stale: list[ShellSession] = []
+        patience = self._OPEN_AFTER_S
         try:
             with self._lock:
                 while True:
@@ -118,8 +121,19 @@ class SessionPool:
                     if session is not None:
                         return session
                     limit = min(host.max_sessions, self._cap.get(key, host.max_sessions))
-                    if self._live.get(key, 0) < limit:
-                        self._live[key] = self._live.get(key, 0) + 1
+                    live = self._live.get(key, 0)
+                    if live and live < limit and patience > 0:
+                        # Every shell is busy: most operations end well before a new shell
+                        # would be open (its login, Create, PowerShell start and, at the end,
+                        # Delete: 4 round trips and a process start), so wait a moment for
+                        # one; an operation that waits on the host (a guest booting) does
+                        # not end soon, and then a new shell opens.
+                        waited = time.monotonic()
+                        self._lock.wait(patience)
+                        patience -= time.monotonic() - waited
+                        continue
+                    if live < limit:
+                        self._live[key] = live + 1
                         break
                     self._lock.wait()
         finally:
@@ -406,17 +420,11 @@ class RemotePowerShell:
             "all now, run Restart-Service WinRM on the host",
         )
 
-    def _run_in_guest(
-        self,
-        text: str,
-        inputs: dict[str, Any],
-        operation: str,
-        after_restart: FollowUp | None = None,
-    ) -> dict[str, Any]:
-        """Run through the parent host with the PowerShell Direct wrapper; errors name this host."""
+    def _wrapper_inputs(self, text: str, inputs: dict[str, Any]) -> dict[str, Any]:
+        """The PowerShell Direct wrapper's inputs that run `text` with `inputs` in this guest."""
         via = self.host.via
         assert via is not None
-        wrapper_inputs = {
+        return {
             "vm_name": via.vm_name,
             "user": via.user,
             "password_b64": base64.b64encode(
@@ -427,6 +435,31 @@ class RemotePowerShell:
             "script_b64": base64.b64encode(text.encode("utf-8")).decode("ascii"),
             "input_json": inputs_json(inputs),
         }
+
+    def guest_call(self, script: str | Path, inputs: dict[str, Any]) -> dict[str, str]:
+        """`script` with `inputs` as data for another operation script that runs on this
+        guest's parent host and calls into the guest itself (one operation instead of one per
+        guest step): `wrapper_b64` is the PowerShell Direct wrapper (base64 UTF-8, to run as
+        `& ([scriptblock]::Create(...)) $input_json`), `input_json` its input document."""
+        if self.host.via is None:
+            raise ValueError(f"{self.host.name} is not reached through PowerShell Direct")
+        text = load_script(script) if isinstance(script, Path) else script
+        return {
+            "wrapper_b64": base64.b64encode(load_script(GUEST_SCRIPT).encode("utf-8")).decode(),
+            "input_json": inputs_json(self._wrapper_inputs(text, dict(inputs))),
+        }
+
+    def _run_in_guest(
+        self,
+        text: str,
+        inputs: dict[str, Any],
+        operation: str,
+        after_restart: FollowUp | None = None,
+    ) -> dict[str, Any]:
+        """Run through the parent host with the PowerShell Direct wrapper; errors name this host."""
+        via = self.host.via
+        assert via is not None
+        wrapper_inputs = self._wrapper_inputs(text, inputs)
         if after_restart is not None:
             wrapper_inputs.update(
                 {

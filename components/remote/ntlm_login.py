@@ -1,10 +1,12 @@
-"""An NTLM login in two round trips instead of pywinrm's three.
+"""An NTLM login in one round trip of its own instead of pywinrm's three.
 
 pywinrm sets up message encryption by POSTing an empty body with no credentials, which the
 host answers 401 ("WWW-Authenticate: Negotiate"); requests_ntlm then sends the NTLM negotiate
-message (401 with the challenge) and the authenticate message (200): three round trips per
-new connection. HTTP lets the client open with its negotiate message (WinRM answers it with
-the challenge at once), which saves the first one.
+message (401 with the challenge) and the authenticate message with an empty body (200): three
+round trips per new connection before the first real request. HTTP lets the client open with
+its negotiate message (WinRM answers it with the challenge at once), which saves the first;
+and the authenticate message goes with the first real request, already sealed with the keys it
+carries (as Windows' own winrs client sends it), which saves the last.
 
 Where the host does not answer the opening negotiate message with a challenge, nothing is
 set up and the caller falls back to pywinrm's own login on the same session.
@@ -40,17 +42,15 @@ def _challenge_token(response: requests.Response) -> bytes | None:
     return None
 
 
-def login_in_two_round_trips(
-    session: requests.Session, endpoint: str, timeout: Any, send: Any
-) -> bool:
-    """Log `session` in over plain HTTP, ready for message encryption, in two round trips.
-
-    `send(session, prepared)` sends the authenticate request the way the caller's transport
-    does (raising its own errors for a refused login). False, with nothing sent beyond the
-    first request, when the host did not answer the opening negotiate with a challenge."""
+def start_login(session: requests.Session, endpoint: str, timeout: Any) -> str | None:
+    """The first of the login's two round trips: open with the NTLM negotiate message, take
+    the host's challenge, and make `session` ready to seal messages. Returns the authenticate
+    token (base64) that must go in the `Authorization` header of the next request, the first
+    real one (sealed), which completes the login; None, with nothing set up beyond the first
+    request, when the host did not answer the negotiate message with a challenge."""
     auth = session.auth
     if not isinstance(auth, HttpNtlmAuth) or not auth.username or not auth.password:
-        return False
+        return None
     client = spnego.client(
         auth.username,
         auth.password,
@@ -68,10 +68,7 @@ def login_in_two_round_trips(
     challenge = _challenge_token(first)
     if challenge is None:
         log.debug("no NTLM challenge for an opening negotiate (%s)", first.status_code)
-        return False
+        return None
     authenticate = base64.b64encode(client.step(challenge) or b"").decode()
-    second = opening.copy()
-    second.headers["Authorization"] = f"{SCHEME} {authenticate}"
-    send(session, second)
     auth.session_security = ShimSessionSecurity(client)
-    return True
+    return f"{SCHEME} {authenticate}"

@@ -37,7 +37,7 @@ from winrm.protocol import Protocol
 
 from components.config import HostSettings, set_password_hint
 from components.remote.breaker import HostBreaker
-from components.remote.direct_transport import use_direct_transport
+from components.remote.direct_transport import DirectTransport, use_direct_transport
 from components.remote.errors import (
     HostAuthError,
     HostUnreachableError,
@@ -257,12 +257,14 @@ class ShellSession:
     def _login_established(self) -> bool:
         """Whether the current connection completed its login (so a 5xx need not end it).
 
-        With message encryption pywinrm finishes the NTLM handshake (and sets up sealing)
-        before the first SOAP request, so that counts even if the request itself failed.
+        With message encryption the NTLM handshake completes with the first SOAP request (it
+        carries the authenticate message): a sealed answer to it, a fault too, counts.
         """
         if self._logged_in:
             return True
         transport = self._protocol.transport if self._protocol is not None else None
+        if isinstance(transport, DirectTransport):
+            return transport.login_complete  # its login rides with the first request
         return getattr(transport, "encryption", None) is not None
 
     def _call(

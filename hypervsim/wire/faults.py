@@ -13,6 +13,9 @@ Specs:
 - `slow-receive:MS`: delay every Receive reply by MS milliseconds.
 - `reboot-host-after:N`: the host reboots once, right after the N-th request: the world's
   `reboot_host()` runs and every shell is gone.
+- `login-alone:1`: the NTLM authenticate message is taken only on a request of its own (empty
+  body); one that carries a message too is answered 401 and the login starts over (a host
+  that, unlike the default, does not process the first request of a login with it).
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ class FaultKind(enum.Enum):
     CUT_REPLY = "cut-reply"
     SLOW_RECEIVE = "slow-receive"
     REBOOT_HOST_AFTER = "reboot-host-after"
+    LOGIN_ALONE = "login-alone"
 
 
 @dataclass(frozen=True)
@@ -82,6 +86,10 @@ class FaultInjector:
         self._lock = threading.Lock()
         self._count = 0
         self._rebooted = False
+
+    @property
+    def login_alone(self) -> bool:
+        return any(s.kind is FaultKind.LOGIN_ALONE and s.value > 0 for s in self._specs)
 
     @property
     def slow_receive_seconds(self) -> float:

@@ -182,8 +182,14 @@ class WsmanRequestHandler(BaseHTTPRequestHandler):
             self._send(500)
             return
 
+        scheme = (self.headers.get("Authorization") or "").strip().split(" ", 1)[0].lower()
+        completes_login = scheme in ("negotiate", "ntlm") and not self.conn_auth.authenticated
         user = self._authenticate()
         if user is None:
+            return
+        if completes_login and body and app.faults.login_alone:
+            self.conn_auth.reset()
+            self._send(401, headers=[("WWW-Authenticate", "Negotiate")])
             return
         final_token = self._final_token
         extra = [("WWW-Authenticate", f"Negotiate {final_token}")] if final_token else []

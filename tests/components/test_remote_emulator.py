@@ -150,16 +150,17 @@ def test_warm_operations_cost_two_round_trips_and_no_powershell_start(emulator: 
     assert delta["requests"] == 2 * 5, delta  # one Send + one Receive per operation
 
 
-def test_a_cold_operation_logs_in_with_ntlm_in_two_round_trips(emulator: Any) -> None:
-    """Negotiate sent up front (challenge, then authenticate), then the shell is opened,
-    PowerShell started, and the operation's Send and Receive: six requests, one login."""
+def test_a_cold_operation_logs_in_with_ntlm_in_one_extra_round_trip(emulator: Any) -> None:
+    """Negotiate sent up front (challenge), then the shell's Create carrying the authenticate
+    message (sealed with its keys), PowerShell started, and the operation's Send and Receive:
+    five requests, one login."""
     before = emulator.counters()
     client = RemotePowerShell(settings_for(emulator))
     assert client.run(ECHO, {"name": "cold", "count": 1}, "echo") == {"name": "cold", "count": 1}
     after = emulator.counters()
     delta = {k: after[k] - before.get(k, 0) for k in after}
     assert delta["logins"] == 1 and delta["shells_opened"] == 1, delta
-    assert delta["requests"] == 2 + 1 + 1 + 2, delta
+    assert delta["requests"] == 1 + 1 + 1 + 2, delta
 
 
 def test_a_host_without_an_opening_challenge_gets_the_usual_login() -> None:
@@ -177,6 +178,30 @@ def test_a_host_without_an_opening_challenge_gets_the_usual_login() -> None:
     assert _challenge_token(reply(401, 'Basic realm="WSMAN"')) is None
     assert _challenge_token(reply(200, "Negotiate TlRMTVNTUAAC")) is None
     assert _challenge_token(reply(401, "Negotiate TlRMTVNTUAAC")) == b"NTLMSSP\x00\x02"
+
+
+def test_a_host_that_wants_the_login_on_its_own_gets_it_after_one_refusal(
+    emulator_factory: Any,
+) -> None:
+    """A host that refuses the authenticate message riding with the first request: the client
+    logs in with an empty request of its own on a new connection, runs the operation once,
+    and from then on logs in that way to that host; a wrong password is still refused."""
+    emu = emulator_factory(faults=("login-alone:1",))
+    client = RemotePowerShell(settings_for(emu))
+    before = emu.counters()
+    assert client.run(ECHO, {"name": "a", "count": 1}, "echo") == {"name": "a", "count": 1}
+    first = emu.counters()
+    # negotiate + the refused request, then negotiate + authenticate, Create, Command, Send,
+    # Receive; the operation ran once.
+    assert first["requests"] - before["requests"] == 2 + 2 + 1 + 1 + 2
+    assert first["commands"] - before["commands"] == 1
+    POOL.close_all()  # a new connection: the host's way is remembered (no refused request)
+    assert client.run(ECHO, {"name": "b", "count": 2}, "echo") == {"name": "b", "count": 2}
+    second = emu.counters()
+    assert second["requests"] - first["requests"] == 1 + 2 + 1 + 1 + 2  # + the old Delete
+    wrong = RemotePowerShell(settings_for(emu, password="not-the-password"))
+    with pytest.raises(HostAuthError):
+        wrong.run(ECHO, {"name": "x"}, "echo")
 
 
 def test_wrong_password_is_an_auth_error_without_the_secret(emulator: Any) -> None:

@@ -13,7 +13,7 @@ from pulumi.dynamic import ConfigureRequest
 
 from components.providers.base import ProviderError
 from components.providers.guest_image import GuestImageProvider
-from components.remote import OutcomeUnknownError, PowerShellError
+from components.remote import OutcomeUnknownError
 from tests.components.providers.conftest import GUEST_PASSWORD, GUEST_USER, ps_literal
 from tests.components.providers.image_vms import image_vm_script
 from tests.conftest import Emulator, _new_emulator
@@ -116,6 +116,26 @@ def test_copy_checked_by_hash_read_and_deleted(
     assert guest_hash(host_ps, vm) == "missing"
     assert host_hash(host_ps) == source  # the image is never touched
     provider.delete(created.id, created.outs)  # already gone: success
+
+
+def test_create_is_one_operation_with_both_hash_checks_inside(
+    provider: GuestImageProvider,
+    make_l1: Callable[[], str],
+    host_ps: Callable[[str], str],
+    emulator: Emulator,
+) -> None:
+    """The checks inside the guest (what is there before, what arrived) ride in the copy
+    operation: one Send and one Receive on a warm shell, not three operations."""
+    vm = make_l1()
+    inputs = inputs_for(provider, vm)
+    provider.read("warm", inputs)  # a warm shell on l0 (the VM's state: one operation)
+    before = emulator.counters()["requests"]
+    created = provider.create(inputs)
+    assert emulator.counters()["requests"] - before == 2
+    assert created.outs["guest_sha256"] == created.outs["sha256"] == host_hash(host_ps)
+    again = provider.create({**inputs, "adopt_existing": False})  # identical: adopted
+    assert again.outs["guest_service_turned_on"] is False
+    provider.delete(created.id, created.outs)
 
 
 def test_an_enabled_guest_service_interface_stays_enabled(
@@ -222,20 +242,18 @@ def test_a_stopped_vm_keeps_the_recorded_copy(
     assert "its guest keeps" in caplog.text
 
 
-class _DamagedInTransit(GuestImageProvider):
-    """The real copy happens, then the file in the guest is changed before the check (a copy
-    damaged on the way): the provider's own hash check must catch it."""
+FAULTS = Path(__file__).with_name("guest_image_faults")
 
-    def _copy(self, op: Any, props: Any, existing: Any, overwrite: bool) -> dict[str, Any]:
-        got = super()._copy(op, props, existing, overwrite)
-        guest = self._guest_operation(props, "create")
-        guest.client.run(
-            "param([string]$InputJson)\n$in = $InputJson | ConvertFrom-Json\n"
-            "Remove-Item -LiteralPath $in.path -Force\n"
-            "Set-Content -LiteralPath $in.path -Value 'damaged' -Encoding UTF8\n'{}'",
-            {"path": props["destination_path"]},
+
+class _DamagedInTransit(GuestImageProvider):
+    """Copy-VMFile delivers other bytes than the image's (a copy damaged on the way): the
+    provider's own hash check must catch it."""
+
+    def _copy(self, op: Any, props: Any, existing: Any, overwrite: bool, *rest: Any) -> Any:
+        guest = rest[0] if rest else None
+        return super()._copy(
+            op, props, existing, overwrite, guest, FAULTS / "damaged_in_transit.ps1"
         )
-        return got
 
 
 def test_a_copy_that_arrives_damaged_is_removed_and_reported(
@@ -307,12 +325,12 @@ def test_a_failed_copy_leaves_the_guest_service_interface_as_it_was(
 
 
 class _InterruptedCopy(GuestImageProvider):
-    """The real copy reaches the guest, then the host reports the copy failed (e.g. the
+    """The real copy reaches the guest, then Copy-VMFile reports a failure (e.g. the
     connection to the guest dropped near the end)."""
 
-    def _copy(self, op: Any, props: Any, existing: Any, overwrite: bool) -> dict[str, Any]:
-        super()._copy(op, props, existing, overwrite)
-        raise PowerShellError(op.ref.label(), op.label, "Failed to copy the file.", "", "")
+    def _copy(self, op: Any, props: Any, existing: Any, overwrite: bool, *rest: Any) -> Any:
+        guest = rest[0] if rest else None
+        return super()._copy(op, props, existing, overwrite, guest, FAULTS / "interrupted_copy.ps1")
 
 
 def test_an_interrupted_copy_is_rolled_back(
@@ -332,8 +350,8 @@ class _LostReply(GuestImageProvider):
 
     lost = 1
 
-    def _copy(self, op: Any, props: Any, existing: Any, overwrite: bool) -> dict[str, Any]:
-        got = super()._copy(op, props, existing, overwrite)
+    def _copy(self, op: Any, props: Any, existing: Any, overwrite: bool, *rest: Any) -> Any:
+        got = super()._copy(op, props, existing, overwrite, *rest)
         if self.lost:
             self.lost -= 1
             raise OutcomeUnknownError(op.ref.label(), op.label, "the reply was lost")

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from components.providers.base import ProviderError
 from components.providers.net_nat import NetNatProvider, ipv4_network
+from components.providers.vm import PREVIEW_INPUT
 from tests.conftest import Emulator, _new_emulator
 
 NASTY = "nat \u2018q\u2019 \u201cdq\u201d 'sq' $(Stop-Computer) `t b\u00fcn \u540d\u524d [1]*"
@@ -82,7 +83,7 @@ def test_existing_nat_fails_unless_adopted_with_the_same_prefix(
 
 
 def test_second_nat_is_refused_with_the_existing_one_named_and_nothing_left(
-    provider: NetNatProvider, host_json: Callable[[str], Any]
+    provider: NetNatProvider, host_json: Callable[[str], Any], emulator: Emulator
 ) -> None:
     first = provider.create(checked(provider, name="one", internal_prefix="192.168.100.0/24"))
     # At preview: the check reads the host and names the NAT already there.
@@ -100,8 +101,15 @@ def test_second_nat_is_refused_with_the_existing_one_named_and_nothing_left(
     # A NAT in state is not looked up again; create still refuses with Windows' own error.
     again = {"host": "l0", "name": "one", "internal_prefix": "192.168.100.0/24"}
     assert provider.check(first.outs, again).failures == []
+    # In an update the check reads nothing: create.ps1 names the NAT already there itself.
+    before = emulator.counters()["requests"]
+    update = provider.check(
+        {},
+        {"host": "l0", "name": "two", "internal_prefix": "192.168.101.0/24", PREVIEW_INPUT: False},
+    )
+    assert update.failures == [] and emulator.counters()["requests"] == before
     with pytest.raises(ProviderError) as info:
-        provider.create(second.inputs)
+        provider.create(update.inputs)
     text = str(info.value)
     assert text.startswith("l0: create NetNat failed: New-NetNat refused prefix 192.168.101.0/24")
     assert "The parameter is incorrect." in text and "'one' (192.168.100.0/24)" in text
