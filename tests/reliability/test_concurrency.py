@@ -7,7 +7,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from components.providers.vm import VmProvider
+from components.providers.vm import PREVIEW_INPUT, VmProvider
 from components.remote import POOL
 from tests.conftest import Emulator
 
@@ -15,7 +15,8 @@ PARALLEL = 20
 
 
 def checked(provider: VmProvider, values: dict[str, Any]) -> dict[str, Any]:
-    result = provider.check({}, {"host": "l0", **values})
+    """The inputs an `up` (not a preview: no host lookups at check) would hand the provider."""
+    result = provider.check({}, {"host": "l0", **values, PREVIEW_INPUT: False})
     assert result.failures == [], [(f.property, f.reason) for f in result.failures]
     return dict(result.inputs)
 
