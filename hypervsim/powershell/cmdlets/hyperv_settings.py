@@ -6,24 +6,33 @@ compatibility, bandwidth, MMIO space...). A script that sets one must succeed an
 value back, and a parameter Windows does not have must still be refused by the binder. Each
 such setting is declared once here: its parameter, its property on the Get-* object, its
 Windows default and its type; values are kept by property name in the record's `settings`.
+`get_and_set_cmdlets` registers a Get-/Set-VM<noun> pair (memory, processor) around them.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from hypervsim.powershell import api
 from hypervsim.powershell.cmdlets.world_bridge import (
+    HYPERV_MODULE,
     HYPERV_NS,
+    REMOTE_PARAMS,
+    VM_BY_NAME_PARAMS,
     OnOffState,
+    apply_to_each,
     as_bool,
     as_enum,
     as_int,
     flatten,
+    hyperv_host,
+    settings_vms,
+    target_vms,
 )
 from hypervsim.powershell.values import to_string
+from hypervsim.world.model import VM, Computer
 
 
 @api.dotnet_enum("Microsoft.HyperV.PowerShell.StartAction")
@@ -119,6 +128,47 @@ def collect(inv: api.Invocation, settings: tuple[Setting, ...], command: str) ->
         else:
             out[s.key] = as_enum(inv, s.param, s.kind, command).name
     return out
+
+
+def get_and_set_cmdlets(
+    noun: str,
+    settings: tuple[Setting, ...],
+    to_object: Callable[[Computer, VM], api.PSObject],
+    own_params: tuple[api.Param, ...],
+    change: Callable[[api.Invocation, Computer], Callable[[VM], None]],
+) -> None:
+    """Register Get-VM<noun> (one object per VM) and Set-VM<noun>: `change(inv, host)` reads
+    the cmdlet's own parameters and returns what to do to each target VM (by name, -VM<noun>
+    objects or the pipeline), followed by the extra `settings` given."""
+    name = f"VM{noun}"
+
+    @api.cmdlet(f"Get-{name}", *VM_BY_NAME_PARAMS, module=HYPERV_MODULE)
+    def get(inv: api.Invocation) -> Iterable[Any]:
+        host = hyperv_host(inv)
+        return [to_object(host, vm) for vm in target_vms(inv, host, lookup=True)]
+
+    @api.cmdlet(
+        f"Set-{name}",
+        *VM_BY_NAME_PARAMS,
+        api.Param(name, api.ParamKind.LIST),
+        *own_params,
+        *params(settings),
+        *REMOTE_PARAMS,
+        api.Param("Passthru", api.ParamKind.SWITCH),
+        module=HYPERV_MODULE,
+    )
+    def set_(inv: api.Invocation) -> Iterable[Any]:
+        host = hyperv_host(inv)
+        change_vm = change(inv, host)
+        extra = collect(inv, settings, f"Set-{name}")
+
+        def apply(vm: VM) -> None:
+            change_vm(vm)
+            if extra:
+                host.set_vm_settings(vm, extra)
+
+        vms = settings_vms(inv, host, name)
+        yield from apply_to_each(inv, vms, apply, lambda vm: to_object(host, vm))
 
 
 def _null_or_empty(param: str, command: str) -> api.CmdletError:
