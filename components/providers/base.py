@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import fields
 from pathlib import Path
-from typing import Annotated, Any, ClassVar, Generic, Literal, TypeVar
+from typing import Annotated, Any, ClassVar, Generic, Literal, TypeAlias, TypeVar
 
 import pulumi
 from pulumi.dynamic import (
@@ -61,6 +61,10 @@ from components.remote.session import SILENT_ATTEMPTS
 log = logging.getLogger(__name__)
 
 StopPolicy = Literal["fail", "stop-and-restore"]
+
+Props: TypeAlias = dict[str, Any]
+"""A resource's properties by name, as the hooks take and return them (short, so that
+the hook signatures stay on one line)."""
 
 SHARED_SCRIPTS = Path(__file__).resolve().parent.parent / "scripts"
 VM_POWER_PRELUDE = SHARED_SCRIPTS / "vm_power.ps1"
@@ -308,32 +312,25 @@ class HostBoundProvider(ResourceProvider):
 
     # -- hooks ------------------------------------------------------------------------------
 
-    def create_object(self, op: Operation, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    def create_object(self, op: Operation, inputs: Props) -> tuple[str, Props]:
         """Create (or adopt, if `adopt_existing`); roll back on failure. Returns (id, computed)."""
         raise NotImplementedError
 
-    def read_object(self, op: Operation, id_: str, props: dict[str, Any]) -> dict[str, Any] | None:
+    def read_object(self, op: Operation, id_: str, props: Props) -> Props | None:
         """Actual state keyed by property names (inputs and computed), or None if gone."""
         raise NotImplementedError
 
     def update_object(
-        self,
-        op: Operation,
-        id_: str,
-        olds: dict[str, Any],
-        news: dict[str, Any],
-        diff: PropertyDiff,
-    ) -> dict[str, Any]:
+        self, op: Operation, id_: str, olds: Props, news: Props, diff: PropertyDiff
+    ) -> Props:
         """Apply `diff.changes` in place; returns computed values."""
         raise NotImplementedError
 
-    def delete_object(self, op: Operation, id_: str, props: dict[str, Any]) -> None:
+    def delete_object(self, op: Operation, id_: str, props: Props) -> None:
         """Remove; an already-missing object is success."""
         raise NotImplementedError
 
-    def find_created(
-        self, op: Operation, inputs: dict[str, Any]
-    ) -> tuple[str, dict[str, Any]] | None:
+    def find_created(self, op: Operation, inputs: Props) -> tuple[str, Props] | None:
         """After a create whose outcome is unknown: re-read the object by its identity and
         return (id, computed) if it exists as `inputs` declare it, else None."""
         return None

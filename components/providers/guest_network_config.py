@@ -27,6 +27,7 @@ from components.providers.base import (
     HostBoundProvider,
     HostBoundResource,
     Operation,
+    Props,
     ProviderError,
     guest_running,
 )
@@ -132,12 +133,12 @@ class GuestNetworkConfigProvider(HostBoundProvider):
             "previous_ip": previous_ip,
         }
 
-    def create_object(self, op: Operation, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    def create_object(self, op: Operation, inputs: Props) -> tuple[str, Props]:
         got = self.run_described(op, "apply", self._desired(inputs))
         id_ = f"{inputs['vm_name']}/{inputs.get('adapter_name', 'Ethernet')}"
         return id_, {"internet_reachable": bool(got.get("internet_reachable"))}
 
-    def read_object(self, op: Operation, id_: str, props: dict[str, Any]) -> dict[str, Any] | None:
+    def read_object(self, op: Operation, id_: str, props: Props) -> Props | None:
         running = guest_running(
             self._host_operation(props, "read"),
             props["vm_name"],
@@ -166,19 +167,14 @@ class GuestNetworkConfigProvider(HostBoundProvider):
         }
 
     def update_object(
-        self,
-        op: Operation,
-        id_: str,
-        olds: dict[str, Any],
-        news: dict[str, Any],
-        diff: PropertyDiff,
-    ) -> dict[str, Any]:
+        self, op: Operation, id_: str, olds: Props, news: Props, diff: PropertyDiff
+    ) -> Props:
         got = self.run_described(
             op, "apply", self._desired(news, previous_ip=olds.get("ip_address"))
         )
         return {"internet_reachable": bool(got.get("internet_reachable"))}
 
-    def delete_object(self, op: Operation, id_: str, props: dict[str, Any]) -> None:
+    def delete_object(self, op: Operation, id_: str, props: Props) -> None:
         host_op = self._host_operation(props, "delete")
         if not guest_running(host_op, props["vm_name"], "its guest keeps the address"):
             return  # gone (and its guest configuration), or the guest keeps it

@@ -27,6 +27,7 @@ from components.providers.base import (
     HostBoundProvider,
     HostBoundResource,
     Operation,
+    Props,
     ProviderError,
 )
 from components.providers.properties import (
@@ -92,7 +93,7 @@ class NetIpAddressProvider(HostBoundProvider):
                 result.failures.append(CheckFailure("ip_address", problem))
         return result
 
-    def create_object(self, op: Operation, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    def create_object(self, op: Operation, inputs: Props) -> tuple[str, Props]:
         alias, ip = inputs["interface_alias"], inputs["ip_address"]
         got = self.run_described(
             op,
@@ -111,14 +112,12 @@ class NetIpAddressProvider(HostBoundProvider):
             )
         return f"{alias}|{ip}", {"interface_index": got["interface_index"]}
 
-    def find_created(
-        self, op: Operation, inputs: dict[str, Any]
-    ) -> tuple[str, dict[str, Any]] | None:
+    def find_created(self, op: Operation, inputs: Props) -> tuple[str, Props] | None:
         id_ = f"{inputs['interface_alias']}|{inputs['ip_address']}"
         actual = self.read_as_declared(op, id_, inputs)
         return None if actual is None else (id_, {"interface_index": actual["interface_index"]})
 
-    def read_object(self, op: Operation, id_: str, props: dict[str, Any]) -> dict[str, Any] | None:
+    def read_object(self, op: Operation, id_: str, props: Props) -> Props | None:
         got = self.run_described(
             op,
             "get",
@@ -129,17 +128,12 @@ class NetIpAddressProvider(HostBoundProvider):
         return {"prefix_length": got["prefix_length"], "interface_index": got["interface_index"]}
 
     def update_object(
-        self,
-        op: Operation,
-        id_: str,
-        olds: dict[str, Any],
-        news: dict[str, Any],
-        diff: PropertyDiff,
-    ) -> dict[str, Any]:
+        self, op: Operation, id_: str, olds: Props, news: Props, diff: PropertyDiff
+    ) -> Props:
         # Only adopt_existing can change in place; it changes nothing on the host.
         return {"interface_index": olds.get("interface_index")}
 
-    def delete_object(self, op: Operation, id_: str, props: dict[str, Any]) -> None:
+    def delete_object(self, op: Operation, id_: str, props: Props) -> None:
         self.run_described(
             op,
             "delete",

@@ -38,6 +38,7 @@ from components.providers.base import (
     HostBoundProvider,
     HostBoundResource,
     Operation,
+    Props,
     ProviderError,
 )
 from components.providers.properties import (
@@ -122,7 +123,7 @@ class NetNatProvider(HostBoundProvider):
         result.failures.extend(_host_conflicts(inputs, found, op.ref.label(), replaced))
         return result
 
-    def create_object(self, op: Operation, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    def create_object(self, op: Operation, inputs: Props) -> tuple[str, Props]:
         name, prefix = inputs["name"], inputs["internal_prefix"]
         got = self.run_described(op, "create", {"name": name, "internal_prefix": prefix})
         where = op.ref.label()
@@ -139,30 +140,23 @@ class NetNatProvider(HostBoundProvider):
                 )
         return name, {"active": got["active"]}
 
-    def find_created(
-        self, op: Operation, inputs: dict[str, Any]
-    ) -> tuple[str, dict[str, Any]] | None:
+    def find_created(self, op: Operation, inputs: Props) -> tuple[str, Props] | None:
         actual = self.read_as_declared(op, inputs["name"], inputs)
         return None if actual is None else (inputs["name"], {"active": actual["active"]})
 
-    def read_object(self, op: Operation, id_: str, props: dict[str, Any]) -> dict[str, Any] | None:
+    def read_object(self, op: Operation, id_: str, props: Props) -> Props | None:
         got = self.run_described(op, "get", {"name": props["name"]})
         if not got["exists"]:
             return None
         return {"internal_prefix": got["internal_prefix"], "active": got["active"]}
 
     def update_object(
-        self,
-        op: Operation,
-        id_: str,
-        olds: dict[str, Any],
-        news: dict[str, Any],
-        diff: PropertyDiff,
-    ) -> dict[str, Any]:
+        self, op: Operation, id_: str, olds: Props, news: Props, diff: PropertyDiff
+    ) -> Props:
         # Only adopt_existing can change in place; it changes nothing on the host.
         return {"active": olds.get("active")}
 
-    def delete_object(self, op: Operation, id_: str, props: dict[str, Any]) -> None:
+    def delete_object(self, op: Operation, id_: str, props: Props) -> None:
         self.run_described(op, "delete", {"name": props["name"]})
 
 

@@ -59,6 +59,7 @@ from components.providers.base import (
     HostBoundProvider,
     HostBoundResource,
     Operation,
+    Props,
     ProviderError,
     StopPolicy,
     explain_needs_vm_off,
@@ -382,7 +383,7 @@ class VmProvider(HostBoundProvider):
 
     # -- hooks ------------------------------------------------------------------------------
 
-    def create_object(self, op: Operation, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    def create_object(self, op: Operation, inputs: Props) -> tuple[str, Props]:
         document, secrets = self._answer_file(inputs)
         try:
             made = self.run_described(
@@ -425,9 +426,7 @@ class VmProvider(HostBoundProvider):
         text = answer_file(computer, password, inputs.get("time_zone") or "UTC")
         return text, [password, encode_password(password)]
 
-    def find_created(
-        self, op: Operation, inputs: dict[str, Any]
-    ) -> tuple[str, dict[str, Any]] | None:
+    def find_created(self, op: Operation, inputs: Props) -> tuple[str, Props] | None:
         found = self.run_described(op, "find", {"name": inputs["name"]})["vms"]
         wanted = {
             "notes_text": compose_notes(inputs["notes"], inputs["owner"]),
@@ -440,7 +439,7 @@ class VmProvider(HostBoundProvider):
             return None
         return made[0]["vm_id"], self._computed(made[0], inputs)
 
-    def read_object(self, op: Operation, id_: str, props: dict[str, Any]) -> dict[str, Any] | None:
+    def read_object(self, op: Operation, id_: str, props: Props) -> Props | None:
         got = self.run_described(op, "get", {"vm_id": id_})
         if not got.get("exists"):
             return None
@@ -461,13 +460,8 @@ class VmProvider(HostBoundProvider):
         }
 
     def update_object(
-        self,
-        op: Operation,
-        id_: str,
-        olds: dict[str, Any],
-        news: dict[str, Any],
-        diff: PropertyDiff,
-    ) -> dict[str, Any]:
+        self, op: Operation, id_: str, olds: Props, news: Props, diff: PropertyDiff
+    ) -> Props:
         wanted = news.get("version")
         actual = olds.get("actual_version")
         raise_version = "version" in diff.changes and (
@@ -484,7 +478,7 @@ class VmProvider(HostBoundProvider):
             )
         return self._computed(got, news, kept)
 
-    def delete_object(self, op: Operation, id_: str, props: dict[str, Any]) -> None:
+    def delete_object(self, op: Operation, id_: str, props: Props) -> None:
         op.run("delete", {"vm_id": id_, "image_path": props.get("image_path")})
 
     # -- helpers ----------------------------------------------------------------------------

@@ -20,6 +20,7 @@ from components.providers.base import (
     HostBoundProvider,
     HostBoundResource,
     Operation,
+    Props,
 )
 from components.providers.properties import Prop, PropertyDiff, PropertySet, declared, declared_as
 
@@ -57,13 +58,13 @@ class VmNetworkAdapterProvider(HostBoundProvider):
 
     properties = VM_NETWORK_ADAPTER_PROPERTIES
 
-    def create_object(self, op: Operation, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    def create_object(self, op: Operation, inputs: Props) -> tuple[str, Props]:
         got = self.run_described(
             op, "apply", {**_wanted(inputs), "vm_id": None, "adapter_id": None}
         )
         return got["adapter_id"], _computed(got)
 
-    def read_object(self, op: Operation, id_: str, props: dict[str, Any]) -> dict[str, Any] | None:
+    def read_object(self, op: Operation, id_: str, props: Props) -> Props | None:
         got = self.run_described(op, "get", {"vm_id": props.get("vm_id"), "adapter_id": id_})
         if not got.get("exists"):
             return None
@@ -76,19 +77,14 @@ class VmNetworkAdapterProvider(HostBoundProvider):
         }
 
     def update_object(
-        self,
-        op: Operation,
-        id_: str,
-        olds: dict[str, Any],
-        news: dict[str, Any],
-        diff: PropertyDiff,
-    ) -> dict[str, Any]:
+        self, op: Operation, id_: str, olds: Props, news: Props, diff: PropertyDiff
+    ) -> Props:
         got = self.run_described(
             op, "apply", {**_wanted(news), "vm_id": olds["vm_id"], "adapter_id": id_}
         )
         return _computed(got)
 
-    def delete_object(self, op: Operation, id_: str, props: dict[str, Any]) -> None:
+    def delete_object(self, op: Operation, id_: str, props: Props) -> None:
         self.run_described(op, "delete", {"vm_id": props.get("vm_id"), "adapter_id": id_})
 
 

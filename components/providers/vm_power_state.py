@@ -25,6 +25,7 @@ from components.providers.base import (
     HostBoundProvider,
     HostBoundResource,
     Operation,
+    Props,
 )
 from components.providers.properties import (
     Prop,
@@ -70,31 +71,26 @@ class VmPowerStateProvider(HostBoundProvider):
     def diff(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
         return super().diff(id_, olds, without_unknown_boot(olds, news))
 
-    def create_object(self, op: Operation, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    def create_object(self, op: Operation, inputs: Props) -> tuple[str, Props]:
         got = op.run(
             "apply", {"vm_id": None, "vm_name": inputs["vm_name"], "state": inputs["state"]}
         )
         return got["vm_id"], {"vm_id": got["vm_id"], "starts": 0}
 
-    def read_object(self, op: Operation, id_: str, props: dict[str, Any]) -> dict[str, Any] | None:
+    def read_object(self, op: Operation, id_: str, props: Props) -> Props | None:
         got = op.run("get", {"vm_id": id_})
         if not got.get("exists"):
             return None
         return {"vm_name": got["vm_name"], "state": got["state"], "vm_id": got["vm_id"]}
 
     def update_object(
-        self,
-        op: Operation,
-        id_: str,
-        olds: dict[str, Any],
-        news: dict[str, Any],
-        diff: PropertyDiff,
-    ) -> dict[str, Any]:
+        self, op: Operation, id_: str, olds: Props, news: Props, diff: PropertyDiff
+    ) -> Props:
         got = op.run("apply", {"vm_id": id_, "vm_name": news["vm_name"], "state": news["state"]})
         started = got["previous_state"] != "Running" and got["state"] == "Running"
         return {"vm_id": got["vm_id"], "starts": (olds.get("starts") or 0) + int(started)}
 
-    def delete_object(self, op: Operation, id_: str, props: dict[str, Any]) -> None:
+    def delete_object(self, op: Operation, id_: str, props: Props) -> None:
         """Nothing to undo: the VM stays in whatever state it is in."""
 
 

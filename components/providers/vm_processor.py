@@ -32,6 +32,7 @@ from components.providers.base import (
     HostBoundProvider,
     HostBoundResource,
     Operation,
+    Props,
     ProviderError,
     StopPolicy,
     explain_needs_vm_off,
@@ -124,11 +125,11 @@ class VmProcessorProvider(HostBoundProvider):
             )
         return result
 
-    def create_object(self, op: Operation, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    def create_object(self, op: Operation, inputs: Props) -> tuple[str, Props]:
         got = self._apply(op, inputs, vm_id=None)
         return got["vm_id"], {"vm_id": got["vm_id"], "restarts": int(bool(got["restarted"]))}
 
-    def read_object(self, op: Operation, id_: str, props: dict[str, Any]) -> dict[str, Any] | None:
+    def read_object(self, op: Operation, id_: str, props: Props) -> Props | None:
         got = op.run("get", {"vm_id": id_})
         if not got.get("exists"):
             return None
@@ -140,18 +141,13 @@ class VmProcessorProvider(HostBoundProvider):
         }
 
     def update_object(
-        self,
-        op: Operation,
-        id_: str,
-        olds: dict[str, Any],
-        news: dict[str, Any],
-        diff: PropertyDiff,
-    ) -> dict[str, Any]:
+        self, op: Operation, id_: str, olds: Props, news: Props, diff: PropertyDiff
+    ) -> Props:
         got = self._apply(op, news, vm_id=id_)
         restarts = (olds.get("restarts") or 0) + int(bool(got["restarted"]))
         return {"vm_id": got["vm_id"], "restarts": restarts}
 
-    def delete_object(self, op: Operation, id_: str, props: dict[str, Any]) -> None:
+    def delete_object(self, op: Operation, id_: str, props: Props) -> None:
         """Nothing to remove: the settings belong to the VM."""
 
     @contextmanager

@@ -25,6 +25,7 @@ from components.providers.base import (
     HostBoundProvider,
     HostBoundResource,
     Operation,
+    Props,
     ProviderError,
 )
 from components.providers.properties import (
@@ -92,7 +93,7 @@ class VmSwitchProvider(HostBoundProvider):
             )
         return result
 
-    def create_object(self, op: Operation, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    def create_object(self, op: Operation, inputs: Props) -> tuple[str, Props]:
         got = self.run_described(
             op,
             "create",
@@ -112,13 +113,11 @@ class VmSwitchProvider(HostBoundProvider):
                 )
         return got["switch_id"], _computed(got)
 
-    def find_created(
-        self, op: Operation, inputs: dict[str, Any]
-    ) -> tuple[str, dict[str, Any]] | None:
+    def find_created(self, op: Operation, inputs: Props) -> tuple[str, Props] | None:
         actual = self.read_as_declared(op, "", inputs)
         return None if actual is None else (actual["switch_id"], _computed(actual))
 
-    def read_object(self, op: Operation, id_: str, props: dict[str, Any]) -> dict[str, Any] | None:
+    def read_object(self, op: Operation, id_: str, props: Props) -> Props | None:
         got = self.run_described(op, "get", {"name": props["name"]})
         if not got["exists"]:
             return None
@@ -131,17 +130,12 @@ class VmSwitchProvider(HostBoundProvider):
         return actual
 
     def update_object(
-        self,
-        op: Operation,
-        id_: str,
-        olds: dict[str, Any],
-        news: dict[str, Any],
-        diff: PropertyDiff,
-    ) -> dict[str, Any]:
+        self, op: Operation, id_: str, olds: Props, news: Props, diff: PropertyDiff
+    ) -> Props:
         # Only adopt_existing can change in place; it changes nothing on the host.
         return {name: olds.get(name) for name in VM_SWITCH.computed_names()}
 
-    def delete_object(self, op: Operation, id_: str, props: dict[str, Any]) -> None:
+    def delete_object(self, op: Operation, id_: str, props: Props) -> None:
         self.run_described(op, "delete", {"name": props["name"]})
 
 

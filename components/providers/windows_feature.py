@@ -29,6 +29,7 @@ from components.providers.base import (
     HostBoundProvider,
     HostBoundResource,
     Operation,
+    Props,
     ProviderError,
 )
 from components.providers.properties import Prop, PropertyDiff, PropertySet, declared, declared_as
@@ -178,21 +179,16 @@ class WindowsFeatureProvider(HostBoundProvider):
                 )
             time.sleep(self.poll_interval_s)
 
-    def create_object(self, op: Operation, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    def create_object(self, op: Operation, inputs: Props) -> tuple[str, Props]:
         computed = self._install(op, inputs)
         return f"{op.ref.label()}/{inputs.get('name', 'Hyper-V')}", computed
 
-    def read_object(self, op: Operation, id_: str, props: dict[str, Any]) -> dict[str, Any] | None:
+    def read_object(self, op: Operation, id_: str, props: Props) -> Props | None:
         return _computed(self._run(op, "get", props))
 
     def update_object(
-        self,
-        op: Operation,
-        id_: str,
-        olds: dict[str, Any],
-        news: dict[str, Any],
-        diff: PropertyDiff,
-    ) -> dict[str, Any]:
+        self, op: Operation, id_: str, olds: Props, news: Props, diff: PropertyDiff
+    ) -> Props:
         return self._install(op, news)
 
     def delete(self, id_: str, props: dict[str, Any]) -> None:

@@ -6,7 +6,7 @@ import datetime as dt
 from typing import TYPE_CHECKING, Any
 
 from hypervsim.powershell import ast as psast
-from hypervsim.powershell.api import CmdletSpec, ErrorRecord
+from hypervsim.powershell.api import CmdletSpec, ErrorRecord, ScriptBlockLike
 from hypervsim.powershell.binder import canonical_action
 from hypervsim.powershell.streams import StreamRecord
 from hypervsim.powershell.values import NOTHING
@@ -74,7 +74,7 @@ class CmdletInvocation:
 
     def invoke(
         self,
-        block: Any,
+        block: ScriptBlockLike,
         args: list[Any] | None = None,
         *,
         dollar_underscore: Any = NOTHING,

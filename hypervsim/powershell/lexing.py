@@ -21,19 +21,29 @@ def unescape_backticks(text: str) -> str:
     """Apply PowerShell 5.1 backtick escapes (`n, `t, ...; any other char stands for itself)."""
     if "`" not in text:
         return text
+    return _unescape(text, continuations=True, pairs=False)
+
+
+def _unescape(text: str, continuations: bool, pairs: bool) -> str:
+    """The one scan behind both unescapers: backtick escapes, plus backtick-newline line
+    continuations (`continuations`, outside strings) and doubled double quotes (`pairs`)."""
     out: list[str] = []
     i = 0
     while i < len(text):
         ch = text[i]
         if ch == "`" and i + 1 < len(text):
             nxt = text[i + 1]
-            if nxt == "\r" and text[i + 2 : i + 3] == "\n":
+            if continuations and nxt == "\r" and text[i + 2 : i + 3] == "\n":
                 i += 3
                 continue
-            if nxt == "\n":
+            if continuations and nxt == "\n":
                 i += 2
                 continue
             out.append(BACKTICK_ESCAPES.get(nxt, nxt))
+            i += 2
+            continue
+        if pairs and is_double_quote(ch) and i + 1 < len(text) and is_double_quote(text[i + 1]):
+            out.append(text[i + 1])
             i += 2
             continue
         out.append(ch)
@@ -61,21 +71,7 @@ def unescape_expandable(text: str, here: bool) -> str:
     """Text between embedded expressions of a "..." string: backticks and "" pairs."""
     if "`" not in text and (here or DOUBLE_QUOTES.isdisjoint(text)):
         return text
-    out: list[str] = []
-    i = 0
-    while i < len(text):
-        ch = text[i]
-        if ch == "`" and i + 1 < len(text):
-            out.append(BACKTICK_ESCAPES.get(text[i + 1], text[i + 1]))
-            i += 2
-            continue
-        if not here and is_double_quote(ch) and i + 1 < len(text) and is_double_quote(text[i + 1]):
-            out.append(text[i + 1])
-            i += 2
-            continue
-        out.append(ch)
-        i += 1
-    return "".join(out)
+    return _unescape(text, continuations=False, pairs=not here)
 
 
 def parse_number(text: str) -> int | float:

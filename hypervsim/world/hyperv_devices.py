@@ -44,15 +44,13 @@ def free_slot(
     )
 
 
-def drive_slot(
-    vm: VM,
-    path: str,
-    controller_type: str | None = None,
-    number: int | None = None,
-    location: int | None = None,
-) -> HardDrive:
-    """A new hard drive for `path` in the first free slot (see free_slot)."""
-    kind, n, loc = free_slot(vm, "Virtual Hard Disk", controller_type, number, location)
+WantedSlot = tuple[str | None, int | None, int | None]
+"""(controller type, number, location) as asked for; None: the first free (see free_slot)."""
+
+
+def drive_slot(vm: VM, path: str, wanted: WantedSlot = (None, None, None)) -> HardDrive:
+    """A new hard drive for `path` in the wanted or first free slot (see free_slot)."""
+    kind, n, loc = free_slot(vm, "Virtual Hard Disk", *wanted)
     return HardDrive(path=path, controller_type=kind, controller_number=n, controller_location=loc)
 
 
@@ -158,7 +156,7 @@ class VmDevices(HyperVBase):
                 category="ResourceBusy",
                 target=disk.path,
             )
-        drive = drive_slot(vm, disk.path, kind, number, location)
+        drive = drive_slot(vm, disk.path, (kind, number, location))
         vm.hard_drives.append(drive)
         disk.attached_to = vm.id
         return drive

@@ -11,16 +11,7 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
-from hypervsim.powershell.api import (
-    CmdletError,
-    ErrorCategory,
-    ErrorRecord,
-    Invocation,
-    Param,
-    ParamKind,
-    PSObject,
-    cmdlet,
-)
+from hypervsim.powershell import api
 from hypervsim.powershell.cim_classes import (
     CIMV2,
     CLASSES,
@@ -37,7 +28,7 @@ from hypervsim.powershell.values import to_string
 CIM_MODULE = "CimCmdlets"
 CIM_CLASS = "Microsoft.Management.Infrastructure.CimCmdlets.GetCimInstanceCommand"
 WMI_CLASS = "Microsoft.PowerShell.Commands.GetWmiObjectCommand"
-L = ParamKind.LIST
+L = api.ParamKind.LIST
 
 _CONDITION = re.compile(
     r"""\s*(?P<prop>[A-Za-z_][A-Za-z0-9_]*)\s*=\s*
@@ -83,11 +74,11 @@ def _matches(props: dict[str, Any], conditions: list[tuple[str, Any]]) -> bool:
     return True
 
 
-def _unsupported(flt: str) -> CmdletError:
-    return CmdletError(
-        ErrorRecord(
+def _unsupported(flt: str) -> api.CmdletError:
+    return api.CmdletError(
+        api.ErrorRecord(
             message=f"hypervsim evaluates only 'Property = value' filters joined by AND: {flt}",
-            category=ErrorCategory.NotImplemented,
+            category=api.ErrorCategory.NotImplemented,
             fqid="NotSupportedByEmulator",
             exception_type="System.NotSupportedException",
         )
@@ -95,18 +86,18 @@ def _unsupported(flt: str) -> CmdletError:
 
 
 def _instances(
-    inv: Invocation, namespace: str, class_name: str, flt: str | None, wmi: bool
-) -> list[PSObject]:
+    inv: api.Invocation, namespace: str, class_name: str, flt: str | None, wmi: bool
+) -> list[api.PSObject]:
     """The instances, or raise QueryError / KeyError (class) / LookupError (namespace)."""
     ns = normalize_namespace(namespace)
     if ns not in NAMESPACES:
         raise LookupError(ns)
     entry = CLASSES.get((ns, class_name.lower()))
     if entry is None and (ns in UNMODELLED_NAMESPACES or class_name.lower() in UNMODELLED):
-        raise CmdletError(
-            ErrorRecord(
+        raise api.CmdletError(
+            api.ErrorRecord(
                 message=f"hypervsim does not model the WMI class {ns}:{class_name}.",
-                category=ErrorCategory.NotImplemented,
+                category=api.ErrorCategory.NotImplemented,
                 fqid="NotSupportedByEmulator",
                 exception_type="System.NotSupportedException",
             )
@@ -126,10 +117,10 @@ def _instances(
     else:
         type_name = f"Microsoft.Management.Infrastructure.CimInstance#{path}/{name}"
         full["CimClass"] = f"{path}:{name}"
-    return [PSObject(full, type_names=(type_name, "System.Object"))]
+    return [api.PSObject(full, type_names=(type_name, "System.Object"))]
 
 
-def _selected(obj: PSObject, properties: Any) -> PSObject:
+def _selected(obj: api.PSObject, properties: Any) -> api.PSObject:
     """-Property: the named properties keep values, the others read as $null (CIM)."""
     if properties is None:
         return obj
@@ -142,9 +133,11 @@ def _selected(obj: PSObject, properties: Any) -> PSObject:
     return obj
 
 
-def _cim_error(message: str, hresult: str, target: str, category: ErrorCategory) -> CmdletError:
-    return CmdletError(
-        ErrorRecord(
+def _cim_error(
+    message: str, hresult: str, target: str, category: api.ErrorCategory
+) -> api.CmdletError:
+    return api.CmdletError(
+        api.ErrorRecord(
             message=message,
             category=category,
             fqid=f"HRESULT {hresult},{CIM_CLASS}",
@@ -155,17 +148,17 @@ def _cim_error(message: str, hresult: str, target: str, category: ErrorCategory)
     )
 
 
-@cmdlet(
+@api.cmdlet(
     "Get-CimInstance",
-    Param("ClassName", position=0, aliases=("Class",)),
-    Param("Namespace"),
-    Param("Filter"),
-    Param("Property", L, aliases=("SelectProperties",)),
-    Param("ComputerName", L, aliases=("CN", "ServerName")),
-    Param("OperationTimeoutSec", aliases=("OT",)),
+    api.Param("ClassName", position=0, aliases=("Class",)),
+    api.Param("Namespace"),
+    api.Param("Filter"),
+    api.Param("Property", L, aliases=("SelectProperties",)),
+    api.Param("ComputerName", L, aliases=("CN", "ServerName")),
+    api.Param("OperationTimeoutSec", aliases=("OT",)),
     module=CIM_MODULE,
 )
-def get_cim_instance(inv: Invocation) -> Iterable[Any]:
+def get_cim_instance(inv: api.Invocation) -> Iterable[Any]:
     b = inv.bound
     namespace = to_string(b.get("Namespace") or CIMV2)
     class_name = to_string(b.get("ClassName") or "")
@@ -176,31 +169,31 @@ def get_cim_instance(inv: Invocation) -> Iterable[Any]:
     except LookupError as exc:
         if isinstance(exc, KeyError):
             raise _cim_error(
-                "Invalid class ", "0x80041010", target, ErrorCategory.MetadataError
+                "Invalid class ", "0x80041010", target, api.ErrorCategory.MetadataError
             ) from None
         raise _cim_error(
-            "Invalid namespace ", "0x8004100e", target, ErrorCategory.MetadataError
+            "Invalid namespace ", "0x8004100e", target, api.ErrorCategory.MetadataError
         ) from None
     except UnsupportedQueryError:
         raise _unsupported(to_string(b.get("Filter"))) from None
     except QueryError:
         raise _cim_error(
-            "Invalid query ", "0x80041017", target, ErrorCategory.InvalidArgument
+            "Invalid query ", "0x80041017", target, api.ErrorCategory.InvalidArgument
         ) from None
     return [_selected(o, b.get("Property")) for o in found]
 
 
-@cmdlet(
+@api.cmdlet(
     "Get-WmiObject",
-    Param("Class", position=0, aliases=("ClassName",)),
-    Param("Namespace", aliases=("NS",)),
-    Param("Filter"),
-    Param("Property", L, position=1),
-    Param("ComputerName", L, aliases=("Cn",)),
+    api.Param("Class", position=0, aliases=("ClassName",)),
+    api.Param("Namespace", aliases=("NS",)),
+    api.Param("Filter"),
+    api.Param("Property", L, position=1),
+    api.Param("ComputerName", L, aliases=("Cn",)),
     module="Microsoft.PowerShell.Management",
     aliases=("gwmi",),
 )
-def get_wmi_object(inv: Invocation) -> Iterable[Any]:
+def get_wmi_object(inv: api.Invocation) -> Iterable[Any]:
     b = inv.bound
     namespace = to_string(b.get("Namespace") or CIMV2)
     class_name = to_string(b.get("Class") or "")
@@ -210,21 +203,24 @@ def get_wmi_object(inv: Invocation) -> Iterable[Any]:
         found = _instances(inv, namespace, class_name, flt, wmi=True)
     except LookupError as exc:
         if isinstance(exc, KeyError):
-            message, category = f'Invalid class "{class_name}"', ErrorCategory.InvalidType
+            message, category = f'Invalid class "{class_name}"', api.ErrorCategory.InvalidType
         else:
-            message, category = f'Invalid namespace "{namespace}"', ErrorCategory.InvalidArgument
+            message, category = (
+                f'Invalid namespace "{namespace}"',
+                api.ErrorCategory.InvalidArgument,
+            )
         raise _wmi_error(message, category) from None
     except UnsupportedQueryError:
         raise _unsupported(to_string(flt)) from None
     except QueryError:
         query = f"select * from {class_name} where {flt}"
-        raise _wmi_error(f'Invalid query "{query}"', ErrorCategory.InvalidArgument) from None
+        raise _wmi_error(f'Invalid query "{query}"', api.ErrorCategory.InvalidArgument) from None
     return [_selected(o, b.get("Property")) for o in found]
 
 
-def _wmi_error(message: str, category: ErrorCategory) -> CmdletError:
-    return CmdletError(
-        ErrorRecord(
+def _wmi_error(message: str, category: api.ErrorCategory) -> api.CmdletError:
+    return api.CmdletError(
+        api.ErrorRecord(
             message=message,
             category=category,
             fqid=f"GetWMIManagementException,{WMI_CLASS}",
@@ -238,15 +234,15 @@ def _text(value: Any) -> str | None:
     return None if value is None else to_string(value)
 
 
-def _local_only(inv: Invocation) -> None:
+def _local_only(inv: api.Invocation) -> None:
     names = inv.bound.get("ComputerName")
     for name in names if isinstance(names, list) else ([names] if names else []):
         text = to_string(name).lower()
         if text not in (".", "localhost", inv.computer.name.lower()):
-            raise CmdletError(
-                ErrorRecord(
+            raise api.CmdletError(
+                api.ErrorRecord(
                     message=f"hypervsim does not support CIM/WMI queries to another computer ({text}).",
-                    category=ErrorCategory.NotImplemented,
+                    category=api.ErrorCategory.NotImplemented,
                     fqid="NotSupportedByEmulator",
                     exception_type="System.NotSupportedException",
                 )

@@ -14,17 +14,7 @@ import math
 from collections.abc import Iterable
 from typing import Any
 
-from hypervsim.powershell.api import (
-    CmdletError,
-    ErrorCategory,
-    ErrorRecord,
-    Invocation,
-    Param,
-    ParamKind,
-    PSEnum,
-    PSObject,
-    cmdlet,
-)
+from hypervsim.powershell import api
 from hypervsim.powershell.values import (
     NOTHING,
     ErrorRecordValue,
@@ -35,7 +25,7 @@ from hypervsim.powershell.values import (
     to_string,
 )
 
-S = ParamKind.SWITCH
+S = api.ParamKind.SWITCH
 _ESCAPES = {
     '"': '\\"',
     "\\": "\\\\",
@@ -73,7 +63,7 @@ def _scalar(value: Any) -> str | None:
         return "true" if value else "false"
     if isinstance(value, SwitchValue):
         return "true" if value.is_present else "false"
-    if isinstance(value, PSEnum):
+    if isinstance(value, api.PSEnum):
         return str(int(value))
     if isinstance(value, int):
         return str(value)
@@ -93,7 +83,7 @@ def _scalar(value: Any) -> str | None:
 
 
 def _members(value: Any) -> list[tuple[str, Any]] | None:
-    if isinstance(value, PSObject):
+    if isinstance(value, api.PSObject):
         return [(n, v) for n, v in value.items()]
     if isinstance(value, dict):
         return [(to_string(k), v) for k, v in value.items()]
@@ -170,25 +160,25 @@ def convert_to_json(value: Any, depth: int = 2, compress: bool = False) -> str:
     return render_compressed(tree) if compress else render_pretty(tree)
 
 
-@cmdlet(
+@api.cmdlet(
     "ConvertTo-Json",
-    Param("InputObject", position=0),
-    Param("Depth"),
-    Param("Compress", S),
-    Param("EnumsAsStrings", S),
-    Param("AsArray", S),
+    api.Param("InputObject", position=0),
+    api.Param("Depth"),
+    api.Param("Compress", S),
+    api.Param("EnumsAsStrings", S),
+    api.Param("AsArray", S),
 )
-def convert_to_json_cmd(inv: Invocation) -> Iterable[Any]:
+def convert_to_json_cmd(inv: api.Invocation) -> Iterable[Any]:
     depth = int(inv.bound.get("Depth", 2))
     if depth > 100:
-        raise CmdletError(
-            ErrorRecord(
+        raise api.CmdletError(
+            api.ErrorRecord(
                 message=(
                     "Cannot validate argument on parameter 'Depth'. The 101 argument is"
                     " greater than the maximum allowed range of 100. Supply an argument that"
                     " is less than or equal to 100 and then try the command again."
                 ),
-                category=ErrorCategory.InvalidData,
+                category=api.ErrorCategory.InvalidData,
                 fqid="ParameterArgumentValidationError,Microsoft.PowerShell.Commands.ConvertToJsonCommand",
                 exception_type="System.Management.Automation.ParameterBindingValidationException",
             )
@@ -206,7 +196,7 @@ def convert_to_json_cmd(inv: Invocation) -> Iterable[Any]:
 
 def _from_json(value: Any) -> Any:
     if isinstance(value, dict):
-        return PSObject({k: _from_json(v) for k, v in value.items()})
+        return api.PSObject({k: _from_json(v) for k, v in value.items()})
     if isinstance(value, list):
         return [_from_json(v) for v in value]
     return value
@@ -225,8 +215,8 @@ def parse_json(text: str) -> Any:
     return _from_json(data)
 
 
-@cmdlet("ConvertFrom-Json", Param("InputObject", position=0))
-def convert_from_json_cmd(inv: Invocation) -> Iterable[Any]:
+@api.cmdlet("ConvertFrom-Json", api.Param("InputObject", position=0))
+def convert_from_json_cmd(inv: api.Invocation) -> Iterable[Any]:
     if "InputObject" in inv.bound:
         pieces = [inv.bound["InputObject"]]
     else:
@@ -235,10 +225,10 @@ def convert_from_json_cmd(inv: Invocation) -> Iterable[Any]:
     try:
         value = parse_json(text)
     except ValueError as exc:
-        raise CmdletError(
-            ErrorRecord(
+        raise api.CmdletError(
+            api.ErrorRecord(
                 message=str(exc),
-                category=ErrorCategory.NotSpecified,
+                category=api.ErrorCategory.NotSpecified,
                 fqid="System.ArgumentException,Microsoft.PowerShell.Commands.ConvertFromJsonCommand",
                 exception_type="System.ArgumentException",
             )

@@ -15,18 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from hypervsim.powershell.api import (
-    CmdletError,
-    ErrorCategory,
-    ErrorRecord,
-    Invocation,
-    LiveProperty,
-    Param,
-    ParamKind,
-    PSObject,
-    ScriptMethodMember,
-    cmdlet,
-)
+from hypervsim.powershell import api
 from hypervsim.powershell.types import convert
 from hypervsim.powershell.values import (
     Hashtable,
@@ -38,7 +27,7 @@ from hypervsim.powershell.values import (
 
 UTILITY = "Microsoft.PowerShell.Utility"
 CLASS = "Microsoft.PowerShell.Commands.AddMemberCommand"
-S = ParamKind.SWITCH
+S = api.ParamKind.SWITCH
 
 MEMBER_TYPES = (
     "AliasProperty",
@@ -60,15 +49,17 @@ MEMBER_TYPES = (
 )
 
 
-def _error(message: str, fqid: str, category: ErrorCategory, exc: str, target: Any) -> CmdletError:
-    record = ErrorRecord(
+def _error(
+    message: str, fqid: str, category: api.ErrorCategory, exc: str, target: Any
+) -> api.CmdletError:
+    record = api.ErrorRecord(
         message=message,
         category=category,
         fqid=f"{fqid},{CLASS}",
         target=to_string(target),
         exception_type=exc,
     )
-    return CmdletError(record)
+    return api.CmdletError(record)
 
 
 def _member_type(value: Any) -> str:
@@ -77,15 +68,15 @@ def _member_type(value: Any) -> str:
         if name.lower() == text.lower():
             return name
     names = ", ".join(MEMBER_TYPES)
-    raise CmdletError(
-        ErrorRecord(
+    raise api.CmdletError(
+        api.ErrorRecord(
             message=(
                 f"Cannot bind parameter 'MemberType'. Cannot convert value \"{text}\" to type"
                 f' "System.Management.Automation.PSMemberTypes". Error: "Unable to match the'
                 f" identifier name {text} to a valid enumerator name. Specify one of the"
                 f' following enumerator names and try again:\r\n{names}"'
             ),
-            category=ErrorCategory.InvalidArgument,
+            category=api.ErrorCategory.InvalidArgument,
             fqid=f"CannotConvertArgumentNoMessage,{CLASS}",
             exception_type="System.Management.Automation.ParameterBindingException",
         )
@@ -108,7 +99,7 @@ def _notes(b: dict[str, Any]) -> list[tuple[str, Any]]:
                     " hashtable or an ordered dictionary."
                 ),
                 "InvalidCastFromAnyTypeToIDictionary",
-                ErrorCategory.InvalidArgument,
+                api.ErrorCategory.InvalidArgument,
                 "System.Management.Automation.PSArgumentException",
                 members,
             )
@@ -116,10 +107,10 @@ def _notes(b: dict[str, Any]) -> list[tuple[str, Any]]:
     if b.get("NotePropertyName") is not None:
         return [(to_string(b["NotePropertyName"]), b.get("NotePropertyValue"))]
     if b.get("MemberType") is None:
-        raise CmdletError(
-            ErrorRecord(
+        raise api.CmdletError(
+            api.ErrorRecord(
                 message="Parameter set cannot be resolved using the specified named parameters.",
-                category=ErrorCategory.InvalidArgument,
+                category=api.ErrorCategory.InvalidArgument,
                 fqid=f"AmbiguousParameterSet,{CLASS}",
                 exception_type="System.Management.Automation.ParameterBindingException",
             )
@@ -129,18 +120,18 @@ def _notes(b: dict[str, Any]) -> list[tuple[str, Any]]:
         raise _error(
             f"hypervsim does not support Add-Member -MemberType {kind}.",
             "NotSupportedByEmulator",
-            ErrorCategory.NotImplemented,
+            api.ErrorCategory.NotImplemented,
             "System.NotSupportedException",
             kind,
         )
     if b.get("Name") is None:
-        raise CmdletError(
-            ErrorRecord(
+        raise api.CmdletError(
+            api.ErrorRecord(
                 message=(
                     "Cannot process command because of one or more missing mandatory"
                     " parameters: Name."
                 ),
-                category=ErrorCategory.InvalidArgument,
+                category=api.ErrorCategory.InvalidArgument,
                 fqid=f"MissingMandatoryParameter,{CLASS}",
                 exception_type="System.Management.Automation.ParameterBindingException",
             )
@@ -157,14 +148,14 @@ def _script_block(value: Any) -> ScriptBlockValue:
             ' type "System.Management.Automation.ScriptBlock".'
         ),
         "InvalidCastToScriptBlock",
-        ErrorCategory.InvalidArgument,
+        api.ErrorCategory.InvalidArgument,
         "System.Management.Automation.PSInvalidCastException",
         value,
     )
 
 
 def _computed(
-    inv: Invocation, kind: str, target: PSObject, this: Any, value: Any, second: Any
+    inv: api.Invocation, kind: str, target: api.PSObject, this: Any, value: Any, second: Any
 ) -> Any:
     """The member object of a ScriptProperty, ScriptMethod or AliasProperty kept in `target`
     for the object `this` (the PSObject itself, or the hashtable whose members it holds)."""
@@ -174,11 +165,11 @@ def _computed(
 
     if kind == "ScriptMethod":
         body = _script_block(value)
-        return ScriptMethodMember(lambda *args: run(body, list(args)))
+        return api.ScriptMethodMember(lambda *args: run(body, list(args)))
     if kind == "ScriptProperty":
         getter = _script_block(value)
         setter = _script_block(second) if second is not None else None
-        return LiveProperty(
+        return api.LiveProperty(
             lambda: run(getter, []),
             (lambda v: run(setter, [v]) and None) if setter is not None else None,
         )
@@ -198,36 +189,36 @@ def _computed(
         else:
             target.set(aliased, new)
 
-    return LiveProperty(read, write, kind="AliasProperty")
+    return api.LiveProperty(read, write, kind="AliasProperty")
 
 
-def _holder(target: Any) -> PSObject | None:
+def _holder(target: Any) -> api.PSObject | None:
     """Where the members go: the PSObject itself, or a hashtable's extended members."""
-    if isinstance(target, PSObject):
+    if isinstance(target, api.PSObject):
         return target
     if isinstance(target, Hashtable):
         if target.extended is None:
-            target.extended = PSObject()
+            target.extended = api.PSObject()
         return target.extended
     return None
 
 
-@cmdlet(
+@api.cmdlet(
     "Add-Member",
-    Param("MemberType", position=0, aliases=("Type",)),
-    Param("Name", position=1),
-    Param("Value", position=2),
-    Param("SecondValue", position=3),
-    Param("NotePropertyName"),
-    Param("NotePropertyValue"),
-    Param("NotePropertyMembers"),
-    Param("InputObject", from_pipeline=True, mandatory=True),
-    Param("TypeName"),
-    Param("Force", S),
-    Param("PassThru", S),
+    api.Param("MemberType", position=0, aliases=("Type",)),
+    api.Param("Name", position=1),
+    api.Param("Value", position=2),
+    api.Param("SecondValue", position=3),
+    api.Param("NotePropertyName"),
+    api.Param("NotePropertyValue"),
+    api.Param("NotePropertyMembers"),
+    api.Param("InputObject", from_pipeline=True, mandatory=True),
+    api.Param("TypeName"),
+    api.Param("Force", S),
+    api.Param("PassThru", S),
     module=UTILITY,
 )
-def add_member(inv: Invocation) -> Iterable[Any]:
+def add_member(inv: api.Invocation) -> Iterable[Any]:
     b = inv.bound
     target = b.get("InputObject")
     notes = _notes(b)
@@ -240,7 +231,7 @@ def add_member(inv: Invocation) -> Iterable[Any]:
                 f" this input is a {type(target).__name__}."
             ),
             "NotSupportedByEmulator",
-            ErrorCategory.NotImplemented,
+            api.ErrorCategory.NotImplemented,
             "System.NotSupportedException",
             target,
         )
@@ -255,7 +246,7 @@ def add_member(inv: Invocation) -> Iterable[Any]:
                     " parameter to your command."
                 ),
                 "MemberAlreadyExists",
-                ErrorCategory.InvalidOperation,
+                api.ErrorCategory.InvalidOperation,
                 "System.InvalidOperationException",
                 target,
             )

@@ -7,17 +7,7 @@ import functools
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, cast
 
-from hypervsim.powershell.api import (
-    CmdletError,
-    ErrorCategory,
-    ErrorRecord,
-    Invocation,
-    Param,
-    ParamKind,
-    PSEnum,
-    PSObject,
-    cmdlet,
-)
+from hypervsim.powershell import api
 from hypervsim.powershell.construct import construct
 from hypervsim.powershell.members import MemberError, call_method, get_member
 from hypervsim.powershell.operators import compare_op, equals, like
@@ -32,8 +22,8 @@ from hypervsim.powershell.values import (
 )
 
 CORE = "Microsoft.PowerShell.Core"
-S = ParamKind.SWITCH
-L = ParamKind.LIST
+S = api.ParamKind.SWITCH
+L = api.ParamKind.LIST
 
 _WHERE_OPERATORS = (
     "EQ",
@@ -73,12 +63,12 @@ if TYPE_CHECKING:  # pragma: no cover
     from hypervsim.powershell.evaluator import CmdletInvocation, Evaluator
 
 
-def _ev(inv: Invocation) -> Evaluator:
+def _ev(inv: api.Invocation) -> Evaluator:
     """Core cmdlets are part of the interpreter and may use its evaluator directly."""
     return cast("CmdletInvocation", inv).evaluator
 
 
-def _run(inv: Invocation, block: ScriptBlockValue, item: Any = NOTHING) -> list[Any]:
+def _run(inv: api.Invocation, block: ScriptBlockValue, item: Any = NOTHING) -> list[Any]:
     """Run a filter/process block in the caller's scope with $_ = item."""
     return _ev(inv).run_in_caller_scope(block, item)
 
@@ -89,17 +79,17 @@ def _collapse(values: list[Any]) -> Any:
     return values[0] if len(values) == 1 else values
 
 
-@cmdlet(
+@api.cmdlet(
     "Where-Object",
-    Param("FilterScript", position=0),
-    Param("Value", position=1),
-    Param("Property"),
-    Param("InputObject"),
-    *(Param(op, S) for op in _WHERE_OPERATORS),
+    api.Param("FilterScript", position=0),
+    api.Param("Value", position=1),
+    api.Param("Property"),
+    api.Param("InputObject"),
+    *(api.Param(op, S) for op in _WHERE_OPERATORS),
     module=CORE,
     aliases=("?", "where"),
 )
-def where_object(inv: Invocation) -> Iterable[Any]:
+def where_object(inv: api.Invocation) -> Iterable[Any]:
     items = (
         list(inv.input)
         if "InputObject" not in inv.bound
@@ -125,19 +115,19 @@ def where_object(inv: Invocation) -> Iterable[Any]:
     return out
 
 
-@cmdlet(
+@api.cmdlet(
     "ForEach-Object",
-    Param("Process", L, position=0),
-    Param("Begin"),
-    Param("End"),
-    Param("MemberName"),
-    Param("ArgumentList", L),
-    Param("InputObject"),
+    api.Param("Process", L, position=0),
+    api.Param("Begin"),
+    api.Param("End"),
+    api.Param("MemberName"),
+    api.Param("ArgumentList", L),
+    api.Param("InputObject"),
     module=CORE,
     aliases=("%", "foreach"),
     accepts_args=True,
 )
-def foreach_object(inv: Invocation) -> Iterable[Any]:
+def foreach_object(inv: api.Invocation) -> Iterable[Any]:
     items = (
         list(inv.input)
         if "InputObject" not in inv.bound
@@ -175,14 +165,14 @@ def foreach_object(inv: Invocation) -> Iterable[Any]:
 
 
 def _has_member(item: Any, name: str) -> bool:
-    if isinstance(item, PSObject):
+    if isinstance(item, api.PSObject):
         return item.has(name)
     if isinstance(item, dict):
         return name in item
     return False
 
 
-def _property_value(inv: Invocation, item: Any, spec: Any) -> Any:
+def _property_value(inv: api.Invocation, item: Any, spec: Any) -> Any:
     if isinstance(spec, ScriptBlockValue):
         return _collapse(_run(inv, spec, item))
     return get_member(item, to_string(spec))
@@ -198,12 +188,12 @@ def _calculated(spec: dict[Any, Any]) -> tuple[str, Any]:
         elif k in ("e", "expression") or "expression".startswith(k):
             expr = value
     if expr is None:
-        raise CmdletError(
-            ErrorRecord(
+        raise api.CmdletError(
+            api.ErrorRecord(
                 message=(
                     'The "Expression" key is missing. Specify an expression key in the hash table.'
                 ),
-                category=ErrorCategory.InvalidArgument,
+                category=api.ErrorCategory.InvalidArgument,
                 fqid="DictionaryKeyMissing,Microsoft.PowerShell.Commands.SelectObjectCommand",
                 exception_type="System.NotSupportedException",
             )
@@ -214,27 +204,27 @@ def _calculated(spec: dict[Any, Any]) -> tuple[str, Any]:
 def _expand_names(item: Any, pattern: str) -> list[str]:
     if "*" not in pattern and "?" not in pattern:
         return [pattern]
-    if isinstance(item, PSObject):
+    if isinstance(item, api.PSObject):
         return [n for n in item.names() if like(n, pattern)]
     if isinstance(item, dict):
         return [to_string(k) for k in item.keys() if like(to_string(k), pattern)]
     return []
 
 
-@cmdlet(
+@api.cmdlet(
     "Select-Object",
-    Param("Property", L, position=0),
-    Param("ExpandProperty"),
-    Param("ExcludeProperty", L),
-    Param("First"),
-    Param("Last"),
-    Param("Skip"),
-    Param("Index", L),
-    Param("Unique", S),
-    Param("InputObject"),
+    api.Param("Property", L, position=0),
+    api.Param("ExpandProperty"),
+    api.Param("ExcludeProperty", L),
+    api.Param("First"),
+    api.Param("Last"),
+    api.Param("Skip"),
+    api.Param("Index", L),
+    api.Param("Unique", S),
+    api.Param("InputObject"),
     aliases=("select",),
 )
-def select_object(inv: Invocation) -> Iterable[Any]:
+def select_object(inv: api.Invocation) -> Iterable[Any]:
     items = (
         list(inv.input)
         if "InputObject" not in inv.bound
@@ -259,7 +249,7 @@ def select_object(inv: Invocation) -> Iterable[Any]:
     out: list[Any] = []
     if props:
         for item in items:
-            selected = PSObject(
+            selected = api.PSObject(
                 type_names=(
                     f"Selected.{type_name_of(item)}",
                     "System.Management.Automation.PSCustomObject",
@@ -282,10 +272,10 @@ def select_object(inv: Invocation) -> Iterable[Any]:
         for item in out:
             name = to_string(expand)
             if not _has_member(item, name) and get_member(item, name) is None:
-                raise CmdletError(
-                    ErrorRecord(
+                raise api.CmdletError(
+                    api.ErrorRecord(
                         message=f'Property "{name}" cannot be found.',
-                        category=ErrorCategory.InvalidArgument,
+                        category=api.ErrorCategory.InvalidArgument,
                         fqid="ExpandPropertyNotFound,Microsoft.PowerShell.Commands.SelectObjectCommand",
                         target=to_string(item),
                         exception_type="System.Management.Automation.PSArgumentException",
@@ -304,7 +294,7 @@ def select_object(inv: Invocation) -> Iterable[Any]:
 
 
 def _same(a: Any, b: Any) -> bool:
-    if isinstance(a, PSObject) and isinstance(b, PSObject):
+    if isinstance(a, api.PSObject) and isinstance(b, api.PSObject):
         return list(a.items()) == list(b.items())
     return equals(a, b, True) if isinstance(a, str) else a == b
 
@@ -316,9 +306,9 @@ def _sort_key_compare(a: Any, b: Any) -> int:
         return -1
     if b is None:
         return 1
-    if isinstance(a, PSEnum):
+    if isinstance(a, api.PSEnum):
         a = int(a)
-    if isinstance(b, PSEnum):
+    if isinstance(b, api.PSEnum):
         b = int(b)
     if isinstance(a, int | float) and isinstance(b, int | float):
         return (a > b) - (a < b)
@@ -326,16 +316,16 @@ def _sort_key_compare(a: Any, b: Any) -> int:
     return (sa > sb) - (sa < sb)
 
 
-@cmdlet(
+@api.cmdlet(
     "Sort-Object",
-    Param("Property", L, position=0),
-    Param("Descending", S),
-    Param("Unique", S),
-    Param("CaseSensitive", S),
-    Param("InputObject"),
+    api.Param("Property", L, position=0),
+    api.Param("Descending", S),
+    api.Param("Unique", S),
+    api.Param("CaseSensitive", S),
+    api.Param("InputObject"),
     aliases=("sort",),
 )
-def sort_object(inv: Invocation) -> Iterable[Any]:
+def sort_object(inv: api.Invocation) -> Iterable[Any]:
     items = (
         list(inv.input)
         if "InputObject" not in inv.bound
@@ -385,20 +375,20 @@ def sort_object(inv: Invocation) -> Iterable[Any]:
     return ordered
 
 
-@cmdlet(
+@api.cmdlet(
     "Measure-Object",
-    Param("Property", L, position=0),
-    Param("Sum", S),
-    Param("Average", S),
-    Param("Maximum", S),
-    Param("Minimum", S),
-    Param("Line", S),
-    Param("Word", S),
-    Param("Character", S),
-    Param("InputObject"),
+    api.Param("Property", L, position=0),
+    api.Param("Sum", S),
+    api.Param("Average", S),
+    api.Param("Maximum", S),
+    api.Param("Minimum", S),
+    api.Param("Line", S),
+    api.Param("Word", S),
+    api.Param("Character", S),
+    api.Param("InputObject"),
     aliases=("measure",),
 )
-def measure_object(inv: Invocation) -> Iterable[Any]:
+def measure_object(inv: api.Invocation) -> Iterable[Any]:
     items = (
         list(inv.input)
         if "InputObject" not in inv.bound
@@ -409,7 +399,7 @@ def measure_object(inv: Invocation) -> Iterable[Any]:
     for prop in props:
         values = [item if prop is None else get_member(item, to_string(prop)) for item in items]
         numbers = [to_number(v) for v in values if v is not None]
-        result = PSObject(
+        result = api.PSObject(
             {
                 "Count": len(values),
                 "Average": (sum(numbers) / len(numbers) if numbers else None)
@@ -430,14 +420,14 @@ def measure_object(inv: Invocation) -> Iterable[Any]:
     return out
 
 
-@cmdlet(
+@api.cmdlet(
     "Group-Object",
-    Param("Property", L, position=0),
-    Param("NoElement", S),
-    Param("AsHashTable", S),
+    api.Param("Property", L, position=0),
+    api.Param("NoElement", S),
+    api.Param("AsHashTable", S),
     aliases=("group",),
 )
-def group_object(inv: Invocation) -> Iterable[Any]:
+def group_object(inv: api.Invocation) -> Iterable[Any]:
     props = inv.bound.get("Property") or []
     groups: dict[str, list[Any]] = {}
     names: dict[str, str] = {}
@@ -451,7 +441,7 @@ def group_object(inv: Invocation) -> Iterable[Any]:
 
         return [Hashtable((names[k], v if len(v) > 1 else v[0]) for k, v in groups.items())]
     return [
-        PSObject(
+        api.PSObject(
             {"Count": len(v), "Name": names[k], "Group": v}
             if not inv.bound.get("NoElement")
             else {"Count": len(v), "Name": names[k]},
@@ -461,14 +451,14 @@ def group_object(inv: Invocation) -> Iterable[Any]:
     ]
 
 
-@cmdlet(
+@api.cmdlet(
     "Get-Member",
-    Param("Name", L, position=0),
-    Param("MemberType"),
-    Param("Force", S),
+    api.Param("Name", L, position=0),
+    api.Param("MemberType"),
+    api.Param("Force", S),
     aliases=("gm",),
 )
-def get_member_cmd(inv: Invocation) -> Iterable[Any]:
+def get_member_cmd(inv: api.Invocation) -> Iterable[Any]:
     out: list[Any] = []
     seen: set[str] = set()
     for item in inv.input:
@@ -477,7 +467,7 @@ def get_member_cmd(inv: Invocation) -> Iterable[Any]:
             continue
         seen.add(type_name)
         names: list[tuple[str, str]] = []
-        if isinstance(item, PSObject):
+        if isinstance(item, api.PSObject):
             names = [(n, "NoteProperty") for n in item.names()]
         elif isinstance(item, dict):
             names = [
@@ -510,7 +500,7 @@ def get_member_cmd(inv: Invocation) -> Iterable[Any]:
             if patterns and not any(like(name, p) for p in patterns):
                 continue
             out.append(
-                PSObject(
+                api.PSObject(
                     {"TypeName": type_name, "Name": name, "MemberType": kind, "Definition": name},
                     type_names=("Microsoft.PowerShell.Commands.MemberDefinition",),
                 )
@@ -538,28 +528,28 @@ def _member_kinds(value: Any) -> set[str] | None:
     return kinds
 
 
-@cmdlet(
+@api.cmdlet(
     "New-Object",
-    Param("TypeName", position=0),
-    Param("ArgumentList", L, position=1, aliases=("Args",)),
-    Param("Property"),
-    Param("ComObject"),
+    api.Param("TypeName", position=0),
+    api.Param("ArgumentList", L, position=1, aliases=("Args",)),
+    api.Param("Property"),
+    api.Param("ComObject"),
 )
-def new_object(inv: Invocation) -> Iterable[Any]:
+def new_object(inv: api.Invocation) -> Iterable[Any]:
     if "ComObject" in inv.bound:
         if to_string(inv.bound["ComObject"]).lower() == "schedule.service":
             from hypervsim.powershell.cmdlets.scheduled_tasks import schedule_service
 
             return [schedule_service(inv.computer)]
-        raise CmdletError(
-            ErrorRecord(
+        raise api.CmdletError(
+            api.ErrorRecord(
                 message=(
                     "Retrieving the COM class factory for component with CLSID"
                     " {00000000-0000-0000-0000-000000000000} failed due to the following"
                     " error: 80040154 Class not registered (Exception from HRESULT: 0x80040154"
                     " (REGDB_E_CLASSNOTREG))."
                 ),
-                category=ErrorCategory.ResourceUnavailable,
+                category=api.ErrorCategory.ResourceUnavailable,
                 fqid="NoCOMClassIdentified,Microsoft.PowerShell.Commands.NewObjectCommand",
                 exception_type="System.Runtime.InteropServices.COMException",
             )
@@ -569,17 +559,17 @@ def new_object(inv: Invocation) -> Iterable[Any]:
     try:
         obj = construct(type_name, args)
     except MemberError as exc:
-        raise CmdletError(
-            ErrorRecord(
+        raise api.CmdletError(
+            api.ErrorRecord(
                 message=str(exc),
-                category=ErrorCategory.InvalidType,
+                category=api.ErrorCategory.InvalidType,
                 fqid=f"{exc.fqid},Microsoft.PowerShell.Commands.NewObjectCommand",
                 target=type_name,
                 exception_type="System.Management.Automation.PSArgumentException",
             )
         ) from None
     props = inv.bound.get("Property")
-    if isinstance(props, dict) and isinstance(obj, PSObject):
+    if isinstance(props, dict) and isinstance(obj, api.PSObject):
         for key, value in props.items():
             obj.set(to_string(key), value)
     return [obj]

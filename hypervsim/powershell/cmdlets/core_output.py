@@ -5,31 +5,24 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, cast
 
-from hypervsim.powershell.api import (
-    ErrorCategory,
-    ErrorRecord,
-    Invocation,
-    Param,
-    ParamKind,
-    cmdlet,
-)
+from hypervsim.powershell import api
 from hypervsim.powershell.format_output import format_objects
 from hypervsim.powershell.values import ErrorRecordValue, enumerate_value, to_string
 
 UTILITY = "Microsoft.PowerShell.Utility"
 CORE = "Microsoft.PowerShell.Core"
-S = ParamKind.SWITCH
+S = api.ParamKind.SWITCH
 
 if TYPE_CHECKING:  # pragma: no cover
     from hypervsim.powershell.evaluator import CmdletInvocation, Evaluator
 
 
-def _ev(inv: Invocation) -> Evaluator:
+def _ev(inv: api.Invocation) -> Evaluator:
     """Core cmdlets are part of the interpreter and may use its evaluator directly."""
     return cast("CmdletInvocation", inv).evaluator
 
 
-def _message(inv: Invocation, key: str = "Message") -> str:
+def _message(inv: api.Invocation, key: str = "Message") -> str:
     parts: list[Any] = []
     if key in inv.bound:
         parts.append(inv.bound[key])
@@ -39,14 +32,14 @@ def _message(inv: Invocation, key: str = "Message") -> str:
     return " ".join(to_string(p) for p in parts)
 
 
-@cmdlet(
+@api.cmdlet(
     "Write-Output",
-    Param("InputObject", position=0),
-    Param("NoEnumerate", S),
+    api.Param("InputObject", position=0),
+    api.Param("NoEnumerate", S),
     accepts_args=True,
     aliases=("echo", "write"),
 )
-def write_output(inv: Invocation) -> Iterable[Any]:
+def write_output(inv: api.Invocation) -> Iterable[Any]:
     if "InputObject" not in inv.bound and not inv.args:
         return list(inv.input)
     out: list[Any] = []
@@ -62,16 +55,16 @@ def write_output(inv: Invocation) -> Iterable[Any]:
     return out
 
 
-@cmdlet(
+@api.cmdlet(
     "Write-Host",
-    Param("Object", position=0),
-    Param("NoNewline", S),
-    Param("Separator"),
-    Param("ForegroundColor"),
-    Param("BackgroundColor"),
+    api.Param("Object", position=0),
+    api.Param("NoNewline", S),
+    api.Param("Separator"),
+    api.Param("ForegroundColor"),
+    api.Param("BackgroundColor"),
     accepts_args=True,
 )
-def write_host(inv: Invocation) -> None:
+def write_host(inv: api.Invocation) -> None:
     values: list[Any] = []
     if "Object" in inv.bound:
         values.append(inv.bound["Object"])
@@ -89,23 +82,23 @@ def write_host(inv: Invocation) -> None:
         inv.write_host(text)
 
 
-@cmdlet(
+@api.cmdlet(
     "Write-Error",
-    Param("Message", position=0),
-    Param("Exception"),
-    Param("ErrorRecord"),
-    Param("Category"),
-    Param("ErrorId"),
-    Param("TargetObject"),
-    Param("CategoryTargetName"),
-    Param("RecommendedAction"),
+    api.Param("Message", position=0),
+    api.Param("Exception"),
+    api.Param("ErrorRecord"),
+    api.Param("Category"),
+    api.Param("ErrorId"),
+    api.Param("TargetObject"),
+    api.Param("CategoryTargetName"),
+    api.Param("RecommendedAction"),
     accepts_args=True,
 )
-def write_error(inv: Invocation) -> None:
+def write_error(inv: api.Invocation) -> None:
     given = inv.bound.get("ErrorRecord")
     if isinstance(given, ErrorRecordValue):
         inv.write_error(
-            ErrorRecord(
+            api.ErrorRecord(
                 **{**given.record.__dict__, "line": None, "column": None, "script_line": None}
             )
         )
@@ -118,16 +111,17 @@ def write_error(inv: Invocation) -> None:
         if exception is not None
         else ""
     )
-    category = ErrorCategory.NotSpecified
+    category = api.ErrorCategory.NotSpecified
     if "Category" in inv.bound:
         wanted = to_string(inv.bound["Category"]).lower()
         category = next(
-            (c for c in ErrorCategory if c.value.lower() == wanted), ErrorCategory.NotSpecified
+            (c for c in api.ErrorCategory if c.value.lower() == wanted),
+            api.ErrorCategory.NotSpecified,
         )
     error_id = inv.bound.get("ErrorId")
     target = inv.bound.get("TargetObject")
     inv.write_error(
-        ErrorRecord(
+        api.ErrorRecord(
             message=message,
             category=category,
             fqid=f"{to_string(error_id)}"
@@ -142,52 +136,54 @@ def write_error(inv: Invocation) -> None:
     )
 
 
-@cmdlet("Write-Warning", Param("Message", position=0, mandatory=True, from_pipeline=True))
-def write_warning(inv: Invocation) -> None:
+@api.cmdlet("Write-Warning", api.Param("Message", position=0, mandatory=True, from_pipeline=True))
+def write_warning(inv: api.Invocation) -> None:
     inv.write_warning(to_string(inv.bound.get("Message")))
 
 
-@cmdlet("Write-Verbose", Param("Message", position=0, mandatory=True, from_pipeline=True))
-def write_verbose(inv: Invocation) -> None:
+@api.cmdlet("Write-Verbose", api.Param("Message", position=0, mandatory=True, from_pipeline=True))
+def write_verbose(inv: api.Invocation) -> None:
     inv.write_verbose(to_string(inv.bound.get("Message")))
 
 
-@cmdlet("Write-Debug", Param("Message", position=0, mandatory=True, from_pipeline=True))
-def write_debug(inv: Invocation) -> None:
+@api.cmdlet("Write-Debug", api.Param("Message", position=0, mandatory=True, from_pipeline=True))
+def write_debug(inv: api.Invocation) -> None:
     return None
 
 
-@cmdlet(
-    "Write-Information", Param("MessageData", position=0), Param("Tags", ParamKind.LIST, position=1)
+@api.cmdlet(
+    "Write-Information",
+    api.Param("MessageData", position=0),
+    api.Param("Tags", api.ParamKind.LIST, position=1),
 )
-def write_information(inv: Invocation) -> None:
+def write_information(inv: api.Invocation) -> None:
     text = to_string(inv.bound.get("MessageData"))
     _ev(inv).emit_information(text)
 
 
-@cmdlet(
+@api.cmdlet(
     "Write-Progress",
-    Param("Activity", position=0),
-    Param("Status", position=1),
-    Param("Id"),
-    Param("PercentComplete"),
-    Param("SecondsRemaining"),
-    Param("CurrentOperation"),
-    Param("ParentId"),
-    Param("Completed", S),
+    api.Param("Activity", position=0),
+    api.Param("Status", position=1),
+    api.Param("Id"),
+    api.Param("PercentComplete"),
+    api.Param("SecondsRemaining"),
+    api.Param("CurrentOperation"),
+    api.Param("ParentId"),
+    api.Param("Completed", S),
 )
-def write_progress(inv: Invocation) -> None:
+def write_progress(inv: api.Invocation) -> None:
     """Progress records are not shown over WinRM here; accepted and ignored."""
     return None
 
 
-@cmdlet("Out-Null", Param("InputObject"), module=CORE)
-def out_null(inv: Invocation) -> None:
+@api.cmdlet("Out-Null", api.Param("InputObject"), module=CORE)
+def out_null(inv: api.Invocation) -> None:
     return None
 
 
-@cmdlet("Out-Default", Param("InputObject"), module=CORE)
-def out_default(inv: Invocation) -> None:
+@api.cmdlet("Out-Default", api.Param("InputObject"), module=CORE)
+def out_default(inv: api.Invocation) -> None:
     text = format_objects(
         list(inv.input) + ([inv.bound["InputObject"]] if "InputObject" in inv.bound else [])
     )
@@ -195,13 +191,15 @@ def out_default(inv: Invocation) -> None:
         _ev(inv).emit_host(text)
 
 
-@cmdlet("Out-Host", Param("InputObject"), Param("Paging", S), module=CORE)
-def out_host(inv: Invocation) -> None:
+@api.cmdlet("Out-Host", api.Param("InputObject"), api.Param("Paging", S), module=CORE)
+def out_host(inv: api.Invocation) -> None:
     out_default(inv)
 
 
-@cmdlet("Out-String", Param("InputObject", position=0), Param("Stream", S), Param("Width"))
-def out_string(inv: Invocation) -> Iterable[Any]:
+@api.cmdlet(
+    "Out-String", api.Param("InputObject", position=0), api.Param("Stream", S), api.Param("Width")
+)
+def out_string(inv: api.Invocation) -> Iterable[Any]:
     objects = list(inv.input)
     if "InputObject" in inv.bound:
         objects.append(inv.bound["InputObject"])
@@ -211,15 +209,15 @@ def out_string(inv: Invocation) -> Iterable[Any]:
     return [text]
 
 
-@cmdlet(
+@api.cmdlet(
     "Format-Table",
-    Param("Property", ParamKind.LIST, position=0),
-    Param("AutoSize", S),
-    Param("HideTableHeaders", S),
-    Param("Wrap", S),
+    api.Param("Property", api.ParamKind.LIST, position=0),
+    api.Param("AutoSize", S),
+    api.Param("HideTableHeaders", S),
+    api.Param("Wrap", S),
     aliases=("ft",),
 )
-def format_table_cmd(inv: Invocation) -> Iterable[Any]:
+def format_table_cmd(inv: api.Invocation) -> Iterable[Any]:
     from hypervsim.powershell.api import PSObject
     from hypervsim.powershell.format_output import format_table
 
@@ -231,8 +229,8 @@ def format_table_cmd(inv: Invocation) -> Iterable[Any]:
     return ["\r\n".join(format_table(rows, columns))]
 
 
-@cmdlet("Format-List", Param("Property", ParamKind.LIST, position=0), aliases=("fl",))
-def format_list_cmd(inv: Invocation) -> Iterable[Any]:
+@api.cmdlet("Format-List", api.Param("Property", api.ParamKind.LIST, position=0), aliases=("fl",))
+def format_list_cmd(inv: api.Invocation) -> Iterable[Any]:
     from hypervsim.powershell.api import PSObject
     from hypervsim.powershell.format_output import format_list
 

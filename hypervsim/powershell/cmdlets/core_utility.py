@@ -7,16 +7,6 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, cast
 
 from hypervsim.powershell import api
-from hypervsim.powershell.api import (
-    CmdletError,
-    ErrorCategory,
-    ErrorRecord,
-    Invocation,
-    Param,
-    ParamKind,
-    PSObject,
-    cmdlet,
-)
 from hypervsim.powershell.members import dotnet_date_format
 from hypervsim.powershell.operators import like
 from hypervsim.powershell.types import to_number
@@ -26,8 +16,8 @@ UTILITY = "Microsoft.PowerShell.Utility"
 CORE = "Microsoft.PowerShell.Core"
 MANAGEMENT = "Microsoft.PowerShell.Management"
 SECURITY = "Microsoft.PowerShell.Security"
-S = ParamKind.SWITCH
-L = ParamKind.LIST
+S = api.ParamKind.SWITCH
+L = api.ParamKind.LIST
 
 NOT_RECOGNIZED = (
     "The term '{0}' is not recognized as the name of a cmdlet, function, script file, or"
@@ -55,28 +45,28 @@ if TYPE_CHECKING:  # pragma: no cover
     from hypervsim.powershell.evaluator import CmdletInvocation, Evaluator
 
 
-def _ev(inv: Invocation) -> Evaluator:
+def _ev(inv: api.Invocation) -> Evaluator:
     """Core cmdlets are part of the interpreter and may use its evaluator directly."""
     return cast("CmdletInvocation", inv).evaluator
 
 
-@cmdlet(
+@api.cmdlet(
     "Start-Sleep",
-    Param("Seconds", position=0),
-    Param("Milliseconds", aliases=("ms",)),
+    api.Param("Seconds", position=0),
+    api.Param("Milliseconds", aliases=("ms",)),
     module=MANAGEMENT,
     aliases=("sleep",),
 )
-def start_sleep(inv: Invocation) -> None:
+def start_sleep(inv: api.Invocation) -> None:
     seconds = float(to_number(inv.bound.get("Seconds", 0)))
     seconds += float(to_number(inv.bound.get("Milliseconds", 0))) / 1000.0
     timing = getattr(getattr(inv.computer, "world", None), "timing", None)
     inv.sleep(seconds if timing is None else timing.wait_seconds(seconds))  # host clock
 
 
-def _command_info(name: str, kind: str, module: str) -> PSObject:
+def _command_info(name: str, kind: str, module: str) -> api.PSObject:
     version = KNOWN_MODULES.get(module, "1.0.0.0") if kind != "Application" else "10.0.20348.1"
-    return PSObject(
+    return api.PSObject(
         {
             "CommandType": kind,
             "Name": name,
@@ -93,18 +83,18 @@ def _command_info(name: str, kind: str, module: str) -> PSObject:
     )
 
 
-@cmdlet(
+@api.cmdlet(
     "Get-Command",
-    Param("Name", L, position=0),
-    Param("Module", L),
-    Param("CommandType"),
-    Param("ListImported", S),
-    Param("Noun", L),
-    Param("Verb", L),
+    api.Param("Name", L, position=0),
+    api.Param("Module", L),
+    api.Param("CommandType"),
+    api.Param("ListImported", S),
+    api.Param("Noun", L),
+    api.Param("Verb", L),
     module=CORE,
     aliases=("gcm",),
 )
-def get_command(inv: Invocation) -> Iterable[Any]:
+def get_command(inv: api.Invocation) -> Iterable[Any]:
     names = [to_string(n) for n in inv.bound.get("Name") or ["*"]]
     modules = [to_string(m).lower() for m in inv.bound.get("Module") or []]
     specs: dict[str, api.CmdletSpec] = {}
@@ -114,7 +104,7 @@ def get_command(inv: Invocation) -> Iterable[Any]:
     scope = _ev(inv).scope
     out: list[Any] = []
     for name in names:
-        found: list[PSObject] = []
+        found: list[api.PSObject] = []
         bare = name.split("\\", 1)[-1]
         if "*" in bare or "?" in bare:
             for spec in specs.values():
@@ -133,9 +123,9 @@ def get_command(inv: Invocation) -> Iterable[Any]:
                     )
         if not found and "*" not in bare:
             inv.write_error(
-                ErrorRecord(
+                api.ErrorRecord(
                     message=NOT_RECOGNIZED.format(name),
-                    category=ErrorCategory.ObjectNotFound,
+                    category=api.ErrorCategory.ObjectNotFound,
                     fqid="CommandNotFoundException,Microsoft.PowerShell.Commands.GetCommandCommand",
                     target=name,
                     exception_type="System.Management.Automation.CommandNotFoundException",
@@ -145,36 +135,36 @@ def get_command(inv: Invocation) -> Iterable[Any]:
     return out
 
 
-@cmdlet(
+@api.cmdlet(
     "ConvertTo-SecureString",
-    Param("String", position=0, mandatory=True),
-    Param("AsPlainText", S),
-    Param("Force", S),
-    Param("Key"),
-    Param("SecureKey"),
+    api.Param("String", position=0, mandatory=True),
+    api.Param("AsPlainText", S),
+    api.Param("Force", S),
+    api.Param("Key"),
+    api.Param("SecureKey"),
     module=SECURITY,
 )
-def convert_to_secure_string(inv: Invocation) -> Iterable[Any]:
+def convert_to_secure_string(inv: api.Invocation) -> Iterable[Any]:
     text = to_string(inv.bound.get("String"))
     if not inv.bound.get("AsPlainText"):
-        raise CmdletError(
-            ErrorRecord(
+        raise api.CmdletError(
+            api.ErrorRecord(
                 message="Input string was not in a correct format.",
-                category=ErrorCategory.InvalidArgument,
+                category=api.ErrorCategory.InvalidArgument,
                 fqid="ImportSecureString_InvalidArgument,Microsoft.PowerShell.Commands.ConvertToSecureStringCommand",
                 exception_type="System.FormatException",
             )
         )
     if not inv.bound.get("Force"):
-        raise CmdletError(
-            ErrorRecord(
+        raise api.CmdletError(
+            api.ErrorRecord(
                 message=(
                     "The system cannot protect plain text input. To suppress this warning and"
                     " convert the plain text to a SecureString, reissue the command specifying"
                     " the Force parameter. For more information ,type: get-help"
                     " ConvertTo-SecureString."
                 ),
-                category=ErrorCategory.InvalidArgument,
+                category=api.ErrorCategory.InvalidArgument,
                 fqid="ImportSecureString_InvalidArgument,Microsoft.PowerShell.Commands.ConvertToSecureStringCommand",
                 exception_type="System.ArgumentException",
             )
@@ -182,8 +172,14 @@ def convert_to_secure_string(inv: Invocation) -> Iterable[Any]:
     return [SecureString(text)]
 
 
-@cmdlet("Get-Date", Param("Date", position=0), Param("Format"), Param("UFormat"), module=UTILITY)
-def get_date(inv: Invocation) -> Iterable[Any]:
+@api.cmdlet(
+    "Get-Date",
+    api.Param("Date", position=0),
+    api.Param("Format"),
+    api.Param("UFormat"),
+    module=UTILITY,
+)
+def get_date(inv: api.Invocation) -> Iterable[Any]:
     value = inv.bound.get("Date")
     now = value if isinstance(value, dt.datetime) else dt.datetime.now()
     if "Format" in inv.bound:
@@ -194,15 +190,15 @@ def get_date(inv: Invocation) -> Iterable[Any]:
     return [now]
 
 
-@cmdlet(
+@api.cmdlet(
     "Join-Path",
-    Param("Path", L, position=0, mandatory=True),
-    Param("ChildPath", position=1),
-    Param("AdditionalChildPath", L),
+    api.Param("Path", L, position=0, mandatory=True),
+    api.Param("ChildPath", position=1),
+    api.Param("AdditionalChildPath", L),
     module=MANAGEMENT,
     accepts_args=True,
 )
-def join_path(inv: Invocation) -> Iterable[Any]:
+def join_path(inv: api.Invocation) -> Iterable[Any]:
     children = [to_string(inv.bound.get("ChildPath", ""))] + [to_string(c) for c in inv.args]
     out = []
     for base in inv.bound.get("Path") or []:
@@ -214,14 +210,14 @@ def join_path(inv: Invocation) -> Iterable[Any]:
     return out
 
 
-@cmdlet(
+@api.cmdlet(
     "Get-Variable",
-    Param("Name", L, position=0),
-    Param("ValueOnly", S),
-    Param("Scope"),
+    api.Param("Name", L, position=0),
+    api.Param("ValueOnly", S),
+    api.Param("Scope"),
     aliases=("gv",),
 )
-def get_variable(inv: Invocation) -> Iterable[Any]:
+def get_variable(inv: api.Invocation) -> Iterable[Any]:
     evaluator = _ev(inv)
     out: list[Any] = []
     for raw in inv.bound.get("Name") or []:
@@ -229,9 +225,9 @@ def get_variable(inv: Invocation) -> Iterable[Any]:
         holder = evaluator.scope.find(name.lower())
         if holder is None:
             inv.write_error(
-                ErrorRecord(
+                api.ErrorRecord(
                     message=f"Cannot find a variable with the name '{name}'.",
-                    category=ErrorCategory.ObjectNotFound,
+                    category=api.ErrorCategory.ObjectNotFound,
                     fqid="VariableNotFound,Microsoft.PowerShell.Commands.GetVariableCommand",
                     target=name,
                     exception_type="System.Management.Automation.ItemNotFoundException",
@@ -242,7 +238,7 @@ def get_variable(inv: Invocation) -> Iterable[Any]:
         out.append(
             value
             if inv.bound.get("ValueOnly")
-            else PSObject(
+            else api.PSObject(
                 {"Name": name, "Value": value},
                 type_names=("System.Management.Automation.PSVariable",),
             )
@@ -250,16 +246,16 @@ def get_variable(inv: Invocation) -> Iterable[Any]:
     return out
 
 
-@cmdlet(
+@api.cmdlet(
     "Set-Variable",
-    Param("Name", L, position=0, mandatory=True),
-    Param("Value", position=1),
-    Param("Scope"),
-    Param("Option"),
-    Param("PassThru", S),
+    api.Param("Name", L, position=0, mandatory=True),
+    api.Param("Value", position=1),
+    api.Param("Scope"),
+    api.Param("Option"),
+    api.Param("PassThru", S),
     aliases=("sv", "set"),
 )
-def set_variable(inv: Invocation) -> Iterable[Any]:
+def set_variable(inv: api.Invocation) -> Iterable[Any]:
     scope = to_string(inv.bound.get("Scope", "")).lower() or None
     value = inv.bound.get(
         "Value", inv.input[0] if len(inv.input) == 1 else (list(inv.input) or None)
@@ -269,15 +265,15 @@ def set_variable(inv: Invocation) -> Iterable[Any]:
     return []
 
 
-@cmdlet(
+@api.cmdlet(
     "New-Variable",
-    Param("Name", position=0, mandatory=True),
-    Param("Value", position=1),
-    Param("Scope"),
-    Param("Option"),
-    Param("Force", S),
+    api.Param("Name", position=0, mandatory=True),
+    api.Param("Value", position=1),
+    api.Param("Scope"),
+    api.Param("Option"),
+    api.Param("Force", S),
 )
-def new_variable(inv: Invocation) -> None:
+def new_variable(inv: api.Invocation) -> None:
     scope = to_string(inv.bound.get("Scope", "")).lower() or None
     _ev(inv).set_var(
         to_string(inv.bound["Name"]),
@@ -286,14 +282,14 @@ def new_variable(inv: Invocation) -> None:
     )
 
 
-@cmdlet(
+@api.cmdlet(
     "Remove-Variable",
-    Param("Name", L, position=0, mandatory=True),
-    Param("Scope"),
-    Param("Force", S),
+    api.Param("Name", L, position=0, mandatory=True),
+    api.Param("Scope"),
+    api.Param("Force", S),
     aliases=("rv",),
 )
-def remove_variable(inv: Invocation) -> None:
+def remove_variable(inv: api.Invocation) -> None:
     evaluator = _ev(inv)
     for raw in inv.bound.get("Name") or []:
         holder = evaluator.scope.find(to_string(raw).lower())
@@ -301,13 +297,13 @@ def remove_variable(inv: Invocation) -> None:
             del holder.vars[to_string(raw).lower()]
 
 
-def _module_not_found(name: str) -> ErrorRecord:
-    return ErrorRecord(
+def _module_not_found(name: str) -> api.ErrorRecord:
+    return api.ErrorRecord(
         message=(
             f"The specified module '{name}' was not loaded because no valid module file was"
             f" found in any module directory."
         ),
-        category=ErrorCategory.ResourceUnavailable,
+        category=api.ErrorCategory.ResourceUnavailable,
         fqid="Modules_ModuleNotFound,Microsoft.PowerShell.Commands.ImportModuleCommand",
         target=name,
         exception_type="System.IO.FileNotFoundException",
@@ -318,19 +314,19 @@ def _known_module(name: str) -> str | None:
     return next((m for m in KNOWN_MODULES if m.lower() == name.lower()), None)
 
 
-@cmdlet(
+@api.cmdlet(
     "Import-Module",
-    Param("Name", L, position=0, mandatory=True),
-    Param("Force", S),
-    Param("PassThru", S),
-    Param("Global", S),
-    Param("DisableNameChecking", S),
-    Param("MinimumVersion"),
-    Param("RequiredVersion"),
+    api.Param("Name", L, position=0, mandatory=True),
+    api.Param("Force", S),
+    api.Param("PassThru", S),
+    api.Param("Global", S),
+    api.Param("DisableNameChecking", S),
+    api.Param("MinimumVersion"),
+    api.Param("RequiredVersion"),
     module=CORE,
     aliases=("ipmo",),
 )
-def import_module(inv: Invocation) -> Iterable[Any]:
+def import_module(inv: api.Invocation) -> Iterable[Any]:
     out: list[Any] = []
     for raw in inv.bound.get("Name") or []:
         known = _known_module(to_string(raw))
@@ -343,8 +339,8 @@ def import_module(inv: Invocation) -> Iterable[Any]:
     return out
 
 
-def _module_info(name: str) -> PSObject:
-    return PSObject(
+def _module_info(name: str) -> api.PSObject:
+    return api.PSObject(
         {
             "ModuleType": "Manifest",
             "Version": KNOWN_MODULES[name],
@@ -355,15 +351,15 @@ def _module_info(name: str) -> PSObject:
     )
 
 
-@cmdlet(
+@api.cmdlet(
     "Get-Module",
-    Param("Name", L, position=0),
-    Param("ListAvailable", S),
-    Param("All", S),
+    api.Param("Name", L, position=0),
+    api.Param("ListAvailable", S),
+    api.Param("All", S),
     module=CORE,
     aliases=("gmo",),
 )
-def get_module(inv: Invocation) -> Iterable[Any]:
+def get_module(inv: api.Invocation) -> Iterable[Any]:
     names = [to_string(n) for n in inv.bound.get("Name") or ["*"]]
     pool = (
         list(KNOWN_MODULES) if inv.bound.get("ListAvailable") else sorted(_ev(inv).loaded_modules)
@@ -371,20 +367,20 @@ def get_module(inv: Invocation) -> Iterable[Any]:
     return [_module_info(m) for m in pool if any(like(m, n) for n in names)]
 
 
-@cmdlet("Get-Host", module=UTILITY)
-def get_host(inv: Invocation) -> Iterable[Any]:
+@api.cmdlet("Get-Host", module=UTILITY)
+def get_host(inv: api.Invocation) -> Iterable[Any]:
     return [_ev(inv).get_var("Host")]
 
 
-@cmdlet(
+@api.cmdlet(
     "Get-Random",
-    Param("Maximum", position=0),
-    Param("Minimum"),
-    Param("InputObject", L),
-    Param("Count"),
+    api.Param("Maximum", position=0),
+    api.Param("Minimum"),
+    api.Param("InputObject", L),
+    api.Param("Count"),
     module=UTILITY,
 )
-def get_random(inv: Invocation) -> Iterable[Any]:
+def get_random(inv: api.Invocation) -> Iterable[Any]:
     """Deterministic (always the lowest candidate) so emulator runs are reproducible."""
     if "InputObject" in inv.bound:
         items = inv.bound["InputObject"]
@@ -392,9 +388,9 @@ def get_random(inv: Invocation) -> Iterable[Any]:
     return [int(to_number(inv.bound.get("Minimum", 0)))]
 
 
-def _path_info(path: str) -> PSObject:
+def _path_info(path: str) -> api.PSObject:
     drive = path[:1] if len(path) > 1 and path[1] == ":" else "C"
-    return PSObject(
+    return api.PSObject(
         {
             "Drive": drive,
             "Provider": "Microsoft.PowerShell.Core\\FileSystem",
@@ -405,19 +401,19 @@ def _path_info(path: str) -> PSObject:
     )
 
 
-@cmdlet("Get-Location", module=MANAGEMENT, aliases=("pwd", "gl"))
-def get_location(inv: Invocation) -> Iterable[Any]:
+@api.cmdlet("Get-Location", module=MANAGEMENT, aliases=("pwd", "gl"))
+def get_location(inv: api.Invocation) -> Iterable[Any]:
     return [_path_info(to_string(_ev(inv).get_var("PWD")))]
 
 
-@cmdlet(
+@api.cmdlet(
     "Set-Location",
-    Param("Path", position=0),
-    Param("PassThru", S),
+    api.Param("Path", position=0),
+    api.Param("PassThru", S),
     module=MANAGEMENT,
     aliases=("cd", "sl", "chdir"),
 )
-def set_location(inv: Invocation) -> Iterable[Any]:
+def set_location(inv: api.Invocation) -> Iterable[Any]:
     """Changes $PWD only (the emulator has no file system): absolute or relative paths."""
     evaluator = _ev(inv)
     current = to_string(evaluator.get_var("PWD"))

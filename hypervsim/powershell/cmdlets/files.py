@@ -14,16 +14,7 @@ import re
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, cast
 
-from hypervsim.powershell.api import (
-    CmdletError,
-    ErrorCategory,
-    ErrorRecord,
-    Invocation,
-    Param,
-    ParamKind,
-    PSObject,
-    cmdlet,
-)
+from hypervsim.powershell import api
 from hypervsim.powershell.cmdlets.world_bridge import flatten, report
 from hypervsim.powershell.format_output import format_objects
 from hypervsim.powershell.registry import (
@@ -43,28 +34,28 @@ if TYPE_CHECKING:  # pragma: no cover
 MANAGEMENT = "Microsoft.PowerShell.Management"
 UTILITY = "Microsoft.PowerShell.Utility"
 CMDS = "Microsoft.PowerShell.Commands."
-S = ParamKind.SWITCH
-L = ParamKind.LIST
+S = api.ParamKind.SWITCH
+L = api.ParamKind.LIST
 PATH_PARAMS = (
-    Param("Path", L, position=0, from_pipeline=True),
-    Param("LiteralPath", L, aliases=("PSPath", "LP")),
+    api.Param("Path", L, position=0, from_pipeline=True),
+    api.Param("LiteralPath", L, aliases=("PSPath", "LP")),
 )
 PROVIDERS = ("env", "variable", "function", "alias")
 
 
-def _ev(inv: Invocation) -> Evaluator:
+def _ev(inv: api.Invocation) -> Evaluator:
     return cast("CmdletInvocation", inv).evaluator
 
 
-def _cls(inv: Invocation) -> str:
+def _cls(inv: api.Invocation) -> str:
     return CMDS + inv.name.replace("-", "") + "Command"
 
 
-def _fail(inv: Invocation, err: WorldError) -> None:
+def _fail(inv: api.Invocation, err: WorldError) -> None:
     report(inv, err, _cls(inv))
 
 
-def _cwd(inv: Invocation) -> str:
+def _cwd(inv: api.Invocation) -> str:
     return to_string(_ev(inv).get_var("PWD") or "C:\\")
 
 
@@ -75,7 +66,7 @@ def _provider(path: str) -> tuple[str, str]:
     return "", path
 
 
-def _paths(inv: Invocation, default: str | None = None) -> list[tuple[str, bool]]:
+def _paths(inv: api.Invocation, default: str | None = None) -> list[tuple[str, bool]]:
     """(path, literal) pairs from -Path / -LiteralPath / pipeline input (FileInfo or text)."""
     out: list[tuple[str, bool]] = []
     for v in flatten(inv.bound.get("LiteralPath")):
@@ -91,7 +82,7 @@ def _paths(inv: Invocation, default: str | None = None) -> list[tuple[str, bool]
 
 
 def _path_text(v: Any) -> str:
-    if isinstance(v, PSObject):
+    if isinstance(v, api.PSObject):
         for prop in ("FullName", "Path"):
             if v.has(prop):
                 return to_string(v.get(prop))
@@ -102,7 +93,7 @@ def _has_wildcard(path: str) -> bool:
     return any(c in path for c in "*?[")
 
 
-def item_object(item: Item) -> PSObject:
+def item_object(item: Item) -> api.PSObject:
     """A System.IO.FileInfo / DirectoryInfo with the properties scripts read."""
     try:
         when = dt.datetime.fromisoformat(item.modified) if item.modified else dt.datetime.now()
@@ -136,10 +127,10 @@ def item_object(item: Item) -> PSObject:
         props["DirectoryName"] = parent
         props["IsReadOnly"] = False
         kind = "System.IO.FileInfo"
-    return PSObject(props, [kind, "System.IO.FileSystemInfo", "System.Object"], ref=item)
+    return api.PSObject(props, [kind, "System.IO.FileSystemInfo", "System.Object"], ref=item)
 
 
-def _expand(inv: Invocation, c: Computer, path: str, literal: bool) -> list[Item] | None:
+def _expand(inv: api.Invocation, c: Computer, path: str, literal: bool) -> list[Item] | None:
     """The items a path names (wildcards in its last part unless literal); None if none."""
     cwd = _cwd(inv)
     if literal or not _has_wildcard(path):
@@ -163,19 +154,19 @@ def _not_found(path: str) -> WorldError:
     return not_found(path)
 
 
-def _full(inv: Invocation, path: str) -> str:
+def _full(inv: api.Invocation, path: str) -> str:
     return parse_path(path, _cwd(inv)).full if ":" in path or not path.startswith("\\\\") else path
 
 
 # ---- Test-Path / Get-Item / Get-ChildItem --------------------------------------------------------
-@cmdlet(
+@api.cmdlet(
     "Test-Path",
     *PATH_PARAMS,
-    Param("PathType"),
-    Param("IsValid", S),
+    api.Param("PathType"),
+    api.Param("IsValid", S),
     module=MANAGEMENT,
 )
-def test_path(inv: Invocation) -> Iterable[Any]:
+def test_path(inv: api.Invocation) -> Iterable[Any]:
     evaluator = _ev(inv)
     kind = to_string(inv.bound.get("PathType") or "Any").lower()
     results: list[Any] = []
@@ -184,10 +175,10 @@ def test_path(inv: Invocation) -> Iterable[Any]:
         key = parse_key(raw)
         if key is not None:  # registry keys are containers
             if unmodelled(key) is not None and not key_exists(key):
-                raise CmdletError(
-                    ErrorRecord(
+                raise api.CmdletError(
+                    api.ErrorRecord(
                         message=not_modelled_message(key),
-                        category=ErrorCategory.NotImplemented,
+                        category=api.ErrorCategory.NotImplemented,
                         fqid="NotSupportedByEmulator",
                         exception_type="System.NotSupportedException",
                     )
@@ -218,8 +209,8 @@ def test_path(inv: Invocation) -> Iterable[Any]:
     return results
 
 
-@cmdlet("Get-Item", *PATH_PARAMS, Param("Force", S), module=MANAGEMENT, aliases=("gi",))
-def get_item(inv: Invocation) -> Iterable[Any]:
+@api.cmdlet("Get-Item", *PATH_PARAMS, api.Param("Force", S), module=MANAGEMENT, aliases=("gi",))
+def get_item(inv: api.Invocation) -> Iterable[Any]:
     evaluator = _ev(inv)
     out: list[Any] = []
     for raw, literal in _paths(inv):
@@ -227,7 +218,7 @@ def get_item(inv: Invocation) -> Iterable[Any]:
         if provider == "env":
             if rest.upper() in evaluator.env:
                 out.append(
-                    PSObject(
+                    api.PSObject(
                         {"Name": rest, "Key": rest, "Value": evaluator.env[rest.upper()]},
                         type_names=("System.Collections.DictionaryEntry",),
                     )
@@ -248,21 +239,21 @@ def get_item(inv: Invocation) -> Iterable[Any]:
     return out
 
 
-@cmdlet(
+@api.cmdlet(
     "Get-ChildItem",
     *PATH_PARAMS,
-    Param("Filter", position=1),
-    Param("Recurse", S),
-    Param("File", S),
-    Param("Directory", S),
-    Param("Force", S),
-    Param("Name", S),
-    Param("Include", L),
-    Param("Exclude", L),
+    api.Param("Filter", position=1),
+    api.Param("Recurse", S),
+    api.Param("File", S),
+    api.Param("Directory", S),
+    api.Param("Force", S),
+    api.Param("Name", S),
+    api.Param("Include", L),
+    api.Param("Exclude", L),
     module=MANAGEMENT,
     aliases=("gci", "dir", "ls"),
 )
-def get_child_item(inv: Invocation) -> Iterable[Any]:
+def get_child_item(inv: api.Invocation) -> Iterable[Any]:
     evaluator = _ev(inv)
     b = inv.bound
     out: list[Any] = []
@@ -272,7 +263,7 @@ def get_child_item(inv: Invocation) -> Iterable[Any]:
             for key in sorted(evaluator.env):
                 if not rest or fnmatch.fnmatchcase(key.lower(), rest.lower()):
                     out.append(
-                        PSObject(
+                        api.PSObject(
                             {"Name": key, "Key": key, "Value": evaluator.env[key]},
                             type_names=("System.Collections.DictionaryEntry",),
                         )
@@ -311,17 +302,17 @@ def get_child_item(inv: Invocation) -> Iterable[Any]:
 
 
 # ---- New-Item / Remove-Item / Copy-Item / Move-Item -----------------------------------------------
-@cmdlet(
+@api.cmdlet(
     "New-Item",
-    Param("Path", L, position=0),
-    Param("Name"),
-    Param("ItemType", aliases=("Type",)),
-    Param("Value", from_pipeline=True),
-    Param("Force", S),
+    api.Param("Path", L, position=0),
+    api.Param("Name"),
+    api.Param("ItemType", aliases=("Type",)),
+    api.Param("Value", from_pipeline=True),
+    api.Param("Force", S),
     module=MANAGEMENT,
     aliases=("ni",),
 )
-def new_item(inv: Invocation) -> Iterable[Any]:
+def new_item(inv: api.Invocation) -> Iterable[Any]:
     b = inv.bound
     kind = to_string(b.get("ItemType") or "File").lower()
     paths = [to_string(p) for p in flatten(b.get("Path"))] or [_cwd(inv)]
@@ -345,10 +336,10 @@ def new_item(inv: Invocation) -> Iterable[Any]:
                 )
             else:
                 inv.write_error(
-                    ErrorRecord(
+                    api.ErrorRecord(
                         message='The type is not a known type for the file system. Only "file" and '
                         '"directory" can be created.',
-                        category=ErrorCategory.InvalidArgument,
+                        category=api.ErrorCategory.InvalidArgument,
                         fqid="Argument," + _cls(inv),
                         target=path,
                         exception_type="System.ArgumentException",
@@ -362,16 +353,16 @@ def new_item(inv: Invocation) -> Iterable[Any]:
     return out
 
 
-@cmdlet(
+@api.cmdlet(
     "Remove-Item",
     *PATH_PARAMS,
-    Param("Recurse", S),
-    Param("Force", S),
-    Param("Include", L),
+    api.Param("Recurse", S),
+    api.Param("Force", S),
+    api.Param("Include", L),
     module=MANAGEMENT,
     aliases=("del", "rm", "ri", "rd", "rmdir", "erase"),
 )
-def remove_item(inv: Invocation) -> Iterable[Any]:
+def remove_item(inv: api.Invocation) -> Iterable[Any]:
     evaluator = _ev(inv)
     for raw, literal in _paths(inv):
         provider, rest = _provider(raw)
@@ -391,7 +382,7 @@ def remove_item(inv: Invocation) -> Iterable[Any]:
     return []
 
 
-def _session_computer(inv: Invocation, param: str) -> Computer | None:
+def _session_computer(inv: api.Invocation, param: str) -> Computer | None:
     """The guest at the other end of -ToSession/-FromSession (None: error reported)."""
     from hypervsim.powershell.cmdlets.invoke_command import session_broken, session_vms
 
@@ -405,7 +396,7 @@ def _session_computer(inv: Invocation, param: str) -> Computer | None:
     return vm.guest
 
 
-def _copy_or_move(inv: Invocation, move: bool) -> list[Any]:
+def _copy_or_move(inv: api.Invocation, move: bool) -> list[Any]:
     b = inv.bound
     dest = to_string(b.get("Destination") or _cwd(inv))
     source, target = inv.computer, inv.computer
@@ -444,33 +435,33 @@ def _copy_or_move(inv: Invocation, move: bool) -> list[Any]:
     return out
 
 
-@cmdlet(
+@api.cmdlet(
     "Copy-Item",
     *PATH_PARAMS,
-    Param("Destination", position=1),
-    Param("Recurse", S),
-    Param("Force", S),
-    Param("PassThru", S),
-    Param("Container", S),
-    Param("ToSession"),
-    Param("FromSession"),
+    api.Param("Destination", position=1),
+    api.Param("Recurse", S),
+    api.Param("Force", S),
+    api.Param("PassThru", S),
+    api.Param("Container", S),
+    api.Param("ToSession"),
+    api.Param("FromSession"),
     module=MANAGEMENT,
     aliases=("copy", "cp", "cpi"),
 )
-def copy_item(inv: Invocation) -> Iterable[Any]:
+def copy_item(inv: api.Invocation) -> Iterable[Any]:
     return _copy_or_move(inv, move=False)
 
 
-@cmdlet(
+@api.cmdlet(
     "Move-Item",
     *PATH_PARAMS,
-    Param("Destination", position=1),
-    Param("Force", S),
-    Param("PassThru", S),
+    api.Param("Destination", position=1),
+    api.Param("Force", S),
+    api.Param("PassThru", S),
     module=MANAGEMENT,
     aliases=("move", "mv", "mi"),
 )
-def move_item(inv: Invocation) -> Iterable[Any]:
+def move_item(inv: api.Invocation) -> Iterable[Any]:
     return _copy_or_move(inv, move=True)
 
 
@@ -478,22 +469,22 @@ def move_item(inv: Invocation) -> Iterable[Any]:
 ALGORITHMS = ("SHA1", "SHA256", "SHA384", "SHA512", "MD5")
 
 
-@cmdlet(
+@api.cmdlet(
     "Get-FileHash",
     *PATH_PARAMS,
-    Param("Algorithm"),
-    Param("InputStream"),
+    api.Param("Algorithm"),
+    api.Param("InputStream"),
     module=UTILITY,
 )
-def get_file_hash(inv: Invocation) -> Iterable[Any]:
+def get_file_hash(inv: api.Invocation) -> Iterable[Any]:
     algorithm = to_string(inv.bound.get("Algorithm") or "SHA256").upper()
     if algorithm not in ALGORITHMS:
         inv.write_error(
-            ErrorRecord(
+            api.ErrorRecord(
                 message=f"Cannot validate argument on parameter 'Algorithm'. The argument \"{algorithm}\" "
                 'does not belong to the set "SHA1,SHA256,SHA384,SHA512,MACTripleDES,MD5,RIPEMD160" specified '
                 "by the ValidateSet attribute. Supply an argument that is in the set and then try the command again.",
-                category=ErrorCategory.InvalidData,
+                category=api.ErrorCategory.InvalidData,
                 fqid="ParameterArgumentValidationError," + _cls(inv),
                 exception_type="System.Management.Automation.ParameterBindingValidationException",
             )
@@ -513,7 +504,7 @@ def get_file_hash(inv: Invocation) -> Iterable[Any]:
                     continue
                 digest = inv.computer.fs_hash(item.full, algorithm)
                 out.append(
-                    PSObject(
+                    api.PSObject(
                         {"Algorithm": algorithm, "Hash": digest, "Path": item.full},
                         ["Microsoft.Powershell.Utility.FileHash", "System.Object"],
                     )
@@ -533,17 +524,17 @@ def _lines(text: str) -> list[str]:
     return parts
 
 
-@cmdlet(
+@api.cmdlet(
     "Get-Content",
     *PATH_PARAMS,
-    Param("Raw", S),
-    Param("Encoding"),
-    Param("TotalCount", aliases=("First", "Head")),
-    Param("Tail", aliases=("Last",)),
+    api.Param("Raw", S),
+    api.Param("Encoding"),
+    api.Param("TotalCount", aliases=("First", "Head")),
+    api.Param("Tail", aliases=("Last",)),
     module=MANAGEMENT,
     aliases=("gc", "cat", "type"),
 )
-def get_content(inv: Invocation) -> Iterable[Any]:
+def get_content(inv: api.Invocation) -> Iterable[Any]:
     evaluator = _ev(inv)
     b = inv.bound
     out: list[Any] = []
@@ -590,7 +581,7 @@ def _text_of(values: list[Any], no_newline: bool) -> str | bytes:
     return "".join(parts) if no_newline else "".join(p + "\r\n" for p in parts)
 
 
-def _write_content(inv: Invocation, append: bool) -> Iterable[Any]:
+def _write_content(inv: api.Invocation, append: bool) -> Iterable[Any]:
     b = inv.bound
     values = flatten(b["Value"]) if "Value" in b else list(inv.input)
     encoding = to_string(b.get("Encoding") or "Default")
@@ -615,40 +606,40 @@ def _write_content(inv: Invocation, append: bool) -> Iterable[Any]:
 
 
 CONTENT_PARAMS = (
-    Param("Path", L, position=0),
-    Param("LiteralPath", L, aliases=("PSPath", "LP")),
-    Param("Value", L, position=1),
-    Param("Encoding"),
-    Param("NoNewline", S),
-    Param("Force", S),
-    Param("PassThru", S),
+    api.Param("Path", L, position=0),
+    api.Param("LiteralPath", L, aliases=("PSPath", "LP")),
+    api.Param("Value", L, position=1),
+    api.Param("Encoding"),
+    api.Param("NoNewline", S),
+    api.Param("Force", S),
+    api.Param("PassThru", S),
 )
 
 
-@cmdlet("Set-Content", *CONTENT_PARAMS, module=MANAGEMENT, aliases=("sc",))
-def set_content(inv: Invocation) -> Iterable[Any]:
+@api.cmdlet("Set-Content", *CONTENT_PARAMS, module=MANAGEMENT, aliases=("sc",))
+def set_content(inv: api.Invocation) -> Iterable[Any]:
     return _write_content(inv, append=False)
 
 
-@cmdlet("Add-Content", *CONTENT_PARAMS, module=MANAGEMENT, aliases=("ac",))
-def add_content(inv: Invocation) -> Iterable[Any]:
+@api.cmdlet("Add-Content", *CONTENT_PARAMS, module=MANAGEMENT, aliases=("ac",))
+def add_content(inv: api.Invocation) -> Iterable[Any]:
     return _write_content(inv, append=True)
 
 
-@cmdlet(
+@api.cmdlet(
     "Out-File",
-    Param("FilePath", position=0, aliases=("Path",)),
-    Param("LiteralPath", aliases=("PSPath", "LP")),
-    Param("Encoding", position=1),
-    Param("Append", S),
-    Param("Force", S),
-    Param("NoClobber", S),
-    Param("NoNewline", S),
-    Param("Width"),
-    Param("InputObject"),
+    api.Param("FilePath", position=0, aliases=("Path",)),
+    api.Param("LiteralPath", aliases=("PSPath", "LP")),
+    api.Param("Encoding", position=1),
+    api.Param("Append", S),
+    api.Param("Force", S),
+    api.Param("NoClobber", S),
+    api.Param("NoNewline", S),
+    api.Param("Width"),
+    api.Param("InputObject"),
     module=UTILITY,
 )
-def out_file(inv: Invocation) -> Iterable[Any]:
+def out_file(inv: api.Invocation) -> Iterable[Any]:
     b = inv.bound
     objects = list(inv.input) + ([b["InputObject"]] if "InputObject" in b else [])
     if all(isinstance(o, str) for o in objects):

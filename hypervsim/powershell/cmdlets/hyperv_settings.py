@@ -6,52 +6,53 @@ compatibility, bandwidth, MMIO space...). A script that sets one must succeed an
 value back, and a parameter Windows does not have must still be refused by the binder. Each
 such setting is declared once here: its parameter, its property on the Get-* object, its
 Windows default and its type; values are kept by property name in the record's `settings`.
+`get_and_set_cmdlets` registers a Get-/Set-VM<noun> pair (memory, processor) around them.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from hypervsim.powershell.api import (
-    CmdletError,
-    ErrorCategory,
-    ErrorRecord,
-    Invocation,
-    Param,
-    PSEnum,
-    dotnet_enum,
-)
+from hypervsim.powershell import api
 from hypervsim.powershell.cmdlets.world_bridge import (
+    HYPERV_MODULE,
     HYPERV_NS,
+    REMOTE_PARAMS,
+    VM_BY_NAME_PARAMS,
     OnOffState,
+    apply_to_each,
     as_bool,
     as_enum,
     as_int,
     flatten,
+    hyperv_host,
+    settings_vms,
+    target_vms,
 )
 from hypervsim.powershell.values import to_string
+from hypervsim.world.model import VM, Computer
 
 
-@dotnet_enum("Microsoft.HyperV.PowerShell.StartAction")
-class StartAction(PSEnum):
+@api.dotnet_enum("Microsoft.HyperV.PowerShell.StartAction")
+class StartAction(api.PSEnum):
     Nothing = 2
     StartIfRunning = 3
     Start = 4
 
 
-@dotnet_enum("Microsoft.HyperV.PowerShell.StopAction")
-class StopAction(PSEnum):
+@api.dotnet_enum("Microsoft.HyperV.PowerShell.StopAction")
+class StopAction(api.PSEnum):
     TurnOff = 2
     Save = 3
     ShutDown = 4
 
 
-def _enum(name: str, members: list[tuple[str, int]]) -> type[PSEnum]:
+def _enum(name: str, members: list[tuple[str, int]]) -> type[api.PSEnum]:
     """An enum with a member named None, which only Enum's functional API can spell."""
-    enum: type[PSEnum] = PSEnum(name, members)  # type: ignore[call-arg,arg-type,assignment]  # functional API
-    return dotnet_enum(f"Microsoft.HyperV.PowerShell.{name}")(enum)
+    enum: type[api.PSEnum] = api.PSEnum(name, members)  # type: ignore[call-arg,arg-type,assignment]  # functional API
+    return api.dotnet_enum(f"Microsoft.HyperV.PowerShell.{name}")(enum)
 
 
 CriticalErrorAction = _enum("CriticalErrorAction", [("None", 0), ("Pause", 1)])
@@ -63,8 +64,8 @@ VMSwitchBandwidthMode = _enum(
 )
 
 
-@dotnet_enum("Microsoft.HyperV.PowerShell.IovInterruptModerationValue")
-class IovInterruptModerationValue(PSEnum):
+@api.dotnet_enum("Microsoft.HyperV.PowerShell.IovInterruptModerationValue")
+class IovInterruptModerationValue(api.PSEnum):
     Default = 0
     Adaptive = 1
     Off = 2
@@ -96,18 +97,18 @@ class Setting:
         return f"{self.scope}.{self.name}" if self.scope else self.name
 
 
-def params(settings: tuple[Setting, ...]) -> tuple[Param, ...]:
+def params(settings: tuple[Setting, ...]) -> tuple[api.Param, ...]:
     """The settings as parameters; an enum-valued one binds names or integers as Windows does."""
     return tuple(
-        Param(
+        api.Param(
             s.param,
-            enum=s.kind if isinstance(s.kind, type) and issubclass(s.kind, PSEnum) else None,
+            enum=s.kind if isinstance(s.kind, type) and issubclass(s.kind, api.PSEnum) else None,
         )
         for s in settings
     )
 
 
-def collect(inv: Invocation, settings: tuple[Setting, ...], command: str) -> dict[str, Any]:
+def collect(inv: api.Invocation, settings: tuple[Setting, ...], command: str) -> dict[str, Any]:
     """The bound values of `settings`, converted, by storage key (binding errors raise)."""
     out: dict[str, Any] = {}
     for s in settings:
@@ -129,13 +130,54 @@ def collect(inv: Invocation, settings: tuple[Setting, ...], command: str) -> dic
     return out
 
 
-def _null_or_empty(param: str, command: str) -> CmdletError:
+def get_and_set_cmdlets(
+    noun: str,
+    settings: tuple[Setting, ...],
+    to_object: Callable[[Computer, VM], api.PSObject],
+    own_params: tuple[api.Param, ...],
+    change: Callable[[api.Invocation, Computer], Callable[[VM], None]],
+) -> None:
+    """Register Get-VM<noun> (one object per VM) and Set-VM<noun>: `change(inv, host)` reads
+    the cmdlet's own parameters and returns what to do to each target VM (by name, -VM<noun>
+    objects or the pipeline), followed by the extra `settings` given."""
+    name = f"VM{noun}"
+
+    @api.cmdlet(f"Get-{name}", *VM_BY_NAME_PARAMS, module=HYPERV_MODULE)
+    def get(inv: api.Invocation) -> Iterable[Any]:
+        host = hyperv_host(inv)
+        return [to_object(host, vm) for vm in target_vms(inv, host, lookup=True)]
+
+    @api.cmdlet(
+        f"Set-{name}",
+        *VM_BY_NAME_PARAMS,
+        api.Param(name, api.ParamKind.LIST),
+        *own_params,
+        *params(settings),
+        *REMOTE_PARAMS,
+        api.Param("Passthru", api.ParamKind.SWITCH),
+        module=HYPERV_MODULE,
+    )
+    def set_(inv: api.Invocation) -> Iterable[Any]:
+        host = hyperv_host(inv)
+        change_vm = change(inv, host)
+        extra = collect(inv, settings, f"Set-{name}")
+
+        def apply(vm: VM) -> None:
+            change_vm(vm)
+            if extra:
+                host.set_vm_settings(vm, extra)
+
+        vms = settings_vms(inv, host, name)
+        yield from apply_to_each(inv, vms, apply, lambda vm: to_object(host, vm))
+
+
+def _null_or_empty(param: str, command: str) -> api.CmdletError:
     """PowerShell's binding error for [ValidateNotNullOrEmpty] parameters."""
-    return CmdletError(
-        ErrorRecord(
+    return api.CmdletError(
+        api.ErrorRecord(
             f"Cannot validate argument on parameter '{param}'. The argument is null or empty."
             " Provide an argument that is not null or empty, and then try the command again.",
-            ErrorCategory.InvalidData,
+            api.ErrorCategory.InvalidData,
             f"ParameterArgumentValidationError,{HYPERV_NS}{command.replace('-', '')}",
             exception_type="System.Management.Automation.ParameterBindingValidationException",
         )
@@ -153,7 +195,7 @@ def read_back(
         value = stored.get(s.key)
         if value is None and s.key not in stored:
             value = s.default_of(record) if s.default_of else s.default
-        if isinstance(s.kind, type) and issubclass(s.kind, PSEnum) and isinstance(value, str):
+        if isinstance(s.kind, type) and issubclass(s.kind, api.PSEnum) and isinstance(value, str):
             value = s.kind[value]
         if s.kind is list:
             value = list(value or [])  # a String[] property: a fresh array, empty by default

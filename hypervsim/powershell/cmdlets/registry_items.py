@@ -9,16 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from hypervsim.powershell.api import (
-    CmdletError,
-    ErrorCategory,
-    ErrorRecord,
-    Invocation,
-    Param,
-    ParamKind,
-    PSObject,
-    cmdlet,
-)
+from hypervsim.powershell import api
 from hypervsim.powershell.cmdlets.files import PATH_PARAMS, item_object
 from hypervsim.powershell.cmdlets.world_bridge import flatten
 from hypervsim.powershell.registry import (
@@ -34,18 +25,18 @@ from hypervsim.powershell.values import to_string
 
 MANAGEMENT = "Microsoft.PowerShell.Management"
 CMDS = "Microsoft.PowerShell.Commands."
-L = ParamKind.LIST
+L = api.ParamKind.LIST
 
 
-def _cls(inv: Invocation) -> str:
+def _cls(inv: api.Invocation) -> str:
     return CMDS + inv.name.replace("-", "") + "Command"
 
 
-def _path_not_found(inv: Invocation, shown: str) -> None:
+def _path_not_found(inv: api.Invocation, shown: str) -> None:
     inv.write_error(
-        ErrorRecord(
+        api.ErrorRecord(
             message=f"Cannot find path '{shown}' because it does not exist.",
-            category=ErrorCategory.ObjectNotFound,
+            category=api.ErrorCategory.ObjectNotFound,
             fqid=f"PathNotFound,{_cls(inv)}",
             target=shown,
             exception_type="System.Management.Automation.ItemNotFoundException",
@@ -53,11 +44,11 @@ def _path_not_found(inv: Invocation, shown: str) -> None:
     )
 
 
-def _no_property(inv: Invocation, name: str, where: str) -> None:
+def _no_property(inv: api.Invocation, name: str, where: str) -> None:
     inv.write_error(
-        ErrorRecord(
+        api.ErrorRecord(
             message=f"Property {name} does not exist at path {where}.",
-            category=ErrorCategory.InvalidArgument,
+            category=api.ErrorCategory.InvalidArgument,
             fqid=f"System.Management.Automation.PSArgumentException,{_cls(inv)}",
             target=name,
             exception_type="System.Management.Automation.PSArgumentException",
@@ -65,25 +56,27 @@ def _no_property(inv: Invocation, name: str, where: str) -> None:
     )
 
 
-def _not_modelled(key: str) -> CmdletError:
-    return CmdletError(
-        ErrorRecord(
+def _not_modelled(key: str) -> api.CmdletError:
+    return api.CmdletError(
+        api.ErrorRecord(
             message=not_modelled_message(key),
-            category=ErrorCategory.NotImplemented,
+            category=api.ErrorCategory.NotImplemented,
             fqid="NotSupportedByEmulator",
             exception_type="System.NotSupportedException",
         )
     )
 
 
-def _paths(inv: Invocation) -> list[str]:
+def _paths(inv: api.Invocation) -> list[str]:
     raw = inv.bound.get("LiteralPath") or inv.bound.get("Path")
     if raw is None and inv.input:
         raw = list(inv.input)
     return [to_string(p) for p in flatten(raw)]
 
 
-def _properties(inv: Invocation, path: str) -> tuple[dict[str, Any], str, dict[str, Any]] | None:
+def _properties(
+    inv: api.Invocation, path: str
+) -> tuple[dict[str, Any], str, dict[str, Any]] | None:
     """(values, where-for-errors, PS* properties) of the registry key or file at `path`."""
     key = parse_key(path)
     if key is not None and unmodelled(key) is not None:
@@ -114,19 +107,19 @@ def _properties(inv: Invocation, path: str) -> tuple[dict[str, Any], str, dict[s
     return values, item.full, ps
 
 
-def _wanted(inv: Invocation) -> list[str] | None:
+def _wanted(inv: api.Invocation) -> list[str] | None:
     names = inv.bound.get("Name")
     return None if names is None else [to_string(n) for n in flatten(names)]
 
 
-@cmdlet(
+@api.cmdlet(
     "Get-ItemProperty",
     *PATH_PARAMS,
-    Param("Name", L, position=1, aliases=("PSProperty",)),
+    api.Param("Name", L, position=1, aliases=("PSProperty",)),
     module=MANAGEMENT,
     aliases=("gp",),
 )
-def get_item_property(inv: Invocation) -> Iterable[Any]:
+def get_item_property(inv: api.Invocation) -> Iterable[Any]:
     out: list[Any] = []
     wanted = _wanted(inv)
     for path in _paths(inv):
@@ -145,19 +138,21 @@ def get_item_property(inv: Invocation) -> Iterable[Any]:
         if wanted is not None and not chosen:
             continue
         out.append(
-            PSObject({**chosen, **ps}, type_names=("System.Management.Automation.PSCustomObject",))
+            api.PSObject(
+                {**chosen, **ps}, type_names=("System.Management.Automation.PSCustomObject",)
+            )
         )
     return out
 
 
-@cmdlet(
+@api.cmdlet(
     "Get-ItemPropertyValue",
     *PATH_PARAMS,
-    Param("Name", L, position=1, mandatory=True),
+    api.Param("Name", L, position=1, mandatory=True),
     module=MANAGEMENT,
     aliases=("gpv",),
 )
-def get_item_property_value(inv: Invocation) -> Iterable[Any]:
+def get_item_property_value(inv: api.Invocation) -> Iterable[Any]:
     out: list[Any] = []
     for path in _paths(inv):
         found = _properties(inv, path)

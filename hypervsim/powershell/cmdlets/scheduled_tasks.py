@@ -9,17 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from hypervsim.powershell.api import (
-    CmdletError,
-    DotNetCallError,
-    ErrorCategory,
-    ErrorRecord,
-    Invocation,
-    Param,
-    ParamKind,
-    PSObject,
-    cmdlet,
-)
+from hypervsim.powershell import api
 from hypervsim.powershell.cmdlets.world_bridge import report, strings
 from hypervsim.powershell.values import NOTHING, to_string
 from hypervsim.world.errors import WorldError
@@ -31,8 +21,8 @@ from hypervsim.world.scheduled_tasks import (
     parse_task_xml,
 )
 
-S = ParamKind.SWITCH
-L = ParamKind.LIST
+S = api.ParamKind.SWITCH
+L = api.ParamKind.LIST
 MODULE = "ScheduledTasks"
 CIM = "Microsoft.Management.Infrastructure.CimInstance"
 TASK_CREATE, TASK_UPDATE = 2, 4
@@ -52,13 +42,13 @@ def _com(computer: Computer, call: Callable[..., Any]) -> Callable[..., Any]:
             return call(*args)
         except WorldError as exc:
             snapshot.restore()
-            raise DotNetCallError(exc.message, exc.exception_type) from None
-        except DotNetCallError:
+            raise api.DotNetCallError(exc.message, exc.exception_type) from None
+        except api.DotNetCallError:
             snapshot.restore()
             raise
         except Exception as exc:  # an emulator bug inside the call
             snapshot.restore()
-            raise DotNetCallError(
+            raise api.DotNetCallError(
                 f"hypervsim internal error: {type(exc).__name__}: {exc}",
                 "System.InvalidOperationException",
             ) from None
@@ -66,7 +56,7 @@ def _com(computer: Computer, call: Callable[..., Any]) -> Callable[..., Any]:
     return wrapped
 
 
-class RegisteredTask(PSObject):
+class RegisteredTask(api.PSObject):
     """IRegisteredTask: State / LastTaskResult read the live task, as COM properties do."""
 
     __slots__ = ("task",)
@@ -102,9 +92,9 @@ class RegisteredTask(PSObject):
         return name.lower() in self._LIVE or super().has(name)
 
 
-def _run(computer: Computer, task: ScheduledTask) -> PSObject:
+def _run(computer: Computer, task: ScheduledTask) -> api.PSObject:
     computer.start_task(task.name, task.folder)
-    return PSObject(
+    return api.PSObject(
         {"Name": task.name, "Path": task.path, "State": task.state},
         type_names=["System.__ComObject#{653758fb-7b9a-4f1e-a471-beeb8e9b834e}"],
     )
@@ -115,10 +105,10 @@ def _check_logon(computer: Computer, user: str, password: Any, logon_type: int) 
         return
     check = computer.world.check_logon
     if check is None or not check(user, to_string(password) if password is not None else ""):
-        raise DotNetCallError(BAD_LOGON, "System.UnauthorizedAccessException")
+        raise api.DotNetCallError(BAD_LOGON, "System.UnauthorizedAccessException")
 
 
-def _folder(computer: Computer, path: str) -> PSObject:
+def _folder(computer: Computer, path: str) -> api.PSObject:
     folder = path if path.startswith("\\") else "\\" + path
 
     def register(
@@ -156,7 +146,7 @@ def _folder(computer: Computer, path: str) -> PSObject:
         computer.delete_task(to_string(name), folder)
         return NOTHING
 
-    return PSObject(
+    return api.PSObject(
         {
             "Name": folder.rstrip("\\").rsplit("\\", 1)[-1] or "\\",
             "Path": folder,
@@ -168,7 +158,7 @@ def _folder(computer: Computer, path: str) -> PSObject:
     )
 
 
-def schedule_service(computer: Computer) -> PSObject:
+def schedule_service(computer: Computer) -> api.PSObject:
     """`New-Object -ComObject Schedule.Service` (ITaskService)."""
     state = {"connected": False}
 
@@ -178,23 +168,23 @@ def schedule_service(computer: Computer) -> PSObject:
 
     def need_connection() -> None:
         if not state["connected"]:
-            raise DotNetCallError(
+            raise api.DotNetCallError(
                 "The service has not been connected. (Exception from HRESULT: 0x80041315)",
                 "System.Runtime.InteropServices.COMException",
             )
 
-    def get_folder(path: Any) -> PSObject:
+    def get_folder(path: Any) -> api.PSObject:
         need_connection()
         return _folder(computer, to_string(path))
 
-    def new_task(_flags: Any = 0) -> PSObject:
+    def new_task(_flags: Any = 0) -> api.PSObject:
         need_connection()
-        return PSObject(
-            {"XmlText": "", "RegistrationInfo": PSObject({"Description": ""})},
+        return api.PSObject(
+            {"XmlText": "", "RegistrationInfo": api.PSObject({"Description": ""})},
             type_names=["System.__ComObject#{f5bc8fc5-536d-4f77-b852-fbc1356fdeb6}"],
         )
 
-    return PSObject(
+    return api.PSObject(
         {
             "Connected": False,
             "TargetServer": computer.name,
@@ -207,20 +197,20 @@ def schedule_service(computer: Computer) -> PSObject:
 
 
 # ---------------------------------------------------------------------------- cmdlets
-def task_object(task: ScheduledTask) -> PSObject:
+def task_object(task: ScheduledTask) -> api.PSObject:
     """MSFT_ScheduledTask as Get-ScheduledTask returns it (State by name)."""
-    action = PSObject(
+    action = api.PSObject(
         {"Execute": task.command, "Arguments": task.arguments or None, "Id": None},
         [f"{CIM}#Root/Microsoft/Windows/TaskScheduler/MSFT_TaskExecAction", CIM],
     )
-    return PSObject(
+    return api.PSObject(
         {
             "TaskName": task.name,
             "TaskPath": task.folder if task.folder.endswith("\\") else task.folder + "\\",
             "State": STATE_NAMES.get(task.state, "Unknown"),
             "Description": task.description or None,
             "Actions": [action],
-            "Principal": PSObject({"UserId": task.user}),
+            "Principal": api.PSObject({"UserId": task.user}),
         },
         [f"{CIM}#Root/Microsoft/Windows/TaskScheduler/MSFT_ScheduledTask", CIM],
         ref=task,
@@ -239,7 +229,7 @@ def _cim_not_found(name: str, command: str) -> WorldError:
     )
 
 
-def _tasks(inv: Invocation, command: str) -> list[ScheduledTask]:
+def _tasks(inv: api.Invocation, command: str) -> list[ScheduledTask]:
     computer: Computer = inv.computer
     given = inv.bound.get("InputObject")
     if given is not None:
@@ -257,17 +247,17 @@ def _tasks(inv: Invocation, command: str) -> list[ScheduledTask]:
     return out
 
 
-@cmdlet(
+@api.cmdlet(
     "New-ScheduledTaskAction",
-    Param("Execute", position=0, mandatory=True),
-    Param("Argument", position=1),
-    Param("WorkingDirectory", position=2),
-    Param("Id"),
+    api.Param("Execute", position=0, mandatory=True),
+    api.Param("Argument", position=1),
+    api.Param("WorkingDirectory", position=2),
+    api.Param("Id"),
     module=MODULE,
 )
-def new_scheduled_task_action(inv: Invocation) -> Iterable[Any]:
+def new_scheduled_task_action(inv: api.Invocation) -> Iterable[Any]:
     return [
-        PSObject(
+        api.PSObject(
             {
                 "Execute": to_string(inv.bound["Execute"]),
                 "Arguments": inv.bound.get("Argument"),
@@ -278,23 +268,23 @@ def new_scheduled_task_action(inv: Invocation) -> Iterable[Any]:
     ]
 
 
-@cmdlet(
+@api.cmdlet(
     "Register-ScheduledTask",
-    Param("TaskName", position=0, mandatory=True),
-    Param("TaskPath"),
-    Param("Action", L),
-    Param("Trigger", L),
-    Param("Settings"),
-    Param("Principal"),
-    Param("User"),
-    Param("Password"),
-    Param("RunLevel"),
-    Param("Description"),
-    Param("Xml"),
-    Param("Force", kind=S),
+    api.Param("TaskName", position=0, mandatory=True),
+    api.Param("TaskPath"),
+    api.Param("Action", L),
+    api.Param("Trigger", L),
+    api.Param("Settings"),
+    api.Param("Principal"),
+    api.Param("User"),
+    api.Param("Password"),
+    api.Param("RunLevel"),
+    api.Param("Description"),
+    api.Param("Xml"),
+    api.Param("Force", kind=S),
     module=MODULE,
 )
-def register_scheduled_task(inv: Invocation) -> Iterable[Any]:
+def register_scheduled_task(inv: api.Invocation) -> Iterable[Any]:
     computer: Computer = inv.computer
     name = to_string(inv.bound["TaskName"])
     folder = to_string(inv.bound.get("TaskPath") or "\\")
@@ -306,17 +296,19 @@ def register_scheduled_task(inv: Invocation) -> Iterable[Any]:
     else:
         actions = inv.bound.get("Action") or []
         first = actions[0] if actions else None
-        command = to_string(first.get("Execute")) if isinstance(first, PSObject) else ""
-        arguments = to_string(first.get("Arguments") or "") if isinstance(first, PSObject) else ""
+        command = to_string(first.get("Execute")) if isinstance(first, api.PSObject) else ""
+        arguments = (
+            to_string(first.get("Arguments") or "") if isinstance(first, api.PSObject) else ""
+        )
         user = to_string(inv.bound.get("User") or "")
         description = to_string(inv.bound.get("Description") or "")
     if inv.bound.get("Password") is not None:
         check = computer.world.check_logon
         if check is None or not check(user, to_string(inv.bound["Password"])):
-            raise CmdletError(
-                ErrorRecord(
+            raise api.CmdletError(
+                api.ErrorRecord(
                     message="The user name or password is incorrect.",
-                    category=ErrorCategory.NotSpecified,
+                    category=api.ErrorCategory.NotSpecified,
                     fqid="HRESULT 0x8007052e,Register-ScheduledTask",
                     exception_type="Microsoft.Management.Infrastructure.CimException",
                     target=name,
@@ -333,10 +325,10 @@ def register_scheduled_task(inv: Invocation) -> Iterable[Any]:
     try:
         computer.register_task(task, replace=bool(inv.bound.get("Force")))
     except WorldError:
-        raise CmdletError(
-            ErrorRecord(
+        raise api.CmdletError(
+            api.ErrorRecord(
                 message="Cannot create a file when that file already exists.",
-                category=ErrorCategory.ResourceExists,
+                category=api.ErrorCategory.ResourceExists,
                 fqid="HRESULT 0x800700b7,Register-ScheduledTask",
                 exception_type="Microsoft.Management.Infrastructure.CimException",
                 target=name,
@@ -345,35 +337,35 @@ def register_scheduled_task(inv: Invocation) -> Iterable[Any]:
     return [task_object(task)]
 
 
-@cmdlet(
+@api.cmdlet(
     "Get-ScheduledTask",
-    Param("TaskName", L, position=0),
-    Param("TaskPath", position=1),
+    api.Param("TaskName", L, position=0),
+    api.Param("TaskPath", position=1),
     module=MODULE,
 )
-def get_scheduled_task(inv: Invocation) -> Iterable[Any]:
+def get_scheduled_task(inv: api.Invocation) -> Iterable[Any]:
     return [task_object(t) for t in _tasks(inv, "Get-ScheduledTask")]
 
 
 # The parameters of the cmdlets that act on registered tasks (by name or piped in).
 TASK_PARAMS = (
-    Param("TaskName", L, position=0),
-    Param("TaskPath", position=1),
-    Param("InputObject", from_pipeline=True),
+    api.Param("TaskName", L, position=0),
+    api.Param("TaskPath", position=1),
+    api.Param("InputObject", from_pipeline=True),
 )
 
 
-@cmdlet("Start-ScheduledTask", *TASK_PARAMS, module=MODULE)
-def start_scheduled_task(inv: Invocation) -> Iterable[Any]:
+@api.cmdlet("Start-ScheduledTask", *TASK_PARAMS, module=MODULE)
+def start_scheduled_task(inv: api.Invocation) -> Iterable[Any]:
     for task in _tasks(inv, "Start-ScheduledTask"):
         inv.computer.start_task(task.name, task.folder)
     return []
 
 
-@cmdlet("Get-ScheduledTaskInfo", *TASK_PARAMS, module=MODULE)
-def get_scheduled_task_info(inv: Invocation) -> Iterable[Any]:
+@api.cmdlet("Get-ScheduledTaskInfo", *TASK_PARAMS, module=MODULE)
+def get_scheduled_task_info(inv: api.Invocation) -> Iterable[Any]:
     return [
-        PSObject(
+        api.PSObject(
             {
                 "LastRunTime": t.last_run_time,
                 "LastTaskResult": t.last_result,
@@ -388,8 +380,8 @@ def get_scheduled_task_info(inv: Invocation) -> Iterable[Any]:
     ]
 
 
-@cmdlet("Unregister-ScheduledTask", *TASK_PARAMS, module=MODULE)
-def unregister_scheduled_task(inv: Invocation) -> Iterable[Any]:
+@api.cmdlet("Unregister-ScheduledTask", *TASK_PARAMS, module=MODULE)
+def unregister_scheduled_task(inv: api.Invocation) -> Iterable[Any]:
     for task in _tasks(inv, "Unregister-ScheduledTask"):
         inv.computer.delete_task(task.name, task.folder)
     return []

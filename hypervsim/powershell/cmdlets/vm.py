@@ -6,15 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from hypervsim.powershell.api import (
-    Invocation,
-    Param,
-    ParamKind,
-    PSEnum,
-    PSObject,
-    cmdlet,
-    dotnet_enum,
-)
+from hypervsim.powershell import api
 from hypervsim.powershell.cmdlets.hyperv_objects import vm_object
 from hypervsim.powershell.cmdlets.hyperv_settings import (
     OFF_ONLY_SETTINGS,
@@ -37,12 +29,12 @@ from hypervsim.powershell.cmdlets.world_bridge import (
 )
 from hypervsim.world.errors import WorldError
 
-S = ParamKind.SWITCH
-L = ParamKind.LIST
+S = api.ParamKind.SWITCH
+L = api.ParamKind.LIST
 
 
-@dotnet_enum("Microsoft.HyperV.PowerShell.BootDevice")
-class BootDevice(PSEnum):
+@api.dotnet_enum("Microsoft.HyperV.PowerShell.BootDevice")
+class BootDevice(api.PSEnum):
     Floppy = 0
     CD = 1
     IDE = 2
@@ -52,22 +44,22 @@ class BootDevice(PSEnum):
 
 
 VM_PARAMS = (
-    Param("Name", L, aliases=("VMName",), position=0),
-    Param("VM", L, from_pipeline=True),
+    api.Param("Name", L, aliases=("VMName",), position=0),
+    api.Param("VM", L, from_pipeline=True),
 )
 
 
-@cmdlet(
+@api.cmdlet(
     "Get-VM",
-    Param("Name", L, aliases=("VMName",), position=0),
-    Param("Id", L),
-    Param("ComputerName", L),
-    Param("Credential", L),
-    Param("CimSession", L),
-    Param("ClusterObject", L),
+    api.Param("Name", L, aliases=("VMName",), position=0),
+    api.Param("Id", L),
+    api.Param("ComputerName", L),
+    api.Param("Credential", L),
+    api.Param("CimSession", L),
+    api.Param("ClusterObject", L),
     module=HYPERV_MODULE,
 )
-def get_vm(inv: Invocation) -> Iterable[Any]:
+def get_vm(inv: api.Invocation) -> Iterable[Any]:
     host = hyperv_host(inv)
     if "Id" in inv.bound:
         for vm_id in strings(inv.bound["Id"]):
@@ -92,25 +84,25 @@ def get_vm(inv: Invocation) -> Iterable[Any]:
         yield vm_object(host, vm)
 
 
-@cmdlet(
+@api.cmdlet(
     "New-VM",
-    Param("Name", position=0, aliases=("VMName",)),
-    Param("MemoryStartupBytes", position=1),
-    Param("Generation", position=2),
-    Param("BootDevice"),
-    Param("NoVHD", S),
-    Param("NewVHDPath"),
-    Param("NewVHDSizeBytes"),
-    Param("VHDPath"),
-    Param("SwitchName"),
-    Param("Path"),
-    Param("Version"),
-    Param("Prerelease", S),
-    Param("Force", S),
+    api.Param("Name", position=0, aliases=("VMName",)),
+    api.Param("MemoryStartupBytes", position=1),
+    api.Param("Generation", position=2),
+    api.Param("BootDevice"),
+    api.Param("NoVHD", S),
+    api.Param("NewVHDPath"),
+    api.Param("NewVHDSizeBytes"),
+    api.Param("VHDPath"),
+    api.Param("SwitchName"),
+    api.Param("Path"),
+    api.Param("Version"),
+    api.Param("Prerelease", S),
+    api.Param("Force", S),
     *REMOTE_PARAMS,
     module=HYPERV_MODULE,
 )
-def new_vm(inv: Invocation) -> Iterable[Any]:
+def new_vm(inv: api.Invocation) -> Iterable[Any]:
     host = hyperv_host(inv)
     b = inv.bound
     if b.get("BootDevice") is not None:
@@ -138,7 +130,7 @@ def new_vm(inv: Invocation) -> Iterable[Any]:
     yield vm_object(host, vm)
 
 
-def _each_vm(inv: Invocation, action: Any) -> list[Any]:
+def _each_vm(inv: api.Invocation, action: Any) -> list[Any]:
     """Apply `action` to every targeted VM; failures are non-terminating; -Passthru outputs."""
     host = hyperv_host(inv)
     return list(
@@ -151,69 +143,83 @@ def _each_vm(inv: Invocation, action: Any) -> list[Any]:
     )
 
 
-@cmdlet("Start-VM", *VM_PARAMS, Param("Passthru", S), module=HYPERV_MODULE)
-def start_vm(inv: Invocation) -> Iterable[Any]:
+@api.cmdlet("Start-VM", *VM_PARAMS, api.Param("Passthru", S), module=HYPERV_MODULE)
+def start_vm(inv: api.Invocation) -> Iterable[Any]:
     return _each_vm(inv, lambda host, vm: host.start_vm(vm))
 
 
-@cmdlet(
+@api.cmdlet(
     "Stop-VM",
     *VM_PARAMS,
-    Param("Force", S),
-    Param("TurnOff", S),
-    Param("Save", S),
-    Param("Passthru", S),
+    api.Param("Force", S),
+    api.Param("TurnOff", S),
+    api.Param("Save", S),
+    api.Param("Passthru", S),
     module=HYPERV_MODULE,
 )
-def stop_vm(inv: Invocation) -> Iterable[Any]:
+def stop_vm(inv: api.Invocation) -> Iterable[Any]:
     turn_off = as_bool(inv.bound.get("TurnOff", False))
     if as_bool(inv.bound.get("Save", False)):
         return _each_vm(inv, lambda host, vm: host.save_vm(vm))
     return _each_vm(inv, lambda host, vm: host.stop_vm(vm, turn_off=turn_off))
 
 
-@cmdlet("Save-VM", *VM_PARAMS, Param("ComputerName", L), Param("Passthru", S), module=HYPERV_MODULE)
-def save_vm(inv: Invocation) -> Iterable[Any]:
+@api.cmdlet(
+    "Save-VM",
+    *VM_PARAMS,
+    api.Param("ComputerName", L),
+    api.Param("Passthru", S),
+    module=HYPERV_MODULE,
+)
+def save_vm(inv: api.Invocation) -> Iterable[Any]:
     return _each_vm(inv, lambda host, vm: host.save_vm(vm))
 
 
-@cmdlet("Restart-VM", *VM_PARAMS, Param("Force", S), Param("Passthru", S), module=HYPERV_MODULE)
-def restart_vm(inv: Invocation) -> Iterable[Any]:
+@api.cmdlet(
+    "Restart-VM", *VM_PARAMS, api.Param("Force", S), api.Param("Passthru", S), module=HYPERV_MODULE
+)
+def restart_vm(inv: api.Invocation) -> Iterable[Any]:
     return _each_vm(inv, lambda host, vm: host.restart_vm(vm))
 
 
-@cmdlet("Remove-VM", *VM_PARAMS, Param("Force", S), Param("Passthru", S), module=HYPERV_MODULE)
-def remove_vm(inv: Invocation) -> Iterable[Any]:
+@api.cmdlet(
+    "Remove-VM", *VM_PARAMS, api.Param("Force", S), api.Param("Passthru", S), module=HYPERV_MODULE
+)
+def remove_vm(inv: api.Invocation) -> Iterable[Any]:
     return _each_vm(inv, lambda host, vm: host.remove_vm(vm))
 
 
-@cmdlet(
-    "Update-VMVersion", *VM_PARAMS, Param("Force", S), Param("Passthru", S), module=HYPERV_MODULE
+@api.cmdlet(
+    "Update-VMVersion",
+    *VM_PARAMS,
+    api.Param("Force", S),
+    api.Param("Passthru", S),
+    module=HYPERV_MODULE,
 )
-def update_vm_version(inv: Invocation) -> Iterable[Any]:
+def update_vm_version(inv: api.Invocation) -> Iterable[Any]:
     return _each_vm(inv, lambda host, vm: host.update_vm_version(vm))
 
 
-@cmdlet(
+@api.cmdlet(
     "Set-VM",
     *VM_PARAMS,
-    Param("ProcessorCount"),
-    Param("DynamicMemory", S),
-    Param("StaticMemory", S),
-    Param("MemoryMinimumBytes"),
-    Param("MemoryMaximumBytes"),
-    Param("MemoryStartupBytes"),
-    Param("AutomaticCheckpointsEnabled"),
-    Param("Notes"),
-    Param("NewVMName"),
-    Param("CheckpointType"),
+    api.Param("ProcessorCount"),
+    api.Param("DynamicMemory", S),
+    api.Param("StaticMemory", S),
+    api.Param("MemoryMinimumBytes"),
+    api.Param("MemoryMaximumBytes"),
+    api.Param("MemoryStartupBytes"),
+    api.Param("AutomaticCheckpointsEnabled"),
+    api.Param("Notes"),
+    api.Param("NewVMName"),
+    api.Param("CheckpointType"),
     *settings_params(VM_SETTINGS),
-    Param("AllowUnverifiedPaths", S),
+    api.Param("AllowUnverifiedPaths", S),
     *REMOTE_PARAMS,
-    Param("Passthru", S),
+    api.Param("Passthru", S),
     module=HYPERV_MODULE,
 )
-def set_vm(inv: Invocation) -> Iterable[Any]:
+def set_vm(inv: api.Invocation) -> Iterable[Any]:
     b = inv.bound
     checkpoint_type = (
         as_enum(inv, "CheckpointType", CheckpointType, "Set-VM")
@@ -258,8 +264,8 @@ def set_vm(inv: Invocation) -> Iterable[Any]:
     return _each_vm(inv, apply)
 
 
-def _security_object(vm: Any) -> PSObject:
-    return PSObject(
+def _security_object(vm: Any) -> api.PSObject:
+    return api.PSObject(
         {
             "VMName": vm.name,
             "TpmEnabled": False,
@@ -273,21 +279,21 @@ def _security_object(vm: Any) -> PSObject:
     )
 
 
-@cmdlet("Get-VMSecurity", *VM_PARAMS, module=HYPERV_MODULE)
-def get_vm_security(inv: Invocation) -> Iterable[Any]:
+@api.cmdlet("Get-VMSecurity", *VM_PARAMS, module=HYPERV_MODULE)
+def get_vm_security(inv: api.Invocation) -> Iterable[Any]:
     host = hyperv_host(inv)
     return [_security_object(vm) for vm in target_vms(inv, host, lookup=True)]
 
 
-@cmdlet(
+@api.cmdlet(
     "Set-VMSecurity",
     *VM_PARAMS,
-    Param("VirtualizationBasedSecurityOptOut"),
-    Param("EncryptStateAndVmMigrationTraffic"),
-    Param("Passthru", S),
+    api.Param("VirtualizationBasedSecurityOptOut"),
+    api.Param("EncryptStateAndVmMigrationTraffic"),
+    api.Param("Passthru", S),
     module=HYPERV_MODULE,
 )
-def set_vm_security(inv: Invocation) -> Iterable[Any]:
+def set_vm_security(inv: api.Invocation) -> Iterable[Any]:
     host = hyperv_host(inv)
 
     def apply(vm: Any) -> None:

@@ -2,62 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import Any
+from collections.abc import Callable
 
-from hypervsim.powershell.api import Invocation, Param, ParamKind, cmdlet
+from hypervsim.powershell import api
 from hypervsim.powershell.cmdlets.hyperv_objects import memory_object
-from hypervsim.powershell.cmdlets.hyperv_settings import MEMORY_SETTINGS, collect
-from hypervsim.powershell.cmdlets.hyperv_settings import params as settings_params
-from hypervsim.powershell.cmdlets.world_bridge import (
-    HYPERV_MODULE,
-    REMOTE_PARAMS,
-    VM_BY_NAME_PARAMS,
-    apply_to_each,
-    as_bool,
-    as_int,
-    hyperv_host,
-    settings_vms,
-    target_vms,
-)
-from hypervsim.world.model import VM
-
-L = ParamKind.LIST
-S = ParamKind.SWITCH
+from hypervsim.powershell.cmdlets.hyperv_settings import MEMORY_SETTINGS, get_and_set_cmdlets
+from hypervsim.powershell.cmdlets.world_bridge import as_bool, as_int
+from hypervsim.world.model import VM, Computer
 
 
-@cmdlet(
-    "Get-VMMemory",
-    *VM_BY_NAME_PARAMS,
-    module=HYPERV_MODULE,
-)
-def get_vm_memory(inv: Invocation) -> Iterable[Any]:
-    host = hyperv_host(inv)
-    return [memory_object(host, vm) for vm in target_vms(inv, host, lookup=True)]
-
-
-@cmdlet(
-    "Set-VMMemory",
-    *VM_BY_NAME_PARAMS,
-    Param("VMMemory", L),
-    Param("StartupBytes"),
-    Param("MinimumBytes"),
-    Param("MaximumBytes"),
-    Param("DynamicMemoryEnabled"),
-    *settings_params(MEMORY_SETTINGS),
-    *REMOTE_PARAMS,
-    Param("Passthru", S),
-    module=HYPERV_MODULE,
-)
-def set_vm_memory(inv: Invocation) -> Iterable[Any]:
-    host = hyperv_host(inv)
+def _change(inv: api.Invocation, host: Computer) -> Callable[[VM], None]:
     b = inv.bound
 
     def num(key: str) -> int | None:
         return as_int(b[key]) if b.get(key) is not None else None
 
     dynamic = as_bool(b["DynamicMemoryEnabled"]) if "DynamicMemoryEnabled" in b else None
-    settings = collect(inv, MEMORY_SETTINGS, "Set-VMMemory")
 
     def apply(vm: VM) -> None:
         host.set_vm_memory(
@@ -67,8 +27,19 @@ def set_vm_memory(inv: Invocation) -> Iterable[Any]:
             maximum=num("MaximumBytes"),
             dynamic=dynamic,
         )
-        if settings:
-            host.set_vm_settings(vm, settings)
 
-    vms = settings_vms(inv, host, "VMMemory")
-    yield from apply_to_each(inv, vms, apply, lambda vm: memory_object(host, vm))
+    return apply
+
+
+get_and_set_cmdlets(
+    "Memory",
+    MEMORY_SETTINGS,
+    memory_object,
+    (
+        api.Param("StartupBytes"),
+        api.Param("MinimumBytes"),
+        api.Param("MaximumBytes"),
+        api.Param("DynamicMemoryEnabled"),
+    ),
+    _change,
+)

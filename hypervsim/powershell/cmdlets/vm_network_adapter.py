@@ -6,16 +6,7 @@ import fnmatch
 from collections.abc import Iterable
 from typing import Any
 
-from hypervsim.powershell.api import (
-    CmdletError,
-    ErrorCategory,
-    ErrorRecord,
-    Invocation,
-    Param,
-    ParamKind,
-    PSObject,
-    cmdlet,
-)
+from hypervsim.powershell import api
 from hypervsim.powershell.cmdlets.hyperv_objects import adapter_object, management_adapter_object
 from hypervsim.powershell.cmdlets.hyperv_settings import ADAPTER_SETTINGS, collect
 from hypervsim.powershell.cmdlets.hyperv_settings import params as settings_params
@@ -39,8 +30,8 @@ from hypervsim.world.errors import WorldError
 from hypervsim.world.model import VM, Computer
 from hypervsim.world.records import VMNetworkAdapter
 
-L = ParamKind.LIST
-S = ParamKind.SWITCH
+L = api.ParamKind.LIST
+S = api.ParamKind.SWITCH
 
 
 def _name_ok(adapter: VMNetworkAdapter, names: list[str] | None) -> bool:
@@ -48,7 +39,7 @@ def _name_ok(adapter: VMNetworkAdapter, names: list[str] | None) -> bool:
 
 
 def _targets(
-    inv: Invocation, host: Computer, lookup: bool = False
+    inv: api.Invocation, host: Computer, lookup: bool = False
 ) -> list[tuple[VM, VMNetworkAdapter]]:
     """Adapters given as objects (-VMNetworkAdapter / pipeline) or by -VMName [+ -Name]."""
     names = strings(inv.bound["Name"]) if inv.bound.get("Name") is not None else None
@@ -63,7 +54,7 @@ def _targets(
     if not objs and "VMName" not in inv.bound:
         objs = flatten(inv.input)
     for item in objs:
-        ref = item.ref if isinstance(item, PSObject) else item
+        ref = item.ref if isinstance(item, api.PSObject) else item
         if isinstance(ref, VMNetworkAdapter):
             vm = host.owner_vm(ref)
             if vm is not None:
@@ -76,19 +67,19 @@ def _targets(
     return out
 
 
-@cmdlet(
+@api.cmdlet(
     "Get-VMNetworkAdapter",
-    Param("VMName", L, position=0),
-    Param("VM", L, from_pipeline=True),
-    Param("Name", L, position=1),
-    Param("ManagementOS", S),
-    Param("SwitchName"),
-    Param("All", S),
-    Param("IsLegacy"),
+    api.Param("VMName", L, position=0),
+    api.Param("VM", L, from_pipeline=True),
+    api.Param("Name", L, position=1),
+    api.Param("ManagementOS", S),
+    api.Param("SwitchName"),
+    api.Param("All", S),
+    api.Param("IsLegacy"),
     *REMOTE_PARAMS,
     module=HYPERV_MODULE,
 )
-def get_vm_network_adapter(inv: Invocation) -> Iterable[Any]:
+def get_vm_network_adapter(inv: api.Invocation) -> Iterable[Any]:
     host = hyperv_host(inv)
     out: list[Any] = []
     if as_bool(inv.bound.get("ManagementOS", False)) or as_bool(inv.bound.get("All", False)):
@@ -111,13 +102,12 @@ def get_vm_network_adapter(inv: Invocation) -> Iterable[Any]:
     return out + [adapter_object(host, vm, a) for vm, a in _targets(inv, host, lookup=True)]
 
 
-def raise_missing(inv: Invocation) -> None:
-    from hypervsim.powershell.api import CmdletError
+def raise_missing(inv: api.Invocation) -> None:
 
-    raise CmdletError(
-        ErrorRecord(
+    raise api.CmdletError(
+        api.ErrorRecord(
             "Parameter set cannot be resolved using the specified named parameters.",
-            ErrorCategory.InvalidArgument,
+            api.ErrorCategory.InvalidArgument,
             f"AmbiguousParameterSet,{HYPERV_NS}GetVMNetworkAdapter",
             command=inv.name,
             exception_type="System.Management.Automation.ParameterBindingException",
@@ -125,22 +115,22 @@ def raise_missing(inv: Invocation) -> None:
     )
 
 
-@cmdlet(
+@api.cmdlet(
     "Set-VMNetworkAdapter",
-    Param("VMName", L, position=0),
-    Param("VM", L),
-    Param("VMNetworkAdapter", L, from_pipeline=True),
-    Param("Name", L),
-    Param("DynamicMacAddress", S),
-    Param("StaticMacAddress"),
-    Param("MacAddressSpoofing", enum=OnOffState),
-    Param("AllowTeaming", enum=OnOffState),
+    api.Param("VMName", L, position=0),
+    api.Param("VM", L),
+    api.Param("VMNetworkAdapter", L, from_pipeline=True),
+    api.Param("Name", L),
+    api.Param("DynamicMacAddress", S),
+    api.Param("StaticMacAddress"),
+    api.Param("MacAddressSpoofing", enum=OnOffState),
+    api.Param("AllowTeaming", enum=OnOffState),
     *settings_params(ADAPTER_SETTINGS),
     *REMOTE_PARAMS,
-    Param("Passthru", S),
+    api.Param("Passthru", S),
     module=HYPERV_MODULE,
 )
-def set_vm_network_adapter(inv: Invocation) -> Iterable[Any]:
+def set_vm_network_adapter(inv: api.Invocation) -> Iterable[Any]:
     host = hyperv_host(inv)
     b = inv.bound
     spoof = (
@@ -174,26 +164,26 @@ def set_vm_network_adapter(inv: Invocation) -> Iterable[Any]:
     return out
 
 
-@cmdlet(
+@api.cmdlet(
     "Add-VMNetworkAdapter",
-    Param("VMName", L, position=0),
-    Param("VM", L, from_pipeline=True),
-    Param("Name"),
-    Param("SwitchName"),
-    Param("IsLegacy"),
-    Param("Passthru", S),
+    api.Param("VMName", L, position=0),
+    api.Param("VM", L, from_pipeline=True),
+    api.Param("Name"),
+    api.Param("SwitchName"),
+    api.Param("IsLegacy"),
+    api.Param("Passthru", S),
     module=HYPERV_MODULE,
 )
-def add_vm_network_adapter(inv: Invocation) -> Iterable[Any]:
+def add_vm_network_adapter(inv: api.Invocation) -> Iterable[Any]:
     """Adds a synthetic adapter (-IsLegacy $false is that too); legacy (emulated) adapters are
     not modelled, so -IsLegacy $true is refused rather than given a synthetic one."""
     host = hyperv_host(inv)
     if as_bool(inv.bound.get("IsLegacy", False)):
-        raise CmdletError(
-            ErrorRecord(
+        raise api.CmdletError(
+            api.ErrorRecord(
                 "hypervsim does not model legacy network adapters (Add-VMNetworkAdapter"
                 " -IsLegacy $true).",
-                ErrorCategory.NotImplemented,
+                api.ErrorCategory.NotImplemented,
                 "NotSupportedByEmulator",
                 command=inv.name,
                 exception_type="System.NotSupportedException",
@@ -209,15 +199,15 @@ def add_vm_network_adapter(inv: Invocation) -> Iterable[Any]:
     return list(added)
 
 
-@cmdlet(
+@api.cmdlet(
     "Remove-VMNetworkAdapter",
-    Param("VMName", L, position=0),
-    Param("VMNetworkAdapter", L, from_pipeline=True),
-    Param("Name", L),
-    Param("Passthru", S),
+    api.Param("VMName", L, position=0),
+    api.Param("VMNetworkAdapter", L, from_pipeline=True),
+    api.Param("Name", L),
+    api.Param("Passthru", S),
     module=HYPERV_MODULE,
 )
-def remove_vm_network_adapter(inv: Invocation) -> Iterable[Any]:
+def remove_vm_network_adapter(inv: api.Invocation) -> Iterable[Any]:
     host = hyperv_host(inv)
     for vm, a in _targets(inv, host):
         try:
@@ -227,16 +217,16 @@ def remove_vm_network_adapter(inv: Invocation) -> Iterable[Any]:
     return []
 
 
-@cmdlet(
+@api.cmdlet(
     "Connect-VMNetworkAdapter",
-    Param("VMName", L, position=0),
-    Param("VMNetworkAdapter", L, from_pipeline=True),
-    Param("Name", L),
-    Param("SwitchName", position=1),
-    Param("Passthru", S),
+    api.Param("VMName", L, position=0),
+    api.Param("VMNetworkAdapter", L, from_pipeline=True),
+    api.Param("Name", L),
+    api.Param("SwitchName", position=1),
+    api.Param("Passthru", S),
     module=HYPERV_MODULE,
 )
-def connect_vm_network_adapter(inv: Invocation) -> Iterable[Any]:
+def connect_vm_network_adapter(inv: api.Invocation) -> Iterable[Any]:
     host = hyperv_host(inv)
     return list(
         apply_to_each(
@@ -250,15 +240,15 @@ def connect_vm_network_adapter(inv: Invocation) -> Iterable[Any]:
     )
 
 
-@cmdlet(
+@api.cmdlet(
     "Disconnect-VMNetworkAdapter",
-    Param("VMName", L, position=0),
-    Param("VMNetworkAdapter", L, from_pipeline=True),
-    Param("Name", L),
-    Param("Passthru", S),
+    api.Param("VMName", L, position=0),
+    api.Param("VMNetworkAdapter", L, from_pipeline=True),
+    api.Param("Name", L),
+    api.Param("Passthru", S),
     module=HYPERV_MODULE,
 )
-def disconnect_vm_network_adapter(inv: Invocation) -> Iterable[Any]:
+def disconnect_vm_network_adapter(inv: api.Invocation) -> Iterable[Any]:
     host = hyperv_host(inv)
     for _vm, a in _targets(inv, host):
         host.connect_vm_network_adapter(a, None)

@@ -12,16 +12,7 @@ import fnmatch
 from collections.abc import Iterable
 from typing import Any
 
-from hypervsim.powershell.api import (
-    CmdletError,
-    ErrorCategory,
-    ErrorRecord,
-    Invocation,
-    Param,
-    ParamKind,
-    PSObject,
-    cmdlet,
-)
+from hypervsim.powershell import api
 from hypervsim.powershell.cmdlets.hyperv_objects import (
     adapter_object,
     management_adapter_object,
@@ -44,30 +35,30 @@ from hypervsim.world.model import VM, Computer
 from hypervsim.world.records import VMNetworkAdapter, VMSwitch
 from hypervsim.world.vlan import PortVlan, set_access, set_trunk, set_untagged
 
-L = ParamKind.LIST
-S = ParamKind.SWITCH
+L = api.ParamKind.LIST
+S = api.ParamKind.SWITCH
 SET_CLASS = HYPERV_NS + "SetVMNetworkAdapterVlan"
 PRIVATE_MODES = ("Isolated", "Community", "Promiscuous")
 
 TARGET_PARAMS = (
-    Param("VMName", L, position=0),
-    Param("VM", L),
-    Param("VMNetworkAdapter", L, from_pipeline=True),
-    Param("ManagementOS", S),
-    Param("VMNetworkAdapterName"),
-    Param("CimSession", L),
-    Param("ComputerName", L),
-    Param("Credential", L),
+    api.Param("VMName", L, position=0),
+    api.Param("VM", L),
+    api.Param("VMNetworkAdapter", L, from_pipeline=True),
+    api.Param("ManagementOS", S),
+    api.Param("VMNetworkAdapterName"),
+    api.Param("CimSession", L),
+    api.Param("ComputerName", L),
+    api.Param("Credential", L),
 )
 
-Target = tuple[PSObject, PortVlan]
+Target = tuple[api.PSObject, PortVlan]
 
 
 def _name_ok(name: str, wanted: str | None) -> bool:
     return wanted is None or fnmatch.fnmatchcase(name.lower(), wanted.lower())
 
 
-def _targets(inv: Invocation, host: Computer) -> list[Target]:
+def _targets(inv: api.Invocation, host: Computer) -> list[Target]:
     """The ports named by -ManagementOS, -VMNetworkAdapter objects, -VM or -VMName, each with
     the adapter object that is its ParentAdapter."""
     b = inv.bound
@@ -102,11 +93,11 @@ def _targets(inv: Invocation, host: Computer) -> list[Target]:
     return out
 
 
-def _missing_target(inv: Invocation, command_class: str) -> CmdletError:
-    return CmdletError(
-        ErrorRecord(
+def _missing_target(inv: api.Invocation, command_class: str) -> api.CmdletError:
+    return api.CmdletError(
+        api.ErrorRecord(
             "Parameter set cannot be resolved using the specified named parameters.",
-            ErrorCategory.InvalidArgument,
+            api.ErrorCategory.InvalidArgument,
             f"AmbiguousParameterSet,{HYPERV_NS}{command_class}",
             command=inv.name,
             exception_type="System.Management.Automation.ParameterBindingException",
@@ -114,7 +105,7 @@ def _missing_target(inv: Invocation, command_class: str) -> CmdletError:
     )
 
 
-def _has_target(inv: Invocation) -> bool:
+def _has_target(inv: api.Invocation) -> bool:
     b = inv.bound
     return bool(
         as_bool(b.get("ManagementOS", False))
@@ -125,8 +116,8 @@ def _has_target(inv: Invocation) -> bool:
     )
 
 
-@cmdlet("Get-VMNetworkAdapterVlan", *TARGET_PARAMS, module=HYPERV_MODULE)
-def get_vm_network_adapter_vlan(inv: Invocation) -> Iterable[Any]:
+@api.cmdlet("Get-VMNetworkAdapterVlan", *TARGET_PARAMS, module=HYPERV_MODULE)
+def get_vm_network_adapter_vlan(inv: api.Invocation) -> Iterable[Any]:
     host = hyperv_host(inv)
     if not _has_target(inv):
         # Windows lists every VM adapter's setting when no target is given
@@ -138,11 +129,11 @@ def get_vm_network_adapter_vlan(inv: Invocation) -> Iterable[Any]:
     return [vlan_object(host, port, parent) for parent, port in _targets(inv, host)]
 
 
-def _invalid(message: str, target: Any = None) -> CmdletError:
-    return CmdletError(
-        ErrorRecord(
+def _invalid(message: str, target: Any = None) -> api.CmdletError:
+    return api.CmdletError(
+        api.ErrorRecord(
             message,
-            ErrorCategory.InvalidArgument,
+            api.ErrorCategory.InvalidArgument,
             f"InvalidParameter,{SET_CLASS}",
             target=to_string(target) if target is not None else None,
             exception_type="Microsoft.HyperV.PowerShell.VirtualizationException",
@@ -150,14 +141,14 @@ def _invalid(message: str, target: Any = None) -> CmdletError:
     )
 
 
-def _vlan_id(inv: Invocation, name: str) -> int:
+def _vlan_id(inv: api.Invocation, name: str) -> int:
     value = inv.bound.get(name)
     if value is None:
         raise _invalid(f"The {name} parameter is required for this VLAN mode.")
     return int(to_number(value))
 
 
-def _mode_change(inv: Invocation) -> Any:
+def _mode_change(inv: api.Invocation) -> Any:
     """The change the mode switches ask for, checked before any port is touched."""
     b = inv.bound
     modes = [m for m in ("Untagged", "Access", "Trunk", *PRIVATE_MODES) if as_bool(b.get(m))]
@@ -168,10 +159,10 @@ def _mode_change(inv: Invocation) -> Any:
         )
     mode = modes[0]
     if mode in PRIVATE_MODES:
-        raise CmdletError(
-            ErrorRecord(
+        raise api.CmdletError(
+            api.ErrorRecord(
                 f"hypervsim does not model private VLANs (-{mode}).",
-                ErrorCategory.NotImplemented,
+                api.ErrorCategory.NotImplemented,
                 f"NotSupportedByEmulator,{SET_CLASS}",
                 exception_type="System.NotSupportedException",
             )
@@ -188,25 +179,25 @@ def _mode_change(inv: Invocation) -> Any:
     return lambda port: set_trunk(port, native, allowed)
 
 
-@cmdlet(
+@api.cmdlet(
     "Set-VMNetworkAdapterVlan",
     *TARGET_PARAMS,
-    Param("Untagged", S),
-    Param("Access", S),
-    Param("VlanId", aliases=("AccessVlanId",), type_name="System.Int32"),
-    Param("Trunk", S),
-    Param("NativeVlanId", type_name="System.Int32"),
-    Param("AllowedVlanIdList"),
-    Param("Isolated", S),
-    Param("Community", S),
-    Param("Promiscuous", S),
-    Param("PrimaryVlanId", type_name="System.Int32"),
-    Param("SecondaryVlanId", type_name="System.Int32"),
-    Param("SecondaryVlanIdList"),
-    Param("Passthru", S),
+    api.Param("Untagged", S),
+    api.Param("Access", S),
+    api.Param("VlanId", aliases=("AccessVlanId",), type_name="System.Int32"),
+    api.Param("Trunk", S),
+    api.Param("NativeVlanId", type_name="System.Int32"),
+    api.Param("AllowedVlanIdList"),
+    api.Param("Isolated", S),
+    api.Param("Community", S),
+    api.Param("Promiscuous", S),
+    api.Param("PrimaryVlanId", type_name="System.Int32"),
+    api.Param("SecondaryVlanId", type_name="System.Int32"),
+    api.Param("SecondaryVlanIdList"),
+    api.Param("Passthru", S),
     module=HYPERV_MODULE,
 )
-def set_vm_network_adapter_vlan(inv: Invocation) -> Iterable[Any]:
+def set_vm_network_adapter_vlan(inv: api.Invocation) -> Iterable[Any]:
     host = hyperv_host(inv)
     if not _has_target(inv):
         raise _missing_target(inv, "SetVMNetworkAdapterVlan")

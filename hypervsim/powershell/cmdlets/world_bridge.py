@@ -6,18 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any, TypeVar
 
-from hypervsim.powershell.api import (
-    CmdletError,
-    ErrorCategory,
-    ErrorRecord,
-    Invocation,
-    Param,
-    ParamKind,
-    PSEnum,
-    PSObject,
-    dotnet_enum,
-    module_available_when,
-)
+from hypervsim.powershell import api
 from hypervsim.world.errors import WorldError
 from hypervsim.world.model import VM, Computer
 
@@ -28,28 +17,28 @@ HYPERV_MODULE = "Hyper-V"
 HYPERV_NS = "Microsoft.HyperV.PowerShell.Commands."
 
 REMOTE_PARAMS = (
-    Param("CimSession", ParamKind.LIST),
-    Param("ComputerName", ParamKind.LIST),
-    Param("Credential", ParamKind.LIST),
+    api.Param("CimSession", api.ParamKind.LIST),
+    api.Param("ComputerName", api.ParamKind.LIST),
+    api.Param("Credential", api.ParamKind.LIST),
 )
 """The Hyper-V cmdlets' -CimSession/-ComputerName/-Credential (the emulator runs them on the
 computer it is)."""
 
 VM_BY_NAME_PARAMS = (
-    Param("VMName", ParamKind.LIST, aliases=("Name",), position=0),
-    Param("VM", ParamKind.LIST, from_pipeline=True),
+    api.Param("VMName", api.ParamKind.LIST, aliases=("Name",), position=0),
+    api.Param("VM", api.ParamKind.LIST, from_pipeline=True),
 )
 """How the Get-/Set- settings cmdlets (VMMemory, VMProcessor) take their VMs."""
 
 # The Hyper-V module arrives with the role's management tools: present as soon as the role is
 # installed (even before the restart that starts the hypervisor), absent before.
-module_available_when(
+api.module_available_when(
     HYPERV_MODULE, lambda computer: bool(computer.hyperv_active or computer.hyperv_pending)
 )
 
 
-@dotnet_enum("Microsoft.HyperV.PowerShell.VMState")
-class VMState(PSEnum):
+@api.dotnet_enum("Microsoft.HyperV.PowerShell.VMState")
+class VMState(api.PSEnum):
     Other = 1
     Running = 2
     Off = 3
@@ -63,35 +52,35 @@ class VMState(PSEnum):
     Resuming = 32777
 
 
-@dotnet_enum("Microsoft.HyperV.PowerShell.OnOffState")
-class OnOffState(PSEnum):
+@api.dotnet_enum("Microsoft.HyperV.PowerShell.OnOffState")
+class OnOffState(api.PSEnum):
     On = 0
     Off = 1
 
 
-@dotnet_enum("Microsoft.HyperV.PowerShell.VMSwitchType")
-class VMSwitchType(PSEnum):
+@api.dotnet_enum("Microsoft.HyperV.PowerShell.VMSwitchType")
+class VMSwitchType(api.PSEnum):
     Private = 0
     Internal = 1
     External = 2
 
 
-@dotnet_enum("Microsoft.HyperV.PowerShell.VMNetworkAdapterVlanMode")
-class VMNetworkAdapterVlanMode(PSEnum):
+@api.dotnet_enum("Microsoft.HyperV.PowerShell.VMNetworkAdapterVlanMode")
+class VMNetworkAdapterVlanMode(api.PSEnum):
     Untagged = 0
     Access = 1
     Trunk = 2
     Private = 3
 
 
-@dotnet_enum("Microsoft.PowerShell.Cmdletization.GeneratedTypes.NetIPAddress.AddressFamily")
-class AddressFamily(PSEnum):
+@api.dotnet_enum("Microsoft.PowerShell.Cmdletization.GeneratedTypes.NetIPAddress.AddressFamily")
+class AddressFamily(api.PSEnum):
     IPv4 = 2
     IPv6 = 23
 
 
-@dotnet_enum("Microsoft.PowerShell.Cmdletization.GeneratedTypes.NetIPAddress.PrefixOrigin")
-class PrefixOrigin(PSEnum):
+@api.dotnet_enum("Microsoft.PowerShell.Cmdletization.GeneratedTypes.NetIPAddress.PrefixOrigin")
+class PrefixOrigin(api.PSEnum):
     Other = 0
     Manual = 1
     WellKnown = 2
@@ -99,8 +88,8 @@ class PrefixOrigin(PSEnum):
     RouterAdvertisement = 4
 
 
-@dotnet_enum("Microsoft.Windows.ServerManager.Commands.InstallState")
-class InstallState(PSEnum):
+@api.dotnet_enum("Microsoft.Windows.ServerManager.Commands.InstallState")
+class InstallState(api.PSEnum):
     Available = 0
     Installed = 1
     InstallPending = 2
@@ -108,23 +97,23 @@ class InstallState(PSEnum):
     UninstallPending = 4
 
 
-@dotnet_enum("Microsoft.Windows.ServerManager.Commands.RestartState")
-class RestartState(PSEnum):
+@api.dotnet_enum("Microsoft.Windows.ServerManager.Commands.RestartState")
+class RestartState(api.PSEnum):
     No = 0
     Yes = 1
     Maybe = 2
 
 
-@dotnet_enum("Microsoft.HyperV.PowerShell.CheckpointType")
-class CheckpointType(PSEnum):
+@api.dotnet_enum("Microsoft.HyperV.PowerShell.CheckpointType")
+class CheckpointType(api.PSEnum):
     Disabled = 2
     Production = 3
     ProductionOnly = 4
     Standard = 5
 
 
-@dotnet_enum("Microsoft.HyperV.PowerShell.SnapshotType")
-class SnapshotType(PSEnum):
+@api.dotnet_enum("Microsoft.HyperV.PowerShell.SnapshotType")
+class SnapshotType(api.PSEnum):
     Standard = 0
     Recovery = 1
     Planned = 2
@@ -135,26 +124,26 @@ class SnapshotType(PSEnum):
     Production = 7
 
 
-@dotnet_enum("Microsoft.HyperV.PowerShell.ControllerType")
-class ControllerType(PSEnum):
+@api.dotnet_enum("Microsoft.HyperV.PowerShell.ControllerType")
+class ControllerType(api.PSEnum):
     IDE = 0
     SCSI = 1
 
 
-@dotnet_enum("Microsoft.Vhd.PowerShell.VhdType")
-class VhdType(PSEnum):
+@api.dotnet_enum("Microsoft.Vhd.PowerShell.VhdType")
+class VhdType(api.PSEnum):
     Unknown = 0
     Fixed = 2
     Dynamic = 3
     Differencing = 4
 
 
-def to_record(err: WorldError, command: str, command_class: str | None = None) -> ErrorRecord:
+def to_record(err: WorldError, command: str, command_class: str | None = None) -> api.ErrorRecord:
     """A WorldError as the ErrorRecord Windows writes for `command`."""
     fqid = err.fqid or f"{err.reason},{command_class or HYPERV_NS + command.replace('-', '')}"
-    return ErrorRecord(
+    return api.ErrorRecord(
         message=err.message,
-        category=getattr(ErrorCategory, err.category, ErrorCategory.NotSpecified),
+        category=getattr(api.ErrorCategory, err.category, api.ErrorCategory.NotSpecified),
         fqid=fqid,
         target=err.target,
         command=command,
@@ -163,17 +152,20 @@ def to_record(err: WorldError, command: str, command_class: str | None = None) -
 
 
 def report(
-    inv: Invocation, err: WorldError, command_class: str | None = None, terminating: bool = False
+    inv: api.Invocation,
+    err: WorldError,
+    command_class: str | None = None,
+    terminating: bool = False,
 ) -> None:
     """Hyper-V and CIM cmdlets report per-object failures as non-terminating errors."""
     rec = to_record(err, inv.name, command_class)
     if terminating:
-        raise CmdletError(rec, terminating=True)
+        raise api.CmdletError(rec, terminating=True)
     inv.write_error(rec)
 
 
 def apply_to_each(
-    inv: Invocation,
+    inv: api.Invocation,
     targets: Iterable[T],
     action: Callable[[T], Any],
     passthru_object: Callable[[T], Any],
@@ -184,7 +176,7 @@ def apply_to_each(
 
 
 def each_with_result(
-    inv: Invocation,
+    inv: api.Invocation,
     targets: Iterable[T],
     action: Callable[[T], R],
     passthru_object: Callable[[T, R], Any],
@@ -202,7 +194,7 @@ def each_with_result(
 
 
 def as_bool(value: Any) -> bool:
-    if isinstance(value, PSEnum):
+    if isinstance(value, api.PSEnum):
         return bool(value.value)
     if isinstance(value, str):
         return value.strip().lower() in ("true", "1", "$true", "yes", "on")
@@ -221,7 +213,9 @@ def as_on_off(value: Any) -> bool:
     raise ValueError(value)
 
 
-def as_enum(inv: Invocation, param: str, enum_type: type[PSEnum], command: str) -> PSEnum:
+def as_enum(
+    inv: api.Invocation, param: str, enum_type: type[api.PSEnum], command: str
+) -> api.PSEnum:
     """A Hyper-V enum argument (-`param` of `command`), by name in any case or by number;
     anything else is PowerShell's binding error naming the enumerators."""
     value = inv.bound[param]
@@ -232,13 +226,13 @@ def as_enum(inv: Invocation, param: str, enum_type: type[PSEnum], command: str) 
         if text.lower() == member.name.lower() or text == str(member.value):
             return member
     names = ", ".join(m.name for m in sorted(enum_type, key=lambda m: m.value))
-    raise CmdletError(
-        ErrorRecord(
+    raise api.CmdletError(
+        api.ErrorRecord(
             message=f"Cannot bind parameter '{param}'. Cannot convert value \"{text}\" to type "
             f'"Microsoft.HyperV.PowerShell.{enum_type.__name__}". Error: "Unable to match the '
             f"identifier name {text} to a valid enumerator name. Specify one of the following "
             f'enumerator names and try again:\r\n{names}"',
-            category=ErrorCategory.InvalidArgument,
+            category=api.ErrorCategory.InvalidArgument,
             fqid=f"CannotConvertArgumentNoMessage,{HYPERV_NS}{command.replace('-', '')}",
             command=command,
             exception_type="System.Management.Automation.ParameterBindingException",
@@ -272,30 +266,30 @@ def flatten(value: Any) -> list[Any]:
 
 def unwrap(value: Any) -> Any:
     """The live world object behind a pipeline value (PSObject.ref), or the value itself."""
-    return value.ref if isinstance(value, PSObject) and value.ref is not None else value
+    return value.ref if isinstance(value, api.PSObject) and value.ref is not None else value
 
 
 def strings(value: Any) -> list[str]:
     return [
-        str(v.get("Name") if isinstance(v, PSObject) and v.has("Name") else v)
+        str(v.get("Name") if isinstance(v, api.PSObject) and v.has("Name") else v)
         for v in flatten(value)
     ]
 
 
-def piped(inv: Invocation, param: str) -> list[Any]:
+def piped(inv: api.Invocation, param: str) -> list[Any]:
     """Values of a pipeline-bound parameter: the explicit value, else the pipeline input."""
     if param in inv.bound and inv.bound[param] is not None:
         return flatten(inv.bound[param])
     return flatten(inv.input)
 
 
-def hyperv_host(inv: Invocation) -> Computer:
+def hyperv_host(inv: api.Invocation) -> Computer:
     """The computer this script runs on, which must have Hyper-V working."""
     inv.computer.require_hyperv(inv.name)
     return inv.computer
 
 
-def settings_vms(inv: Invocation, host: Computer, settings_param: str) -> list[VM]:
+def settings_vms(inv: api.Invocation, host: Computer, settings_param: str) -> list[VM]:
     """The VMs a Set- settings cmdlet (Set-VMMemory, Set-VMProcessor) changes: named or passed
     as VMs (`target_vms`), and those whose settings object came as -<settings_param>."""
     given = flatten(inv.bound.get(settings_param))
@@ -303,7 +297,7 @@ def settings_vms(inv: Invocation, host: Computer, settings_param: str) -> list[V
 
 
 def target_vms(
-    inv: Invocation,
+    inv: api.Invocation,
     host: Computer,
     lookup: bool = False,
     name_param: str = "VMName",
@@ -337,7 +331,7 @@ def target_vms(
             add(obj)
         elif hasattr(obj, "vm_ref"):
             add(obj.vm_ref)
-        elif isinstance(item, PSObject) and isinstance(item.ref, VM):
+        elif isinstance(item, api.PSObject) and isinstance(item.ref, VM):
             add(item.ref)
         elif isinstance(obj, str):
             try:
