@@ -2,7 +2,8 @@
 
 Three changes make a large lab's `pulumi up` cheaper: `sdk_debug_messages`, `sdk_stack_traces`,
 `sdk_output_wait`; a fourth, `sdk_stack_outputs`, keeps a failed `up` from showing every stack
-output as removed (each module says why and how to turn it off). They replace SDK functions
+output as removed; a fifth, `sdk_cancelled_rpcs`, ends a cancelled update in one line instead of
+a traceback (each module says why and how to turn it off). They replace SDK functions
 (two of them private) that the SDK calls in ways any release can change; so each is installed
 only on the SDK version it was written and tested for (`WRITTEN_FOR`). On another version the
 program warns once and runs with the SDK's own behaviour (slower, never wrong). The upstream proposals
@@ -25,7 +26,13 @@ import pulumi.log
 import pulumi.runtime.resource as sdk_resource
 import pulumi.runtime.stack as sdk_stack
 
-from components import sdk_debug_messages, sdk_output_wait, sdk_stack_outputs, sdk_stack_traces
+from components import (
+    sdk_cancelled_rpcs,
+    sdk_debug_messages,
+    sdk_output_wait,
+    sdk_stack_outputs,
+    sdk_stack_traces,
+)
 
 WRITTEN_FOR = "3.272.0"
 """The pulumi SDK version whose private names the patches were written against (pinned in
@@ -66,6 +73,11 @@ PATCHES = (
         "stack outputs",
         sdk_stack_outputs.register_stack_outputs_as_they_resolve,
         sdk_stack_outputs.restore_sdk_registration,
+    ),
+    SdkPatch(
+        "cancelled registrations",
+        sdk_cancelled_rpcs.report_cancelled_rpcs_in_one_line,
+        sdk_cancelled_rpcs.restore_sdk_mapping,
     ),
 )
 

@@ -8,15 +8,17 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import grpc
 import pulumi
 import pulumi.log
 import pulumi.runtime.resource as sdk_resource
+import pulumi.runtime.settings as sdk_settings
 import pulumi.runtime.stack as sdk_stack
 import pytest
 from pulumi.runtime import MockCallArgs, MockResourceArgs, Mocks
 from pulumi.runtime.mocks import MockMonitor
 
-from components import sdk_patches, sdk_stack_outputs
+from components import sdk_cancelled_rpcs, sdk_patches, sdk_stack_outputs
 from components.sdk_patches import WRITTEN_FOR, SdkPatchWarning, install_sdk_patches
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -25,9 +27,11 @@ ROOT = Path(__file__).resolve().parents[2]
 @pytest.fixture(autouse=True)
 def _restore_sdk() -> Iterator[None]:
     saved = (pulumi.log.debug, sdk_resource._get_stack_trace, sdk_stack.wait_for_rpcs)
+    to_exception = sdk_settings.grpc_error_to_exception
     registration = sdk_stack.Stack.__dict__.get("register_outputs")
     yield
     pulumi.log.debug, sdk_resource._get_stack_trace, sdk_stack.wait_for_rpcs = saved
+    sdk_settings.grpc_error_to_exception = to_exception
     if registration is None:
         sdk_stack_outputs.restore_sdk_registration()
     else:
@@ -95,12 +99,48 @@ def frames_sent() -> int:
     return monitor.frames[0]
 
 
+class CancelledRpc(grpc.RpcError):
+    """What gRPC raises for a registration the engine cancelled (Ctrl-C of the update)."""
+
+    def code(self) -> grpc.StatusCode:
+        return grpc.StatusCode.CANCELLED
+
+    def details(self) -> str:
+        return "context canceled"
+
+
+class CancellingMonitor(MockMonitor):
+    """An engine that has cancelled the update: every registration is answered CANCELLED."""
+
+    def RegisterResource(self, request: Any) -> Any:  # noqa: N802 (gRPC method name)
+        if request.type == "pulumi:pulumi:Stack":
+            return super().RegisterResource(request)
+        raise CancelledRpc()
+
+
+def cancelled_registration_error() -> BaseException:
+    """What a program whose registration the engine cancelled fails with."""
+    mocks = EchoMocks()
+    pulumi.runtime.set_mocks(
+        mocks, project="p", stack="s", preview=False, monitor=CancellingMonitor(mocks)
+    )
+
+    @pulumi.runtime.test
+    def program() -> Any:
+        return Thing("thing").urn
+
+    with pytest.raises(Exception) as failed:
+        program()
+    return failed.value
+
+
 def test_on_the_sdk_they_were_written_for_they_are_active(monkeypatch: pytest.MonkeyPatch) -> None:
     for env in (
         "HYPERV_LAB_SDK_DEBUG_LOGS",
         "HYPERV_LAB_SDK_STACK_TRACES",
         "HYPERV_LAB_SDK_PATCHES",
         "HYPERV_LAB_SDK_STACK_OUTPUTS",
+        "HYPERV_LAB_SDK_CANCELLED_RPCS",
     ):
         monkeypatch.delenv(env, raising=False)
     active = install_sdk_patches(version=WRITTEN_FOR, force=True)
@@ -109,10 +149,15 @@ def test_on_the_sdk_they_were_written_for_they_are_active(monkeypatch: pytest.Mo
         "stack traces": True,
         "output wait": True,
         "stack outputs": True,
+        "cancelled registrations": True,
     }
     assert sent(monkeypatch) == []
     assert frames_sent() == 1
     assert sdk_stack.Stack.register_outputs is sdk_stack_outputs.register_as_they_resolve
+    # The language host prints a RunError as one line (no traceback).
+    cancelled = cancelled_registration_error()
+    assert isinstance(cancelled, pulumi.RunError)
+    assert str(cancelled) == sdk_cancelled_rpcs.CANCELLED_MESSAGE
 
 
 def test_on_another_sdk_each_warns_and_the_sdks_own_behaviour_stays(
@@ -122,9 +167,12 @@ def test_on_another_sdk_each_warns_and_the_sdks_own_behaviour_stays(
     install_sdk_patches(version=WRITTEN_FOR, force=True)  # installed before: put back
     with pytest.warns(SdkPatchWarning, match=r"written for pulumi .*, this is 3\.999\.0") as got:
         active = install_sdk_patches(version="3.999.0", force=True)
-    assert len(got) == 4 and not any(active.values())
+    assert len(got) == 5 and not any(active.values())
     assert sent(monkeypatch) == ["registering resource: ty=x"]
     assert frames_sent() > 1
+    cancelled = cancelled_registration_error()
+    assert not isinstance(cancelled, pulumi.RunError)
+    assert str(cancelled) == "context canceled"
     assert sdk_stack.Stack.register_outputs is pulumi.ComponentResource.register_outputs
 
 
@@ -145,7 +193,7 @@ def test_importing_the_components_installs_them() -> None:
     ).stdout.strip()
     assert out == (
         "{'debug messages': True, 'stack traces': True, 'output wait': True, "
-        "'stack outputs': True} True"
+        "'stack outputs': True, 'cancelled registrations': True} True"
         if sdk_patches.sdk_version() == WRITTEN_FOR
         else out
     )
