@@ -1,7 +1,9 @@
 """Fixtures for end-to-end tests that drive the real `pulumi` CLI built by `scripts/setup`.
 
 Each test gets its own copy of a Pulumi program and its own file backend under `tmp_path`, so
-tests never share state with each other or with the developer's `.pulumi-state/`. The
+tests never share state with each other or with the developer's `.pulumi-state/`; the
+projects of one test share a state home (`XDG_STATE_HOME`, where the providers keep their
+pending-create journal), as programs run on one machine do, but not the developer's. The
 environment comes from `.tools/env.sh` (the single source of truth for how pulumi runs here),
 with the backend, a test passphrase, and non-interactive output on top.
 """
@@ -96,6 +98,7 @@ def pulumi_project(tmp_path: Path, engine_env: dict[str, str]) -> Iterator[Proje
             **engine_env,
             "PULUMI_BACKEND_URL": backend_url or f"file://{backend_dir}",
             "PULUMI_CONFIG_PASSPHRASE": TEST_PASSPHRASE,
+            "XDG_STATE_HOME": str(tmp_path / "state-home"),
             "PYTHONPATH": os.pathsep.join(
                 [str(REPO_ROOT), *filter(None, [engine_env.get("PYTHONPATH", "")])]
             ),

@@ -16,6 +16,7 @@ import time
 import urllib.request
 from typing import Any
 
+from components.providers.pending_creates import default_journal_dir
 from tests.e2e.conftest import EmulatorFactory, EmulatorProcess, ProjectFactory, PulumiProject
 from tests.e2e.lab_stack import (
     host_inventory,
@@ -62,6 +63,12 @@ def _in_flight(project: PulumiProject) -> bool:
     return False
 
 
+def _create_started(project: PulumiProject) -> bool:
+    """Whether a provider has noted a create it sent to a host (its pending-create journal),
+    so the kill lands inside the create, not between the engine's note and the provider."""
+    return any(default_journal_dir(project.env).glob("*.json"))
+
+
 def _kill_up_after(project: PulumiProject, emulator: EmulatorProcess, requests: int) -> str:
     """Start `pulumi up` and SIGKILL its whole process group once the host has served
     `requests` more requests (an operation in flight, most likely a create); its output."""
@@ -77,10 +84,15 @@ def _kill_up_after(project: PulumiProject, emulator: EmulatorProcess, requests: 
     )
     while up.poll() is None and _counters(emulator)["requests"] - start < requests:
         time.sleep(POLL_PAUSE_SECONDS)
-    # Then kill only once the engine has recorded an operation in flight, however busy the
-    # machine is (a request count alone can land between two operations).
+    # Then kill only once the engine has recorded an operation in flight and its provider has
+    # sent the create, however busy the machine is (a request count alone can land between two
+    # operations, and the engine records an operation before the provider starts it).
     deadline = time.monotonic() + IN_FLIGHT_WAIT_SECONDS
-    while up.poll() is None and not _in_flight(project) and time.monotonic() < deadline:
+    while (
+        up.poll() is None
+        and not (_in_flight(project) and _create_started(project))
+        and time.monotonic() < deadline
+    ):
         time.sleep(POLL_PAUSE_SECONDS)
     finished_first = up.poll() is not None
     if not finished_first:
