@@ -45,6 +45,7 @@ class ScopeState:
         self.using_scope = using_scope
         self.env = default_env(getattr(computer, "name", "localhost"))
         self.try_depth = 0
+        self.handling: list[Any] = []  # the errors whose catch blocks are running (bare `throw`)
         self.status = True  # $? of the statement being run
         self.last_status = True  # $? as scripts read it
         self.redirects: list[Redirect] = []

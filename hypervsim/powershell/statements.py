@@ -209,9 +209,11 @@ class StatementRunner(ExpressionEvaluator):
                     self._add_error(err.value)
                     saved = self.scope.vars.get("_", NOTHING)
                     self.scope.vars["_"] = err.value
+                    self.handling.append(err.value)
                     try:
                         self.exec_block(clause.body, out)
                     finally:
+                        self.handling.pop()
                         if saved is NOTHING:
                             self.scope.vars.pop("_", None)
                         else:
@@ -243,6 +245,9 @@ class StatementRunner(ExpressionEvaluator):
                     code = 0
             raise ExitSignal(code)
         if kind == "throw":
+            if stmt.value is None and self.handling:
+                # A bare `throw` in a catch block rethrows the error being handled, as is.
+                raise PSError(self.handling[-1], script_terminating=True)
             value = self.statement_value(stmt.value) if stmt.value is not None else None
             raise self._throw(value, stmt)
         raise self.runtime_error(f"Unsupported flow statement {kind}", "NotSupported")

@@ -127,6 +127,31 @@ try { [int]'abc' } catch [System.ArgumentException] { 'wrong' } catch { 'cast fa
     ]
 
 
+def test_bare_throw_in_a_catch_block_rethrows_the_error_being_handled(ps: Run) -> None:
+    """about_Throw: "If the Throw keyword is used in a Catch block without an expression, it
+    throws the current RuntimeException again"; elsewhere it throws ScriptHalted."""
+    script = """
+try { try { throw 'inner' } catch { throw } } catch { "outer: $($_.Exception.Message)" }
+try { try { Get-VM -Name nope -ErrorAction Stop } catch { throw } } catch { $_.FullyQualifiedErrorId }
+try { try { throw [System.IO.FileNotFoundException]::new('gone') }
+      catch [System.IO.IOException] { throw } }
+catch [System.IO.FileNotFoundException] { "typed: $($_.Exception.Message)" }
+try { throw 'handled' } catch { 'handled' }
+try { throw } catch { "bare: $($_.Exception.Message)" }
+"""
+    assert out(ps, script) == [
+        "outer: inner",
+        "InvalidParameter,Microsoft.HyperV.PowerShell.Commands.GetVM",
+        "typed: gone",
+        "handled",
+        "bare: ScriptHalted",
+    ]
+    uncaught = ps("try { Get-VM -Name nope -ErrorAction Stop } catch { throw }; 'not here'")
+    assert uncaught.stdout == ""
+    assert errors(uncaught) == ['Hyper-V was unable to find a virtual machine with name "nope".']
+    assert uncaught.exit_code == 1
+
+
 def test_uncaught_throw_stops_the_script_with_exit_code_1(ps: Run) -> None:
     result = ps("'before'; throw 'bad'; 'after'")
     assert lines(result) == ["before"]
