@@ -253,6 +253,12 @@ def host_input(host: Any) -> Any:
     return host.model_dump(exclude_none=True) if isinstance(host, HostRef) else host
 
 
+PREVIEW_INPUT = "_preview"
+"""Transient input: True when the program runs for a preview (absent: look up, to be safe).
+Set by resources that `mark_preview`; `HostBoundProvider.check` takes it out, so it never
+reaches state or a diff."""
+
+
 def resource_props(args: Any, properties: PropertySet) -> dict[str, Any]:
     """A FRESH props dict for a resource (Pulumi writes `__provider` into it): each field of its
     args dataclass (the host as plain data), then each computed output, not known yet."""
@@ -269,6 +275,9 @@ class HostBoundResource(pulumi.dynamic.Resource, Generic[Args]):
     args and the provider's computed outputs (`resource_props`)."""
 
     dynamic_provider: ClassVar[HostBoundProvider]
+    mark_preview: ClassVar[bool] = False
+    """Pass `PREVIEW_INPUT`: for a provider whose `check_inputs` reads the host only in a
+    preview (in an update its operation script refuses by itself)."""
 
     def __init__(
         self, resource_name: str, args: Args, opts: pulumi.ResourceOptions | None = None
@@ -276,7 +285,10 @@ class HostBoundResource(pulumi.dynamic.Resource, Generic[Args]):
         super().__init__(self.dynamic_provider, resource_name, self.props_of(args), opts)
 
     def props_of(self, args: Args) -> dict[str, Any]:
-        return resource_props(args, self.dynamic_provider.properties)
+        props = resource_props(args, self.dynamic_provider.properties)
+        if self.mark_preview:
+            props[PREVIEW_INPUT] = pulumi.runtime.is_dry_run()
+        return props
 
 
 def guest_running(op: Operation, vm_name: str, otherwise: str) -> bool | None:
@@ -329,6 +341,11 @@ class HostBoundProvider(ResourceProvider):
     def delete_object(self, op: Operation, id_: str, props: Props) -> None:
         """Remove; an already-missing object is success."""
         raise NotImplementedError
+
+    def check_inputs(self, olds: Props, inputs: Props, preview: bool) -> list[CheckFailure]:
+        """Checks beyond the declarations, of inputs that passed them (and name a configured
+        host): `preview` is False only in an update of a resource that `mark_preview`s."""
+        return []
 
     def find_created(self, op: Operation, inputs: Props) -> tuple[str, Props] | None:
         """After a create whose outcome is unknown: re-read the object by its identity and
@@ -463,7 +480,9 @@ class HostBoundProvider(ResourceProvider):
 
     # -- ResourceProvider -------------------------------------------------------------------
 
-    def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
+    def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
+        news = dict(news)
+        preview = news.pop(PREVIEW_INPUT, True)
         inputs, failures = self.properties.check(news)
         out = [CheckFailure(f.prop, f.reason) for f in failures]
         host = inputs.get("host")
@@ -472,6 +491,8 @@ class HostBoundProvider(ResourceProvider):
                 self.lab().host(host)
             except (ConfigError, ProviderError) as exc:
                 out.append(CheckFailure("host", str(exc)))
+        if not out:
+            out.extend(self.check_inputs(olds, inputs, preview))
         return CheckResult(inputs, out)
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:

@@ -27,13 +27,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Annotated, Any
 
-import pulumi
 from pulumi import Input, Output
-from pulumi.dynamic import CheckFailure, CheckResult
+from pulumi.dynamic import CheckFailure
 from pydantic import AfterValidator
 
 from components.providers import api
-from components.providers.vm import PREVIEW_INPUT
 from components.remote import RemoteError
 
 log = logging.getLogger(__name__)
@@ -84,27 +82,22 @@ class NetNatProvider(api.HostBoundProvider):
 
     properties = NET_NAT
 
-    def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
-        news = dict(news)
-        preview = news.pop(PREVIEW_INPUT, True)
-        result = super().check(olds, news)
-        inputs = result.inputs
-        if result.failures or any(api.is_unknown(v) for v in inputs.values()):
-            return result
+    def check_inputs(self, olds: api.Props, inputs: api.Props, preview: bool) -> list[CheckFailure]:
+        if any(api.is_unknown(v) for v in inputs.values()):
+            return []
         if preview is False:
-            return result  # an update: create.ps1 explains WinNAT's refusal itself
+            return []  # an update: create.ps1 explains WinNAT's refusal itself
         replaced = _replaced_here(olds, inputs)
         if olds and replaced is None and api.equivalent(olds.get("host"), inputs.get("host")):
-            return result  # the NAT in state stays as it is: it is there already
+            return []  # the NAT in state stays as it is: it is there already
         try:
             op = self._operation(inputs, "check")
             found = op.run("host_networks", {})
         except (RemoteError, api.ProviderError) as exc:
             # A host not made yet (an L1 of this lab) or unreachable: create decides.
             log.info("check NetNat: could not read the host's networks: %s", exc)
-            return result
-        result.failures.extend(_host_conflicts(inputs, found, op.ref.label(), replaced))
-        return result
+            return []
+        return _host_conflicts(inputs, found, op.ref.label(), replaced)
 
     def create_object(self, op: api.Operation, inputs: api.Props) -> tuple[str, api.Props]:
         name, prefix = inputs["name"], inputs["internal_prefix"]
@@ -203,10 +196,7 @@ class NetNat(api.HostBoundResource[NetNatArgs], module="hyperv", name="NetNat"):
     active: Output[bool]
 
     dynamic_provider = _PROVIDER
-
-    def props_of(self, args: NetNatArgs) -> dict[str, Any]:
-        # Marks a preview's registration: check reads the host only then (`PREVIEW_INPUT`).
-        return {**super().props_of(args), PREVIEW_INPUT: pulumi.runtime.is_dry_run()}
+    mark_preview = True
 
 
 __all__ = ["NET_NAT", "IPv4Network", "NetNat", "NetNatArgs", "NetNatProvider", "ipv4_network"]

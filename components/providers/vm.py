@@ -38,9 +38,8 @@ import re
 from dataclasses import dataclass, replace
 from typing import Annotated, Any, Literal
 
-import pulumi
 from pulumi import Input, Output
-from pulumi.dynamic import CheckFailure, CheckResult, DiffResult
+from pulumi.dynamic import CheckFailure, DiffResult
 from pydantic import AfterValidator, Field
 
 from components.answer_file import (
@@ -189,10 +188,6 @@ VM_PROPERTIES = api.PropertySet.from_args(
 )
 
 
-PREVIEW_INPUT = "_preview"
-"""Transient input: True when the program runs for a preview (absent: look up, to be safe)."""
-
-
 def compose_notes(notes: str, owner: str, kept: str = "") -> str:
     """The Notes text stored on the host: the Notes an adopted VM had (`kept`), the declared
     notes, then the owner tag line."""
@@ -242,31 +237,23 @@ class VmProvider(api.HostBoundProvider):
 
     # -- check / diff -----------------------------------------------------------------------
 
-    def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
-        news = dict(news)
-        preview = news.pop(PREVIEW_INPUT, True)
-        result = super().check(olds, news)
-        if result.failures:
-            return result
-        inputs = result.inputs
+    def check_inputs(self, olds: api.Props, inputs: api.Props, preview: bool) -> list[CheckFailure]:
         failure = self._credential_failure(inputs)
         if failure is not None:
-            result.failures.append(failure)
-            return result
+            return [failure]
         if any(api.is_unknown(inputs.get(k)) for k in ("host", "name")):
-            return result
+            return []
         # An unknown owner is a stack id made in this update: no VM carries it yet, so every
         # tagged VM of that name is another stack's (the lookup below still applies).
         if preview is False:
             # An update: create.ps1 refuses another stack's VM itself (`_adoptable`).
-            return result
+            return []
         if _same_vm_as_before(olds, inputs):
             # The stack's state already holds this VM under the same host and name: a lookup
             # would only cost two round trips per VM on every preview and update. A new owner
             # (an owner id added, the stack renamed) re-tags it in the update.
-            return result
-        result.failures.extend(self._preview_lookup(inputs))
-        return result
+            return []
+        return self._preview_lookup(inputs)
 
     def _credential_failure(self, inputs: dict[str, Any]) -> CheckFailure | None:
         """An image that needs an answer file needs a configured credential for its password."""
@@ -635,6 +622,4 @@ class Vm(api.HostBoundResource[VmArgs], module="hyperv", name="Vm"):
     restarts: Output[int]
 
     dynamic_provider = VmProvider()
-
-    def props_of(self, args: VmArgs) -> dict[str, Any]:
-        return {**super().props_of(args), PREVIEW_INPUT: pulumi.runtime.is_dry_run()}
+    mark_preview = True

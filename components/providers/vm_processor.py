@@ -17,15 +17,13 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Annotated, Any
 
-import pulumi
 from pulumi import Input, Output
-from pulumi.dynamic import CheckFailure, CheckResult, DiffResult
+from pulumi.dynamic import CheckFailure, DiffResult
 from pydantic import Field
 
 from components.config import HostRef
 from components.nesting_support import nesting_refusal
 from components.providers import api
-from components.providers.vm import PREVIEW_INPUT
 from components.remote import PowerShellError, RemoteError
 
 log = logging.getLogger(__name__)
@@ -65,20 +63,14 @@ class VmProcessorProvider(api.HostBoundProvider):
 
     properties = VM_PROCESSOR_PROPERTIES
 
-    def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
-        news = dict(news)
-        preview = news.pop(PREVIEW_INPUT, True)
-        result = super().check(olds, news)
-        inputs = result.inputs
+    def check_inputs(self, olds: api.Props, inputs: api.Props, preview: bool) -> list[CheckFailure]:
         wants = inputs.get("expose_virtualization_extensions")
-        if result.failures or wants is not True or olds.get("expose_virtualization_extensions"):
-            return result  # only turning nesting on needs the host's support
+        if wants is not True or olds.get("expose_virtualization_extensions"):
+            return []  # only turning nesting on needs the host's support
         if api.is_unknown(inputs.get("host")) or preview is False:
-            return result  # an update: Set-VMProcessor decides, `_apply` says why
+            return []  # an update: Set-VMProcessor decides, `_apply` says why
         refusal = self._nesting_refusal(self._operation(inputs, "check"), inputs.get("vm_name"))
-        if refusal:
-            result.failures.append(CheckFailure("expose_virtualization_extensions", refusal))
-        return result
+        return [CheckFailure("expose_virtualization_extensions", refusal)] if refusal else []
 
     @staticmethod
     def _nesting_refusal(op: api.Operation, vm_name: Any) -> str | None:
@@ -174,7 +166,4 @@ class VmProcessor(api.HostBoundResource[VmProcessorArgs], module="hyperv", name=
     expose_virtualization_extensions: Output[bool]
 
     dynamic_provider = VmProcessorProvider()
-
-    def props_of(self, args: VmProcessorArgs) -> dict[str, Any]:
-        # Marks a preview's registration: check reads the host only then (`PREVIEW_INPUT`).
-        return {**super().props_of(args), PREVIEW_INPUT: pulumi.runtime.is_dry_run()}
+    mark_preview = True
