@@ -20,7 +20,7 @@ import logging
 import sys
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import fields
+from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Annotated, Any, ClassVar, Generic, Literal, TypeAlias, TypeVar
 
@@ -44,7 +44,7 @@ from components.providers.pending_creates import (
     create_key,
     default_journal_dir,
 )
-from components.providers.properties import Prop, PropertyDiff, PropertySet, is_unknown
+from components.providers.properties import Prop, PropertyDiff, PropertySet, declared_as, is_unknown
 from components.remote import (
     POOL,
     FollowUp,
@@ -88,6 +88,19 @@ STOP_POLICY_PROP = Prop(
     default="fail",
     doc="'fail' (Windows' own error) or 'stop-and-restore' for changes that need the VM Off",
 )
+VM_ID_PROP = Prop("vm_id", str, computed=True, doc="Hyper-V VM Id")
+"""The output of a `VmSettingArgs` resource that names its VM for good (names may change)."""
+
+
+@dataclass
+class VmSettingArgs:
+    """The first inputs of a resource that sets something on an existing VM (its processors,
+    power state, an adapter): which VM, on which host. Its Args extend this."""
+
+    host: pulumi.Input[str | HostRef | dict[str, Any]] = declared_as(HOST_PROP)
+    """Hyper-V host that runs the VM (config host name or nested-host route)."""
+    vm_name: pulumi.Input[str] = declared_as(VM_NAME_PROP)
+    """Name of the VM; changing it replaces the resource."""
 
 
 def one_line(message: str) -> str:

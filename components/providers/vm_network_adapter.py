@@ -13,20 +13,15 @@ from typing import Annotated, Any
 from pulumi import Input, Output
 from pydantic import Field
 
-from components.config import HostRef
 from components.providers import api
 
 _NAME = Annotated[str, Field(min_length=1)]
 
 
 @dataclass
-class VmNetworkAdapterArgs:
+class VmNetworkAdapterArgs(api.VmSettingArgs):
     """Inputs of a `VmNetworkAdapter`, and the declaration of each property (`declared`)."""
 
-    host: Input[str | HostRef | dict[str, Any]] = api.declared_as(api.HOST_PROP)
-    """Hyper-V host that runs the VM (config host name or nested-host route)."""
-    vm_name: Input[str] = api.declared_as(api.VM_NAME_PROP)
-    """Name of the VM; changing it replaces the resource."""
     adapter_name: Input[str] = api.declared(_NAME, "Network Adapter", replaces=True)
     """Name of the adapter on the VM; changing it replaces the resource."""
     switch_name: Input[str | None] = api.declared(_NAME | None, None)
@@ -39,7 +34,7 @@ VM_NETWORK_ADAPTER_PROPERTIES = api.PropertySet.from_args(
     "VmNetworkAdapter",
     VmNetworkAdapterArgs,
     computed=[
-        api.Prop("vm_id", str, computed=True, doc="Hyper-V VM Id"),
+        api.VM_ID_PROP,
         api.Prop("mac_address", str, computed=True, doc="the adapter's MAC address"),
     ],
 )

@@ -18,20 +18,15 @@ from typing import Any, Literal
 from pulumi import Input, Output
 from pulumi.dynamic import DiffResult
 
-from components.config import HostRef
 from components.providers import api
 
 PowerState = Literal["Running", "Off"]
 
 
 @dataclass
-class VmPowerStateArgs:
+class VmPowerStateArgs(api.VmSettingArgs):
     """Inputs of a `VmPowerState`, and the declaration of each property (`declared`)."""
 
-    host: Input[str | HostRef | dict[str, Any]] = api.declared_as(api.HOST_PROP)
-    """Hyper-V host that runs the VM (config host name or nested-host route)."""
-    vm_name: Input[str] = api.declared_as(api.VM_NAME_PROP)
-    """Name of the VM; changing it replaces the resource."""
     state: Input[PowerState] = api.declared(PowerState, "Running")
     """'Running' (Start-VM) or 'Off' (guest shutdown)."""
     parent_boot: Input[str | None] = api.declared(str | None, None)
@@ -42,7 +37,7 @@ VM_POWER_STATE_PROPERTIES = api.PropertySet.from_args(
     "VmPowerState",
     VmPowerStateArgs,
     computed=[
-        api.Prop("vm_id", str, computed=True, doc="Hyper-V VM Id"),
+        api.VM_ID_PROP,
         api.Prop("starts", int, computed=True, doc="times an update started the VM"),
     ],
 )

@@ -21,7 +21,6 @@ from pulumi import Input, Output
 from pulumi.dynamic import CheckFailure, DiffResult
 from pydantic import Field
 
-from components.config import HostRef
 from components.nesting_support import nesting_refusal
 from components.providers import api
 from components.remote import PowerShellError, RemoteError
@@ -30,13 +29,9 @@ log = logging.getLogger(__name__)
 
 
 @dataclass
-class VmProcessorArgs:
+class VmProcessorArgs(api.VmSettingArgs):
     """Inputs of a `VmProcessor`, and the declaration of each property (`declared`)."""
 
-    host: Input[str | HostRef | dict[str, Any]] = api.declared_as(api.HOST_PROP)
-    """Hyper-V host that runs the VM (config host name or nested-host route)."""
-    vm_name: Input[str] = api.declared_as(api.VM_NAME_PROP)
-    """Name of the VM; changing it replaces the resource."""
     count: Input[int] = api.declared(Annotated[int, Field(ge=1, le=2048)], 2, needs_off=True)
     """Virtual processors (VM Off to change)."""
     expose_virtualization_extensions: Input[bool] = api.declared(bool, False, needs_off=True)
@@ -52,7 +47,7 @@ VM_PROCESSOR_PROPERTIES = api.PropertySet.from_args(
     "VmProcessor",
     VmProcessorArgs,
     computed=[
-        api.Prop("vm_id", str, computed=True, doc="Hyper-V VM Id"),
+        api.VM_ID_PROP,
         api.Prop("restarts", int, computed=True, doc="times stop-and-restore restarted the VM"),
     ],
 )
