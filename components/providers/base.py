@@ -237,6 +237,14 @@ class Operation:
         """Whether create may take over an object that already exists under its identity."""
         return bool(inputs.get("adopt_existing")) or self.pending_leftover
 
+    def require_adoptable(self, inputs: Mapping[str, Any], what: str) -> None:
+        """A create found `what` (e.g. "NetNat 'nat'") already there: refuse unless it may
+        adopt it, saying how to let it."""
+        if not self.may_adopt(inputs):
+            raise ProviderError(
+                f"{what} already exists on {self.ref.label()}; set adopt_existing=True to manage it"
+            )
+
     def run(
         self,
         script: str | Path,

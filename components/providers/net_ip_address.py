@@ -89,11 +89,8 @@ class NetIpAddressProvider(api.HostBoundProvider):
                 "adopt_existing": op.may_adopt(inputs),
             },
         )
-        if got["status"] == "exists" and not op.may_adopt(inputs):
-            raise api.ProviderError(
-                f"NetIpAddress '{ip}' on '{alias}' already exists on {op.ref.label()}; "
-                "set adopt_existing=True to manage it"
-            )
+        if got["status"] == "exists":
+            op.require_adoptable(inputs, f"NetIpAddress '{ip}' on '{alias}'")
         return f"{alias}|{ip}", {"interface_index": got["interface_index"]}
 
     def find_created(self, op: api.Operation, inputs: api.Props) -> tuple[str, api.Props] | None:

@@ -104,11 +104,7 @@ class NetNatProvider(api.HostBoundProvider):
         got = self.run_described(op, "create", {"name": name, "internal_prefix": prefix})
         where = op.ref.label()
         if got["status"] == "exists":
-            if not op.may_adopt(inputs):
-                raise api.ProviderError(
-                    f"NetNat '{name}' already exists on {where}; "
-                    "set adopt_existing=True to manage it"
-                )
+            op.require_adoptable(inputs, f"NetNat '{name}'")
             if got["internal_prefix"] != prefix:
                 raise api.ProviderError(
                     f"NetNat '{name}' on {where} has prefix {got['internal_prefix']}, not "

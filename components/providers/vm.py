@@ -462,10 +462,8 @@ class VmProvider(api.HostBoundProvider):
         if conflict:
             raise api.ProviderError(conflict)
         own = bool(owner) and all(split_notes(vm["notes_text"])[1] == owner for vm in found)
-        if not (own or op.may_adopt(inputs)):
-            raise api.ProviderError(
-                f"Vm '{name}' already exists on {label}; set adopt_existing=True to manage it"
-            )
+        if not own:
+            op.require_adoptable(inputs, f"Vm '{name}'")
         if len(found) > 1:
             raise api.ProviderError(
                 f"{len(found)} VMs named '{name}' exist on {label}; "

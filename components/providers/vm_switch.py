@@ -85,11 +85,7 @@ class VmSwitchProvider(api.HostBoundProvider):
         )
         where = op.ref.label()
         if got["status"] == "exists":
-            if not op.may_adopt(inputs):
-                raise api.ProviderError(
-                    f"VmSwitch '{inputs['name']}' already exists on {where}; "
-                    "set adopt_existing=True to manage it"
-                )
+            op.require_adoptable(inputs, f"VmSwitch '{inputs['name']}'")
             if got["switch_type"] != inputs["switch_type"]:
                 raise api.ProviderError(
                     f"VmSwitch '{inputs['name']}' on {where} is {got['switch_type']}, not "
