@@ -11,6 +11,7 @@ from __future__ import annotations
 from components.providers.base import (
     ADOPT_PROP,
     HOST_PROP,
+    SETTING_VM_PRELUDE,
     STOP_POLICY_PROP,
     VM_ID_PROP,
     VM_POWER_PRELUDE,
@@ -38,6 +39,7 @@ from components.providers.properties import (
 __all__ = [
     "ADOPT_PROP",
     "HOST_PROP",
+    "SETTING_VM_PRELUDE",
     "STOP_POLICY_PROP",
     "VM_ID_PROP",
     "VM_POWER_PRELUDE",

@@ -70,6 +70,9 @@ SHARED_SCRIPTS = Path(__file__).resolve().parent.parent / "scripts"
 VM_POWER_PRELUDE = SHARED_SCRIPTS / "vm_power.ps1"
 """Defines `Invoke-WhileVmOff -VMName -Policy -Change {...}` for 'needs VM Off' changes."""
 
+SETTING_VM_PRELUDE = SHARED_SCRIPTS / "setting_vm.ps1"
+"""Defines `Find-LabSettingVm $in`: the VM of a `VmSettingArgs` resource, by `vm_id` or name."""
+
 VM_RUNNING_SCRIPT = SHARED_SCRIPTS / "vm_running.ps1"
 """Reports a VM's state and nesting, for the preview of a change that needs the VM Off."""
 VMS_RUNNING_SCRIPT = SHARED_SCRIPTS / "vms_running.ps1"

@@ -47,7 +47,10 @@ class VmNetworkAdapterProvider(api.HostBoundProvider):
 
     def create_object(self, op: api.Operation, inputs: api.Props) -> tuple[str, api.Props]:
         got = self.run_described(
-            op, "apply", {**_wanted(inputs), "vm_id": None, "adapter_id": None}
+            op,
+            "apply",
+            {**_wanted(inputs), "vm_id": None, "adapter_id": None},
+            api.SETTING_VM_PRELUDE,
         )
         return got["adapter_id"], _computed(got)
 
@@ -67,7 +70,10 @@ class VmNetworkAdapterProvider(api.HostBoundProvider):
         self, op: api.Operation, id_: str, olds: api.Props, news: api.Props, diff: api.PropertyDiff
     ) -> api.Props:
         got = self.run_described(
-            op, "apply", {**_wanted(news), "vm_id": olds["vm_id"], "adapter_id": id_}
+            op,
+            "apply",
+            {**_wanted(news), "vm_id": olds["vm_id"], "adapter_id": id_},
+            api.SETTING_VM_PRELUDE,
         )
         return _computed(got)
 

@@ -53,7 +53,9 @@ class VmPowerStateProvider(api.HostBoundProvider):
 
     def create_object(self, op: api.Operation, inputs: api.Props) -> tuple[str, api.Props]:
         got = op.run(
-            "apply", {"vm_id": None, "vm_name": inputs["vm_name"], "state": inputs["state"]}
+            "apply",
+            {"vm_id": None, "vm_name": inputs["vm_name"], "state": inputs["state"]},
+            api.SETTING_VM_PRELUDE,
         )
         return got["vm_id"], {"vm_id": got["vm_id"], "starts": 0}
 
@@ -66,7 +68,11 @@ class VmPowerStateProvider(api.HostBoundProvider):
     def update_object(
         self, op: api.Operation, id_: str, olds: api.Props, news: api.Props, diff: api.PropertyDiff
     ) -> api.Props:
-        got = op.run("apply", {"vm_id": id_, "vm_name": news["vm_name"], "state": news["state"]})
+        got = op.run(
+            "apply",
+            {"vm_id": id_, "vm_name": news["vm_name"], "state": news["state"]},
+            api.SETTING_VM_PRELUDE,
+        )
         started = got["previous_state"] != "Running" and got["state"] == "Running"
         return {"vm_id": got["vm_id"], "starts": (olds.get("starts") or 0) + int(started)}
 

@@ -148,6 +148,7 @@ class VmProcessorProvider(api.HostBoundProvider):
                     "expose_virtualization_extensions": inputs["expose_virtualization_extensions"],
                     "stop_policy": inputs["stop_policy"],
                 },
+                api.SETTING_VM_PRELUDE,
                 api.VM_POWER_PRELUDE,
             )
 
