@@ -92,7 +92,7 @@ STOP_POLICY_PROP = Prop(
     doc="'fail' (Windows' own error) or 'stop-and-restore' for changes that need the VM Off",
 )
 VM_ID_PROP = Prop("vm_id", str, computed=True, doc="Hyper-V VM Id")
-"""The output of a `VmSettingArgs` resource that names its VM for good (names may change)."""
+"""An output of each `VmSettingArgs` resource: its VM's Id, which stays when a name changes."""
 
 
 @dataclass
