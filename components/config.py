@@ -443,7 +443,6 @@ class LabConfig(_Strict):
         images: Any = None,
     ) -> LabConfig:
         """Build from raw config values (JSON text or objects), filling gaps from `environ`."""
-        env = os.environ if environ is None else environ
         given = {
             f"{NAMESPACE}:{k}": v
             for k, v in {
@@ -455,7 +454,15 @@ class LabConfig(_Strict):
                 "images": images,
             }.items()
         }
-        sources = ConfigSources.read(given.get, env)
+        return cls.from_config_sources(ConfigSources.read(given.get, environ), environ)
+
+    @classmethod
+    def from_config_sources(
+        cls, sources: ConfigSources, environ: Mapping[str, str] | None = None
+    ) -> LabConfig:
+        """Build from the settings as read (`ConfigSources`); a password they do not give comes
+        from its environment variable in `environ`."""
+        env = os.environ if environ is None else environ
         hosts_raw = as_object(HOSTS_KEY, sources.hosts)
         creds_raw = as_object(CREDENTIALS_KEY, sources.credentials)
         pw_raw = as_object(PASSWORDS_KEY, sources.passwords)
@@ -494,16 +501,7 @@ class LabConfig(_Strict):
     @classmethod
     def from_pulumi_config(cls, config: Any, environ: Mapping[str, str] | None = None) -> LabConfig:
         """From a dynamic provider's `ConfigureRequest.config` (anything with `.get(key)`)."""
-        sources = ConfigSources.read(config.get, environ)
-        return cls.from_sources(
-            hosts=sources.hosts,
-            credentials=sources.credentials,
-            passwords=sources.passwords,
-            prefix=sources.prefix,
-            environ=environ,
-            journal_dir=sources.journal_dir,
-            images=sources.images,
-        )
+        return cls.from_config_sources(ConfigSources.read(config.get, environ), environ)
 
     @classmethod
     def from_environment(cls, environ: Mapping[str, str] | None = None) -> LabConfig:

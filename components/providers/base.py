@@ -20,7 +20,7 @@ import logging
 import sys
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import fields
+from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Annotated, Any, ClassVar, Generic, Literal, TypeAlias, TypeVar
 
@@ -44,7 +44,7 @@ from components.providers.pending_creates import (
     create_key,
     default_journal_dir,
 )
-from components.providers.properties import Prop, PropertyDiff, PropertySet, is_unknown
+from components.providers.properties import Prop, PropertyDiff, PropertySet, declared_as, is_unknown
 from components.remote import (
     POOL,
     FollowUp,
@@ -70,6 +70,9 @@ SHARED_SCRIPTS = Path(__file__).resolve().parent.parent / "scripts"
 VM_POWER_PRELUDE = SHARED_SCRIPTS / "vm_power.ps1"
 """Defines `Invoke-WhileVmOff -VMName -Policy -Change {...}` for 'needs VM Off' changes."""
 
+SETTING_VM_PRELUDE = SHARED_SCRIPTS / "setting_vm.ps1"
+"""Defines `Find-LabSettingVm $in`: the VM of a `VmSettingArgs` resource, by `vm_id` or name."""
+
 VM_RUNNING_SCRIPT = SHARED_SCRIPTS / "vm_running.ps1"
 """Reports a VM's state and nesting, for the preview of a change that needs the VM Off."""
 VMS_RUNNING_SCRIPT = SHARED_SCRIPTS / "vms_running.ps1"
@@ -88,6 +91,19 @@ STOP_POLICY_PROP = Prop(
     default="fail",
     doc="'fail' (Windows' own error) or 'stop-and-restore' for changes that need the VM Off",
 )
+VM_ID_PROP = Prop("vm_id", str, computed=True, doc="Hyper-V VM Id")
+"""An output of each `VmSettingArgs` resource: its VM's Id, which stays when a name changes."""
+
+
+@dataclass
+class VmSettingArgs:
+    """The first inputs of a resource that sets something on an existing VM (its processors,
+    power state, an adapter): which VM, on which host. Its Args extend this."""
+
+    host: pulumi.Input[str | HostRef | dict[str, Any]] = declared_as(HOST_PROP)
+    """Hyper-V host that runs the VM (config host name or nested-host route)."""
+    vm_name: pulumi.Input[str] = declared_as(VM_NAME_PROP)
+    """Name of the VM; changing it replaces the resource."""
 
 
 def one_line(message: str) -> str:
@@ -224,6 +240,14 @@ class Operation:
         """Whether create may take over an object that already exists under its identity."""
         return bool(inputs.get("adopt_existing")) or self.pending_leftover
 
+    def require_adoptable(self, inputs: Mapping[str, Any], what: str) -> None:
+        """A create found `what` (e.g. "NetNat 'nat'") already there: refuse unless it may
+        adopt it, saying how to let it."""
+        if not self.may_adopt(inputs):
+            raise ProviderError(
+                f"{what} already exists on {self.ref.label()}; set adopt_existing=True to manage it"
+            )
+
     def run(
         self,
         script: str | Path,
@@ -253,6 +277,12 @@ def host_input(host: Any) -> Any:
     return host.model_dump(exclude_none=True) if isinstance(host, HostRef) else host
 
 
+PREVIEW_INPUT = "_preview"
+"""Transient input: True when the program runs for a preview (absent: look up, to be safe).
+Set by resources that `mark_preview`; `HostBoundProvider.check` takes it out, so it never
+reaches state or a diff."""
+
+
 def resource_props(args: Any, properties: PropertySet) -> dict[str, Any]:
     """A FRESH props dict for a resource (Pulumi writes `__provider` into it): each field of its
     args dataclass (the host as plain data), then each computed output, not known yet."""
@@ -269,6 +299,9 @@ class HostBoundResource(pulumi.dynamic.Resource, Generic[Args]):
     args and the provider's computed outputs (`resource_props`)."""
 
     dynamic_provider: ClassVar[HostBoundProvider]
+    mark_preview: ClassVar[bool] = False
+    """Pass `PREVIEW_INPUT`: for a provider whose `check_inputs` reads the host only in a
+    preview (in an update its operation script refuses by itself)."""
 
     def __init__(
         self, resource_name: str, args: Args, opts: pulumi.ResourceOptions | None = None
@@ -276,7 +309,10 @@ class HostBoundResource(pulumi.dynamic.Resource, Generic[Args]):
         super().__init__(self.dynamic_provider, resource_name, self.props_of(args), opts)
 
     def props_of(self, args: Args) -> dict[str, Any]:
-        return resource_props(args, self.dynamic_provider.properties)
+        props = resource_props(args, self.dynamic_provider.properties)
+        if self.mark_preview:
+            props[PREVIEW_INPUT] = pulumi.runtime.is_dry_run()
+        return props
 
 
 def guest_running(op: Operation, vm_name: str, otherwise: str) -> bool | None:
@@ -329,6 +365,11 @@ class HostBoundProvider(ResourceProvider):
     def delete_object(self, op: Operation, id_: str, props: Props) -> None:
         """Remove; an already-missing object is success."""
         raise NotImplementedError
+
+    def check_inputs(self, olds: Props, inputs: Props, preview: bool) -> list[CheckFailure]:
+        """Checks beyond the declarations, of inputs that passed them (and name a configured
+        host): `preview` is False only in an update of a resource that `mark_preview`s."""
+        return []
 
     def find_created(self, op: Operation, inputs: Props) -> tuple[str, Props] | None:
         """After a create whose outcome is unknown: re-read the object by its identity and
@@ -463,7 +504,9 @@ class HostBoundProvider(ResourceProvider):
 
     # -- ResourceProvider -------------------------------------------------------------------
 
-    def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
+    def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
+        news = dict(news)
+        preview = news.pop(PREVIEW_INPUT, True)
         inputs, failures = self.properties.check(news)
         out = [CheckFailure(f.prop, f.reason) for f in failures]
         host = inputs.get("host")
@@ -472,6 +515,8 @@ class HostBoundProvider(ResourceProvider):
                 self.lab().host(host)
             except (ConfigError, ProviderError) as exc:
                 out.append(CheckFailure("host", str(exc)))
+        if not out:
+            out.extend(self.check_inputs(olds, inputs, preview))
         return CheckResult(inputs, out)
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:

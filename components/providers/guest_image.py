@@ -26,23 +26,7 @@ from pulumi.dynamic import CheckFailure, CheckResult, DiffResult
 from pydantic import Field
 
 from components.config import ConfigError, HostRef
-from components.providers.base import (
-    ADOPT_PROP,
-    HOST_PROP,
-    HostBoundProvider,
-    HostBoundResource,
-    Operation,
-    ProviderError,
-    guest_running,
-)
-from components.providers.properties import (
-    Prop,
-    PropertyDiff,
-    PropertySet,
-    declared,
-    declared_as,
-    is_unknown,
-)
+from components.providers import api
 from components.remote import PowerShellError, RemoteError
 
 log = logging.getLogger(__name__)
@@ -57,27 +41,27 @@ WindowsFilePath = Annotated[
 class GuestImageArgs:
     """Inputs of a `GuestImage`, and the declaration of each property (`declared`)."""
 
-    host: Input[str | Mapping[str, Any]] = declared_as(HOST_PROP)
+    host: Input[str | Mapping[str, Any]] = api.declared_as(api.HOST_PROP)
     """The Hyper-V host that runs the VM and holds the image (as `VmArgs.host`, e.g. "l0")."""
-    vm_name: Input[str] = declared(Annotated[str, Field(min_length=1)], replaces=True)
+    vm_name: Input[str] = api.declared(Annotated[str, Field(min_length=1)], replaces=True)
     """The VM's name on `host` (e.g. the L1's prefixed name)."""
-    guest: Input[str | Mapping[str, Any]] = declared(HostRef | str)
+    guest: Input[str | Mapping[str, Any]] = api.declared(HostRef | str)
     """Route into that VM's guest: a NestedHost's `host` output."""
-    source_path: str = declared(WindowsFilePath, replaces=True)
+    source_path: str = api.declared(WindowsFilePath, replaces=True)
     """The image on `host`, e.g. `C:\\Images\\WS2022-Datacenter.vhdx` (never changed)."""
-    destination_path: str = declared(WindowsFilePath, replaces=True)
+    destination_path: str = api.declared(WindowsFilePath, replaces=True)
     """Where the copy goes inside the guest (folders are created)."""
-    adopt_existing: Input[bool] = declared_as(ADOPT_PROP)
+    adopt_existing: Input[bool] = api.declared_as(api.ADOPT_PROP)
     """Replace a different file already at `destination_path` instead of failing."""
 
 
-GUEST_IMAGE = PropertySet.from_args(
+GUEST_IMAGE = api.PropertySet.from_args(
     "GuestImage",
     GuestImageArgs,
     computed=[
-        Prop("sha256", str, computed=True, doc="the image's SHA256 (uppercase hex)"),
-        Prop("guest_sha256", str, computed=True, doc="the copy's SHA256 when last read"),
-        Prop(
+        api.Prop("sha256", str, computed=True, doc="the image's SHA256 (uppercase hex)"),
+        api.Prop("guest_sha256", str, computed=True, doc="the copy's SHA256 when last read"),
+        api.Prop(
             "guest_service_turned_on",
             bool,
             computed=True,
@@ -87,14 +71,14 @@ GUEST_IMAGE = PropertySet.from_args(
 )
 
 
-class GuestImageProvider(HostBoundProvider):
+class GuestImageProvider(api.HostBoundProvider):
     """Copies one image into a guest, checks it by hash, and removes the copy on delete."""
 
     properties = GUEST_IMAGE
 
     # -- routing: Copy-VMFile and VM checks run on the host; hashing runs in the guest -----
 
-    def _guest_operation(self, props: Mapping[str, Any], verb: str) -> Operation:
+    def _guest_operation(self, props: Mapping[str, Any], verb: str) -> api.Operation:
         return self._operation({**props, "host": props["guest"]}, verb)
 
     def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
@@ -102,12 +86,12 @@ class GuestImageProvider(HostBoundProvider):
         if result.failures:
             return result
         values = result.inputs
-        if any(is_unknown(values.get(k)) for k in ("host", "vm_name", "guest")):
+        if any(api.is_unknown(values.get(k)) for k in ("host", "vm_name", "guest")):
             return result
         try:
             guest = HostRef.parse(values["guest"])
             self.lab().host(guest)
-        except (ConfigError, ProviderError, ValueError) as exc:
+        except (ConfigError, api.ProviderError, ValueError) as exc:
             result.failures.append(CheckFailure("guest", str(exc)))
             return result
         if guest.host is None:  # a PowerShell Direct route: it must lead into this very VM
@@ -133,7 +117,7 @@ class GuestImageProvider(HostBoundProvider):
 
     # -- steps ----------------------------------------------------------------------------
 
-    def _probe(self, guest_op: Operation, props: Mapping[str, Any]) -> str | None:
+    def _probe(self, guest_op: api.Operation, props: Mapping[str, Any]) -> str | None:
         """The SHA256 of the file at the destination inside the guest, or None if absent."""
         got = guest_op.run("get", {"path": props["destination_path"]})
         return str(got["sha256"]).upper() if got.get("exists") else None
@@ -156,7 +140,7 @@ class GuestImageProvider(HostBoundProvider):
 
     def _copy(
         self,
-        op: Operation,
+        op: api.Operation,
         props: Mapping[str, Any],
         existing: str | None,
         overwrite: bool,
@@ -176,7 +160,7 @@ class GuestImageProvider(HostBoundProvider):
             *preludes,
         )
 
-    def _remove_damaged(self, guest_op: Operation, props: Mapping[str, Any]) -> str:
+    def _remove_damaged(self, guest_op: api.Operation, props: Mapping[str, Any]) -> str:
         """Remove a partial or damaged copy; returns words for the error message."""
         try:
             guest_op.run("delete", {"path": props["destination_path"]})
@@ -186,7 +170,7 @@ class GuestImageProvider(HostBoundProvider):
         return "the damaged copy was removed"
 
     def _ensure_copy(
-        self, op: Operation, props: Mapping[str, Any], overwrite: bool, verb: str
+        self, op: api.Operation, props: Mapping[str, Any], overwrite: bool, verb: str
     ) -> dict[str, Any]:
         """The guest holds an exact copy of the image afterwards; returns computed values."""
         guest_op = self._guest_operation(props, verb)
@@ -209,7 +193,7 @@ class GuestImageProvider(HostBoundProvider):
                     raise exc from None
                 if after is None or after == before:
                     raise
-                raise ProviderError(
+                raise api.ProviderError(
                     f"{op.ref.label()}: {op.label} failed: {exc.message} "
                     f"({self._remove_damaged(guest_op, props)})"
                 ) from None
@@ -219,7 +203,7 @@ class GuestImageProvider(HostBoundProvider):
                 removal = self._remove_damaged(guest_op, props)
         sha256 = str(got["sha256"]).upper()
         if got["refused"]:
-            raise ProviderError(
+            raise api.ProviderError(
                 f"{where} already exists with other content (SHA256 {before}, the image "
                 f"{props['source_path']} has {sha256}); set adopt_existing=True to replace it"
             )
@@ -228,7 +212,7 @@ class GuestImageProvider(HostBoundProvider):
             return {"sha256": sha256, "guest_sha256": sha256, "guest_service_turned_on": False}
         if after != sha256:
             found = "no file" if after is None else f"SHA256 {after}"
-            raise ProviderError(
+            raise api.ProviderError(
                 f"{where}: the copy of {props['source_path']} from {op.ref.label()} arrived "
                 f"with {found}, not the image's {sha256}; {removal}"
             )
@@ -236,16 +220,18 @@ class GuestImageProvider(HostBoundProvider):
         return {"sha256": sha256, "guest_sha256": after, "guest_service_turned_on": turned_on}
 
     @staticmethod
-    def _id(op: Operation, props: Mapping[str, Any]) -> str:
+    def _id(op: api.Operation, props: Mapping[str, Any]) -> str:
         return f"{op.ref.label()}/{props['vm_name']}/{props['destination_path']}"
 
     # -- hooks ----------------------------------------------------------------------------
 
-    def create_object(self, op: Operation, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    def create_object(
+        self, op: api.Operation, inputs: dict[str, Any]
+    ) -> tuple[str, dict[str, Any]]:
         return self._id(op, inputs), self._ensure_copy(op, inputs, op.may_adopt(inputs), "create")
 
     def find_created(
-        self, op: Operation, inputs: dict[str, Any]
+        self, op: api.Operation, inputs: dict[str, Any]
     ) -> tuple[str, dict[str, Any]] | None:
         existing = self._probe(self._guest_operation(inputs, "read"), inputs)
         if existing is None:
@@ -259,8 +245,10 @@ class GuestImageProvider(HostBoundProvider):
             "guest_service_turned_on": False,
         }
 
-    def read_object(self, op: Operation, id_: str, props: dict[str, Any]) -> dict[str, Any] | None:
-        running = guest_running(
+    def read_object(
+        self, op: api.Operation, id_: str, props: dict[str, Any]
+    ) -> dict[str, Any] | None:
+        running = api.guest_running(
             op, props["vm_name"], "its guest cannot be read, keeping the recorded copy"
         )
         if running is None:
@@ -274,18 +262,18 @@ class GuestImageProvider(HostBoundProvider):
 
     def update_object(
         self,
-        op: Operation,
+        op: api.Operation,
         id_: str,
         olds: dict[str, Any],
         news: dict[str, Any],
-        diff: PropertyDiff,
+        diff: api.PropertyDiff,
     ) -> dict[str, Any]:
         # In place: the guest route, adopt_existing, or a changed copy. The copy is this
         # resource's own, so a different one is overwritten.
         return self._ensure_copy(op, news, overwrite=True, verb="update")
 
-    def delete_object(self, op: Operation, id_: str, props: dict[str, Any]) -> None:
-        running = guest_running(
+    def delete_object(self, op: api.Operation, id_: str, props: dict[str, Any]) -> None:
+        running = api.guest_running(
             op, props["vm_name"], f"its guest keeps {props['destination_path']}"
         )
         if not running:
@@ -296,7 +284,7 @@ class GuestImageProvider(HostBoundProvider):
 _PROVIDER = GuestImageProvider()
 
 
-class GuestImage(HostBoundResource[GuestImageArgs], module="hyperv", name="GuestImage"):
+class GuestImage(api.HostBoundResource[GuestImageArgs], module="hyperv", name="GuestImage"):
     """An image from a VM's host, copied into the VM's guest and checked by hash."""
 
     host: Output[Any]

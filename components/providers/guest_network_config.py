@@ -22,16 +22,7 @@ from pydantic import Field
 from pydantic.networks import IPv4Address
 
 from components.config import ConfigError
-from components.providers.base import (
-    HOST_PROP,
-    HostBoundProvider,
-    HostBoundResource,
-    Operation,
-    Props,
-    ProviderError,
-    guest_running,
-)
-from components.providers.properties import Prop, PropertyDiff, PropertySet, is_unknown
+from components.providers import api
 from components.providers.vm_power_state import without_unknown_boot
 
 log = logging.getLogger(__name__)
@@ -39,25 +30,27 @@ log = logging.getLogger(__name__)
 PrefixLength = Annotated[int, Field(ge=1, le=32)]
 CredentialName = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$")]
 
-GUEST_NETWORK_CONFIG = PropertySet(
+GUEST_NETWORK_CONFIG = api.PropertySet(
     "GuestNetworkConfig",
     [
-        HOST_PROP,
-        Prop("vm_name", str, replaces=True, doc="the VM whose guest is configured"),
-        Prop("credential", CredentialName, doc="guest login: a name in hyperv-lab:credentials"),
-        Prop("adapter_name", str, default="Ethernet", replaces=True, doc="adapter in the guest"),
-        Prop("ip_address", IPv4Address),
-        Prop("prefix_length", PrefixLength),
-        Prop("gateway", IPv4Address | None, default=None, doc="default gateway (on-link)"),
-        Prop("dns_servers", list[IPv4Address], default=[], doc="DNS servers, in order"),
-        Prop(
+        api.HOST_PROP,
+        api.Prop("vm_name", str, replaces=True, doc="the VM whose guest is configured"),
+        api.Prop("credential", CredentialName, doc="guest login: a name in hyperv-lab:credentials"),
+        api.Prop(
+            "adapter_name", str, default="Ethernet", replaces=True, doc="adapter in the guest"
+        ),
+        api.Prop("ip_address", IPv4Address),
+        api.Prop("prefix_length", PrefixLength),
+        api.Prop("gateway", IPv4Address | None, default=None, doc="default gateway (on-link)"),
+        api.Prop("dns_servers", list[IPv4Address], default=[], doc="DNS servers, in order"),
+        api.Prop(
             "parent_boot",
             str | None,
             default=None,
             doc="`NestedHost.boot` of the L1 that runs the VM: a new one re-applies and "
             "re-measures",
         ),
-        Prop("internet_reachable", bool, computed=True, doc="8.8.8.8 answers from the guest"),
+        api.Prop("internet_reachable", bool, computed=True, doc="8.8.8.8 answers from the guest"),
     ],
 )
 
@@ -79,7 +72,7 @@ def address_problems(ip: str, prefix_length: int, gateway: str | None) -> list[t
     return problems
 
 
-class GuestNetworkConfigProvider(HostBoundProvider):
+class GuestNetworkConfigProvider(api.HostBoundProvider):
     """Configures one guest adapter through PowerShell Direct."""
 
     properties = GUEST_NETWORK_CONFIG
@@ -94,10 +87,10 @@ class GuestNetworkConfigProvider(HostBoundProvider):
             "credential": props["credential"],
         }
 
-    def _operation(self, props: Mapping[str, Any], verb: str) -> Operation:
+    def _operation(self, props: Mapping[str, Any], verb: str) -> api.Operation:
         return super()._operation({**props, "host": self.guest_ref(props)}, verb)
 
-    def _host_operation(self, props: Mapping[str, Any], verb: str) -> Operation:
+    def _host_operation(self, props: Mapping[str, Any], verb: str) -> api.Operation:
         return super()._operation(props, verb)
 
     def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
@@ -105,15 +98,17 @@ class GuestNetworkConfigProvider(HostBoundProvider):
         if result.failures:
             return result
         values = result.inputs
-        if not any(is_unknown(values.get(k)) for k in ("ip_address", "prefix_length", "gateway")):
+        if not any(
+            api.is_unknown(values.get(k)) for k in ("ip_address", "prefix_length", "gateway")
+        ):
             for prop, reason in address_problems(
                 values["ip_address"], values["prefix_length"], values.get("gateway")
             ):
                 result.failures.append(CheckFailure(prop, reason))
-        if not any(is_unknown(values.get(k)) for k in ("host", "vm_name", "credential")):
+        if not any(api.is_unknown(values.get(k)) for k in ("host", "vm_name", "credential")):
             try:
                 self.lab().host(self.guest_ref(values))
-            except (ConfigError, ProviderError) as exc:
+            except (ConfigError, api.ProviderError) as exc:
                 result.failures.append(CheckFailure("credential", str(exc)))
         return result
 
@@ -133,13 +128,13 @@ class GuestNetworkConfigProvider(HostBoundProvider):
             "previous_ip": previous_ip,
         }
 
-    def create_object(self, op: Operation, inputs: Props) -> tuple[str, Props]:
+    def create_object(self, op: api.Operation, inputs: api.Props) -> tuple[str, api.Props]:
         got = self.run_described(op, "apply", self._desired(inputs))
         id_ = f"{inputs['vm_name']}/{inputs.get('adapter_name', 'Ethernet')}"
         return id_, {"internet_reachable": bool(got.get("internet_reachable"))}
 
-    def read_object(self, op: Operation, id_: str, props: Props) -> Props | None:
-        running = guest_running(
+    def read_object(self, op: api.Operation, id_: str, props: api.Props) -> api.Props | None:
+        running = api.guest_running(
             self._host_operation(props, "read"),
             props["vm_name"],
             "its guest cannot be read, keeping the recorded configuration",
@@ -167,16 +162,16 @@ class GuestNetworkConfigProvider(HostBoundProvider):
         }
 
     def update_object(
-        self, op: Operation, id_: str, olds: Props, news: Props, diff: PropertyDiff
-    ) -> Props:
+        self, op: api.Operation, id_: str, olds: api.Props, news: api.Props, diff: api.PropertyDiff
+    ) -> api.Props:
         got = self.run_described(
             op, "apply", self._desired(news, previous_ip=olds.get("ip_address"))
         )
         return {"internet_reachable": bool(got.get("internet_reachable"))}
 
-    def delete_object(self, op: Operation, id_: str, props: Props) -> None:
+    def delete_object(self, op: api.Operation, id_: str, props: api.Props) -> None:
         host_op = self._host_operation(props, "delete")
-        if not guest_running(host_op, props["vm_name"], "its guest keeps the address"):
+        if not api.guest_running(host_op, props["vm_name"], "its guest keeps the address"):
             return  # gone (and its guest configuration), or the guest keeps it
         self.run_described(op, "delete", self._desired(props))
 
@@ -209,7 +204,7 @@ class GuestNetworkConfigArgs:
 
 
 class GuestNetworkConfig(
-    HostBoundResource[GuestNetworkConfigArgs], module="hyperv", name="GuestNetworkConfig"
+    api.HostBoundResource[GuestNetworkConfigArgs], module="hyperv", name="GuestNetworkConfig"
 ):
     """IPv4 address, gateway and DNS of one adapter inside a guest."""
 

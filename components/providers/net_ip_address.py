@@ -21,23 +21,7 @@ from pulumi.dynamic import CheckFailure, CheckResult
 from pydantic import Field
 from pydantic.networks import IPv4Address
 
-from components.providers.base import (
-    ADOPT_PROP,
-    HOST_PROP,
-    HostBoundProvider,
-    HostBoundResource,
-    Operation,
-    Props,
-    ProviderError,
-)
-from components.providers.properties import (
-    Prop,
-    PropertyDiff,
-    PropertySet,
-    declared,
-    declared_as,
-    is_unknown,
-)
+from components.providers import api
 
 PrefixLength = Annotated[int, Field(ge=1, le=32)]
 
@@ -46,23 +30,23 @@ PrefixLength = Annotated[int, Field(ge=1, le=32)]
 class NetIpAddressArgs:
     """Inputs of a `NetIpAddress`, and the declaration of each property (`declared`)."""
 
-    host: Input[str | Mapping[str, Any]] = declared_as(HOST_PROP)
+    host: Input[str | Mapping[str, Any]] = api.declared_as(api.HOST_PROP)
     """Host that owns the interface: a configured host name or a NestedHost's `host`."""
-    interface_alias: Input[str] = declared(str, replaces=True)
+    interface_alias: Input[str] = api.declared(str, replaces=True)
     """Interface name, e.g. "vEthernet (VmNAT)" (an Internal switch's host vNIC)."""
-    ip_address: Input[str] = declared(IPv4Address, replaces=True)
+    ip_address: Input[str] = api.declared(IPv4Address, replaces=True)
     """IPv4 address, e.g. "192.168.100.1"."""
-    prefix_length: Input[int] = declared(PrefixLength, replaces=True)
+    prefix_length: Input[int] = api.declared(PrefixLength, replaces=True)
     """Prefix length of the address' network, 1..32."""
-    adopt_existing: Input[bool] = declared_as(ADOPT_PROP)
+    adopt_existing: Input[bool] = api.declared_as(api.ADOPT_PROP)
     """Manage this address if the interface already has it, instead of failing."""
 
 
-NET_IP_ADDRESS = PropertySet.from_args(
+NET_IP_ADDRESS = api.PropertySet.from_args(
     "NetIpAddress",
     NetIpAddressArgs,
     computed=[
-        Prop("interface_index", int, computed=True, doc="Windows' ifIndex of the interface"),
+        api.Prop("interface_index", int, computed=True, doc="Windows' ifIndex of the interface"),
     ],
 )
 
@@ -79,7 +63,7 @@ def host_address_problem(ip: str, prefix_length: int) -> str | None:
     return None
 
 
-class NetIpAddressProvider(HostBoundProvider):
+class NetIpAddressProvider(api.HostBoundProvider):
     """Adds, adopts, reads and removes one IPv4 address on one interface."""
 
     properties = NET_IP_ADDRESS
@@ -87,13 +71,13 @@ class NetIpAddressProvider(HostBoundProvider):
     def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
         result = super().check(olds, news)
         ip, prefix = result.inputs.get("ip_address"), result.inputs.get("prefix_length")
-        if not result.failures and isinstance(prefix, int) and not is_unknown(ip):
+        if not result.failures and isinstance(prefix, int) and not api.is_unknown(ip):
             problem = host_address_problem(str(ip), prefix)
             if problem:
                 result.failures.append(CheckFailure("ip_address", problem))
         return result
 
-    def create_object(self, op: Operation, inputs: Props) -> tuple[str, Props]:
+    def create_object(self, op: api.Operation, inputs: api.Props) -> tuple[str, api.Props]:
         alias, ip = inputs["interface_alias"], inputs["ip_address"]
         got = self.run_described(
             op,
@@ -105,19 +89,16 @@ class NetIpAddressProvider(HostBoundProvider):
                 "adopt_existing": op.may_adopt(inputs),
             },
         )
-        if got["status"] == "exists" and not op.may_adopt(inputs):
-            raise ProviderError(
-                f"NetIpAddress '{ip}' on '{alias}' already exists on {op.ref.label()}; "
-                "set adopt_existing=True to manage it"
-            )
+        if got["status"] == "exists":
+            op.require_adoptable(inputs, f"NetIpAddress '{ip}' on '{alias}'")
         return f"{alias}|{ip}", {"interface_index": got["interface_index"]}
 
-    def find_created(self, op: Operation, inputs: Props) -> tuple[str, Props] | None:
+    def find_created(self, op: api.Operation, inputs: api.Props) -> tuple[str, api.Props] | None:
         id_ = f"{inputs['interface_alias']}|{inputs['ip_address']}"
         actual = self.read_as_declared(op, id_, inputs)
         return None if actual is None else (id_, {"interface_index": actual["interface_index"]})
 
-    def read_object(self, op: Operation, id_: str, props: Props) -> Props | None:
+    def read_object(self, op: api.Operation, id_: str, props: api.Props) -> api.Props | None:
         got = self.run_described(
             op,
             "get",
@@ -128,12 +109,12 @@ class NetIpAddressProvider(HostBoundProvider):
         return {"prefix_length": got["prefix_length"], "interface_index": got["interface_index"]}
 
     def update_object(
-        self, op: Operation, id_: str, olds: Props, news: Props, diff: PropertyDiff
-    ) -> Props:
+        self, op: api.Operation, id_: str, olds: api.Props, news: api.Props, diff: api.PropertyDiff
+    ) -> api.Props:
         # Only adopt_existing can change in place; it changes nothing on the host.
         return {"interface_index": olds.get("interface_index")}
 
-    def delete_object(self, op: Operation, id_: str, props: Props) -> None:
+    def delete_object(self, op: api.Operation, id_: str, props: api.Props) -> None:
         self.run_described(
             op,
             "delete",
@@ -144,7 +125,7 @@ class NetIpAddressProvider(HostBoundProvider):
 _PROVIDER = NetIpAddressProvider()
 
 
-class NetIpAddress(HostBoundResource[NetIpAddressArgs], module="hyperv", name="NetIpAddress"):
+class NetIpAddress(api.HostBoundResource[NetIpAddressArgs], module="hyperv", name="NetIpAddress"):
     """A static IPv4 address on a host interface."""
 
     host: Output[Any]

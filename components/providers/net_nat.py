@@ -27,30 +27,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Annotated, Any
 
-import pulumi
 from pulumi import Input, Output
-from pulumi.dynamic import CheckFailure, CheckResult
+from pulumi.dynamic import CheckFailure
 from pydantic import AfterValidator
 
-from components.providers.base import (
-    ADOPT_PROP,
-    HOST_PROP,
-    HostBoundProvider,
-    HostBoundResource,
-    Operation,
-    Props,
-    ProviderError,
-)
-from components.providers.properties import (
-    Prop,
-    PropertyDiff,
-    PropertySet,
-    declared,
-    declared_as,
-    equivalent,
-    is_unknown,
-)
-from components.providers.vm import PREVIEW_INPUT
+from components.providers import api
 from components.remote import RemoteError
 
 log = logging.getLogger(__name__)
@@ -77,93 +58,84 @@ IPv4Network = Annotated[str, AfterValidator(ipv4_network)]
 class NetNatArgs:
     """Inputs of a `NetNat`, and the declaration of each property (`declared`)."""
 
-    host: Input[str | Mapping[str, Any]] = declared_as(HOST_PROP)
+    host: Input[str | Mapping[str, Any]] = api.declared_as(api.HOST_PROP)
     """Host that runs the NAT: a configured host name (`"l0"`) or a NestedHost's `host`."""
-    name: Input[str] = declared(str, replaces=True)
+    name: Input[str] = api.declared(str, replaces=True)
     """NAT name, stored exactly (changing it replaces the NAT)."""
-    internal_prefix: Input[str] = declared(IPv4Network, replaces=True)
+    internal_prefix: Input[str] = api.declared(IPv4Network, replaces=True)
     """Internal network in CIDR form, e.g. "192.168.100.0/24" (changing it replaces the NAT)."""
-    adopt_existing: Input[bool] = declared_as(ADOPT_PROP)
+    adopt_existing: Input[bool] = api.declared_as(api.ADOPT_PROP)
     """Manage a NAT of this name that already exists (same prefix) instead of failing."""
 
 
-NET_NAT = PropertySet.from_args(
+NET_NAT = api.PropertySet.from_args(
     "NetNat",
     NetNatArgs,
     computed=[
-        Prop("active", bool, computed=True, doc="WinNAT reports the NAT active"),
+        api.Prop("active", bool, computed=True, doc="WinNAT reports the NAT active"),
     ],
 )
 
 
-class NetNatProvider(HostBoundProvider):
+class NetNatProvider(api.HostBoundProvider):
     """Creates, adopts, reads and removes one WinNAT network, matched by its exact name."""
 
     properties = NET_NAT
 
-    def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
-        news = dict(news)
-        preview = news.pop(PREVIEW_INPUT, True)
-        result = super().check(olds, news)
-        inputs = result.inputs
-        if result.failures or any(is_unknown(v) for v in inputs.values()):
-            return result
+    def check_inputs(self, olds: api.Props, inputs: api.Props, preview: bool) -> list[CheckFailure]:
+        if any(api.is_unknown(v) for v in inputs.values()):
+            return []
         if preview is False:
-            return result  # an update: create.ps1 explains WinNAT's refusal itself
+            return []  # an update: create.ps1 explains WinNAT's refusal itself
         replaced = _replaced_here(olds, inputs)
-        if olds and replaced is None and equivalent(olds.get("host"), inputs.get("host")):
-            return result  # the NAT in state stays as it is: it is there already
+        if olds and replaced is None and api.equivalent(olds.get("host"), inputs.get("host")):
+            return []  # the NAT in state stays as it is: it is there already
         try:
             op = self._operation(inputs, "check")
             found = op.run("host_networks", {})
-        except (RemoteError, ProviderError) as exc:
+        except (RemoteError, api.ProviderError) as exc:
             # A host not made yet (an L1 of this lab) or unreachable: create decides.
             log.info("check NetNat: could not read the host's networks: %s", exc)
-            return result
-        result.failures.extend(_host_conflicts(inputs, found, op.ref.label(), replaced))
-        return result
+            return []
+        return _host_conflicts(inputs, found, op.ref.label(), replaced)
 
-    def create_object(self, op: Operation, inputs: Props) -> tuple[str, Props]:
+    def create_object(self, op: api.Operation, inputs: api.Props) -> tuple[str, api.Props]:
         name, prefix = inputs["name"], inputs["internal_prefix"]
         got = self.run_described(op, "create", {"name": name, "internal_prefix": prefix})
         where = op.ref.label()
         if got["status"] == "exists":
-            if not op.may_adopt(inputs):
-                raise ProviderError(
-                    f"NetNat '{name}' already exists on {where}; "
-                    "set adopt_existing=True to manage it"
-                )
+            op.require_adoptable(inputs, f"NetNat '{name}'")
             if got["internal_prefix"] != prefix:
-                raise ProviderError(
+                raise api.ProviderError(
                     f"NetNat '{name}' on {where} has prefix {got['internal_prefix']}, not "
                     f"{prefix}: adopting it would mean replacing it"
                 )
         return name, {"active": got["active"]}
 
-    def find_created(self, op: Operation, inputs: Props) -> tuple[str, Props] | None:
+    def find_created(self, op: api.Operation, inputs: api.Props) -> tuple[str, api.Props] | None:
         actual = self.read_as_declared(op, inputs["name"], inputs)
         return None if actual is None else (inputs["name"], {"active": actual["active"]})
 
-    def read_object(self, op: Operation, id_: str, props: Props) -> Props | None:
+    def read_object(self, op: api.Operation, id_: str, props: api.Props) -> api.Props | None:
         got = self.run_described(op, "get", {"name": props["name"]})
         if not got["exists"]:
             return None
         return {"internal_prefix": got["internal_prefix"], "active": got["active"]}
 
     def update_object(
-        self, op: Operation, id_: str, olds: Props, news: Props, diff: PropertyDiff
-    ) -> Props:
+        self, op: api.Operation, id_: str, olds: api.Props, news: api.Props, diff: api.PropertyDiff
+    ) -> api.Props:
         # Only adopt_existing can change in place; it changes nothing on the host.
         return {"active": olds.get("active")}
 
-    def delete_object(self, op: Operation, id_: str, props: Props) -> None:
+    def delete_object(self, op: api.Operation, id_: str, props: api.Props) -> None:
         self.run_described(op, "delete", {"name": props["name"]})
 
 
 def _replaced_here(olds: Mapping[str, Any], inputs: Mapping[str, Any]) -> str | None:
     """The name of the NAT in state that this one replaces on the same host (a new name or
     prefix; it is deleted before the new one is made), or None."""
-    if not olds or not equivalent(olds.get("host"), inputs.get("host")):
+    if not olds or not api.equivalent(olds.get("host"), inputs.get("host")):
         return None
     same = all(olds.get(k) == inputs.get(k) for k in ("name", "internal_prefix"))
     return None if same else str(olds.get("name"))
@@ -210,7 +182,7 @@ def _host_conflicts(
 _PROVIDER = NetNatProvider()
 
 
-class NetNat(HostBoundResource[NetNatArgs], module="hyperv", name="NetNat"):
+class NetNat(api.HostBoundResource[NetNatArgs], module="hyperv", name="NetNat"):
     """A WinNAT network on a host."""
 
     host: Output[Any]
@@ -220,10 +192,7 @@ class NetNat(HostBoundResource[NetNatArgs], module="hyperv", name="NetNat"):
     active: Output[bool]
 
     dynamic_provider = _PROVIDER
-
-    def props_of(self, args: NetNatArgs) -> dict[str, Any]:
-        # Marks a preview's registration: check reads the host only then (`PREVIEW_INPUT`).
-        return {**super().props_of(args), PREVIEW_INPUT: pulumi.runtime.is_dry_run()}
+    mark_preview = True
 
 
 __all__ = ["NET_NAT", "IPv4Network", "NetNat", "NetNatArgs", "NetNatProvider", "ipv4_network"]

@@ -38,9 +38,8 @@ import re
 from dataclasses import dataclass, replace
 from typing import Annotated, Any, Literal
 
-import pulumi
 from pulumi import Input, Output
-from pulumi.dynamic import CheckFailure, CheckResult, DiffResult
+from pulumi.dynamic import CheckFailure, DiffResult
 from pydantic import AfterValidator, Field
 
 from components.answer_file import (
@@ -51,29 +50,7 @@ from components.answer_file import (
     encode_password,
 )
 from components.config import ConfigError, DiskMode, HostRef
-from components.providers.base import (
-    ADOPT_PROP,
-    HOST_PROP,
-    STOP_POLICY_PROP,
-    VM_POWER_PRELUDE,
-    HostBoundProvider,
-    HostBoundResource,
-    Operation,
-    Props,
-    ProviderError,
-    StopPolicy,
-    explain_needs_vm_off,
-    preview_needs_off,
-)
-from components.providers.properties import (
-    Prop,
-    PropertyDiff,
-    PropertySet,
-    declared,
-    declared_as,
-    equivalent,
-    is_unknown,
-)
+from components.providers import api
 from components.remote import GuestVmMissingError, PowerShellError, RemoteError, Scrubber
 
 log = logging.getLogger(__name__)
@@ -131,84 +108,84 @@ class VmArgs:
     let a lab set it (`lab`). `VM_PROPERTIES`, the script inputs, what a read reports and the
     lab's fields all derive from here."""
 
-    host: Input[str | HostRef | dict[str, Any]] = declared_as(HOST_PROP)
+    host: Input[str | HostRef | dict[str, Any]] = api.declared_as(api.HOST_PROP)
     """Target Hyper-V host: a host name from stack config, or a route to a nested host."""
-    name: Input[str] = declared(VmName, replaces=True, scripts=[CREATE])
+    name: Input[str] = api.declared(VmName, replaces=True, scripts=[CREATE])
     """VM name (unique on the host); changing it replaces the VM."""
-    generation: Input[int] = declared(
+    generation: Input[int] = api.declared(
         Literal[1, 2], 2, replaces=True, scripts=[CREATE], described=True, lab=LAB_VMS
     )
     """VM generation 1 or 2; changing it replaces the VM."""
-    memory_startup_mb: Input[int] = declared(
+    memory_startup_mb: Input[int] = api.declared(
         MemoryMb, 4096, needs_off=True, scripts=[CREATE, UPDATE], described=True
     )
     """Startup memory in MB (multiple of 2). Needs the VM Off while Hyper-V runs inside."""
-    dynamic_memory: Input[bool] = declared(
+    dynamic_memory: Input[bool] = api.declared(
         bool, False, needs_off=True, scripts=[CREATE, UPDATE], described=True, lab=[EMULATOR_VM]
     )
     """Dynamic memory; switching it needs the VM Off (a NestedHost's is always static)."""
-    disk_size_gb: Input[int] = declared(DiskGb, 60, scripts=[CREATE])
+    disk_size_gb: Input[int] = api.declared(DiskGb, 60, scripts=[CREATE])
     """Size of a new empty system VHD in GB (no image; a disk made from an image has the
     image's size); a larger size grows the disk in place (Resize-VHD), a smaller one is
     refused (a disk is never shrunk)."""
-    image: Input[str | None] = declared(str | None, None, replaces=True, scripts=[CREATE])
+    image: Input[str | None] = api.declared(str | None, None, replaces=True, scripts=[CREATE])
     """Name of the base image (recorded; changing it replaces the VM)."""
-    image_path: Input[str | None] = declared(
+    image_path: Input[str | None] = api.declared(
         ImagePath | None, None, replaces=True, scripts=[CREATE]
     )
     """Path of the base image on `host`; None = a new empty VHD (the VM boots nothing)."""
-    disk: Input[DiskMode] = declared(
+    disk: Input[DiskMode] = api.declared(
         DiskMode, "differencing", replaces=True, scripts=[CREATE], lab=LAB_VMS
     )
     """'differencing' (a child disk of the image) or 'copy' (a full copy of it)."""
-    generalized: Input[bool] = declared(bool, True, replaces=True)
+    generalized: Input[bool] = api.declared(bool, True, replaces=True)
     """The image is sysprepped: an answer file is written into the new disk."""
-    computer_name: Input[str | None] = declared(
+    computer_name: Input[str | None] = api.declared(
         ComputerName | None, None, replaces=True, lab=LAB_VMS
     )
     """Guest computer name set at first boot; None = the VM name made a NetBIOS name."""
-    time_zone: Input[str] = declared(TimeZone, "UTC", replaces=True, lab=LAB_VMS)
+    time_zone: Input[str] = api.declared(TimeZone, "UTC", replaces=True, lab=LAB_VMS)
     """Windows time zone id set at first boot."""
-    credential: Input[str | None] = declared(str | None, None)
+    credential: Input[str | None] = api.declared(str | None, None)
     """Guest login in `hyperv-lab:credentials` whose password the answer file gives the
     built-in Administrator (the password itself is read by the provider, never an input)."""
-    version: Input[str | None] = declared(Version | None, None, scripts=[CREATE], lab=[NESTED_HOST])
+    version: Input[str | None] = api.declared(
+        Version | None, None, scripts=[CREATE], lab=[NESTED_HOST]
+    )
     """Minimum configuration version (e.g. "9.0"); None = the host default. Raising it runs
     Update-VMVersion in place (VM Off); lowering it replaces the VM."""
-    notes: Input[str] = declared(Annotated[str, AfterValidator(_notes)], "", lab=LAB_VMS)
+    notes: Input[str] = api.declared(Annotated[str, AfterValidator(_notes)], "", lab=LAB_VMS)
     """VM Notes text."""
-    owner: Input[str] = declared(Annotated[str, Field(max_length=200), AfterValidator(_owner)], "")
+    owner: Input[str] = api.declared(
+        Annotated[str, Field(max_length=200), AfterValidator(_owner)], ""
+    )
     """Owning stack '<project>/<stack>/<owner id>' (`components.naming.stack_owner`), kept as a
     tag line in the Notes."""
-    stop_policy: Input[StopPolicy] = declared_as(
-        replace(STOP_POLICY_PROP, scripts=frozenset([UPDATE]), lab=frozenset(LAB_VMS))
+    stop_policy: Input[api.StopPolicy] = api.declared_as(
+        replace(api.STOP_POLICY_PROP, scripts=frozenset([UPDATE]), lab=frozenset(LAB_VMS))
     )
     """'fail' or 'stop-and-restore' for changes that need the VM Off."""
-    adopt_existing: Input[bool] = declared_as(replace(ADOPT_PROP, lab=frozenset(LAB_VMS)))
+    adopt_existing: Input[bool] = api.declared_as(replace(api.ADOPT_PROP, lab=frozenset(LAB_VMS)))
     """Adopt a VM of this name that already exists instead of failing."""
 
 
-VM_PROPERTIES = PropertySet.from_args(
+VM_PROPERTIES = api.PropertySet.from_args(
     "Vm",
     VmArgs,
     computed=[
-        Prop("vm_id", str, computed=True, described=True, doc="Hyper-V VM Id"),
-        Prop(
+        api.Prop("vm_id", str, computed=True, described=True, doc="Hyper-V VM Id"),
+        api.Prop(
             "kept_notes",
             str,
             computed=True,
             doc="the Notes an adopted VM had before: kept above the declared notes",
         ),
-        Prop("state", str, computed=True, described=True, doc="VM state when last seen"),
-        Prop("vhd_path", str, computed=True, described=True, doc="path of the first disk"),
-        Prop("actual_version", str, computed=True, described=True, doc="version on the host"),
-        Prop("restarts", int, computed=True, doc="times stop-and-restore restarted the VM"),
+        api.Prop("state", str, computed=True, described=True, doc="VM state when last seen"),
+        api.Prop("vhd_path", str, computed=True, described=True, doc="path of the first disk"),
+        api.Prop("actual_version", str, computed=True, described=True, doc="version on the host"),
+        api.Prop("restarts", int, computed=True, doc="times stop-and-restore restarted the VM"),
     ],
 )
-
-
-PREVIEW_INPUT = "_preview"
-"""Transient input: True when the program runs for a preview (absent: look up, to be safe)."""
 
 
 def compose_notes(notes: str, owner: str, kept: str = "") -> str:
@@ -253,43 +230,35 @@ def version_key(version: str) -> tuple[int, ...]:
     return tuple(int(part) for part in version.split("."))
 
 
-class VmProvider(HostBoundProvider):
+class VmProvider(api.HostBoundProvider):
     """Create, adopt, read, update and delete a Hyper-V VM (see the module docstring)."""
 
     properties = VM_PROPERTIES
 
     # -- check / diff -----------------------------------------------------------------------
 
-    def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
-        news = dict(news)
-        preview = news.pop(PREVIEW_INPUT, True)
-        result = super().check(olds, news)
-        if result.failures:
-            return result
-        inputs = result.inputs
+    def check_inputs(self, olds: api.Props, inputs: api.Props, preview: bool) -> list[CheckFailure]:
         failure = self._credential_failure(inputs)
         if failure is not None:
-            result.failures.append(failure)
-            return result
-        if any(is_unknown(inputs.get(k)) for k in ("host", "name")):
-            return result
+            return [failure]
+        if any(api.is_unknown(inputs.get(k)) for k in ("host", "name")):
+            return []
         # An unknown owner is a stack id made in this update: no VM carries it yet, so every
         # tagged VM of that name is another stack's (the lookup below still applies).
         if preview is False:
             # An update: create.ps1 refuses another stack's VM itself (`_adoptable`).
-            return result
+            return []
         if _same_vm_as_before(olds, inputs):
             # The stack's state already holds this VM under the same host and name: a lookup
             # would only cost two round trips per VM on every preview and update. A new owner
             # (an owner id added, the stack renamed) re-tags it in the update.
-            return result
-        result.failures.extend(self._preview_lookup(inputs))
-        return result
+            return []
+        return self._preview_lookup(inputs)
 
     def _credential_failure(self, inputs: dict[str, Any]) -> CheckFailure | None:
         """An image that needs an answer file needs a configured credential for its password."""
         name = inputs.get("credential")
-        if is_unknown(name) or is_unknown(inputs.get("image_path")):
+        if api.is_unknown(name) or api.is_unknown(inputs.get("image_path")):
             return None
         if name is None:
             if inputs.get("image_path") and inputs.get("generalized", True):
@@ -301,7 +270,7 @@ class VmProvider(HostBoundProvider):
             return None
         try:
             self.lab().credential(name)
-        except (ConfigError, ProviderError) as exc:
+        except (ConfigError, api.ProviderError) as exc:
             return CheckFailure("credential", str(exc))
         return None
 
@@ -316,7 +285,7 @@ class VmProvider(HostBoundProvider):
                 "find",
                 {
                     "name": inputs["name"],
-                    "image_path": None if is_unknown(image_path) else image_path,
+                    "image_path": None if api.is_unknown(image_path) else image_path,
                 },
             )
         except GuestVmMissingError:
@@ -328,7 +297,7 @@ class VmProvider(HostBoundProvider):
             # The host did not answer (or refused us): a preview that cannot read what it
             # must read fails instead of passing with a warning.
             return self.unreadable(exc, f"check VM '{inputs['name']}'")
-        except ProviderError as exc:
+        except api.ProviderError as exc:
             log.warning("check Vm: could not look for an owner conflict or the image: %s", exc)
             return []
         failures = []
@@ -354,12 +323,12 @@ class VmProvider(HostBoundProvider):
         """Whether create would take the VMs found under the name without `adopt_existing`:
         all tagged with this stack's owner, or the leftover of an interrupted create of it."""
         owner = inputs.get("owner")
-        if owner and not is_unknown(owner):
+        if owner and not api.is_unknown(owner):
             if all(split_notes(vm["notes_text"])[1] == owner for vm in found["vms"]):
                 return True
         try:
             return self._pending_creates().contains(self._create_key(inputs))
-        except (ConfigError, ProviderError, KeyError, ValueError):
+        except (ConfigError, api.ProviderError, KeyError, ValueError):
             return False
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
@@ -374,16 +343,16 @@ class VmProvider(HostBoundProvider):
             delete_before_replace=bool(d.replaces),
         )
 
-    def _diff(self, olds: dict[str, Any], news: dict[str, Any]) -> PropertyDiff:
+    def _diff(self, olds: dict[str, Any], news: dict[str, Any]) -> api.PropertyDiff:
         """The declared diff, plus: lowering `version` needs a new VM (Hyper-V cannot)."""
         d = self.properties.diff(olds, news)
         if "version" in d.changes and _lowers_version(olds, news):
-            return PropertyDiff(d.changes, [*d.replaces, "version"], d.needs_off)
+            return api.PropertyDiff(d.changes, [*d.replaces, "version"], d.needs_off)
         return d
 
     # -- hooks ------------------------------------------------------------------------------
 
-    def create_object(self, op: Operation, inputs: Props) -> tuple[str, Props]:
+    def create_object(self, op: api.Operation, inputs: api.Props) -> tuple[str, api.Props]:
         document, secrets = self._answer_file(inputs)
         try:
             made = self.run_described(
@@ -414,19 +383,19 @@ class VmProvider(HostBoundProvider):
             return None, []
         name = inputs.get("credential")
         if not name:
-            raise ProviderError(
+            raise api.ProviderError(
                 f"Vm '{inputs['name']}': a generalized image needs 'credential' (its password "
                 "becomes the Administrator password in the answer file)"
             )
         try:
             password = self.lab().credential(name).password.get_secret_value()
         except ConfigError as exc:
-            raise ProviderError(str(exc)) from None
+            raise api.ProviderError(str(exc)) from None
         computer = inputs.get("computer_name") or computer_name_for(inputs["name"])
         text = answer_file(computer, password, inputs.get("time_zone") or "UTC")
         return text, [password, encode_password(password)]
 
-    def find_created(self, op: Operation, inputs: Props) -> tuple[str, Props] | None:
+    def find_created(self, op: api.Operation, inputs: api.Props) -> tuple[str, api.Props] | None:
         found = self.run_described(op, "find", {"name": inputs["name"]})["vms"]
         wanted = {
             "notes_text": compose_notes(inputs["notes"], inputs["owner"]),
@@ -439,7 +408,7 @@ class VmProvider(HostBoundProvider):
             return None
         return made[0]["vm_id"], self._computed(made[0], inputs)
 
-    def read_object(self, op: Operation, id_: str, props: Props) -> Props | None:
+    def read_object(self, op: api.Operation, id_: str, props: api.Props) -> api.Props | None:
         got = self.run_described(op, "get", {"vm_id": id_})
         if not got.get("exists"):
             return None
@@ -460,8 +429,8 @@ class VmProvider(HostBoundProvider):
         }
 
     def update_object(
-        self, op: Operation, id_: str, olds: Props, news: Props, diff: PropertyDiff
-    ) -> Props:
+        self, op: api.Operation, id_: str, olds: api.Props, news: api.Props, diff: api.PropertyDiff
+    ) -> api.Props:
         wanted = news.get("version")
         actual = olds.get("actual_version")
         raise_version = "version" in diff.changes and (
@@ -471,34 +440,32 @@ class VmProvider(HostBoundProvider):
         got = self._converge(op, id_, news, raise_version=raise_version, kept=kept)
         got["restarts"] = (olds.get("restarts") or 0) + int(bool(got.get("restarted")))
         if wanted is not None and version_key(got["actual_version"]) < version_key(wanted):
-            raise ProviderError(
+            raise api.ProviderError(
                 f"{op.ref.label()}: update Vm failed: Update-VMVersion raised "
                 f"'{news['name']}' only to {got['actual_version']}, below the declared "
                 f"version {wanted}"
             )
         return self._computed(got, news, kept)
 
-    def delete_object(self, op: Operation, id_: str, props: Props) -> None:
+    def delete_object(self, op: api.Operation, id_: str, props: api.Props) -> None:
         op.run("delete", {"vm_id": id_, "image_path": props.get("image_path")})
 
     # -- helpers ----------------------------------------------------------------------------
 
     @staticmethod
     def _adoptable(
-        op: Operation, found: list[dict[str, Any]], inputs: dict[str, Any]
+        op: api.Operation, found: list[dict[str, Any]], inputs: dict[str, Any]
     ) -> dict[str, Any]:
         """The existing VM (as described) create may take over, or the reason it may not."""
         label, name, owner = op.ref.label(), inputs["name"], inputs["owner"]
         conflict = _conflict_message(found, inputs, label)  # adopt_existing cannot lift it
         if conflict:
-            raise ProviderError(conflict)
+            raise api.ProviderError(conflict)
         own = bool(owner) and all(split_notes(vm["notes_text"])[1] == owner for vm in found)
-        if not (own or op.may_adopt(inputs)):
-            raise ProviderError(
-                f"Vm '{name}' already exists on {label}; set adopt_existing=True to manage it"
-            )
+        if not own:
+            op.require_adoptable(inputs, f"Vm '{name}'")
         if len(found) > 1:
-            raise ProviderError(
+            raise api.ProviderError(
                 f"{len(found)} VMs named '{name}' exist on {label}; "
                 "remove or rename the extras before adopting"
             )
@@ -506,7 +473,7 @@ class VmProvider(HostBoundProvider):
 
     def _converge(
         self,
-        op: Operation,
+        op: api.Operation,
         vm_id: str,
         inputs: dict[str, Any],
         *,
@@ -519,7 +486,7 @@ class VmProvider(HostBoundProvider):
             "memory and configuration-version changes, and growing a disk on an IDE "
             "controller, need the VM Off"
         )
-        with explain_needs_vm_off(inputs["stop_policy"], needs_off):
+        with api.explain_needs_vm_off(inputs["stop_policy"], needs_off):
             return self.run_described(
                 op,
                 "update",
@@ -530,7 +497,7 @@ class VmProvider(HostBoundProvider):
                     "disk_size_gb": None if inputs.get("image_path") else inputs["disk_size_gb"],
                     "raise_version": raise_version,
                 },
-                VM_POWER_PRELUDE,
+                api.VM_POWER_PRELUDE,
             )
 
     def _computed(
@@ -545,7 +512,7 @@ class VmProvider(HostBoundProvider):
 
 
 def _preview_needs_off(
-    provider: VmProvider, id_: str, olds: dict[str, Any], news: dict[str, Any], d: PropertyDiff
+    provider: VmProvider, id_: str, olds: dict[str, Any], news: dict[str, Any], d: api.PropertyDiff
 ) -> None:
     """What update.ps1 does while the VM runs, told at preview: switching dynamic memory and
     raising the version always need it Off; a startup memory change only with Hyper-V inside
@@ -559,7 +526,7 @@ def _preview_needs_off(
     def needs_off(nested: bool) -> bool:
         return bool(always) or (bool(memory) and (nested or policy == "stop-and-restore"))
 
-    preview_needs_off(provider, news, id_, always + memory, needs_off, news.get("credential"))
+    api.preview_needs_off(provider, news, id_, always + memory, needs_off, news.get("credential"))
 
 
 def _same_vm_as_before(olds: dict[str, Any], inputs: dict[str, Any]) -> bool:
@@ -568,8 +535,8 @@ def _same_vm_as_before(olds: dict[str, Any], inputs: dict[str, Any]) -> bool:
     says now."""
     return (
         bool(olds)
-        and all(k in olds and equivalent(olds[k], inputs.get(k)) for k in ("host", "name"))
-        and equivalent(olds.get("image_path"), inputs.get("image_path"))
+        and all(k in olds and api.equivalent(olds[k], inputs.get(k)) for k in ("host", "name"))
+        and api.equivalent(olds.get("image_path"), inputs.get("image_path"))
     )
 
 
@@ -619,7 +586,7 @@ def _adopt_note(found: dict[str, Any], inputs: dict[str, Any], label: str) -> st
 
 def _disk_note(found: dict[str, Any], inputs: dict[str, Any]) -> str:
     size, wanted = found.get("disk_size_gb"), inputs.get("disk_size_gb")
-    if size is None or wanted is None or is_unknown(wanted) or size == wanted:
+    if size is None or wanted is None or api.is_unknown(wanted) or size == wanted:
         return ""
     if size < wanted:
         return f"; its {size} GB disk grows to {wanted} GB"
@@ -628,7 +595,7 @@ def _disk_note(found: dict[str, Any], inputs: dict[str, Any]) -> str:
 
 def _lowers_version(olds: dict[str, Any], news: dict[str, Any]) -> bool:
     wanted = news.get("version")
-    if wanted is None or is_unknown(wanted):
+    if wanted is None or api.is_unknown(wanted):
         return False  # None = the host default: Update-VMVersion can always reach it
     current = olds.get("actual_version") or olds.get("version")
     return current is not None and version_key(wanted) < version_key(current)
@@ -637,12 +604,12 @@ def _lowers_version(olds: dict[str, Any], news: dict[str, Any]) -> bool:
 def _seen_version(declared: str | None, actual: str) -> str | None:
     """What `read` reports for the `version` input: a minimum, so a VM at or above the
     declared version shows no drift; below it shows the actual (older) version."""
-    if declared is None or is_unknown(declared):
+    if declared is None or api.is_unknown(declared):
         return declared
     return declared if version_key(actual) >= version_key(declared) else actual
 
 
-class Vm(HostBoundResource[VmArgs], module="hyperv", name="Vm"):
+class Vm(api.HostBoundResource[VmArgs], module="hyperv", name="Vm"):
     """A Hyper-V VM managed by `VmProvider`."""
 
     name: Output[str]
@@ -653,6 +620,4 @@ class Vm(HostBoundResource[VmArgs], module="hyperv", name="Vm"):
     restarts: Output[int]
 
     dynamic_provider = VmProvider()
-
-    def props_of(self, args: VmArgs) -> dict[str, Any]:
-        return {**super().props_of(args), PREVIEW_INPUT: pulumi.runtime.is_dry_run()}
+    mark_preview = True

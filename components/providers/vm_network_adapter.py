@@ -13,58 +13,48 @@ from typing import Annotated, Any
 from pulumi import Input, Output
 from pydantic import Field
 
-from components.config import HostRef
-from components.providers.base import (
-    HOST_PROP,
-    VM_NAME_PROP,
-    HostBoundProvider,
-    HostBoundResource,
-    Operation,
-    Props,
-)
-from components.providers.properties import Prop, PropertyDiff, PropertySet, declared, declared_as
+from components.providers import api
 
 _NAME = Annotated[str, Field(min_length=1)]
 
 
 @dataclass
-class VmNetworkAdapterArgs:
+class VmNetworkAdapterArgs(api.VmSettingArgs):
     """Inputs of a `VmNetworkAdapter`, and the declaration of each property (`declared`)."""
 
-    host: Input[str | HostRef | dict[str, Any]] = declared_as(HOST_PROP)
-    """Hyper-V host that runs the VM (config host name or nested-host route)."""
-    vm_name: Input[str] = declared_as(VM_NAME_PROP)
-    """Name of the VM; changing it replaces the resource."""
-    adapter_name: Input[str] = declared(_NAME, "Network Adapter", replaces=True)
+    adapter_name: Input[str] = api.declared(_NAME, "Network Adapter", replaces=True)
     """Name of the adapter on the VM; changing it replaces the resource."""
-    switch_name: Input[str | None] = declared(_NAME | None, None)
+    switch_name: Input[str | None] = api.declared(_NAME | None, None)
     """Virtual switch to connect the adapter to; None leaves it disconnected."""
-    mac_address_spoofing: Input[bool] = declared(bool, False)
+    mac_address_spoofing: Input[bool] = api.declared(bool, False)
     """MAC address spoofing (On for an L1 whose L2 guests use the L0 switch directly)."""
 
 
-VM_NETWORK_ADAPTER_PROPERTIES = PropertySet.from_args(
+VM_NETWORK_ADAPTER_PROPERTIES = api.PropertySet.from_args(
     "VmNetworkAdapter",
     VmNetworkAdapterArgs,
     computed=[
-        Prop("vm_id", str, computed=True, doc="Hyper-V VM Id"),
-        Prop("mac_address", str, computed=True, doc="the adapter's MAC address"),
+        api.VM_ID_PROP,
+        api.Prop("mac_address", str, computed=True, doc="the adapter's MAC address"),
     ],
 )
 
 
-class VmNetworkAdapterProvider(HostBoundProvider):
+class VmNetworkAdapterProvider(api.HostBoundProvider):
     """Connects an existing VM adapter and sets its MAC address spoofing."""
 
     properties = VM_NETWORK_ADAPTER_PROPERTIES
 
-    def create_object(self, op: Operation, inputs: Props) -> tuple[str, Props]:
+    def create_object(self, op: api.Operation, inputs: api.Props) -> tuple[str, api.Props]:
         got = self.run_described(
-            op, "apply", {**_wanted(inputs), "vm_id": None, "adapter_id": None}
+            op,
+            "apply",
+            {**_wanted(inputs), "vm_id": None, "adapter_id": None},
+            api.SETTING_VM_PRELUDE,
         )
         return got["adapter_id"], _computed(got)
 
-    def read_object(self, op: Operation, id_: str, props: Props) -> Props | None:
+    def read_object(self, op: api.Operation, id_: str, props: api.Props) -> api.Props | None:
         got = self.run_described(op, "get", {"vm_id": props.get("vm_id"), "adapter_id": id_})
         if not got.get("exists"):
             return None
@@ -77,14 +67,17 @@ class VmNetworkAdapterProvider(HostBoundProvider):
         }
 
     def update_object(
-        self, op: Operation, id_: str, olds: Props, news: Props, diff: PropertyDiff
-    ) -> Props:
+        self, op: api.Operation, id_: str, olds: api.Props, news: api.Props, diff: api.PropertyDiff
+    ) -> api.Props:
         got = self.run_described(
-            op, "apply", {**_wanted(news), "vm_id": olds["vm_id"], "adapter_id": id_}
+            op,
+            "apply",
+            {**_wanted(news), "vm_id": olds["vm_id"], "adapter_id": id_},
+            api.SETTING_VM_PRELUDE,
         )
         return _computed(got)
 
-    def delete_object(self, op: Operation, id_: str, props: Props) -> None:
+    def delete_object(self, op: api.Operation, id_: str, props: api.Props) -> None:
         self.run_described(op, "delete", {"vm_id": props.get("vm_id"), "adapter_id": id_})
 
 
@@ -102,7 +95,7 @@ def _computed(got: dict[str, Any]) -> dict[str, Any]:
 
 
 class VmNetworkAdapter(
-    HostBoundResource[VmNetworkAdapterArgs], module="hyperv", name="VmNetworkAdapter"
+    api.HostBoundResource[VmNetworkAdapterArgs], module="hyperv", name="VmNetworkAdapter"
 ):
     """A VM network adapter's switch and spoofing, managed by `VmNetworkAdapterProvider`."""
 

@@ -18,52 +18,32 @@ from typing import Any, Literal
 from pulumi import Input, Output
 from pulumi.dynamic import DiffResult
 
-from components.config import HostRef
-from components.providers.base import (
-    HOST_PROP,
-    VM_NAME_PROP,
-    HostBoundProvider,
-    HostBoundResource,
-    Operation,
-    Props,
-)
-from components.providers.properties import (
-    Prop,
-    PropertyDiff,
-    PropertySet,
-    declared,
-    declared_as,
-    is_unknown,
-)
+from components.providers import api
 
 PowerState = Literal["Running", "Off"]
 
 
 @dataclass
-class VmPowerStateArgs:
+class VmPowerStateArgs(api.VmSettingArgs):
     """Inputs of a `VmPowerState`, and the declaration of each property (`declared`)."""
 
-    host: Input[str | HostRef | dict[str, Any]] = declared_as(HOST_PROP)
-    """Hyper-V host that runs the VM (config host name or nested-host route)."""
-    vm_name: Input[str] = declared_as(VM_NAME_PROP)
-    """Name of the VM; changing it replaces the resource."""
-    state: Input[PowerState] = declared(PowerState, "Running")
+    state: Input[PowerState] = api.declared(PowerState, "Running")
     """'Running' (Start-VM) or 'Off' (guest shutdown)."""
-    parent_boot: Input[str | None] = declared(str | None, None)
+    parent_boot: Input[str | None] = api.declared(str | None, None)
     """`NestedHost.boot` of the L1 that runs the VM (None on an L0): a new boot starts it."""
 
 
-VM_POWER_STATE_PROPERTIES = PropertySet.from_args(
+VM_POWER_STATE_PROPERTIES = api.PropertySet.from_args(
     "VmPowerState",
     VmPowerStateArgs,
     computed=[
-        Prop("vm_id", str, computed=True, doc="Hyper-V VM Id"),
-        Prop("starts", int, computed=True, doc="times an update started the VM"),
+        api.VM_ID_PROP,
+        api.Prop("starts", int, computed=True, doc="times an update started the VM"),
     ],
 )
 
 
-class VmPowerStateProvider(HostBoundProvider):
+class VmPowerStateProvider(api.HostBoundProvider):
     """Starts or stops a VM to match the declared state."""
 
     properties = VM_POWER_STATE_PROPERTIES
@@ -71,37 +51,43 @@ class VmPowerStateProvider(HostBoundProvider):
     def diff(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
         return super().diff(id_, olds, without_unknown_boot(olds, news))
 
-    def create_object(self, op: Operation, inputs: Props) -> tuple[str, Props]:
+    def create_object(self, op: api.Operation, inputs: api.Props) -> tuple[str, api.Props]:
         got = op.run(
-            "apply", {"vm_id": None, "vm_name": inputs["vm_name"], "state": inputs["state"]}
+            "apply",
+            {"vm_id": None, "vm_name": inputs["vm_name"], "state": inputs["state"]},
+            api.SETTING_VM_PRELUDE,
         )
         return got["vm_id"], {"vm_id": got["vm_id"], "starts": 0}
 
-    def read_object(self, op: Operation, id_: str, props: Props) -> Props | None:
+    def read_object(self, op: api.Operation, id_: str, props: api.Props) -> api.Props | None:
         got = op.run("get", {"vm_id": id_})
         if not got.get("exists"):
             return None
         return {"vm_name": got["vm_name"], "state": got["state"], "vm_id": got["vm_id"]}
 
     def update_object(
-        self, op: Operation, id_: str, olds: Props, news: Props, diff: PropertyDiff
-    ) -> Props:
-        got = op.run("apply", {"vm_id": id_, "vm_name": news["vm_name"], "state": news["state"]})
+        self, op: api.Operation, id_: str, olds: api.Props, news: api.Props, diff: api.PropertyDiff
+    ) -> api.Props:
+        got = op.run(
+            "apply",
+            {"vm_id": id_, "vm_name": news["vm_name"], "state": news["state"]},
+            api.SETTING_VM_PRELUDE,
+        )
         started = got["previous_state"] != "Running" and got["state"] == "Running"
         return {"vm_id": got["vm_id"], "starts": (olds.get("starts") or 0) + int(started)}
 
-    def delete_object(self, op: Operation, id_: str, props: Props) -> None:
+    def delete_object(self, op: api.Operation, id_: str, props: api.Props) -> None:
         """Nothing to undo: the VM stays in whatever state it is in."""
 
 
 def without_unknown_boot(olds: dict[str, Any], news: dict[str, Any]) -> dict[str, Any]:
     """`news` with a `parent_boot` not known yet (preview) taken as the recorded one."""
-    if is_unknown(news.get("parent_boot")):
+    if api.is_unknown(news.get("parent_boot")):
         return {**news, "parent_boot": olds.get("parent_boot")}
     return news
 
 
-class VmPowerState(HostBoundResource[VmPowerStateArgs], module="hyperv", name="VmPowerState"):
+class VmPowerState(api.HostBoundResource[VmPowerStateArgs], module="hyperv", name="VmPowerState"):
     """The power state of a Hyper-V VM, managed by `VmPowerStateProvider`."""
 
     vm_id: Output[str]

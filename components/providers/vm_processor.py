@@ -17,98 +17,64 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Annotated, Any
 
-import pulumi
 from pulumi import Input, Output
-from pulumi.dynamic import CheckFailure, CheckResult, DiffResult
+from pulumi.dynamic import CheckFailure, DiffResult
 from pydantic import Field
 
-from components.config import HostRef
 from components.nesting_support import nesting_refusal
-from components.providers.base import (
-    HOST_PROP,
-    STOP_POLICY_PROP,
-    VM_NAME_PROP,
-    VM_POWER_PRELUDE,
-    HostBoundProvider,
-    HostBoundResource,
-    Operation,
-    Props,
-    ProviderError,
-    StopPolicy,
-    explain_needs_vm_off,
-    preview_needs_off,
-)
-from components.providers.properties import (
-    Prop,
-    PropertyDiff,
-    PropertySet,
-    declared,
-    declared_as,
-    is_unknown,
-)
-from components.providers.vm import PREVIEW_INPUT
+from components.providers import api
 from components.remote import PowerShellError, RemoteError
 
 log = logging.getLogger(__name__)
 
 
 @dataclass
-class VmProcessorArgs:
+class VmProcessorArgs(api.VmSettingArgs):
     """Inputs of a `VmProcessor`, and the declaration of each property (`declared`)."""
 
-    host: Input[str | HostRef | dict[str, Any]] = declared_as(HOST_PROP)
-    """Hyper-V host that runs the VM (config host name or nested-host route)."""
-    vm_name: Input[str] = declared_as(VM_NAME_PROP)
-    """Name of the VM; changing it replaces the resource."""
-    count: Input[int] = declared(Annotated[int, Field(ge=1, le=2048)], 2, needs_off=True)
+    count: Input[int] = api.declared(Annotated[int, Field(ge=1, le=2048)], 2, needs_off=True)
     """Virtual processors (VM Off to change)."""
-    expose_virtualization_extensions: Input[bool] = declared(bool, False, needs_off=True)
+    expose_virtualization_extensions: Input[bool] = api.declared(bool, False, needs_off=True)
     """Nested virtualization: lets the VM run Hyper-V itself (VM Off to change)."""
-    stop_policy: Input[StopPolicy] = declared_as(STOP_POLICY_PROP)
+    stop_policy: Input[api.StopPolicy] = api.declared_as(api.STOP_POLICY_PROP)
     """'fail' or 'stop-and-restore' when a change finds the VM running."""
-    guest_credential: Input[str | None] = declared(str | None, None)
+    guest_credential: Input[str | None] = api.declared(str | None, None)
     """Guest login of the VM (a name in hyperv-lab:credentials): a preview names the VMs
     running inside it that a stop-and-restore stops; never a change by itself."""
 
 
-VM_PROCESSOR_PROPERTIES = PropertySet.from_args(
+VM_PROCESSOR_PROPERTIES = api.PropertySet.from_args(
     "VmProcessor",
     VmProcessorArgs,
     computed=[
-        Prop("vm_id", str, computed=True, doc="Hyper-V VM Id"),
-        Prop("restarts", int, computed=True, doc="times stop-and-restore restarted the VM"),
+        api.VM_ID_PROP,
+        api.Prop("restarts", int, computed=True, doc="times stop-and-restore restarted the VM"),
     ],
 )
 
 
-class VmProcessorProvider(HostBoundProvider):
+class VmProcessorProvider(api.HostBoundProvider):
     """Sets processor count and nesting on an existing VM."""
 
     properties = VM_PROCESSOR_PROPERTIES
 
-    def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
-        news = dict(news)
-        preview = news.pop(PREVIEW_INPUT, True)
-        result = super().check(olds, news)
-        inputs = result.inputs
+    def check_inputs(self, olds: api.Props, inputs: api.Props, preview: bool) -> list[CheckFailure]:
         wants = inputs.get("expose_virtualization_extensions")
-        if result.failures or wants is not True or olds.get("expose_virtualization_extensions"):
-            return result  # only turning nesting on needs the host's support
-        if is_unknown(inputs.get("host")) or preview is False:
-            return result  # an update: Set-VMProcessor decides, `_apply` says why
+        if wants is not True or olds.get("expose_virtualization_extensions"):
+            return []  # only turning nesting on needs the host's support
+        if api.is_unknown(inputs.get("host")) or preview is False:
+            return []  # an update: Set-VMProcessor decides, `_apply` says why
         refusal = self._nesting_refusal(self._operation(inputs, "check"), inputs.get("vm_name"))
-        if refusal:
-            result.failures.append(CheckFailure("expose_virtualization_extensions", refusal))
-        return result
+        return [CheckFailure("expose_virtualization_extensions", refusal)] if refusal else []
 
     @staticmethod
-    def _nesting_refusal(op: Operation, vm_name: Any) -> str | None:
+    def _nesting_refusal(op: api.Operation, vm_name: Any) -> str | None:
         """Why the host cannot expose the virtualization extensions to VM `vm_name`; None if it
         can or if it cannot say (a host not made yet: Set-VMProcessor decides)."""
-        known = None if is_unknown(vm_name) else vm_name
+        known = None if api.is_unknown(vm_name) else vm_name
         try:
             host = op.run("host_nesting", {"vm_name": known})
-        except (RemoteError, ProviderError) as exc:
+        except (RemoteError, api.ProviderError) as exc:
             log.info("%s: could not read the host's nesting support: %s", op.label, exc)
             return None
         return nesting_refusal(op.ref.label(), host, known or "<vm>")
@@ -120,16 +86,16 @@ class VmProcessorProvider(HostBoundProvider):
         d = self.properties.diff(olds, compared)
         if not d.replaces:
             # Both settings change only while the VM is Off, nested or not.
-            preview_needs_off(
+            api.preview_needs_off(
                 self, news, id_, d.needs_off, lambda _nested: True, news.get("guest_credential")
             )
         return result
 
-    def create_object(self, op: Operation, inputs: Props) -> tuple[str, Props]:
+    def create_object(self, op: api.Operation, inputs: api.Props) -> tuple[str, api.Props]:
         got = self._apply(op, inputs, vm_id=None)
         return got["vm_id"], {"vm_id": got["vm_id"], "restarts": int(bool(got["restarted"]))}
 
-    def read_object(self, op: Operation, id_: str, props: Props) -> Props | None:
+    def read_object(self, op: api.Operation, id_: str, props: api.Props) -> api.Props | None:
         got = op.run("get", {"vm_id": id_})
         if not got.get("exists"):
             return None
@@ -141,17 +107,17 @@ class VmProcessorProvider(HostBoundProvider):
         }
 
     def update_object(
-        self, op: Operation, id_: str, olds: Props, news: Props, diff: PropertyDiff
-    ) -> Props:
+        self, op: api.Operation, id_: str, olds: api.Props, news: api.Props, diff: api.PropertyDiff
+    ) -> api.Props:
         got = self._apply(op, news, vm_id=id_)
         restarts = (olds.get("restarts") or 0) + int(bool(got["restarted"]))
         return {"vm_id": got["vm_id"], "restarts": restarts}
 
-    def delete_object(self, op: Operation, id_: str, props: Props) -> None:
+    def delete_object(self, op: api.Operation, id_: str, props: api.Props) -> None:
         """Nothing to remove: the settings belong to the VM."""
 
     @contextmanager
-    def _explain_refusal(self, op: Operation, inputs: dict[str, Any]) -> Iterator[None]:
+    def _explain_refusal(self, op: api.Operation, inputs: dict[str, Any]) -> Iterator[None]:
         """When the host refuses to turn nesting on, say why (the host is read only then)."""
         try:
             yield
@@ -161,14 +127,16 @@ class VmProcessorProvider(HostBoundProvider):
                 refusal = self._nesting_refusal(op, inputs.get("vm_name"))
             if refusal is None:
                 raise
-            raise ProviderError(f"{exc.host}: {exc.operation} failed: {refusal}") from None
+            raise api.ProviderError(f"{exc.host}: {exc.operation} failed: {refusal}") from None
 
-    def _apply(self, op: Operation, inputs: dict[str, Any], vm_id: str | None) -> dict[str, Any]:
+    def _apply(
+        self, op: api.Operation, inputs: dict[str, Any], vm_id: str | None
+    ) -> dict[str, Any]:
         needs_off = (
             "the processor count and ExposeVirtualizationExtensions change only while the VM is Off"
         )
         with (
-            explain_needs_vm_off(inputs["stop_policy"], needs_off),
+            api.explain_needs_vm_off(inputs["stop_policy"], needs_off),
             self._explain_refusal(op, inputs),
         ):
             return op.run(
@@ -180,11 +148,12 @@ class VmProcessorProvider(HostBoundProvider):
                     "expose_virtualization_extensions": inputs["expose_virtualization_extensions"],
                     "stop_policy": inputs["stop_policy"],
                 },
-                VM_POWER_PRELUDE,
+                api.SETTING_VM_PRELUDE,
+                api.VM_POWER_PRELUDE,
             )
 
 
-class VmProcessor(HostBoundResource[VmProcessorArgs], module="hyperv", name="VmProcessor"):
+class VmProcessor(api.HostBoundResource[VmProcessorArgs], module="hyperv", name="VmProcessor"):
     """Processor settings of a Hyper-V VM, managed by `VmProcessorProvider`."""
 
     vm_id: Output[str]
@@ -193,7 +162,4 @@ class VmProcessor(HostBoundResource[VmProcessorArgs], module="hyperv", name="VmP
     expose_virtualization_extensions: Output[bool]
 
     dynamic_provider = VmProcessorProvider()
-
-    def props_of(self, args: VmProcessorArgs) -> dict[str, Any]:
-        # Marks a preview's registration: check reads the host only then (`PREVIEW_INPUT`).
-        return {**super().props_of(args), PREVIEW_INPUT: pulumi.runtime.is_dry_run()}
+    mark_preview = True

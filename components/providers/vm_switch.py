@@ -19,23 +19,7 @@ from typing import Any, Literal
 import pulumi
 from pulumi import Input, Output
 
-from components.providers.base import (
-    ADOPT_PROP,
-    HOST_PROP,
-    HostBoundProvider,
-    HostBoundResource,
-    Operation,
-    Props,
-    ProviderError,
-)
-from components.providers.properties import (
-    Prop,
-    PropertyDiff,
-    PropertySet,
-    declared,
-    declared_as,
-    is_unknown,
-)
+from components.providers import api
 
 SwitchType = Literal["Internal", "Private", "External"]
 
@@ -44,29 +28,29 @@ SwitchType = Literal["Internal", "Private", "External"]
 class VmSwitchArgs:
     """Inputs of a `VmSwitch`, and the declaration of each property (`declared`)."""
 
-    host: Input[str | Mapping[str, Any]] = declared_as(HOST_PROP)
+    host: Input[str | Mapping[str, Any]] = api.declared_as(api.HOST_PROP)
     """Host that gets the switch: a configured host name (`"l0"`) or a NestedHost's `host`."""
-    name: Input[str] = declared(str, replaces=True)
+    name: Input[str] = api.declared(str, replaces=True)
     """Switch name, stored exactly (changing it replaces the switch)."""
-    switch_type: Input[SwitchType] = declared(SwitchType, "Internal", replaces=True)
+    switch_type: Input[SwitchType] = api.declared(SwitchType, "Internal", replaces=True)
     """Internal (host vNIC, for NAT), Private (VMs only) or External (bound to a NIC)."""
-    net_adapter_name: Input[str | None] = declared(str | None, None, replaces=True)
+    net_adapter_name: Input[str | None] = api.declared(str | None, None, replaces=True)
     """External only: the host's physical adapter to bind, e.g. "Ethernet"."""
-    adopt_existing: Input[bool] = declared_as(ADOPT_PROP)
+    adopt_existing: Input[bool] = api.declared_as(api.ADOPT_PROP)
     """Manage a switch of this name that already exists instead of failing."""
 
 
-VM_SWITCH = PropertySet.from_args(
+VM_SWITCH = api.PropertySet.from_args(
     "VmSwitch",
     VmSwitchArgs,
     computed=[
-        Prop("switch_id", str, computed=True, doc="Hyper-V's switch GUID"),
-        Prop("host_adapter", str | None, computed=True, doc="the host vNIC, if any"),
+        api.Prop("switch_id", str, computed=True, doc="Hyper-V's switch GUID"),
+        api.Prop("host_adapter", str | None, computed=True, doc="the host vNIC, if any"),
     ],
 )
 
 
-class VmSwitchProvider(HostBoundProvider):
+class VmSwitchProvider(api.HostBoundProvider):
     """Creates, adopts, reads and removes one virtual switch, matched by its exact name."""
 
     properties = VM_SWITCH
@@ -77,7 +61,7 @@ class VmSwitchProvider(HostBoundProvider):
             return result
         kind = result.inputs.get("switch_type")
         uplink = result.inputs.get("net_adapter_name")
-        if is_unknown(kind) or is_unknown(uplink):
+        if api.is_unknown(kind) or api.is_unknown(uplink):
             return result
         if kind == "External" and not uplink:
             result.failures.append(
@@ -93,7 +77,7 @@ class VmSwitchProvider(HostBoundProvider):
             )
         return result
 
-    def create_object(self, op: Operation, inputs: Props) -> tuple[str, Props]:
+    def create_object(self, op: api.Operation, inputs: api.Props) -> tuple[str, api.Props]:
         got = self.run_described(
             op,
             "create",
@@ -101,23 +85,19 @@ class VmSwitchProvider(HostBoundProvider):
         )
         where = op.ref.label()
         if got["status"] == "exists":
-            if not op.may_adopt(inputs):
-                raise ProviderError(
-                    f"VmSwitch '{inputs['name']}' already exists on {where}; "
-                    "set adopt_existing=True to manage it"
-                )
+            op.require_adoptable(inputs, f"VmSwitch '{inputs['name']}'")
             if got["switch_type"] != inputs["switch_type"]:
-                raise ProviderError(
+                raise api.ProviderError(
                     f"VmSwitch '{inputs['name']}' on {where} is {got['switch_type']}, not "
                     f"{inputs['switch_type']}: adopting it would mean replacing it"
                 )
         return got["switch_id"], _computed(got)
 
-    def find_created(self, op: Operation, inputs: Props) -> tuple[str, Props] | None:
+    def find_created(self, op: api.Operation, inputs: api.Props) -> tuple[str, api.Props] | None:
         actual = self.read_as_declared(op, "", inputs)
         return None if actual is None else (actual["switch_id"], _computed(actual))
 
-    def read_object(self, op: Operation, id_: str, props: Props) -> Props | None:
+    def read_object(self, op: api.Operation, id_: str, props: api.Props) -> api.Props | None:
         got = self.run_described(op, "get", {"name": props["name"]})
         if not got["exists"]:
             return None
@@ -130,12 +110,12 @@ class VmSwitchProvider(HostBoundProvider):
         return actual
 
     def update_object(
-        self, op: Operation, id_: str, olds: Props, news: Props, diff: PropertyDiff
-    ) -> Props:
+        self, op: api.Operation, id_: str, olds: api.Props, news: api.Props, diff: api.PropertyDiff
+    ) -> api.Props:
         # Only adopt_existing can change in place; it changes nothing on the host.
         return {name: olds.get(name) for name in VM_SWITCH.computed_names()}
 
-    def delete_object(self, op: Operation, id_: str, props: Props) -> None:
+    def delete_object(self, op: api.Operation, id_: str, props: api.Props) -> None:
         self.run_described(op, "delete", {"name": props["name"]})
 
 
@@ -146,7 +126,7 @@ def _computed(got: dict[str, Any]) -> dict[str, Any]:
 _PROVIDER = VmSwitchProvider()
 
 
-class VmSwitch(HostBoundResource[VmSwitchArgs], module="hyperv", name="VmSwitch"):
+class VmSwitch(api.HostBoundResource[VmSwitchArgs], module="hyperv", name="VmSwitch"):
     """A Hyper-V virtual switch on a host."""
 
     host: Output[Any]

@@ -24,15 +24,7 @@ from typing import Any, ClassVar
 
 from pulumi import Input, Output
 
-from components.providers.base import (
-    HOST_PROP,
-    HostBoundProvider,
-    HostBoundResource,
-    Operation,
-    Props,
-    ProviderError,
-)
-from components.providers.properties import Prop, PropertyDiff, PropertySet, declared, declared_as
+from components.providers import api
 from components.remote import (
     HostAuthError,
     HostUnreachableError,
@@ -47,29 +39,29 @@ log = logging.getLogger(__name__)
 class WindowsFeatureArgs:
     """Inputs of a `WindowsFeature`, and the declaration of each property (`declared`)."""
 
-    host: Input[str | Mapping[str, Any]] = declared_as(HOST_PROP)
+    host: Input[str | Mapping[str, Any]] = api.declared_as(api.HOST_PROP)
     """The machine to install on: usually a guest route `{"parent", "vm_name", "credential"}`
     (a NestedHost's `host` output); a configured host name is never restarted."""
-    name: Input[str] = declared(str, "Hyper-V", replaces=True)
+    name: Input[str] = api.declared(str, "Hyper-V", replaces=True)
     """Server Manager feature name ("Hyper-V" is `Microsoft-Hyper-V` on client Windows)."""
-    include_management_tools: Input[bool] = declared(bool, True)
+    include_management_tools: Input[bool] = api.declared(bool, True)
     """Also install the management tools (Windows Server; on client Windows Hyper-V is
     enabled with -All, Microsoft's documented form, whatever this says)."""
-    restart: Input[bool] = declared(bool, True)
+    restart: Input[bool] = api.declared(bool, True)
     """Restart the guest when the install needs it, and wait until it is back."""
 
 
-WINDOWS_FEATURE = PropertySet.from_args(
+WINDOWS_FEATURE = api.PropertySet.from_args(
     "WindowsFeature",
     WindowsFeatureArgs,
     computed=[
-        Prop("installed", bool, computed=True, doc="the feature is installed and active"),
-        Prop("restart_needed", bool, computed=True, doc="installed, waiting for a restart"),
+        api.Prop("installed", bool, computed=True, doc="the feature is installed and active"),
+        api.Prop("restart_needed", bool, computed=True, doc="installed, waiting for a restart"),
     ],
 )
 
 
-class WindowsFeatureProvider(HostBoundProvider):
+class WindowsFeatureProvider(api.HostBoundProvider):
     """Installs a feature (and restarts the guest when asked); reads its install state."""
 
     properties = WINDOWS_FEATURE
@@ -79,7 +71,7 @@ class WindowsFeatureProvider(HostBoundProvider):
 
     def _run(
         self,
-        op: Operation,
+        op: api.Operation,
         script: str,
         props: Mapping[str, Any],
         *,
@@ -96,7 +88,7 @@ class WindowsFeatureProvider(HostBoundProvider):
         after = ("get", feature) if then_read else None
         return op.run(script, {**feature, **extra}, describe, after_restart=after)
 
-    def _install(self, op: Operation, props: Mapping[str, Any]) -> dict[str, Any]:
+    def _install(self, op: api.Operation, props: Mapping[str, Any]) -> dict[str, Any]:
         guest = op.client.host.via is not None
         restart = guest and bool(props.get("restart", True))
         try:
@@ -121,7 +113,7 @@ class WindowsFeatureProvider(HostBoundProvider):
         return _computed(state)
 
     def _after_interrupted_install(
-        self, op: Operation, props: Mapping[str, Any], error: PowerShellError
+        self, op: api.Operation, props: Mapping[str, Any], error: PowerShellError
     ) -> dict[str, Any]:
         """The install-and-restart reported an error: the guest may have dropped PowerShell
         Direct while going down, or the install failed. A fresh read tells which."""
@@ -139,7 +131,7 @@ class WindowsFeatureProvider(HostBoundProvider):
         log.info("%s: install on %s reported: %s", op.label, op.ref.label(), error.message)
         return self._restart_and_wait(op, props)
 
-    def _restart_and_wait(self, op: Operation, props: Mapping[str, Any]) -> dict[str, Any]:
+    def _restart_and_wait(self, op: api.Operation, props: Mapping[str, Any]) -> dict[str, Any]:
         cause: RemoteError | None = None
         try:
             op.run("restart", {})
@@ -151,7 +143,7 @@ class WindowsFeatureProvider(HostBoundProvider):
         return self._wait_until_installed(op, props, cause=cause)
 
     def _wait_until_installed(
-        self, op: Operation, props: Mapping[str, Any], cause: RemoteError | None = None
+        self, op: api.Operation, props: Mapping[str, Any], cause: RemoteError | None = None
     ) -> dict[str, Any]:
         """Poll (bounded) until the restarted guest answers and reports the feature Installed;
         the PowerShell Direct wrapper itself waits while the guest does not answer yet.
@@ -172,23 +164,23 @@ class WindowsFeatureProvider(HostBoundProvider):
                 last = exc
             if time.monotonic() >= deadline:
                 detail = f": {last.message}" if last is not None else ""
-                raise ProviderError(
+                raise api.ProviderError(
                     f"{op.ref.label()}: {op.label} failed: the guest did not come back with "
                     f"'{props.get('name', 'Hyper-V')}' installed within "
                     f"{self.restart_wait_s:.0f} s after the restart{detail}"
                 )
             time.sleep(self.poll_interval_s)
 
-    def create_object(self, op: Operation, inputs: Props) -> tuple[str, Props]:
+    def create_object(self, op: api.Operation, inputs: api.Props) -> tuple[str, api.Props]:
         computed = self._install(op, inputs)
         return f"{op.ref.label()}/{inputs.get('name', 'Hyper-V')}", computed
 
-    def read_object(self, op: Operation, id_: str, props: Props) -> Props | None:
+    def read_object(self, op: api.Operation, id_: str, props: api.Props) -> api.Props | None:
         return _computed(self._run(op, "get", props))
 
     def update_object(
-        self, op: Operation, id_: str, olds: Props, news: Props, diff: PropertyDiff
-    ) -> Props:
+        self, op: api.Operation, id_: str, olds: api.Props, news: api.Props, diff: api.PropertyDiff
+    ) -> api.Props:
         return self._install(op, news)
 
     def delete(self, id_: str, props: dict[str, Any]) -> None:
@@ -204,7 +196,9 @@ def _computed(state: Mapping[str, Any]) -> dict[str, Any]:
 _PROVIDER = WindowsFeatureProvider()
 
 
-class WindowsFeature(HostBoundResource[WindowsFeatureArgs], module="hyperv", name="WindowsFeature"):
+class WindowsFeature(
+    api.HostBoundResource[WindowsFeatureArgs], module="hyperv", name="WindowsFeature"
+):
     """A Windows feature installed inside a machine."""
 
     host: Output[Any]

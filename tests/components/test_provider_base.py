@@ -8,11 +8,12 @@ from typing import Any, Literal
 
 import dill
 import pytest
-from pulumi.dynamic import ConfigureRequest
+from pulumi.dynamic import CheckFailure, ConfigureRequest
 from pulumi.dynamic.config import Config
 
 from components.providers.base import (
     HOST_PROP,
+    PREVIEW_INPUT,
     STOP_POLICY_PROP,
     HostBoundProvider,
     ProviderError,
@@ -88,6 +89,44 @@ def test_check_passes_unknown_values_of_preview_through(monkeypatch: pytest.Monk
     )
     assert result.failures == []
     assert result.inputs["memory_mb"] == UNKNOWN and result.inputs["dns"] == ["1.1.1.1", UNKNOWN]
+
+
+seen: list[tuple[dict[str, Any], bool]] = []
+"""What `Looking.check_inputs` was given: (inputs, preview)."""
+
+
+class Looking(Switchy):
+    """Records what its further check is given; fails it on a name."""
+
+    def check_inputs(
+        self, olds: dict[str, Any], inputs: dict[str, Any], preview: bool
+    ) -> list[CheckFailure]:
+        seen.append((dict(inputs), preview))
+        return [CheckFailure("name", "taken")] if inputs["name"] == "taken" else []
+
+
+@pytest.mark.parametrize(("mark", "preview"), [({}, True), ({PREVIEW_INPUT: False}, False)])
+def test_check_takes_the_preview_mark_out_and_hands_it_to_the_further_check(
+    monkeypatch: pytest.MonkeyPatch, mark: dict[str, Any], preview: bool
+) -> None:
+    monkeypatch.setenv("HYPERV_LAB_HOSTS", json.dumps(HOSTS))
+    seen.clear()
+    result = Looking().check({}, {"host": "l0", "name": "taken", **mark})
+    assert PREVIEW_INPUT not in result.inputs
+    assert [(f.property, f.reason) for f in result.failures] == [("name", "taken")]
+    assert [(inputs["name"], p, PREVIEW_INPUT in inputs) for inputs, p in seen] == [
+        ("taken", preview, False)
+    ]
+
+
+def test_the_further_check_sees_only_inputs_that_pass_their_declarations(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("HYPERV_LAB_HOSTS", json.dumps(HOSTS))
+    seen.clear()
+    assert Looking().check({}, {"host": "nope", "name": "taken"}).failures[0].property == "host"
+    assert Looking().check({}, {"host": "l0", "memory_mb": "lots"}).failures
+    assert seen == []
 
 
 OLD_OUTS = {

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 
-from components.providers.vm import PREVIEW_INPUT
+from components.providers.base import PREVIEW_INPUT
 from tests.e2e.conftest import EmulatorFactory, ProjectFactory
 from tests.e2e.lab_stack import (
     in_guest,

@@ -7,7 +7,8 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from components.providers.vm import PREVIEW_INPUT, VmProvider
+from components.providers.base import PREVIEW_INPUT
+from components.providers.vm import VmProvider
 from components.remote import POOL
 from tests.conftest import Emulator
 

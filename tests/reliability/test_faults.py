@@ -22,12 +22,12 @@ from typing import Any
 
 import pytest
 
-from components.providers.base import HostBoundProvider, ProviderError
+from components.providers.base import PREVIEW_INPUT, HostBoundProvider, ProviderError
 from components.providers.guest_image import GuestImageProvider
 from components.providers.guest_network_config import GuestNetworkConfigProvider
 from components.providers.net_ip_address import NetIpAddressProvider
 from components.providers.net_nat import NetNatProvider
-from components.providers.vm import PREVIEW_INPUT, VmProvider
+from components.providers.vm import VmProvider
 from components.providers.vm_network_adapter import VmNetworkAdapterProvider
 from components.providers.vm_power_state import VmPowerStateProvider
 from components.providers.vm_processor import VmProcessorProvider

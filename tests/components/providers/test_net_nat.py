@@ -11,9 +11,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from components.providers.base import ProviderError
+from components.providers.base import PREVIEW_INPUT, ProviderError
 from components.providers.net_nat import NetNatProvider, ipv4_network
-from components.providers.vm import PREVIEW_INPUT
 from tests.conftest import Emulator, _new_emulator
 
 NASTY = "nat \u2018q\u2019 \u201cdq\u201d 'sq' $(Stop-Computer) `t b\u00fcn \u540d\u524d [1]*"

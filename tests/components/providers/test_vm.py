@@ -9,11 +9,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from components.providers.base import ProviderError
+from components.providers.base import PREVIEW_INPUT, ProviderError
 from components.providers.properties import UNKNOWN
 from components.providers.vm import (
     OWNER_TAG,
-    PREVIEW_INPUT,
     VmProvider,
     compose_notes,
     split_notes,

@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 
 from components.answer_file import encode_password
-from components.providers.base import ProviderError
-from components.providers.vm import PREVIEW_INPUT, VmProvider, vhd_file_name
+from components.providers.base import PREVIEW_INPUT, ProviderError
+from components.providers.vm import VmProvider, vhd_file_name
 from tests.components.providers.conftest import GUEST_PASSWORD, GUEST_USER, ps_literal
 
 IMAGE = "C:\\Images\\WS2022-Datacenter.vhdx"

@@ -10,8 +10,7 @@ from typing import Any
 
 import pytest
 
-from components.providers.base import ProviderError
-from components.providers.vm import PREVIEW_INPUT
+from components.providers.base import PREVIEW_INPUT, ProviderError
 from components.providers.vm_processor import VmProcessorProvider
 from tests.conftest import Emulator, _new_emulator
 

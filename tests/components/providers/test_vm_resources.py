@@ -11,6 +11,7 @@ import pulumi
 import pytest
 
 from components.config import HostRef
+from components.providers.base import PREVIEW_INPUT
 from components.providers.vm import Vm, VmArgs, VmProvider
 from components.providers.vm_network_adapter import (
     VmNetworkAdapter,
@@ -76,5 +77,8 @@ def test_resources_register_typed_inputs_with_declared_outputs() -> Any:
             "credential": "guest",
         }
         assert by_name["power"].inputs["state"] == "Running"
+        # Vm and VmProcessor check the host only in a preview: their registration says if it is.
+        marks = {r.name: r.inputs.get(PREVIEW_INPUT, "absent") for r in mocks.created}
+        assert marks == {"l1": False, "cpu": False, "nic": "absent", "power": "absent"}
 
     return pulumi.Output.all(vm.urn, cpu.urn, nic.urn, power.urn).apply(check)

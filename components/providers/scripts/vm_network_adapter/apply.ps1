@@ -1,23 +1,19 @@
 # Connect a VM network adapter to a switch (or disconnect it) and set MAC address spoofing
 # (needed on an L1's adapters so its L2 guests reach the outside). The adapter is found by
-# VM Id + adapter Id (update) or by exact VM and adapter names (create). If a step fails,
-# the adapter's previous switch and spoofing setting are restored before rethrowing.
+# VM Id + adapter Id (update) or by exact VM and adapter names (create; the VM through the
+# setting_vm.ps1 prelude). If a step fails, the adapter's previous switch and spoofing setting
+# are restored before rethrowing.
 param([string]$InputJson)
 $in = $InputJson | ConvertFrom-Json
 
+$vm = Find-LabSettingVm $in
 if ($in.vm_id) {
-    $vm = Get-VM -Id $in.vm_id
     $adapter = Find-LabVmAdapter $vm $in.adapter_id
     if ($null -eq $adapter) {
         throw "VM '$($vm.Name)' no longer has the network adapter '$($in.adapter_name)' ($($in.adapter_id))."
     }
 }
 else {
-    $found = @(Get-VM | Where-Object { $_.Name -eq $in.vm_name })
-    if ($found.Count -ne 1) {
-        throw "Expected one VM named '$($in.vm_name)' on this host, found $($found.Count)."
-    }
-    $vm = $found[0]
     $named = @(Get-VMNetworkAdapter -VM $vm | Where-Object { $_.Name -eq $in.adapter_name })
     if ($named.Count -ne 1) {
         throw "Expected one network adapter named '$($in.adapter_name)' on VM '$($vm.Name)', found $($named.Count)."

@@ -1,19 +1,10 @@
 # Bring a VM to the declared state: Start-VM for Running (also resumes a Saved or Paused VM),
 # a guest shutdown (Stop-VM -Force) for Off, or a turn-off when the VM is Saved or Paused.
-# The VM is found by Id (update) or by exact name (create).
+# The VM is found by Id (update) or by exact name (create): needs the setting_vm.ps1 prelude.
 param([string]$InputJson)
 $in = $InputJson | ConvertFrom-Json
 
-if ($in.vm_id) {
-    $vm = Get-VM -Id $in.vm_id
-}
-else {
-    $found = @(Get-VM | Where-Object { $_.Name -eq $in.vm_name })
-    if ($found.Count -ne 1) {
-        throw "Expected one VM named '$($in.vm_name)' on this host, found $($found.Count)."
-    }
-    $vm = $found[0]
-}
+$vm = Find-LabSettingVm $in
 
 $before = "$($vm.State)"
 if ($in.state -eq 'Running' -and $before -ne 'Running') {

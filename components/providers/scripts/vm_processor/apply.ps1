@@ -1,22 +1,13 @@
 # Set a VM's processor count and ExposeVirtualizationExtensions (nesting). Both change only
 # while the VM is Off: Invoke-WhileVmOff applies the stop policy ('fail' keeps Windows' error).
 # Nothing is sent when the VM already matches, so a running VM that is already right is fine.
-# The VM is found by Id (update) or by exact name (create).
+# The VM is found by Id (update) or by exact name (create): needs the setting_vm.ps1 prelude.
 # The VM variable is `$target`, not `$vm`: the -Change block runs inside Invoke-WhileVmOff,
 # where PowerShell's dynamic scoping would resolve `$vm` to the function's own variable.
 param([string]$InputJson)
 $in = $InputJson | ConvertFrom-Json
 
-if ($in.vm_id) {
-    $target = Get-VM -Id $in.vm_id
-}
-else {
-    $found = @(Get-VM | Where-Object { $_.Name -eq $in.vm_name })
-    if ($found.Count -ne 1) {
-        throw "Expected one VM named '$($in.vm_name)' on this host, found $($found.Count)."
-    }
-    $target = $found[0]
-}
+$target = Find-LabSettingVm $in
 
 $cpu = Get-VMProcessor -VM $target
 $power = @{ previous_state = "$($target.State)"; restarted = $false; warnings = @() }
