@@ -235,11 +235,16 @@ def test_switch_names_unique_per_host(world: World) -> None:
 
 
 def test_external_switch_needs_a_free_adapter(world: World) -> None:
-    refused(
+    """Windows reports an adapter already bound to a switch as ResourceBusy, FQID ObjectInUse
+    (github.com/canonical/multipass/issues/2159: "CategoryInfo : ResourceBusy: (:)
+    [New-VMSwitch], VirtualizationException", "FullyQualifiedErrorId :
+    ObjectInUse,Microsoft.HyperV.PowerShell.Commands.NewVMSwitch")."""
+    err = refused(
         world,
         lambda: world.root.new_switch("Ext2", "External", net_adapter_name="Ethernet"),
         "already bound",
     )
+    assert (err.reason, err.category) == ("ObjectInUse", "ResourceBusy")
     refused(
         world,
         lambda: world.root.new_switch("Ext3", "External", net_adapter_name="Nope"),
