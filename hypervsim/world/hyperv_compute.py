@@ -9,9 +9,9 @@ from hypervsim.world.host_services import HostServices
 from hypervsim.world.hyperv_base import HyperVBase
 from hypervsim.world.hyperv_errors import (
     INVALID_STATE_TEXT,
-    MAX_VCPUS,
     NESTED_L1_VCPU_LIMIT,
     VBS_OPT_OUT_TEXT,
+    max_vcpus,
     modify_device_failed,
 )
 from hypervsim.world.profiles import version_tuple
@@ -60,7 +60,7 @@ class VmCompute(HyperVBase):
     """Set-VMProcessor, Set-VMMemory and Set-VMSecurity on this host's VMs."""
 
     def _check_vcpus(self, vm: VM, count: int, expose: bool) -> None:
-        limit = min(self.logical_processors, MAX_VCPUS)
+        limit = min(self.logical_processors, max_vcpus(vm.generation, self.build))
         if count < 1 or count > limit:
             raise modify_device_failed(
                 vm,

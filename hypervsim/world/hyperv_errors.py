@@ -10,12 +10,23 @@ from hypervsim.world.errors import WorldError
 if TYPE_CHECKING:  # pragma: no cover
     from hypervsim.world.model import VM
 
-MAX_VCPUS = 240  # Hyper-V's per-VM maximum (generation 2, Server 2022)
+MAX_VCPUS = 240  # Hyper-V's per-VM maximum on Windows Server 2016 (generation 2)
 NESTED_L1_VCPU_LIMIT = 225  # Windows Server 2019 or older as L1 with nesting
 VBS_OPT_OUT_TEXT = "Cannot modify property without enabling VirtualizationBasedSecurityOptOut"
 INVALID_STATE_TEXT = (
     "The operation cannot be performed while the virtual machine is in its current state."
 )
+
+
+def max_vcpus(generation: int, build: int) -> int:
+    """Virtual processors per VM ("Plan for Hyper-V scalability in Windows Server",
+    learn.microsoft.com/windows-server/virtualization/hyper-v/maximum-scale-limits): 64 for
+    generation 1; for generation 2, 240 on Windows Server 2016, 250 on 2019, 1,024 on 2022."""
+    if generation == 1:
+        return 64
+    if build >= 20348:
+        return 1024
+    return 250 if build >= 17763 else MAX_VCPUS
 
 
 def vm_not_found(name: str, lookup: bool = True) -> WorldError:
