@@ -119,7 +119,8 @@ class VmArgs:
     memory_startup_mb: Input[int] = api.declared(
         MemoryMb, 4096, needs_off=True, scripts=[CREATE, UPDATE], described=True
     )
-    """Startup memory in MB (multiple of 2). Needs the VM Off while Hyper-V runs inside."""
+    """Startup memory in MB (multiple of 2). Needs the VM Off while Hyper-V runs inside or
+    dynamic memory is on."""
     dynamic_memory: Input[bool] = api.declared(
         bool, False, needs_off=True, scripts=[CREATE, UPDATE], described=True, lab=[EMULATOR_VM]
     )
@@ -515,16 +516,20 @@ def _preview_needs_off(
     provider: VmProvider, id_: str, olds: dict[str, Any], news: dict[str, Any], d: api.PropertyDiff
 ) -> None:
     """What update.ps1 does while the VM runs, told at preview: switching dynamic memory and
-    raising the version always need it Off; a startup memory change only with Hyper-V inside
-    (Windows resizes a plain VM's static memory while it runs), but 'stop-and-restore' stops
-    the VM for any memory change."""
+    raising the version always need it Off; so does a startup memory change with dynamic
+    memory on (a running VM's dynamic memory only gets a higher maximum or a lower minimum)
+    or with Hyper-V inside (Windows resizes a plain VM's static memory while it runs); and
+    'stop-and-restore' stops the VM for any memory change."""
     raised = "version" in d.changes and not _lowers_version(olds, news)
     always = [k for k in ("dynamic_memory",) if k in d.changes] + (["version"] if raised else [])
     memory = ["memory_startup_mb"] if "memory_startup_mb" in d.changes else []
     policy = news.get("stop_policy")
+    dynamic = news.get("dynamic_memory") is True
 
     def needs_off(nested: bool) -> bool:
-        return bool(always) or (bool(memory) and (nested or policy == "stop-and-restore"))
+        return bool(always) or (
+            bool(memory) and (nested or dynamic or policy == "stop-and-restore")
+        )
 
     api.preview_needs_off(provider, news, id_, always + memory, needs_off, news.get("credential"))
 

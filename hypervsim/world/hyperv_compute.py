@@ -9,9 +9,14 @@ from hypervsim.world.host_services import HostServices
 from hypervsim.world.hyperv_base import HyperVBase
 from hypervsim.world.hyperv_errors import (
     INVALID_STATE_TEXT,
-    MAX_VCPUS,
+    MEMORY_ALIGNMENT,
+    MIN_MEMORY,
     NESTED_L1_VCPU_LIMIT,
     VBS_OPT_OUT_TEXT,
+    MiB,
+    max_memory,
+    max_vcpus,
+    memory_misaligned,
     modify_device_failed,
 )
 from hypervsim.world.profiles import version_tuple
@@ -56,11 +61,65 @@ def check_nesting_supported(host: HostServices, vm: VM) -> None:
         )
 
 
+def check_memory_amounts(
+    host: HostServices, vm: VM, startup: int, minimum: int, maximum: int, dynamic: bool
+) -> None:
+    """The amounts New-VM and Set-VMMemory accept: multiples of 2 MB (the minimum and maximum
+    count only with dynamic memory), startup at least 32 MB and at most the generation's
+    per-VM maximum, and with dynamic memory minimum <= startup <= maximum."""
+    for amount in (startup, minimum, maximum) if dynamic else (startup,):
+        if amount % MEMORY_ALIGNMENT:
+            raise memory_misaligned(vm, amount)
+    if startup < MIN_MEMORY:
+        raise modify_device_failed(
+            vm,
+            "Memory",
+            f"Invalid startup memory amount specified for virtual machine '{vm.name}'. The amount must be at "
+            "least 32 MB.",
+        )
+    limit = max_memory(vm.generation, host.build)
+    if startup > limit or (dynamic and maximum > limit):
+        raise modify_device_failed(
+            vm,
+            "Memory",
+            f"The memory amount for virtual machine '{vm.name}' is out of range. A generation "
+            f"{vm.generation} virtual machine can have at most {limit // MiB} MB.",
+        )
+    if dynamic and not (minimum <= startup <= maximum):
+        raise modify_device_failed(
+            vm,
+            "Memory",
+            f"The minimum amount of memory you set is greater than the startup memory, or the startup memory is "
+            f"greater than the maximum for virtual machine '{vm.name}'.",
+        )
+
+
+def check_running_memory_change(
+    vm: VM, startup: int, minimum: int, maximum: int, dynamic: bool
+) -> None:
+    """Memory changes Hyper-V makes while a VM runs. With dynamic memory only two: "Increase
+    the maximum memory. Decrease the minimum memory." (Hyper-V Dynamic Memory Overview, Windows
+    Server 2012 R2, "Run-time Dynamic Memory configuration changes"); switching dynamic memory
+    on or off needs the VM Off; a VM without dynamic memory is resized at run time ("even if you
+    haven't enabled Dynamic Memory", What's new in Hyper-V on Windows Server 2016) unless
+    Hyper-V runs inside it (FACTS.md §1)."""
+    nested_hyperv = vm.guest is not None and vm.guest_up and vm.guest.hyperv_active
+    refused = nested_hyperv or dynamic != vm.dynamic_memory
+    if dynamic and vm.dynamic_memory:
+        refused = refused or (
+            startup != vm.memory_startup
+            or minimum > vm.memory_minimum
+            or maximum < vm.memory_maximum
+        )
+    if refused:
+        raise modify_device_failed(vm, "Memory", INVALID_STATE_TEXT)
+
+
 class VmCompute(HyperVBase):
     """Set-VMProcessor, Set-VMMemory and Set-VMSecurity on this host's VMs."""
 
     def _check_vcpus(self, vm: VM, count: int, expose: bool) -> None:
-        limit = min(self.logical_processors, MAX_VCPUS)
+        limit = min(self.logical_processors, max_vcpus(vm.generation, self.build))
         if count < 1 or count > limit:
             raise modify_device_failed(
                 vm,
@@ -123,22 +182,8 @@ class VmCompute(HyperVBase):
         if not changed:
             return
         if vm.state != "Off":
-            nested_hyperv = vm.guest is not None and vm.guest_up and vm.guest.hyperv_active
-            if nested_hyperv or new_dyn != vm.dynamic_memory:
-                raise modify_device_failed(vm, "Memory", INVALID_STATE_TEXT)
-        if new_startup % (2 * 1024**2) or new_startup < 32 * 1024**2:
-            raise modify_device_failed(
-                vm,
-                "Memory",
-                f"Invalid startup memory amount specified for virtual machine '{vm.name}'. The amount must be a multiple of 2 MB and at least 32 MB.",
-            )
-        if new_dyn and not (new_min <= new_startup <= new_max):
-            raise modify_device_failed(
-                vm,
-                "Memory",
-                f"The minimum amount of memory you set is greater than the startup memory, or the startup memory is "
-                f"greater than the maximum for virtual machine '{vm.name}'.",
-            )
+            check_running_memory_change(vm, new_startup, new_min, new_max, new_dyn)
+        check_memory_amounts(self, vm, new_startup, new_min, new_max, new_dyn)
         vm.memory_startup, vm.memory_minimum, vm.memory_maximum, vm.dynamic_memory = (
             new_startup,
             new_min,

@@ -91,8 +91,10 @@ class SwitchHost(HyperVBase):
                 raise WorldError(
                     "Failed while adding virtual Ethernet switch connections.\n"
                     f"External Ethernet adapter '{bound.name}' is already bound to the Microsoft Virtual Switch protocol.",
-                    reason="InvalidParameter",
-                    category="InvalidArgument",
+                    # as Windows reports it (canonical/multipass#2159: a second New-VMSwitch
+                    # -NetAdapterName on one adapter)
+                    reason="ObjectInUse",
+                    category="ResourceBusy",
                     target=net_adapter_name,
                 )
         elif switch_type == "External":

@@ -9,7 +9,7 @@ from hypervsim.world.errors import WorldError
 from hypervsim.world.filesystem import View, parse_path
 from hypervsim.world.guest_os import UNATTEND_PATH, administrator, hash_password, parse_unattend
 from hypervsim.world.hyperv_base import HyperVBase, hosts_running_vms, turn_off
-from hypervsim.world.hyperv_compute import check_nesting_supported
+from hypervsim.world.hyperv_compute import check_memory_amounts, check_nesting_supported
 from hypervsim.world.hyperv_devices import drive_slot, ensure_guest_nic
 from hypervsim.world.hyperv_errors import INVALID_STATE_TEXT
 from hypervsim.world.profiles import GiB, default_vm_version, supported_vm_versions, version_tuple
@@ -37,7 +37,8 @@ class VmLifecycle(HyperVBase):
         switch_name: str | None = None,
         path: str | None = None,
     ) -> VM:
-        """New-VM. VM names may repeat on one host (Hyper-V identifies VMs by Id)."""
+        """New-VM. VM names may repeat on one host (Hyper-V identifies VMs by Id). The startup
+        memory is checked like Set-VMMemory's (a multiple of 2 MB, at least 32 MB)."""
         from hypervsim.world.model import VM
 
         self.require_hyperv("New-VM")
@@ -94,7 +95,7 @@ class VmLifecycle(HyperVBase):
                 category="ResourceBusy",
                 target=vhd_path,
             )
-        # All checks done: create.
+        # All checks done but the memory amount, which names the new VM: create.
         world = self.world
         vm = VM(
             id=world.new_id(),
@@ -102,7 +103,12 @@ class VmLifecycle(HyperVBase):
             generation=generation,
             version=version,
             path=path or self.virtual_machine_path,
-            memory_startup=memory_startup or 1 * GiB,
+            memory_startup=1 * GiB if memory_startup is None else memory_startup,
+        )
+        # Hyper-V realizes the VM (its ID is in the error), then fails to set its memory and
+        # removes it again: nothing is left (kubernetes/minikube#6964, Get-VM after New-VM).
+        check_memory_amounts(
+            self, vm, vm.memory_startup, vm.memory_minimum, vm.memory_maximum, vm.dynamic_memory
         )
         vm.adapters.append(
             VMNetworkAdapter(

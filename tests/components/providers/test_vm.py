@@ -147,11 +147,14 @@ def test_failed_create_leaves_nothing_and_next_create_converges(
 ) -> None:
     name = unique("vm-partial")
     good = checked(vm_provider, name=name, memory_startup_mb=1024, dynamic_memory=True)
-    # Bypasses check (which refuses odd sizes) so New-VM succeeds and a later step fails.
+    # Bypasses check (which refuses odd sizes): New-VM fails as on Windows, which makes no VM
+    # and no disk of a memory amount that is not a multiple of 2 MB.
     with pytest.raises(ProviderError) as info:
         vm_provider.create({**good, "memory_startup_mb": 1023})
-    assert "multiple of 2 MB" in str(info.value)
+    assert "The memory value assigned ('1023' MB) is not properly aligned." in str(info.value)
     assert vm_count(host_json, name) == 0
+    disk = ps_literal(vhd_file_name(name))
+    assert host_ps(f"Test-Path (Join-Path (Get-VMHost).VirtualHardDiskPath {disk})") == "False"
     created = vm_provider.create(good)
     assert created.outs["dynamic_memory"] is True
     vm_provider.delete(created.id, created.outs)
@@ -488,6 +491,38 @@ def test_memory_change_on_running_vm_follows_stop_policy(
     assert after["dyn"] is True and after["state"] == "Running"
     vm_provider.delete(created.id, updated.outs)  # delete turns a running VM off first
     assert vm_count(host_json, name) == 0
+
+
+def test_startup_memory_of_a_running_vm_with_dynamic_memory_needs_it_off(
+    vm_provider: VmProvider,
+    host_ps: Callable[[str], str],
+    host_json: Callable[[str], Any],
+    unique: Callable[[str], str],
+) -> None:
+    """Windows resizes a running VM's static memory, but with dynamic memory on only raises
+    the maximum or lowers the minimum (Hyper-V Dynamic Memory Overview, "Run-time Dynamic
+    Memory configuration changes"): the preview says a startup change needs the VM Off, as it
+    says for a static one with Hyper-V inside, and stop-and-restore applies it."""
+    name = unique("vm-dynamic")
+    inputs = checked(vm_provider, name=name, memory_startup_mb=1024, dynamic_memory=True)
+    created = vm_provider.create(inputs)
+    host_ps(f"Start-VM -VM (Get-VM -Id {ps_literal(created.id)})")
+    more = {**inputs, "memory_startup_mb": 2048}
+    with pytest.raises(ProviderError, match="changing memory_startup_mb needs the VM Off"):
+        vm_provider.diff(created.id, created.outs, more)
+    with pytest.raises(ProviderError) as info:  # what the preview foretold
+        vm_provider.update(created.id, created.outs, more)
+    assert "current state" in str(info.value)
+    assert vm_state(host_json, created.id)["mb"] == 1024
+    restore = {**more, "stop_policy": "stop-and-restore"}
+    updated = vm_provider.update(created.id, created.outs, restore)
+    assert updated.outs["memory_startup_mb"] == 2048 and updated.outs["state"] == "Running"
+    static = {**restore, "dynamic_memory": False, "stop_policy": "fail"}
+    updated = vm_provider.update(
+        created.id, updated.outs, {**static, "stop_policy": "stop-and-restore"}
+    )
+    assert vm_provider.diff(created.id, updated.outs, {**static, "memory_startup_mb": 4096}).changes
+    vm_provider.delete(created.id, updated.outs)
 
 
 @settings(

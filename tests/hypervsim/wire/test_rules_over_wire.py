@@ -100,8 +100,8 @@ RULES: dict[str, Rule] = {
     "vcpu-limit": Rule(
         "server2022-intel",
         NEW_L1,
-        "Set-VMProcessor -VMName L1 -Count 241",
-        "The range is 1 through 240.",
+        "Set-VMProcessor -VMName L1 -Count 257",
+        "The range is 1 through 256.",  # the host's logical processors (Windows: 1,024)
         "(Get-VMProcessor -VMName L1).Count",
     ),
     "one-netnat-per-host": Rule(

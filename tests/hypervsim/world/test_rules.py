@@ -44,10 +44,26 @@ def test_processor_count_only_while_off(world: World) -> None:
     refused(world, lambda: world.root.set_vm_processor(vm, count=8), INVALID_STATE_TEXT)
 
 
-def test_vcpu_limit(world: World) -> None:
-    vm = world.root.new_vm("big", new_vhd_path="C:\\big.vhdx")
-    refused(world, lambda: world.root.set_vm_processor(vm, count=241), "The range is 1 through 240")
-    world.root.set_vm_processor(vm, count=240)
+def test_vcpu_limit_is_the_hosts_logical_processors(world: World) -> None:
+    """A generation 2 VM on Windows Server 2022 may have up to 1,024 virtual processors ("Plan
+    for Hyper-V scalability in Windows Server"), but no more than the host's logical
+    processors (256 on this profile)."""
+    vm = world.root.new_vm("big", generation=2, new_vhd_path="C:\\big.vhdx")
+    refused(world, lambda: world.root.set_vm_processor(vm, count=257), "The range is 1 through 256")
+    world.root.set_vm_processor(vm, count=256)
+
+
+def test_generation_1_vm_has_at_most_64_virtual_processors(world: World) -> None:
+    """learn.microsoft.com/windows-server/virtualization/hyper-v/maximum-scale-limits, "Maximums
+    for virtual machines", every Windows Server version: "Virtual processors: ... 64 for
+    generation 1". The host (256 logical processors) is not the limit here."""
+    vm = world.root.new_vm("gen1", generation=1, new_vhd_path="C:\\gen1.vhdx")
+    err = refused(
+        world, lambda: world.root.set_vm_processor(vm, count=65), "The range is 1 through 64"
+    )
+    assert err.message.startswith("Failed to modify device 'Processor'.")
+    world.root.set_vm_processor(vm, count=64)
+    assert vm.processor_count == 64
 
 
 def test_server2019_l1_nested_vcpu_limit(world: World) -> None:
@@ -235,11 +251,16 @@ def test_switch_names_unique_per_host(world: World) -> None:
 
 
 def test_external_switch_needs_a_free_adapter(world: World) -> None:
-    refused(
+    """Windows reports an adapter already bound to a switch as ResourceBusy, FQID ObjectInUse
+    (github.com/canonical/multipass/issues/2159: "CategoryInfo : ResourceBusy: (:)
+    [New-VMSwitch], VirtualizationException", "FullyQualifiedErrorId :
+    ObjectInUse,Microsoft.HyperV.PowerShell.Commands.NewVMSwitch")."""
+    err = refused(
         world,
         lambda: world.root.new_switch("Ext2", "External", net_adapter_name="Ethernet"),
         "already bound",
     )
+    assert (err.reason, err.category) == ("ObjectInUse", "ResourceBusy")
     refused(
         world,
         lambda: world.root.new_switch("Ext3", "External", net_adapter_name="Nope"),
