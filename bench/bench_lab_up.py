@@ -12,8 +12,9 @@ Check + Create in the smallest lab of the run) and bench/lab_report.py prints th
 
 Two modes:
 - instant (default): the emulator's instant time model; N = 1, 5, 10 (`--sizes` for 25, 50),
-  provider pools 4 and 32 (`--workers`), no-change previews of the largest lab, and the
-  largest once more with the engine's checkpoints skipped (measured only).
+  provider pools 4 and 32 (`--workers`), no-change previews of the largest lab (of every lab
+  with `--previews-each`), and the largest once more with the engine's checkpoints skipped
+  (measured only).
 - realistic (`--time-scale F`): the emulator gives operations a real host's durations times F
   (hypervsim/world/timing.py); each lab is built as this product does it (--parallel 32) and,
   with `--one-at-a-time N`, as lab builders do: host after host, each finished before the
@@ -25,7 +26,8 @@ Prints tables, writes bench/results/lab_up.json (realistic: lab_up_timed.json). 
 reported, never asserted.
 
 Usage: .tools/venv/bin/python bench/bench_lab_up.py [--quick] [--sizes 1,5,10]
-       [--workers 4,32] [--time-scale 0.1 [--one-at-a-time 10] [--sequential 10]] [--out FILE]
+       [--workers 4,32] [--previews-each]
+       [--time-scale 0.1 [--one-at-a-time 10] [--sequential 10]] [--out FILE]
 """
 
 from __future__ import annotations
@@ -130,6 +132,11 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument(
         "--max-sessions", type=int, help="the host's max_sessions setting (default: the product's)"
     )
+    parser.add_argument(
+        "--previews-each",
+        action="store_true",
+        help="instant mode: the no-change previews after every lab, not only the largest",
+    )
     args = parser.parse_args(argv)
     if args.max_sessions:
         HOST_OPTIONS["max_sessions"] = args.max_sessions
@@ -144,7 +151,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     for size in sizes:
         for workers in pools:
             last = size == sizes[-1] and workers == max(pools)
-            ups.append(run_up(env, size, workers, previews=last))
+            previews = last or (args.previews_each and workers == max(pools))
+            ups.append(run_up(env, size, workers, previews=previews))
     result = analyse(ups)
     biggest = max(ups, key=lambda u: (u["size"], u["workers"]))
     skipped = run_up(env, biggest["size"], biggest["workers"], previews=False, checkpoints=False)

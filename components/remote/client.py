@@ -9,6 +9,16 @@ it already holds there (callers wait for one); holding none, the operation fails
 saying what is going on and how to clear it. When the host no longer knows a shell (its WinRM
 restarted, or the shell idled out), every idle shell of that host is as suspect: they are all
 dropped and the operation runs on a new one.
+
+When every shell of a host is busy, the operations that wait for one and are known to be
+short are not sent one by one: the shell that comes free takes them together in one Send
+(framing.build_batch), each in its own scope with its own try/catch and its own result, so a
+wait that was going to happen anyway saves the round trips of the operations after the
+first, and the shells they would have opened. They run one after the other, so only
+operations whose runs alone on this host ended soon enough go together, and no more of them
+than add up to what waiting for a shell of its own would cost each (the pool's wait before
+opening one, plus the time this host took to open the last one): an operation not seen yet,
+or seen taking longer (a guest's boot wait, a copy), runs alone, as before.
 """
 
 from __future__ import annotations
@@ -22,7 +32,7 @@ import threading
 import time
 import weakref
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -36,13 +46,23 @@ from components.remote.errors import (
     GuestLoginError,
     GuestVmMissingError,
     GuestVmOffError,
+    HostAuthError,
     HostQuotaError,
+    HostUnreachableError,
     OutcomeUnknownError,
     PowerShellError,
+    RemoteError,
     RemoteProtocolError,
     Scrubber,
 )
-from components.remote.framing import build_request, decode_document, inputs_json
+from components.remote.framing import (
+    Envelope,
+    OperationRequest,
+    build_batch,
+    build_request,
+    decode_document,
+    inputs_json,
+)
 from components.remote.script_source import with_preludes
 from components.remote.session import (
     ShellGoneError,
@@ -68,6 +88,23 @@ class FollowUp:
     when: str = "restarting"
 
 
+@dataclass(eq=False)
+class Waiter:
+    """An operation waiting for a shell of its host (`SessionPool.acquire`). A shell that
+    comes free goes to the first waiter (`session`) with the waiters behind it (`batch`), who
+    are `joined`: the first one runs them all in one Send and hands each its own `outcome`
+    (its envelope or its error), then sets `done`."""
+
+    request: OperationRequest
+    operation: str
+    kind: str = ""  # what its duration is learnt under (SessionPool.took); "" = never batched
+    session: ShellSession | None = None
+    batch: list[Waiter] = field(default_factory=list)
+    joined: bool = False
+    outcome: Envelope | BaseException | None = None
+    done: threading.Event = field(default_factory=threading.Event)
+
+
 class SessionPool:
     """Idle warm sessions per connection identity; thread-safe; closed at interpreter exit.
 
@@ -81,6 +118,16 @@ class SessionPool:
     _STALE_FRACTION = 0.9
     # How long a caller waits for a busy shell to come free before opening another one.
     _OPEN_AFTER_S = 0.25
+    # At most this many waiting operations, and this many bytes of their lines, go in one
+    # Send: WinRM refuses a request larger than MaxEnvelopeSizekb (500 KiB by default; the
+    # lines travel base64-encoded, 4/3 of their size).
+    BATCH_MAX_OPS = 16
+    BATCH_MAX_BYTES = 128 * 1024
+    # Operations share a Send only when the longest runs alone of each (its round trips
+    # included) add up to at most what waiting for a shell of its own would cost: this wait
+    # plus opening one (3 round trips and a PowerShell start; measured on each host, this
+    # until the host opened one).
+    _OPEN_S_BEFORE_MEASURED = 0.5
 
     def __init__(self) -> None:
         self._lock = threading.Condition()
@@ -90,6 +137,9 @@ class SessionPool:
         self._cap: dict[str, int] = {}  # fewer than max_sessions: the host's quota said so
         self.breaker = HostBreaker()
         self._warming: dict[str, threading.Thread] = {}  # by key: hosts `warm` was asked for
+        self._waiting: dict[str, list[Waiter]] = {}  # by key: operations waiting for a shell
+        self._took: dict[tuple[str, str], float] = {}  # (key, kind): its longest run alone
+        self._open_s: dict[str, float] = {}  # by key: how long opening its last shell took
 
     @staticmethod
     def key(host: HostSettings) -> str:
@@ -100,6 +150,17 @@ class SessionPool:
     def acquire(self, host: HostSettings, scrub: Scrubber) -> ShellSession:
         """An idle session, a new one while the host's `max_sessions` (and its quota) allows,
         else wait for one to be released (more shells than that would only be refused)."""
+        session = self.acquire_or_join(host, scrub, None)
+        assert session is not None  # only a waiter is taken into a batch
+        return session
+
+    def acquire_or_join(
+        self, host: HostSettings, scrub: Scrubber, waiter: Waiter | None
+    ) -> ShellSession | None:
+        """Like `acquire`; with `waiter`, a caller that has to wait may be handed the released
+        session with the operations that waited too (`waiter.batch`: it runs them all), or be
+        taken into another waiter's batch: then it gets None and its outcome comes in
+        `waiter`."""
         key = self.key(host)
         with self._lock:
             warming = self._warming.get(key)
@@ -116,26 +177,36 @@ class SessionPool:
         patience = self._OPEN_AFTER_S
         try:
             with self._lock:
-                while True:
-                    session = self._take_idle_locked(key, stale)
-                    if session is not None:
-                        return session
-                    limit = min(host.max_sessions, self._cap.get(key, host.max_sessions))
-                    live = self._live.get(key, 0)
-                    if live and live < limit and patience > 0:
-                        # Every shell is busy: most operations end well before a new shell
-                        # would be open (its login, Create, PowerShell start and, at the end,
-                        # Delete: 4 round trips and a process start), so wait a moment for
-                        # one; an operation that waits on the host (a guest booting) does
-                        # not end soon, and then a new shell opens.
-                        waited = time.monotonic()
-                        self._lock.wait(patience)
-                        patience -= time.monotonic() - waited
-                        continue
-                    if live < limit:
-                        self._live[key] = live + 1
-                        break
-                    self._lock.wait()
+                try:
+                    while True:
+                        if waiter is not None and (waiter.session or waiter.joined):
+                            return waiter.session  # handed a shell, or in another's batch
+                        session = self._take_idle_locked(key, stale)
+                        if session is not None:
+                            self._stop_waiting_locked(key, waiter)
+                            return session
+                        limit = min(host.max_sessions, self._cap.get(key, host.max_sessions))
+                        live = self._live.get(key, 0)
+                        if live and live < limit and patience > 0:
+                            # Every shell is busy: most operations end well before a new
+                            # shell would be open (its login, Create, PowerShell start and,
+                            # at the end, Delete: 4 round trips and a process start), so wait
+                            # a moment for one; an operation that waits on the host (a guest
+                            # booting) does not end soon, and then a new shell opens.
+                            self._wait_locked(key, waiter)
+                            waited = time.monotonic()
+                            self._lock.wait(patience)
+                            patience -= time.monotonic() - waited
+                            continue
+                        if live < limit:
+                            self._stop_waiting_locked(key, waiter)
+                            self._live[key] = live + 1
+                            break
+                        self._wait_locked(key, waiter)
+                        self._lock.wait()
+                except BaseException:
+                    self._stop_waiting_locked(key, waiter)
+                    raise
         finally:
             for old in stale:
                 old.close()  # its shell may still exist: delete it rather than leave it
@@ -143,6 +214,17 @@ class SessionPool:
         with self._lock:
             self._all.add(session)
         return session
+
+    def _wait_locked(self, key: str, waiter: Waiter | None) -> None:
+        if waiter is not None:
+            waiting = self._waiting.setdefault(key, [])
+            if waiter not in waiting:
+                waiting.append(waiter)
+
+    def _stop_waiting_locked(self, key: str, waiter: Waiter | None) -> None:
+        waiting = self._waiting.get(key)
+        if waiter is not None and waiting and waiter in waiting:
+            waiting.remove(waiter)
 
     def _take_idle_locked(self, key: str, stale: list[ShellSession]) -> ShellSession | None:
         idle = self._idle.get(key)
@@ -156,12 +238,61 @@ class SessionPool:
         return None
 
     def release(self, session: ShellSession) -> None:
+        """Back to the pool; to the operations waiting for a shell of its host first: the
+        first of them gets it with as many of the others as one Send may carry."""
         if session.broken:
             self.discard(session)
             return
         with self._lock:
-            self._idle.setdefault(self.key(session.host), []).append(session)
+            key = self.key(session.host)
+            if session.open_s is not None:
+                self._open_s[key] = session.open_s
+            waiting = self._waiting.get(key)
+            if waiting:
+                first = waiting.pop(0)
+                self._gather_locked(key, first, waiting)
+                first.session = session
+                self._lock.notify_all()
+                return
+            self._idle.setdefault(key, []).append(session)
             self._lock.notify()
+
+    def batch_budget_s(self, key: str) -> float:
+        """How long an operation waiting for a shell of host `key` would wait for one of its
+        own at most: the wait before opening one plus the time opening it takes there."""
+        return self._OPEN_AFTER_S + self._open_s.get(key, self._OPEN_S_BEFORE_MEASURED)
+
+    def took(self, host: HostSettings, kind: str, seconds: float) -> None:
+        """An operation of `kind` ran alone on a warm shell of `host` in `seconds`."""
+        if kind:
+            with self._lock:
+                slot = (self.key(host), kind)
+                self._took[slot] = max(self._took.get(slot, 0.0), seconds)
+
+    def _gather_locked(self, key: str, first: Waiter, waiting: list[Waiter]) -> None:
+        """Into `first.batch`: the waiters behind `first` that are known to be short, while
+        their longest runs (first's included) add up to at most what a shell of its own
+        would cost (`batch_budget_s`) and their lines fit one Send. The others keep waiting,
+        in order."""
+        allowed = self.batch_budget_s(key)
+        budget = allowed - self._took.get((key, first.kind), allowed + 1)
+        size = len(first.request.stdin)
+        index = 0
+        while budget >= 0 and index < len(waiting) and len(first.batch) + 1 < self.BATCH_MAX_OPS:
+            waiter = waiting[index]
+            cost = self._took.get((key, waiter.kind))
+            if (
+                cost is None
+                or cost > budget
+                or size + len(waiter.request.stdin) > self.BATCH_MAX_BYTES
+            ):
+                index += 1
+                continue
+            waiting.pop(index)
+            waiter.joined = True
+            first.batch.append(waiter)
+            budget -= cost
+            size += len(waiter.request.stdin)
 
     def discard(self, session: ShellSession) -> None:
         with self._lock:
@@ -266,6 +397,9 @@ class SessionPool:
             self._live.clear()
             self._cap.clear()
             self._warming.clear()
+            self._waiting.clear()
+            self._took.clear()
+            self._open_s.clear()
             self._lock.notify_all()
         # In parallel: the engine gives an exiting provider process little time, and each
         # close is two round trips to a possibly distant host.
@@ -343,10 +477,23 @@ class RemotePowerShell:
         `after_restart` (guests only): see FollowUp; on a host it is not run.
         """
         text = load_script(script) if isinstance(script, Path) else script
-        inputs = dict(inputs or {})
+        # What it is, for how long it is known to take: the same script for the same purpose
+        # (through the same number of guests, and with or without a follow-up).
+        digest = hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+        kind = f"{operation} {digest}" + (" then" if after_restart is not None else "")
+        return self._run(text, dict(inputs or {}), operation, after_restart, kind)
+
+    def _run(
+        self,
+        text: str,
+        inputs: dict[str, Any],
+        operation: str,
+        after_restart: FollowUp | None,
+        kind: str,
+    ) -> dict[str, Any]:
         if self.host.via is not None:
-            return self._run_in_guest(text, inputs, operation, after_restart)
-        envelope = self._execute(text, inputs, operation)
+            return self._run_in_guest(text, inputs, operation, after_restart, kind)
+        envelope = self._execute(text, inputs, operation, kind)
         if not envelope.ok:
             raise PowerShellError(
                 self.host.name,
@@ -360,51 +507,125 @@ class RemotePowerShell:
         except ValueError as exc:
             raise RemoteProtocolError(self.host.name, operation, self._scrub(str(exc))) from None
 
-    def _execute(self, text: str, inputs: dict[str, Any], operation: str) -> Any:
+    def _execute(
+        self, text: str, inputs: dict[str, Any], operation: str, kind: str = ""
+    ) -> Envelope:
+        """Run on this host; `kind` (what the operation is, the same for every operation that
+        takes about as long) lets it share a Send with others once it is known to be short."""
         request = build_request(text, inputs)
         replaced = False
         while True:
-            session = self._pool.acquire(self.host, self._scrub)
-            try:
-                envelope = session.execute(request, operation, self.host.script_timeout_s)
-            except ShellGoneError as gone:
-                self._pool.discard(session)
-                if gone.started:
+            waiter = Waiter(request, operation, kind)
+            session = self._pool.acquire_or_join(self.host, self._scrub, waiter)
+            if session is None:
+                waiter.done.wait()  # another caller runs it in its batch
+                outcome = waiter.outcome
+            else:
+                outcome = self._run_batch(session, [waiter, *waiter.batch])[0]
+            if isinstance(outcome, Envelope):
+                return outcome
+            if isinstance(outcome, ShellGoneError):
+                if outcome.started:
                     raise OutcomeUnknownError(
                         self.host.name,
                         operation,
                         self._scrub(
-                            f"the remote PowerShell went away ({gone.detail}); "
+                            f"the remote PowerShell went away ({outcome.detail}); "
                             "the operation's outcome is unknown"
                         ),
-                    ) from None
+                    )
                 if replaced:
                     raise RemoteProtocolError(
                         self.host.name,
                         operation,
-                        self._scrub(f"the remote shell went away twice ({gone.detail})"),
-                    ) from None
+                        self._scrub(f"the remote shell went away twice ({outcome.detail})"),
+                    )
                 replaced = True
-                self._pool.evict_idle(self.host)
                 log.info(
                     "shell on %s was gone; replaced it before running %s", self.host.name, operation
                 )
                 request = build_request(text, inputs)
                 continue
-            except ShellQuotaError as refused:
-                if self._pool.hold_fewer(session) == 0:
-                    raise self._quota_error(operation, refused.quota) from None
-                log.info(
-                    "%s refused another shell (%s); waiting for one this process holds",
-                    self.host.name,
-                    refused.quota,
-                )
-                continue
-            except BaseException:
-                self._pool.discard(session)
-                raise
-            self._pool.release(session)
-            return envelope
+            if isinstance(outcome, ShellQuotaError):
+                continue  # this process keeps to the shells it holds: wait for one of them
+            assert outcome is not None
+            raise outcome
+
+    def _run_batch(
+        self, session: ShellSession, waiters: list[Waiter]
+    ) -> list[Envelope | BaseException]:
+        """Run the waiters' operations on `session` (one Send for all of them), give the
+        session back, and hand each waiter after the first its outcome. Returns the outcomes
+        (a ShellGoneError or ShellQuotaError is for each caller's retry loop)."""
+        outcomes: list[Envelope | BaseException] = []
+        try:
+            outcomes = self._run_on(session, waiters)
+        except BaseException as exc:  # never leave the others waiting
+            outcomes = [exc, *(self._for(w.operation, exc) for w in waiters[1:])]
+            raise
+        finally:
+            for waiter, outcome in zip(waiters[1:], outcomes[1:], strict=False):
+                waiter.outcome = outcome
+            for waiter in waiters[1:]:
+                if waiter.outcome is None:
+                    waiter.outcome = OutcomeUnknownError(
+                        self.host.name, waiter.operation, "its batch ended without a result"
+                    )
+                waiter.done.set()
+        return outcomes
+
+    def _run_on(
+        self, session: ShellSession, waiters: list[Waiter]
+    ) -> list[Envelope | BaseException]:
+        timeout_s = self.host.script_timeout_s * len(waiters)  # they run one after the other
+        try:
+            if len(waiters) == 1:
+                only = waiters[0]
+                warm = session.shell_id is not None
+                started = time.monotonic()
+                results: dict[str, Envelope | RemoteError] = {
+                    only.request.key: session.execute(only.request, only.operation, timeout_s)
+                }
+                if warm:  # a new shell's login and PowerShell start are not the operation's
+                    self._pool.took(self.host, only.kind, time.monotonic() - started)
+            else:
+                batch = build_batch([w.request for w in waiters])
+                results = session.execute_batch(batch, [w.operation for w in waiters], timeout_s)
+                log.debug("%d operations in one Send on %s", len(waiters), self.host.name)
+        except ShellGoneError as gone:
+            self._pool.discard(session)
+            if not gone.started:
+                self._pool.evict_idle(self.host)
+            return [gone for _ in waiters]
+        except ShellQuotaError as refused:
+            if self._pool.hold_fewer(session) == 0:
+                return [self._quota_error(w.operation, refused.quota) for w in waiters]
+            log.info(
+                "%s refused another shell (%s); waiting for one this process holds",
+                self.host.name,
+                refused.quota,
+            )
+            return [refused for _ in waiters]
+        except Exception as exc:
+            self._pool.discard(session)
+            return [exc, *(self._for(w.operation, exc) for w in waiters[1:])]
+        except BaseException:
+            self._pool.discard(session)
+            raise
+        self._pool.release(session)
+        return [results[w.request.key] for w in waiters]
+
+    def _for(self, operation: str, exc: BaseException) -> BaseException:
+        """`exc`, which ended a batch, as the error of the batch's `operation`."""
+        if isinstance(exc, (OutcomeUnknownError, HostUnreachableError, HostAuthError)):
+            return type(exc)(exc.host, operation, exc.message)
+        if isinstance(exc, (RemoteProtocolError, HostQuotaError)):
+            return type(exc)(exc.host, operation, exc.message)
+        return OutcomeUnknownError(
+            self.host.name,
+            operation,
+            self._scrub(f"the Send it shared failed ({type(exc).__name__}: {exc})"),
+        )
 
     def _quota_error(self, operation: str, quota: str) -> HostQuotaError:
         """One line: what the host refused, why this run cannot help it, how it clears."""
@@ -454,7 +675,8 @@ class RemotePowerShell:
         text: str,
         inputs: dict[str, Any],
         operation: str,
-        after_restart: FollowUp | None = None,
+        after_restart: FollowUp | None,
+        op_kind: str,
     ) -> dict[str, Any]:
         """Run through the parent host with the PowerShell Direct wrapper; errors name this host."""
         via = self.host.via
@@ -470,7 +692,9 @@ class RemotePowerShell:
             )
         parent = RemotePowerShell(via.parent, self._pool)
         try:
-            return parent.run(load_script(GUEST_SCRIPT), wrapper_inputs, operation)
+            return parent._run(
+                load_script(GUEST_SCRIPT), wrapper_inputs, operation, None, f"{op_kind} via"
+            )
         except PowerShellError as exc:
             depth = _refused_depth(exc.fqid)
             if depth is not None and depth > 0:

@@ -18,6 +18,14 @@ A second line prints `<<HVL-FALLBACK key>>` only if the first line did not print
 instead of waiting for a frame that never comes. When the frame was printed the second line
 prints nothing, so no stale output is left for the next operation's Receive to pick up: a
 warm operation costs exactly one Send and one Receive.
+
+A batch (`build_batch`) carries several operations in one Send: each is the same fixed line
+with its own three literals, its own child scope and its own try/catch, run one after the
+other; each line keeps its frame under its own key in `$global:HvlBatch` instead of printing
+it, and a last line prints every key's frame (or its fallback marker), so one Receive
+normally brings them all and the client takes each operation's result by its key. A failing
+operation only makes its own frame an error. Keys already in `$global:HvlBatch` are not run
+again (a resent batch is safe), and the last line, sent again, is the batch's replay.
 """
 
 from __future__ import annotations
@@ -51,6 +59,28 @@ _LINE = (
     " + '<<HVL-END ' + $k + '>>'; $global:HvlFrame = $f; $global:HvlDone = $k; $f }"
     " '{script}' '{inputs}' '{key}'"
 )
+# The batch form of _LINE: the same source between a different start (the key is looked up in
+# the batch's table) and end (the frame is kept in the table, not printed).
+_LINE_START = (
+    "& { param($s, $i, $k) if ($global:HvlLastKey -eq $k) { return }; $global:HvlLastKey = $k; "
+)
+_LINE_END = "$global:HvlFrame = $f; $global:HvlDone = $k; $f }"
+_BATCH_START = (
+    "& { param($s, $i, $k) if ($global:HvlBatch.ContainsKey($k)) { return }; "
+    "$global:HvlBatch[$k] = ''; "
+)
+_BATCH_END = "$global:HvlBatch[$k] = $f }"
+if not _LINE.startswith(_LINE_START) or _LINE.count(_LINE_END) != 1:
+    raise RuntimeError("_LINE changed: update _LINE_START / _LINE_END")
+_BATCH_LINE = _BATCH_START + _LINE[len(_LINE_START) :].replace(_LINE_END, _BATCH_END)
+_BATCH_OPEN = (
+    "if ($global:HvlBatchKey -ne '{batch}') { $global:HvlBatchKey = '{batch}'; "
+    "$global:HvlBatch = @{} }"
+)
+_BATCH_EMIT = (
+    "& { foreach ($k in @({keys})) { $f = $global:HvlBatch[$k]; "
+    "if ($f) { $f } else { '<<HVL-' + 'FALLBACK ' + $k + '>>' } } }"
+)
 _FALLBACK_LINE = "if ($global:HvlDone -ne '{key}') { '<<HVL-' + 'FALLBACK {key}>>' }"
 _REPLAY_LINE = (
     "if ($global:HvlDone -eq '{key}') { $global:HvlFrame } else { '<<HVL-' + 'FALLBACK {key}>>' }"
@@ -69,23 +99,61 @@ def inputs_json(inputs: dict[str, Any]) -> str:
 
 @dataclass(frozen=True)
 class OperationRequest:
-    """One operation ready for stdin: its key and the exact bytes to Send."""
+    """One operation ready for stdin: its key and the exact bytes to Send (`literals`: its
+    script and inputs as the line's base64 literals, for a batch)."""
 
     key: str
     stdin: bytes
+    literals: tuple[str, str] = ("", "")
+
+
+@dataclass(frozen=True)
+class BatchRequest:
+    """Several operations for one Send: their keys (in order), the bytes to Send, and the
+    bytes that print every key's frame again (the batch's replay)."""
+
+    keys: tuple[str, ...]
+    stdin: bytes
+    replay: bytes
 
 
 def build_request(script: str, inputs: dict[str, Any]) -> OperationRequest:
     """Frame `script` (its `param($InputJson)` receives `inputs` as JSON text) for stdin."""
     key = secrets.token_hex(8)
-    script = script.lstrip("\ufeff")
+    script_b64 = b64_utf8(script.lstrip("\ufeff"))
+    inputs_b64 = b64_utf8(inputs_json(inputs))
     line = (
-        _LINE.replace("{script}", b64_utf8(script))
-        .replace("{inputs}", b64_utf8(inputs_json(inputs)))
-        .replace("{key}", key)
+        _LINE.replace("{script}", script_b64).replace("{inputs}", inputs_b64).replace("{key}", key)
     )
     fallback = _FALLBACK_LINE.replace("{key}", key)
-    return OperationRequest(key=key, stdin=(line + "\r\n" + fallback + "\r\n").encode("ascii"))
+    return OperationRequest(
+        key=key,
+        stdin=(line + "\r\n" + fallback + "\r\n").encode("ascii"),
+        literals=(script_b64, inputs_b64),
+    )
+
+
+def build_batch(requests: list[OperationRequest]) -> BatchRequest:
+    """One Send for `requests` (built by build_request): a line that starts the batch's table
+    (once: a resent batch finds it), each operation's batch line, and the line that prints
+    every frame. Only base64 literals and hex keys vary, as in a single operation."""
+    if not requests or any(not r.literals[0] and not r.literals[1] for r in requests):
+        raise ValueError("a batch needs requests made by build_request")
+    lines = [_BATCH_OPEN.replace("{batch}", secrets.token_hex(8))]
+    for request in requests:
+        script_b64, inputs_b64 = request.literals
+        lines.append(
+            _BATCH_LINE.replace("{script}", script_b64)
+            .replace("{inputs}", inputs_b64)
+            .replace("{key}", request.key)
+        )
+    emit = _BATCH_EMIT.replace("{keys}", ",".join(f"'{r.key}'" for r in requests))
+    lines.append(emit)
+    return BatchRequest(
+        keys=tuple(r.key for r in requests),
+        stdin=("\r\n".join(lines) + "\r\n").encode("ascii"),
+        replay=(emit + "\r\n").encode("ascii"),
+    )
 
 
 def build_replay(key: str) -> bytes:

@@ -42,10 +42,12 @@ from components.remote.errors import (
     HostAuthError,
     HostUnreachableError,
     OutcomeUnknownError,
+    RemoteError,
     RemoteProtocolError,
     Scrubber,
 )
 from components.remote.framing import (
+    BatchRequest,
     Envelope,
     FrameNotFoundError,
     OperationRequest,
@@ -191,6 +193,7 @@ class ShellSession:
         self.transport_retries = 0
         self._breaker = breaker or HostBreaker()
         self._last_used = time.monotonic()
+        self.open_s: float | None = None  # how long opening the shell took (a warm-up's cost)
 
     @property
     def idle_s(self) -> float:
@@ -400,6 +403,7 @@ class ShellSession:
         Raises ShellQuotaError when the host refuses the shell or the command for the user's
         quota (no retry: only closing shells frees it)."""
         idle = f"PT{SHELL_IDLE_TIMEOUT_S:g}S"
+        started = time.monotonic()
         self.shell_id = self._call(
             operation,
             lambda p: p.open_shell(codepage=UTF8_CODEPAGE, noprofile=True, idle_timeout=idle),
@@ -409,6 +413,7 @@ class ShellSession:
             operation,
             lambda p: p.run_command(shell_id, POWERSHELL_COMMAND, list(POWERSHELL_ARGS)),
         )
+        self.open_s = time.monotonic() - started
 
     def close(self) -> None:
         """Best effort: delete the shell (which ends its PowerShell), close the connection.
@@ -447,6 +452,29 @@ class ShellSession:
         PowerShell (then the caller may retry on a new shell); OutcomeUnknownError when the
         host stopped answering after the line may have reached it.
         """
+        results = self._execute_lines(
+            request.stdin, build_replay(request.key), {request.key: operation}, timeout_s
+        )
+        result = results[request.key]
+        if isinstance(result, BaseException):
+            raise result
+        return result
+
+    def execute_batch(
+        self, batch: BatchRequest, operations: list[str], timeout_s: float
+    ) -> dict[str, Envelope | RemoteError]:
+        """Send several operations in one Send (framing.build_batch) and receive until every
+        one has its frame; `operations` names them in the batch's order (for their errors).
+
+        Returns each key's envelope, or the error of that operation alone (its line did not
+        run, or its frame was undecodable). Raises, for all of them, what `execute` raises."""
+        named = dict(zip(batch.keys, operations, strict=True))
+        return self._execute_lines(batch.stdin, batch.replay, named, timeout_s)
+
+    def _execute_lines(
+        self, stdin: bytes, replay: bytes, operations: dict[str, str], timeout_s: float
+    ) -> dict[str, Envelope | RemoteError]:
+        operation = next(iter(operations.values()))
         down = self._breaker.down(self._endpoint)
         if down is not None:
             self.broken = True
@@ -459,25 +487,28 @@ class ShellSession:
             # Safe to repeat: the line is ignored by a PowerShell that already ran its key.
             self._call(
                 operation,
-                lambda p: p.send_command_input(shell_id, command_id, request.stdin),
+                lambda p: p.send_command_input(shell_id, command_id, stdin),
                 sends=True,
             )
-            envelope = self._receive(request.key, operation, timeout_s)
+            results = self._receive(operations, replay, timeout_s)
         except BaseException:
             self.broken = True
             raise
         self._last_used = time.monotonic()
-        return envelope
+        return results
 
-    def _receive(self, key: str, operation: str, timeout_s: float) -> Envelope:
+    def _receive(
+        self, operations: dict[str, str], replay: bytes, timeout_s: float
+    ) -> dict[str, Envelope | RemoteError]:
         shell_id, command_id = self.shell_id, self.command_id
         assert shell_id is not None and command_id is not None
+        operation = next(iter(operations.values()))
         deadline = time.monotonic() + timeout_s
         stdout = b""
         stderr = b""
         lost_output = False
-        replay = build_replay(key)
         replayed_at = self.transport_retries
+        results: dict[str, Envelope | RemoteError] = {}
 
         def receive(p: Protocol) -> tuple[bytes, bytes, int, bool]:
             # After a transport fault a Receive reply may have been lost with the frame in it:
@@ -515,29 +546,14 @@ class ShellSession:
             stdout += out
             if len(stderr) < _STDERR_KEEP:
                 stderr += err
-            try:
-                envelope = find_envelope(stdout.decode("utf-8", errors="replace"), key)
-            except FrameNotFoundError:
-                self.broken = True
-                if lost_output:
-                    raise OutcomeUnknownError(
-                        self.host.name,
-                        operation,
-                        "connection lost while the operation ran; its outcome is unknown",
-                    ) from None
-                detail = clixml_to_text(stderr.decode("utf-8", errors="replace")) or "no error text"
-                raise RemoteProtocolError(
-                    self.host.name,
-                    operation,
-                    self._scrub(f"the operation wrapper did not run: {detail}"),
-                ) from None
-            except ValueError as exc:
-                self.broken = True
-                raise RemoteProtocolError(
-                    self.host.name, operation, f"undecodable result frame: {exc}"
-                ) from None
-            if envelope is not None:
-                return envelope
+            text = stdout.decode("utf-8", errors="replace")
+            for key, name in operations.items():
+                if key not in results:
+                    found = self._frame(text, key, name, stderr, lost_output)
+                    if found is not None:
+                        results[key] = found
+            if len(results) == len(operations):
+                return results
             if done:
                 self.broken = True
                 detail = clixml_to_text(stderr.decode("utf-8", errors="replace"))
@@ -545,3 +561,30 @@ class ShellSession:
                     started=True,
                     detail=self._scrub(f"PowerShell exited with code {exit_code}: {detail}"),
                 )
+
+    def _frame(
+        self, stdout: str, key: str, operation: str, stderr: bytes, lost_output: bool
+    ) -> Envelope | RemoteError | None:
+        """Operation `key`'s result in `stdout` so far: its envelope, the error that stands
+        for it (its line did not run; its frame is undecodable), or None (not there yet)."""
+        try:
+            return find_envelope(stdout, key)
+        except FrameNotFoundError:
+            self.broken = True
+            if lost_output:
+                return OutcomeUnknownError(
+                    self.host.name,
+                    operation,
+                    "connection lost while the operation ran; its outcome is unknown",
+                )
+            detail = clixml_to_text(stderr.decode("utf-8", errors="replace")) or "no error text"
+            return RemoteProtocolError(
+                self.host.name,
+                operation,
+                self._scrub(f"the operation wrapper did not run: {detail}"),
+            )
+        except ValueError as exc:
+            self.broken = True
+            return RemoteProtocolError(
+                self.host.name, operation, f"undecodable result frame: {exc}"
+            )
