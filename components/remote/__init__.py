@@ -4,7 +4,7 @@ from components.remote import RemotePowerShell
 result = RemotePowerShell(settings).run(Path(".../get_vm.ps1"), {"name": name}, "read Vm")
 """
 
-from components.remote.client import POOL, FollowUp, RemotePowerShell, SessionPool, load_script
+from components.remote.client import FollowUp, RemotePowerShell, load_script
 from components.remote.errors import (
     GuestLoginError,
     GuestVmMissingError,
@@ -18,6 +18,7 @@ from components.remote.errors import (
     RemoteProtocolError,
     Scrubber,
 )
+from components.remote.session_pool import POOL, SessionPool
 
 __all__ = [
     "POOL",

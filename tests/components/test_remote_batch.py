@@ -15,10 +15,10 @@ from typing import Any
 import pytest
 
 from components.remote import POOL, PowerShellError, RemotePowerShell, SessionPool
-from components.remote.client import Waiter
 from components.remote.errors import OutcomeUnknownError, Scrubber
 from components.remote.framing import Envelope, build_batch, build_request, decode_document
 from components.remote.session import ShellGoneError, ShellSession
+from components.remote.session_pool import Waiter
 from tests.components.test_remote_emulator import ECHO, NASTY, settings_for
 
 COUNTER = (
