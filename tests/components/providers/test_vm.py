@@ -160,6 +160,36 @@ def test_failed_create_leaves_nothing_and_next_create_converges(
     vm_provider.delete(created.id, created.outs)
 
 
+def test_dynamic_memory_below_the_default_minimum_lowers_the_minimum(
+    vm_provider: VmProvider, host_json: Callable[[str], Any], unique: Callable[[str], str]
+) -> None:
+    """Dynamic memory needs minimum <= startup <= maximum, and a new VM's minimum is 512 MB:
+    a smaller startup amount with dynamic memory (create, or turned on by an update) sets the
+    minimum to it instead of failing halfway."""
+
+    def memory(vm_id: str) -> list[int]:
+        script = (
+            f"$m = Get-VMMemory -VM (Get-VM -Id {ps_literal(vm_id)}); "
+            "@([int]$m.DynamicMemoryEnabled, [int64]($m.Startup / 1MB), [int64]($m.Minimum / 1MB))"
+        )
+        return [int(v) for v in host_json(script)]
+
+    created = vm_provider.create(
+        checked(
+            vm_provider, name=unique("vm-dyn-small"), memory_startup_mb=256, dynamic_memory=True
+        )
+    )
+    assert memory(created.id) == [1, 256, 256]
+    vm_provider.delete(created.id, created.outs)
+
+    static = checked(vm_provider, name=unique("vm-dyn-later"), memory_startup_mb=384)
+    later = vm_provider.create(static)
+    assert memory(later.id) == [0, 384, 512]
+    vm_provider.update(later.id, later.outs, {**static, "dynamic_memory": True})
+    assert memory(later.id) == [1, 384, 384]
+    vm_provider.delete(later.id, later.outs)
+
+
 def test_existing_vm_fails_create_unless_adopted(
     vm_provider: VmProvider,
     host_ps: Callable[[str], str],

@@ -90,7 +90,11 @@ try {
     $diskMade = $true
     if ($in.owner) { Set-Content -LiteralPath $markerPath -Value $in.owner -Encoding UTF8 }
     if ($in.dynamic_memory) {
-        Set-VMMemory -VM $vm -DynamicMemoryEnabled $true -StartupBytes ([int64]$in.memory_startup_mb * 1MB)
+        $startup = [int64]$in.memory_startup_mb * 1MB
+        $memoryArgs = @{ VM = $vm; DynamicMemoryEnabled = $true; StartupBytes = $startup }
+        # Dynamic memory needs minimum <= startup; a new VM's minimum is 512 MB.
+        if ((Get-VMMemory -VM $vm).Minimum -gt $startup) { $memoryArgs.MinimumBytes = $startup }
+        Set-VMMemory @memoryArgs
     }
     Set-VM -VM $vm -Notes $in.notes_text
 }

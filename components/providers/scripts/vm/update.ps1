@@ -43,7 +43,10 @@ if ($changeMemory -or $changeVersion -or $null -ne $grow) {
             Resize-VHD -Path $grow.path -SizeBytes $grow.bytes -ErrorAction Stop
         }
         if ($changeMemory) {
-            Set-VMMemory -VM $target -StartupBytes $startup -DynamicMemoryEnabled ([bool]$in.dynamic_memory)
+            $memoryArgs = @{ VM = $target; StartupBytes = $startup; DynamicMemoryEnabled = [bool]$in.dynamic_memory }
+            # Dynamic memory needs minimum <= startup; the VM's minimum (512 MB unless set) may not be.
+            if ($in.dynamic_memory -and $memory.Minimum -gt $startup) { $memoryArgs.MinimumBytes = $startup }
+            Set-VMMemory @memoryArgs
         }
         if ($changeVersion) {
             Update-VMVersion -VM $target -Force
