@@ -65,6 +65,15 @@ log = logging.getLogger(__name__)
 
 GUEST_SCRIPT = Path(__file__).with_name("scripts") / "invoke_in_guest.ps1"
 
+_SHARED_FAILURES = (
+    OutcomeUnknownError,
+    HostUnreachableError,
+    HostAuthError,
+    RemoteProtocolError,
+    HostQuotaError,
+)
+"""Errors that end a whole batch and stand as they are for each of its operations."""
+
 
 @dataclass(frozen=True)
 class FollowUp:
@@ -265,9 +274,7 @@ class RemotePowerShell:
 
     def _for(self, operation: str, exc: BaseException) -> BaseException:
         """`exc`, which ended a batch, as the error of the batch's `operation`."""
-        if isinstance(exc, (OutcomeUnknownError, HostUnreachableError, HostAuthError)):
-            return type(exc)(exc.host, operation, exc.message)
-        if isinstance(exc, (RemoteProtocolError, HostQuotaError)):
+        if isinstance(exc, _SHARED_FAILURES):
             return type(exc)(exc.host, operation, exc.message)
         return OutcomeUnknownError(
             self.host.name,
