@@ -367,6 +367,7 @@ class VmProvider(api.HostBoundProvider):
                     "answer_file": document,
                     "answer_file_path": PANTHER_PATH,
                 },
+                self.script_path("memory"),
             )
         except RemoteError as exc:
             raise _scrubbed(exc, secrets) from None
@@ -499,6 +500,7 @@ class VmProvider(api.HostBoundProvider):
                     "raise_version": raise_version,
                 },
                 api.VM_POWER_PRELUDE,
+                self.script_path("memory"),
             )
 
     def _computed(

@@ -8,7 +8,8 @@
 # file of that name that no VM uses is a leftover (its VM deleted by hand, the disk left behind
 # as Windows does): replaced when its marker names this owner, else refused (not this stack's
 # file). If a step fails, everything made so far (mount, VM, disk, marker) is undone before the
-# error is rethrown, so the next attempt starts clean. Needs the describe.ps1 prelude.
+# error is rethrown, so the next attempt starts clean. Needs the describe.ps1 and memory.ps1
+# preludes.
 param([string]$InputJson)
 $in = $InputJson | ConvertFrom-Json
 
@@ -90,11 +91,7 @@ try {
     $diskMade = $true
     if ($in.owner) { Set-Content -LiteralPath $markerPath -Value $in.owner -Encoding UTF8 }
     if ($in.dynamic_memory) {
-        $startup = [int64]$in.memory_startup_mb * 1MB
-        $memoryArgs = @{ VM = $vm; DynamicMemoryEnabled = $true; StartupBytes = $startup }
-        # Dynamic memory needs minimum <= startup; a new VM's minimum is 512 MB.
-        if ((Get-VMMemory -VM $vm).Minimum -gt $startup) { $memoryArgs.MinimumBytes = $startup }
-        Set-VMMemory @memoryArgs
+        Set-LabVmMemory -VM $vm -StartupBytes ([int64]$in.memory_startup_mb * 1MB) -Dynamic $true
     }
     Set-VM -VM $vm -Notes $in.notes_text
 }

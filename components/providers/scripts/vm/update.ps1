@@ -4,7 +4,7 @@
 # happens while the VM runs ('fail' keeps Windows' own error). A disk larger than declared is
 # refused before anything changes (a disk is never shrunk); a smaller one grows with
 # Resize-VHD, at once on the SCSI chain or while Off, else (IDE, running) while Off as the
-# stop policy allows.
+# stop policy allows. Needs the vm_power.ps1, memory.ps1 and describe.ps1 preludes.
 # The VM variable is `$target`, not `$vm`: the -Change block runs inside Invoke-WhileVmOff,
 # where PowerShell's dynamic scoping would resolve `$vm` to the function's own variable.
 param([string]$InputJson)
@@ -43,10 +43,7 @@ if ($changeMemory -or $changeVersion -or $null -ne $grow) {
             Resize-VHD -Path $grow.path -SizeBytes $grow.bytes -ErrorAction Stop
         }
         if ($changeMemory) {
-            $memoryArgs = @{ VM = $target; StartupBytes = $startup; DynamicMemoryEnabled = [bool]$in.dynamic_memory }
-            # Dynamic memory needs minimum <= startup; the VM's minimum (512 MB unless set) may not be.
-            if ($in.dynamic_memory -and $memory.Minimum -gt $startup) { $memoryArgs.MinimumBytes = $startup }
-            Set-VMMemory @memoryArgs
+            Set-LabVmMemory -VM $target -StartupBytes $startup -Dynamic ([bool]$in.dynamic_memory)
         }
         if ($changeVersion) {
             Update-VMVersion -VM $target -Force
