@@ -21,7 +21,6 @@ import base64
 import functools
 import hashlib
 import logging
-import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -238,17 +237,19 @@ class RemotePowerShell:
         try:
             if len(waiters) == 1:
                 only = waiters[0]
-                warm = session.shell_id is not None
-                started = time.monotonic()
                 results: dict[str, Envelope | RemoteError] = {
                     only.request.key: session.execute(only.request, only.operation, timeout_s)
                 }
-                if warm:  # a new shell's login and PowerShell start are not the operation's
-                    self._pool.took(self.host, only.kind, time.monotonic() - started)
             else:
                 batch = build_batch([w.request for w in waiters])
                 results = session.execute_batch(batch, [w.operation for w in waiters], timeout_s)
                 log.debug("%d operations in one Send on %s", len(waiters), self.host.name)
+            for waiter in waiters:
+                # What it would cost alone on a warm shell: its run on the host (not a new
+                # shell's PowerShell start, not the lines run before it) and a Send and a Receive.
+                result = results.get(waiter.request.key)
+                if isinstance(result, Envelope) and result.host_s is not None:
+                    self._pool.took(self.host, waiter.kind, result.host_s + 2 * session.send_s)
         except ShellGoneError as gone:
             self._pool.discard(session)
             if not gone.started:

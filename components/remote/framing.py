@@ -47,14 +47,14 @@ _FALLBACK = "<<HVL-FALLBACK "
 # [scriptblock]::Create, try/catch, hashtables and ConvertTo-Json.
 _LINE = (
     "& { param($s, $i, $k) if ($global:HvlLastKey -eq $k) { return }; $global:HvlLastKey = $k; "
-    "$ErrorActionPreference = 'Stop'; $r = $null; "
+    "$ErrorActionPreference = 'Stop'; $r = $null; $w = [Diagnostics.Stopwatch]::StartNew(); "
     "try { $b = [scriptblock]::Create([Text.Encoding]::UTF8.GetString("
     "[Convert]::FromBase64String($s))); "
     "$o = & $b ([Text.Encoding]::UTF8.GetString([Convert]::FromBase64String($i))); "
     "$r = @{ ok = $true; output = $o } } "
     "catch { $r = @{ ok = $false; message = $_.Exception.Message; "
     'category = "$($_.CategoryInfo.Category)"; fqid = "$($_.FullyQualifiedErrorId)" } }; '
-    "$j = $r | ConvertTo-Json -Depth 6 -Compress; "
+    "$r.ms = $w.ElapsedMilliseconds; $j = $r | ConvertTo-Json -Depth 6 -Compress; "
     "$f = '<<HVL-BEGIN ' + $k + '>>' + [Convert]::ToBase64String([Text.Encoding]::UTF8.GetBytes($j))"
     " + '<<HVL-END ' + $k + '>>'; $global:HvlFrame = $f; $global:HvlDone = $k; $f }"
     " '{script}' '{inputs}' '{key}'"
@@ -172,6 +172,9 @@ class Envelope:
     message: str = ""
     category: str = ""
     fqid: str = ""
+    # How long the script ran on the host (its Stopwatch), without the round trips, the
+    # queue in front of it or a PowerShell start: what `SessionPool.took` learns from.
+    host_s: float | None = None
 
 
 class FrameNotFoundError(Exception):
@@ -200,7 +203,14 @@ def find_envelope(stdout: str, key: str) -> Envelope | None:
         message=str(data.get("message") or ""),
         category=str(data.get("category") or "NotSpecified"),
         fqid=str(data.get("fqid") or ""),
+        host_s=_host_seconds(data.get("ms")),
     )
+
+
+def _host_seconds(value: Any) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+        return None
+    return float(value) / 1000.0
 
 
 def decode_document(output: Any) -> dict[str, Any]:

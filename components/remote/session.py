@@ -194,6 +194,13 @@ class ShellSession:
         self._breaker = breaker or HostBreaker()
         self._last_used = time.monotonic()
         self.open_s: float | None = None  # how long opening the shell took (a warm-up's cost)
+        # How long the shell took until it could run a line: the login, Create, the Command
+        # and the PowerShell start (which `open_s` does not see: the Command returns before
+        # PowerShell is up). Measured on its first line (`_time_first_line`).
+        self.ready_s: float | None = None
+        self.send_s = 0.0  # the last Send's round trip (a Receive costs about the same)
+        self._opened_at: float | None = None  # set by `open`, cleared by the first line
+        self._opened_for_line = False  # opened by `_execute_lines` for the line it sends
 
     @property
     def idle_s(self) -> float:
@@ -404,6 +411,7 @@ class ShellSession:
         quota (no retry: only closing shells frees it)."""
         idle = f"PT{SHELL_IDLE_TIMEOUT_S:g}S"
         started = time.monotonic()
+        self._opened_at, self._opened_for_line = started, False
         self.shell_id = self._call(
             operation,
             lambda p: p.open_shell(codepage=UTF8_CODEPAGE, noprofile=True, idle_timeout=idle),
@@ -481,21 +489,40 @@ class ShellSession:
             raise self._host_down(operation, down, may_have_run=False)
         if self.shell_id is None or self.command_id is None:
             self.open(operation)
+            self._opened_for_line = True
         shell_id, command_id = self.shell_id, self.command_id
         assert shell_id is not None and command_id is not None
         try:
             # Safe to repeat: the line is ignored by a PowerShell that already ran its key.
+            sent_at = time.monotonic()
             self._call(
                 operation,
                 lambda p: p.send_command_input(shell_id, command_id, stdin),
                 sends=True,
             )
+            self.send_s = time.monotonic() - sent_at
             results = self._receive(operations, replay, timeout_s)
         except BaseException:
             self.broken = True
             raise
         self._last_used = time.monotonic()
+        if self._opened_at is not None:
+            self._time_first_line(results, sent_at + self.send_s)
         return results
+
+    def _time_first_line(self, results: dict[str, Envelope | RemoteError], sent: float) -> None:
+        """`ready_s` from the shell's first lines: they started when its PowerShell was up
+        (their end, less their own run on the host and half a round trip for the reply).
+        A shell opened ahead of use (a warm-up) is timed only when its first line clearly
+        waited for PowerShell; otherwise the wait since it opened says nothing about it."""
+        opened_at, self._opened_at = self._opened_at, None
+        envelopes = [r for r in results.values() if isinstance(r, Envelope)]
+        ran = [e.host_s for e in envelopes if e.host_s is not None]
+        if opened_at is None or not ran or len(ran) != len(envelopes):
+            return
+        started = self._last_used - sum(ran) - self.send_s / 2
+        if self._opened_for_line or started - sent > self.send_s:
+            self.ready_s = max(self.open_s or 0.0, started - opened_at)
 
     def _receive(
         self, operations: dict[str, str], replay: bytes, timeout_s: float

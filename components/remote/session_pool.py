@@ -3,18 +3,21 @@ for one.
 
 A thread takes a shell, uses it alone and gives it back, so concurrent provider calls never
 share a shell. The pool opens shells up to the host's `max_sessions` (fewer when the host's
-quota refused one), waits a moment for a busy one before opening another, drops every idle
-shell of a host that no longer knows one of them, and deletes them all at exit.
+quota refused one), waits for a busy one as long as opening another takes there (measured:
+login, Create, Command and PowerShell start), drops every idle shell of a host that no longer
+knows one of them, and deletes them all at exit.
 
 When every shell of a host is busy, the operations that wait for one and are known to be
 short are not sent one by one: the shell that comes free takes them together in one Send
 (framing.build_batch; `RemotePowerShell` runs the batch), each in its own scope with its own
 try/catch and its own result, so a wait that was going to happen anyway saves the round trips
 of the operations after the first, and the shells they would have opened. They run one after
-the other, so only operations whose runs alone on this host ended soon enough go together,
-and no more of them than add up to what waiting for a shell of its own would cost each (the
-pool's wait before opening one, plus the time this host took to open the last one): an
-operation not seen yet, or seen taking longer (a guest's boot wait, a copy), runs alone.
+the other, so only operations whose runs on this host ended soon enough go together, and no
+more of them than add up to what waiting for a shell of its own would cost each (the wait
+before opening one, plus opening it): an operation not seen yet, or seen taking longer (a
+guest's boot wait, a copy), runs alone. How long an operation runs is what the host's
+Stopwatch says (framing), plus a Send and a Receive: not a new shell's PowerShell start, not
+the lines before it in a batch.
 """
 
 from __future__ import annotations
@@ -66,17 +69,16 @@ class SessionPool:
     # An idle session is dropped a little before the host would delete its shell, so the
     # next operation does not pay a request to find out.
     _STALE_FRACTION = 0.9
-    # How long a caller waits for a busy shell to come free before opening another one.
-    _OPEN_AFTER_S = 0.25
     # At most this many waiting operations, and this many bytes of their lines, go in one
     # Send: WinRM refuses a request larger than MaxEnvelopeSizekb (500 KiB by default; the
     # lines travel base64-encoded, 4/3 of their size).
     BATCH_MAX_OPS = 16
     BATCH_MAX_BYTES = 128 * 1024
-    # Operations share a Send only when the longest runs alone of each (its round trips
-    # included) add up to at most what waiting for a shell of its own would cost: this wait
-    # plus opening one (3 round trips and a PowerShell start; measured on each host, this
-    # until the host opened one).
+    # What opening a shell costs until it runs a line (its login, Create, the Command and the
+    # PowerShell start), until it is measured on the host (`ShellSession.ready_s`). A caller
+    # that finds every shell busy waits this long for one to come free before opening
+    # another: waiting longer could cost more than opening one, giving up sooner may pay for
+    # a shell (4 round trips) that a moment's wait would have spared.
     _OPEN_S_BEFORE_MEASURED = 0.5
 
     def __init__(self) -> None:
@@ -89,7 +91,7 @@ class SessionPool:
         self._warming: dict[str, threading.Thread] = {}  # by key: hosts `warm` was asked for
         self._waiting: dict[str, list[Waiter]] = {}  # by key: operations waiting for a shell
         self._took: dict[tuple[str, str], float] = {}  # (key, kind): its longest run alone
-        self._open_s: dict[str, float] = {}  # by key: how long opening its last shell took
+        self._open_s: dict[str, float] = {}  # by key: its last new shell's `ready_s`
 
     @staticmethod
     def key(host: HostSettings) -> str:
@@ -124,7 +126,7 @@ class SessionPool:
         if warming is not None and warming is not threading.current_thread():
             warming.join()  # its session (or its verdict on a silent host) is the one to use
         stale: list[ShellSession] = []
-        patience = self._OPEN_AFTER_S
+        patience = self.shell_cost_s(key)
         try:
             with self._lock:
                 try:
@@ -138,11 +140,12 @@ class SessionPool:
                         limit = min(host.max_sessions, self._cap.get(key, host.max_sessions))
                         live = self._live.get(key, 0)
                         if live and live < limit and patience > 0:
-                            # Every shell is busy: most operations end well before a new
-                            # shell would be open (its login, Create, PowerShell start and,
-                            # at the end, Delete: 4 round trips and a process start), so wait
-                            # a moment for one; an operation that waits on the host (a guest
-                            # booting) does not end soon, and then a new shell opens.
+                            # Every shell is busy: most operations end before a new shell
+                            # would be up (its login, Create, PowerShell start and, at the
+                            # end, Delete: 4 round trips and a process start), so wait for
+                            # one as long as opening one takes here; an operation that waits
+                            # on the host (a guest booting) does not end by then, and then a
+                            # new shell opens.
                             self._wait_locked(key, waiter)
                             waited = time.monotonic()
                             self._lock.wait(patience)
@@ -195,8 +198,8 @@ class SessionPool:
             return
         with self._lock:
             key = self.key(session.host)
-            if session.open_s is not None:
-                self._open_s[key] = session.open_s
+            if session.ready_s is not None:
+                self._open_s[key] = session.ready_s
             waiting = self._waiting.get(key)
             if waiting:
                 first = waiting.pop(0)
@@ -207,13 +210,19 @@ class SessionPool:
             self._idle.setdefault(key, []).append(session)
             self._lock.notify()
 
+    def shell_cost_s(self, key: str) -> float:
+        """How long opening a shell on host `key` takes until it runs a line: measured on the
+        last shell opened there for an operation."""
+        return self._open_s.get(key, self._OPEN_S_BEFORE_MEASURED)
+
     def batch_budget_s(self, key: str) -> float:
         """How long an operation waiting for a shell of host `key` would wait for one of its
-        own at most: the wait before opening one plus the time opening it takes there."""
-        return self._OPEN_AFTER_S + self._open_s.get(key, self._OPEN_S_BEFORE_MEASURED)
+        own at most: the wait before opening one plus opening it, each `shell_cost_s`."""
+        return 2 * self.shell_cost_s(key)
 
     def took(self, host: HostSettings, kind: str, seconds: float) -> None:
-        """An operation of `kind` ran alone on a warm shell of `host` in `seconds`."""
+        """An operation of `kind` would take `seconds` alone on a warm shell of `host` (its
+        run there and its Send and Receive); the longest one seen counts."""
         if kind:
             with self._lock:
                 slot = (self.key(host), kind)

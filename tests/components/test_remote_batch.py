@@ -289,11 +289,12 @@ def _waiter(kind: str) -> Waiter:
 def test_only_operations_known_to_be_short_share_a_send_and_no_more_than_a_shell_costs() -> None:
     """A shell that comes free goes to the first waiter; behind it go the waiters whose runs
     alone all ended soon enough, while they add up to what a shell of one's own would cost
-    (the wait before opening one, plus how long this host took to open its last); unknown
-    or long ones, and those past the budget, keep waiting in order."""
+    (the wait before opening one, plus opening it: each as long as this host took to open
+    its last shell until it ran a line); unknown or long ones, and those past the budget, keep
+    waiting in order."""
     pool = SessionPool()
     key = "host#x"
-    budget = pool._OPEN_AFTER_S + 0.25
+    budget = 0.5
     pool._open_s[key] = 0.25
     assert pool.batch_budget_s(key) == pytest.approx(budget)
     pool._took.update(

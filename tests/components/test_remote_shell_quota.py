@@ -36,9 +36,11 @@ SHORT_IDLE_S = 3.0
 MAX_SHELLS_PER_USER = 30
 WAIT_LIMIT_S = 60.0
 
+# Longer than a caller waits for a busy shell before opening one (what opening a shell costs,
+# 0.5 s until measured): eight at once open eight shells.
 SLOW_ECHO = """param([string]$InputJson)
 $in = $InputJson | ConvertFrom-Json
-Start-Sleep -Milliseconds 400
+Start-Sleep -Milliseconds 1200
 @{ count = $in.count } | ConvertTo-Json -Compress
 """
 
