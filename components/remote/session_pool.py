@@ -90,7 +90,7 @@ class SessionPool:
         self.breaker = HostBreaker()
         self._warming: dict[str, threading.Thread] = {}  # by key: hosts `warm` was asked for
         self._waiting: dict[str, list[Waiter]] = {}  # by key: operations waiting for a shell
-        self._took: dict[tuple[str, str], float] = {}  # (key, kind): its longest run alone
+        self._took: dict[tuple[str, str], float] = {}  # (key, kind): the longest it took alone
         self._open_s: dict[str, float] = {}  # by key: its last new shell's `ready_s`
 
     @staticmethod
