@@ -507,21 +507,22 @@ class ShellSession:
             raise
         self._last_used = time.monotonic()
         if self._opened_at is not None:
-            self._time_first_line(results, sent_at + self.send_s)
+            self._time_first_line(results)
         return results
 
-    def _time_first_line(self, results: dict[str, Envelope | RemoteError], sent: float) -> None:
-        """`ready_s` from the shell's first lines: they started when its PowerShell was up
-        (their end, less their own run on the host and half a round trip for the reply).
-        A shell opened ahead of use (a warm-up) is timed only when its first line clearly
-        waited for PowerShell; otherwise the wait since it opened says nothing about it."""
+    def _time_first_line(self, results: dict[str, Envelope | RemoteError]) -> None:
+        """`ready_s` from the first lines of a shell opened for them: they started when its
+        PowerShell was up (their end, less their own run on the host and half a round trip for
+        the reply). A shell opened ahead of use (a warm-up) is not timed: from the client, a
+        line that waited for PowerShell looks the same as one that came late to a PowerShell
+        long up, and that idle time is no part of what a shell costs."""
         opened_at, self._opened_at = self._opened_at, None
         envelopes = [r for r in results.values() if isinstance(r, Envelope)]
         ran = [e.host_s for e in envelopes if e.host_s is not None]
-        if opened_at is None or not ran or len(ran) != len(envelopes):
+        if opened_at is None or not self._opened_for_line or not ran:
             return
-        started = self._last_used - sum(ran) - self.send_s / 2
-        if self._opened_for_line or started - sent > self.send_s:
+        if len(ran) == len(envelopes):
+            started = self._last_used - sum(ran) - self.send_s / 2
             self.ready_s = max(self.open_s or 0.0, started - opened_at)
 
     def _receive(
