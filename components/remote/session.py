@@ -193,14 +193,12 @@ class ShellSession:
         self.transport_retries = 0
         self._breaker = breaker or HostBreaker()
         self._last_used = time.monotonic()
-        self.open_s: float | None = None  # how long opening the shell took (a warm-up's cost)
+        self.open_s: float | None = None  # how long its login, Create and Command took
         # How long the shell took until it could run a line: the login, Create, the Command
         # and the PowerShell start (which `open_s` does not see: the Command returns before
         # PowerShell is up). Measured on its first line (`_time_first_line`).
         self.ready_s: float | None = None
         self.send_s = 0.0  # the last Send's round trip (a Receive costs about the same)
-        self._opened_at: float | None = None  # set by `open`, cleared by the first line
-        self._opened_for_line = False  # opened by `_execute_lines` for the line it sends
 
     @property
     def idle_s(self) -> float:
@@ -411,7 +409,6 @@ class ShellSession:
         quota (no retry: only closing shells frees it)."""
         idle = f"PT{SHELL_IDLE_TIMEOUT_S:g}S"
         started = time.monotonic()
-        self._opened_at, self._opened_for_line = started, False
         self.shell_id = self._call(
             operation,
             lambda p: p.open_shell(codepage=UTF8_CODEPAGE, noprofile=True, idle_timeout=idle),
@@ -487,9 +484,10 @@ class ShellSession:
         if down is not None:
             self.broken = True
             raise self._host_down(operation, down, may_have_run=False)
+        opened_at = None
         if self.shell_id is None or self.command_id is None:
+            opened_at = time.monotonic()
             self.open(operation)
-            self._opened_for_line = True
         shell_id, command_id = self.shell_id, self.command_id
         assert shell_id is not None and command_id is not None
         try:
@@ -506,22 +504,21 @@ class ShellSession:
             self.broken = True
             raise
         self._last_used = time.monotonic()
-        if self._opened_at is not None:
-            self._time_first_line(results)
+        if opened_at is not None:
+            self._time_first_line(results, opened_at)
         return results
 
-    def _time_first_line(self, results: dict[str, Envelope | RemoteError]) -> None:
+    def _time_first_line(
+        self, results: dict[str, Envelope | RemoteError], opened_at: float
+    ) -> None:
         """`ready_s` from the first lines of a shell opened for them: they started when its
         PowerShell was up (their end, less their own run on the host and half a round trip for
         the reply). A shell opened ahead of use (a warm-up) is not timed: from the client, a
         line that waited for PowerShell looks the same as one that came late to a PowerShell
         long up, and that idle time is no part of what a shell costs."""
-        opened_at, self._opened_at = self._opened_at, None
         envelopes = [r for r in results.values() if isinstance(r, Envelope)]
         ran = [e.host_s for e in envelopes if e.host_s is not None]
-        if opened_at is None or not self._opened_for_line or not ran:
-            return
-        if len(ran) == len(envelopes):
+        if ran and len(ran) == len(envelopes):
             started = self._last_used - sum(ran) - self.send_s / 2
             self.ready_s = max(self.open_s or 0.0, started - opened_at)
 

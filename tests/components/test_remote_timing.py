@@ -17,7 +17,7 @@ from components.remote import POOL, RemotePowerShell, SessionPool
 from components.remote.errors import Scrubber
 from components.remote.framing import Envelope, build_batch, build_request
 from components.remote.session import ShellSession
-from tests.components.test_remote_batch import HOLD, RELEASE
+from tests.components.test_remote_batch import HOLD, RELEASE, _wait_for
 from tests.components.test_remote_emulator import ECHO, settings_for
 
 SLEEP = """param([string]$InputJson)
@@ -156,11 +156,3 @@ def test_a_caller_waits_for_a_busy_shell_as_long_as_opening_its_own_would_take(
     after = emu.counters()
     assert after["shells_opened"] == before["shells_opened"]
     assert after["powershell_starts"] == before["powershell_starts"]
-
-
-def _wait_for(predicate: Any, what: str, timeout_s: float = 60.0) -> None:
-    deadline = time.monotonic() + timeout_s
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"never happened: {what}")
-        time.sleep(0.01)
